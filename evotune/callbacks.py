@@ -1,0 +1,81 @@
+"""Stopping rules and hooks, called after every generation.
+
+A callback is any callable ``callback(evolution, stats)``; ``stats`` is the
+:class:`~evotune.result.GenerationStats` row just written. Returning a true
+value stops the run; a string return value is used as the stop reason.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from .exceptions import InvalidParameterError
+from .result import GenerationStats
+
+__all__ = ["NoImprovement", "TargetValue"]
+
+
+class NoImprovement:
+    """Stop when the best value has not improved by more than ``min_delta`` for ``generations``.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> result = et.optimize(lambda p: abs(p["k"]), {"k": et.Integer(-50, 50)},
+    ...                      generations=100, callbacks=[et.NoImprovement(3)], seed=1)
+    >>> result.stop_reason
+    'no improvement for 3 generations'
+    """
+
+    def __init__(self, generations: int, min_delta: float = 0.0):
+        if isinstance(generations, bool) or not isinstance(generations, numbers.Integral) or generations < 1:
+            raise InvalidParameterError(f"NoImprovement: `generations` must be an integer >= 1; got {generations!r}.")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real) or not min_delta >= 0:
+            raise InvalidParameterError(f"NoImprovement: `min_delta` must be a number >= 0; got {min_delta!r}.")
+        self.generations = int(generations)
+        self.min_delta = float(min_delta)
+        self.best = math.nan
+        self.stale = 0
+
+    def __repr__(self) -> str:
+        return f"NoImprovement(generations={self.generations!r}, min_delta={self.min_delta!r})"
+
+    def __call__(self, evolution: Any, stats: GenerationStats) -> str | None:
+        value = stats.best_so_far
+        if evolution.direction == "maximize":
+            value = -value
+        if math.isnan(self.best) or value < self.best - self.min_delta:
+            self.best, self.stale = value, 0
+            return None
+        self.stale += 1
+        if self.stale >= self.generations:
+            return f"no improvement for {self.generations} generations"
+        return None
+
+
+class TargetValue:
+    """Stop as soon as the best value reaches ``value`` (at or below it when minimizing).
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, generations=50,
+    ...                      callbacks=[et.TargetValue(1e-2)], seed=0)
+    >>> result.best_value <= 1e-2, result.stop_reason
+    (True, 'target value 0.01 reached')
+    """
+
+    def __init__(self, value: float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise InvalidParameterError(f"TargetValue: `value` must be a finite number; got {value!r}.")
+        self.value = float(value)
+
+    def __repr__(self) -> str:
+        return f"TargetValue({self.value!r})"
+
+    def __call__(self, evolution: Any, stats: GenerationStats) -> str | None:
+        best = stats.best_so_far
+        reached = best <= self.value if evolution.direction == "minimize" else best >= self.value
+        return f"target value {self.value!r} reached" if reached else None

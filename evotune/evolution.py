@@ -1,0 +1,444 @@
+"""Evolution: the ask/tell population loop.
+
+Generation 0 is a space-filling sample (plus any starting points the user
+gives). Every later generation breeds ``offspring_size`` new children from the
+evaluated population: tournament selection, crossover, mutation, repair into the
+space. A child that repeats an evaluated point is a cache hit: it is counted and
+bred again, so the budget only buys new points. When all of a generation's
+children are told, (mu + lambda) survival keeps the best ``population_size`` of
+parents and children (elitism), the hall of fame is updated and a history row
+is written.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
+from .exceptions import (
+    AllEvaluationsFailedError,
+    EvotuneError,
+    FailedEvaluationWarning,
+    InvalidParameterError,
+)
+from .genome import ENUMERATION_LIMIT, Genome
+from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Tournament
+from .result import COMPLETE, CRASHED, FAILED, TIMEOUT, GenerationStats, Result, Trial
+from .space import Space
+
+__all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
+
+_DIRECTIONS = ("minimize", "maximize")
+_ERROR_TEXT_LIMIT = 500
+
+
+def default_population_size(max_evaluations: int | None = None) -> int:
+    """Population size for a budget: about ``1.5 * sqrt(max_evaluations)``, between 8 and 50.
+
+    Small budgets get small populations (more generations of selection); 24
+    when the budget is unknown.
+
+    Examples
+    --------
+    >>> [default_population_size(n) for n in (None, 64, 300, 5000)]
+    [24, 12, 26, 50]
+    """
+    if max_evaluations is None:
+        return 24
+    return int(min(50, max(8, round(1.5 * math.sqrt(max_evaluations)))))
+
+
+def trial_state(error: BaseException) -> str:
+    """The trial state an evaluation error stands for: "timeout", "crashed" or "failed"."""
+    if isinstance(error, TimeoutError):
+        return TIMEOUT
+    return getattr(error, "trial_state", FAILED)
+
+
+def _error_text(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}".strip()
+    return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A point to evaluate: its trial number, generation and parameters.
+
+    ``seed`` is a 32-bit seed for the evaluation's own randomness, derived from
+    the run's seed and the trial number only (the same whatever the order or the
+    process in which candidates are evaluated).
+    """
+
+    number: int
+    generation: int
+    params: dict[str, Any]
+    _entropy: int = field(repr=False, compare=False, default=0)
+
+    @property
+    def seed(self) -> int:
+        """Seed for this evaluation (e.g. a model's ``random_state``)."""
+        sequence = np.random.SeedSequence(self._entropy, spawn_key=(1, self.number))
+        return int(sequence.generate_state(1)[0])
+
+
+def _check_int(name: str, value: Any, minimum: int, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise InvalidParameterError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+
+
+class Evolution:
+    """An ask/tell evolutionary search over a mixed space.
+
+    Parameters
+    ----------
+    space : Space or dict
+        The parameters to search.
+    direction : {"minimize", "maximize"}
+        Whether smaller or larger objective values are better.
+    population_size : int, optional
+        Number of survivors per generation (mu) and the size of generation 0.
+        Default: :func:`default_population_size` of ``max_evaluations``.
+    offspring_size : int, optional
+        Children bred per generation (lambda); default ``population_size``.
+    crossover, mutation, selection :
+        Variation operators; defaults :class:`~evotune.operators.MixedCrossover`,
+        :class:`~evotune.operators.MixedMutation`, :class:`~evotune.operators.Tournament`.
+    crossover_prob : float
+        Chance that two parents are recombined before mutation.
+    initial_points : list of dict, optional
+        Points to evaluate in generation 0 (missing parameters are sampled).
+    hall_of_fame_size : int
+        How many of the best distinct trials to keep.
+    max_evaluations : int, optional
+        The run's budget; only used to pick the default population size.
+    seed : int, optional
+        Seed of every random choice; ``None`` draws one (see :attr:`seed`).
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> ev = et.Evolution({"x": et.Float(-5, 5), "k": et.Categorical(["a", "b"])},
+    ...                   population_size=8, seed=0)
+    >>> for _ in range(5):
+    ...     batch = ev.ask()
+    ...     ev.tell(batch, [c.params["x"] ** 2 + (c.params["k"] == "b") for c in batch])
+    >>> ev.generation, len(ev.trials), ev.result().best_params["k"]
+    (5, 40, 'a')
+    """
+
+    def __init__(
+        self,
+        space: Space | Mapping[str, Any],
+        *,
+        direction: str = "minimize",
+        population_size: int | None = None,
+        offspring_size: int | None = None,
+        crossover: Crossover | None = None,
+        mutation: Mutation | None = None,
+        selection: Any = None,
+        crossover_prob: float = 0.9,
+        initial_points: Sequence[Mapping[str, Any]] | None = None,
+        hall_of_fame_size: int = 10,
+        max_evaluations: int | None = None,
+        seed: int | None = None,
+    ):
+        if direction not in _DIRECTIONS:
+            raise InvalidParameterError(f"`direction` must be one of {_DIRECTIONS}; got {direction!r}.")
+        _check_int("population_size", population_size, 2)
+        _check_int("offspring_size", offspring_size, 1)
+        _check_int("hall_of_fame_size", hall_of_fame_size, 1, allow_none=False)
+        _check_int("max_evaluations", max_evaluations, 1)
+        _check_int("seed", seed, 0)
+        if isinstance(crossover_prob, bool) or not isinstance(crossover_prob, numbers.Real) or not (
+            0 <= crossover_prob <= 1
+        ):
+            raise InvalidParameterError(f"`crossover_prob` must be in [0, 1]; got {crossover_prob!r}.")
+        for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
+            if op is not None and not callable(op):
+                raise InvalidParameterError(f"`{name}` must be callable; got {op!r}.")
+        self.space = Space(space)
+        self.genome = Genome(self.space)
+        self.direction = direction
+        self.population_size = population_size or default_population_size(max_evaluations)
+        self.offspring_size = offspring_size or self.population_size
+        self.crossover = crossover or MixedCrossover()
+        self.mutation = mutation or MixedMutation()
+        self.selection = selection or Tournament()
+        self.crossover_prob = float(crossover_prob)
+        initial = list(initial_points or [])
+        for i, point in enumerate(initial):
+            self.space.check_point(point, what=f"initial_points[{i}]")
+        self._initial = initial
+
+        #: The seed of the run (drawn when none was given, so any run can be replayed).
+        self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
+        sample_seed, deap_seed = np.random.SeedSequence(self.seed).spawn(2)
+        self._rng = np.random.default_rng(sample_seed)
+        self._random = random.Random(int(deap_seed.generate_state(1)[0]))
+        self._fitness = FitnessMin if direction == "minimize" else FitnessMax
+        self._worst = math.inf if direction == "minimize" else -math.inf
+
+        self.generation = 0
+        self.population: list[Individual] = []
+        self._trials: list[Trial | None] = []  # by trial number; None while pending
+        self.history: list[GenerationStats] = []
+        self.logbook = tools.Logbook()
+        self.hall_of_fame = tools.HallOfFame(hall_of_fame_size)
+        self._cache: dict[tuple, float] = {}
+        self._pending: dict[int, Individual] = {}
+        self._offspring: list[Individual] = []
+        self._errors: list[BaseException | str] = []
+        self._cache_hits = 0
+        self._started = time.perf_counter()
+        self._stats = tools.Statistics(key=lambda ind: ind.fitness.values[0])
+        for name, fn in (("best", self._best), ("mean", np.mean), ("std", np.std), ("worst", self._worst_of)):
+            self._stats.register(name, lambda values, fn=fn: float(fn(values)) if values else math.nan)
+        self.exhausted = False
+
+    # -- ask ---------------------------------------------------------------------------------
+    def ask(self, n: int | None = None) -> list[Candidate]:
+        """The next candidates to evaluate: a whole generation, or ``n`` of it.
+
+        Returns an empty list when the space is finite and every point has been
+        evaluated (:attr:`exhausted` is then True).
+        """
+        if self._pending:
+            raise EvotuneError(
+                f"ask(): {len(self._pending)} candidate(s) of generation {self.generation} are "
+                f"still untold; tell() their values first."
+            )
+        _check_int("n", n, 1)
+        if self.generation == 0:
+            size = max(self.population_size, len(self._initial))
+        else:
+            size = self.offspring_size
+        size = size if n is None else min(size, n)
+        self._cache_hits = 0
+        with engine_random(self._random):
+            if self.generation == 0 or not self.population:
+                genomes = self._initial_genomes(size)
+            else:
+                genomes = self._breed(size)
+        if len(genomes) < size:
+            genomes += self._fresh(size - len(genomes), {tuple(g) for g in genomes})
+        if not genomes:
+            self.exhausted = True
+            return []
+        candidates = []
+        for genes in genomes:
+            number = len(self._trials)
+            self._trials.append(None)
+            self._pending[number] = Individual(genes, self._fitness, number)
+            candidates.append(Candidate(number, self.generation, self.genome.decode(genes), self.seed))
+        self._offspring = list(self._pending.values())
+        return candidates
+
+    def _initial_genomes(self, size: int) -> list[list]:
+        genomes = []
+        for point in self._initial[:size]:
+            genes = self.genome.sample(self._rng, 1)[0]
+            filled = dict(self.genome.decode(genes), **point)
+            genomes.append(self.genome.encode(filled))
+        genomes += self.genome.sample(self._rng, size - len(genomes))
+        unique = {}
+        for genes in genomes:
+            key = tuple(genes)
+            if key not in self._cache:
+                unique.setdefault(key, genes)
+        return list(unique.values())
+
+    def _breed(self, size: int) -> list[list]:
+        genome, children, seen = self.genome, [], set()
+        tries = 0
+        while len(children) < size and tries < 10 * size + 20:
+            parents = self.selection(self.population, 2)
+            pair = [list(parents[0]), list(parents[1])]
+            if random.random() < self.crossover_prob:
+                self.crossover(genome, *pair)
+                genome.repair(pair[0])
+                genome.repair(pair[1])
+            for child in pair:
+                tries += 1
+                self.mutation(genome, child)
+                key = tuple(genome.repair(child))
+                if key in self._cache:
+                    self._cache_hits += 1
+                elif key not in seen and len(children) < size:
+                    seen.add(key)
+                    children.append(child)
+        return children
+
+    def _fresh(self, n: int, taken: set[tuple]) -> list[list]:
+        """Up to ``n`` points neither evaluated nor in ``taken``: sampled, or enumerated when finite."""
+        out: list[list] = []
+        for _ in range(10):
+            for genes in self.genome.sample(self._rng, n):
+                key = tuple(genes)
+                if key not in self._cache and key not in taken and len(out) < n:
+                    taken.add(key)
+                    out.append(genes)
+            if len(out) == n:
+                return out
+        if self.genome.cardinality <= ENUMERATION_LIMIT:
+            for index in self._rng.permutation(int(self.genome.cardinality)):
+                genes = self.genome.point(int(index))
+                key = tuple(genes)
+                if key not in self._cache and key not in taken:
+                    taken.add(key)
+                    out.append(genes)
+                    if len(out) == n:
+                        break
+        return out
+
+    # -- tell --------------------------------------------------------------------------------
+    def tell(
+        self,
+        candidates: Sequence[Candidate],
+        values: Sequence[Any],
+        durations: Sequence[float] | None = None,
+    ) -> None:
+        """Record the values (and optionally the durations, in seconds) of asked candidates.
+
+        A value is a number, or the exception the evaluation raised. Exceptions,
+        NaN, infinities and non-numbers become failed trials, ranked worst. The
+        generation ends when its last candidate is told.
+        """
+        if len(values) != len(candidates):
+            raise InvalidParameterError(
+                f"tell(): got {len(values)} value(s) for {len(candidates)} candidate(s)."
+            )
+        if durations is not None and len(durations) != len(candidates):
+            raise InvalidParameterError(
+                f"tell(): got {len(durations)} duration(s) for {len(candidates)} candidate(s)."
+            )
+        unknown = [c.number for c in candidates if c.number not in self._pending]
+        if unknown:
+            raise InvalidParameterError(
+                f"tell(): candidate number(s) {unknown} are not pending; pending: {sorted(self._pending)}."
+            )
+        for i, (candidate, value) in enumerate(zip(candidates, values)):
+            ind = self._pending.pop(candidate.number)
+            value, state, error = self._judge(value)
+            ind.fitness.values = (value if state == COMPLETE else self._worst,)
+            self._cache[tuple(ind)] = value
+            trial = Trial(
+                candidate.number,
+                candidate.generation,
+                candidate.params,
+                value,
+                state,
+                0.0 if durations is None else float(durations[i]),
+                error,
+            )
+            self._trials[trial.number] = trial
+        if not self._pending and self._offspring:
+            self._end_generation()
+
+    def _judge(self, value: Any) -> tuple[float, str, str | None]:
+        if isinstance(value, BaseException):
+            self._errors.append(value)
+            return math.nan, trial_state(value), _error_text(value)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
+        elif not math.isfinite(value):
+            text = f"objective returned {float(value)!r}"
+        else:
+            return float(value), COMPLETE, None
+        self._errors.append(text)
+        return math.nan, FAILED, text
+
+    def _end_generation(self) -> None:
+        offspring, self._offspring = self._offspring, []
+        failed = sum(not self._trials[ind.number].ok for ind in offspring)
+        errors, self._errors = self._errors, []
+        if failed and failed == len(offspring) and self.generation == 0:
+            first = errors[0] if errors else "unknown error"
+            raise AllEvaluationsFailedError(
+                f"all {failed} evaluations of the first generation failed; the first error was: "
+                f"{first if isinstance(first, str) else _error_text(first)}"
+            ) from (first if isinstance(first, BaseException) else None)
+        if failed:
+            warnings.warn(
+                f"{failed} of {len(offspring)} evaluations failed in generation {self.generation} "
+                f"(ranked worst); first error: "
+                f"{errors[0] if isinstance(errors[0], str) else _error_text(errors[0])}",
+                FailedEvaluationWarning,
+                stacklevel=3,
+            )
+        self.population = tools.selBest(self.population + offspring, self.population_size)
+        self.hall_of_fame.update([ind for ind in offspring if self._trials[ind.number].ok])
+        completed = [ind for ind in self.population if math.isfinite(ind.fitness.values[0])]
+        row = self._stats.compile(completed)
+        best_so_far = self.hall_of_fame[0].fitness.values[0] if len(self.hall_of_fame) else math.nan
+        stats = GenerationStats(
+            generation=self.generation,
+            best=row["best"],
+            mean=row["mean"],
+            std=row["std"],
+            worst=row["worst"],
+            best_so_far=best_so_far,
+            evaluated=len(offspring),
+            failed=failed,
+            cached=self._cache_hits,
+            diversity=self.genome.diversity(self.population),
+            elapsed=time.perf_counter() - self._started,
+        )
+        self.history.append(stats)
+        self.logbook.record(**vars(stats))
+        self.generation += 1
+
+    def _best(self, values: list[float]) -> float:
+        return min(values) if self.direction == "minimize" else max(values)
+
+    def _worst_of(self, values: list[float]) -> float:
+        return max(values) if self.direction == "minimize" else min(values)
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[Trial]:
+        """Every told trial, by trial number."""
+        return [t for t in self._trials if t is not None]
+
+    @property
+    def n_pending(self) -> int:
+        """Candidates asked but not yet told."""
+        return len(self._pending)
+
+    def result(self, stop_reason: str = "") -> Result:
+        """A snapshot of the run so far."""
+        hall = [self._trials[ind.number] for ind in self.hall_of_fame]
+        return Result(
+            trials=self.trials,
+            history=list(self.history),
+            hall_of_fame=hall,
+            direction=self.direction,
+            seed=self.seed,
+            stop_reason=stop_reason,
+            settings=self.settings(),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that define this search (for reports and resume checks)."""
+        return {
+            "space": repr(self.space),
+            "direction": self.direction,
+            "population_size": self.population_size,
+            "offspring_size": self.offspring_size,
+            "crossover": repr(self.crossover),
+            "mutation": repr(self.mutation),
+            "selection": repr(self.selection),
+            "crossover_prob": self.crossover_prob,
+            "hall_of_fame_size": self.hall_of_fame.maxsize,
+            "seed": self.seed,
+        }

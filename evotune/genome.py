@@ -1,0 +1,212 @@
+"""Parameters <-> gene vectors: the only place where log scales, rounding and indices live.
+
+A genome is a plain list with one gene per parameter, in the space's order:
+
+=================  =========================================================
+parameter          gene
+=================  =========================================================
+Float              the value (``log=False``) or ``ln(value)`` (``log=True``)
+Integer            the whole number (``log=False``) or ``ln(k)`` of a whole k
+Categorical        the index of the choice
+=================  =========================================================
+
+Variation works on the numeric genes inside *variation bounds*; for integers
+these reach half a step past each end, so that every whole number owns an
+equal share of the line. :meth:`Genome.repair` brings any gene vector back to
+the canonical form above, so that ``tuple(genes)`` identifies a point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .space import Categorical, Float, Integer, Space
+
+__all__ = ["Genome", "FLOAT", "LOG_FLOAT", "INT", "LOG_INT", "CAT"]
+
+FLOAT, LOG_FLOAT, INT, LOG_INT, CAT = "float", "log_float", "int", "log_int", "cat"
+
+#: Largest finite space that is enumerated to find the points not yet evaluated.
+ENUMERATION_LIMIT = 100_000
+
+
+def _kind(param: Any) -> str:
+    if isinstance(param, Categorical):
+        return CAT
+    if isinstance(param, Integer):
+        return LOG_INT if param.log else INT
+    return LOG_FLOAT if param.log else FLOAT
+
+
+class Genome:
+    """Encodes the points of a :class:`~evotune.space.Space` as gene vectors.
+
+    Examples
+    --------
+    >>> from evotune import Space, Float, Integer, Categorical
+    >>> g = Genome(Space({"lr": Float(1e-3, 1.0, log=True), "n": Integer(1, 8),
+    ...                   "act": Categorical(["relu", "tanh"])}))
+    >>> genes = g.encode({"lr": 0.01, "n": 3, "act": "tanh"})
+    >>> genes[1:]
+    [3, 1]
+    >>> g.decode(genes)
+    {'lr': 0.01, 'n': 3, 'act': 'tanh'}
+    """
+
+    def __init__(self, space: Space):
+        self.space = space
+        self.names = list(space)
+        self.params = [space[name] for name in self.names]
+        self.kinds = [_kind(p) for p in self.params]
+        self.size = len(self.names)
+        #: Positions of the numeric (Float, Integer) and categorical genes.
+        self.numeric = [i for i, k in enumerate(self.kinds) if k != CAT]
+        self.categorical = [i for i, k in enumerate(self.kinds) if k == CAT]
+        self.n_choices = [len(p.choices) if k == CAT else 0 for p, k in zip(self.params, self.kinds)]
+        #: Variation bounds of every gene (categorical: index range).
+        self.low: list[float] = []
+        self.high: list[float] = []
+        for p, kind in zip(self.params, self.kinds):
+            lo, hi = {
+                FLOAT: lambda: (p.low, p.high),
+                LOG_FLOAT: lambda: (math.log(p.low), math.log(p.high)),
+                INT: lambda: (p.low - 0.5, p.high + 0.5),
+                LOG_INT: lambda: (math.log(p.low - 0.5), math.log(p.high + 0.5)),
+                CAT: lambda: (0, len(p.choices) - 1),
+            }[kind]()
+            self.low.append(lo)
+            self.high.append(hi)
+        self.numeric_low = [self.low[i] for i in self.numeric]
+        self.numeric_high = [self.high[i] for i in self.numeric]
+        self.cardinality = space.cardinality
+        self._decoders = [self._decoder(p, k) for p, k in zip(self.params, self.kinds)]
+
+    # -- decoding ----------------------------------------------------------------------------
+    @staticmethod
+    def _decoder(p: Any, kind: str):
+        if kind == FLOAT:
+            return lambda g: min(max(float(g), p.low), p.high)
+        if kind == LOG_FLOAT:
+            return lambda g: min(max(float(f"{math.exp(g):.12g}"), p.low), p.high)
+        if kind == INT:
+            return lambda g: min(max(int(round(g)), p.low), p.high)
+        if kind == LOG_INT:
+            return lambda g: min(max(int(round(math.exp(g))), p.low), p.high)
+        choices = p.choices
+        last = len(choices) - 1
+        return lambda g: choices[min(max(int(round(g)), 0), last)]
+
+    def decode(self, genes: list) -> dict[str, Any]:
+        """The parameters a gene vector stands for (genes out of bounds are clipped)."""
+        return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+
+    # -- encoding ----------------------------------------------------------------------------
+    def encode(self, params: Mapping[str, Any]) -> list:
+        """The canonical gene vector of a complete, valid point of the space."""
+        self.space.check_point(params)
+        missing = [n for n in self.names if n not in params]
+        if missing:
+            raise KeyError(f"encode: missing parameter(s) {missing}")
+        genes: list = []
+        for name, p, kind in zip(self.names, self.params, self.kinds):
+            value = params[name]
+            if kind == CAT:
+                genes.append(p.index(value))
+            elif kind in (INT, FLOAT):
+                genes.append(int(value) if kind == INT else float(value))
+            else:
+                genes.append(math.log(value))
+        self.repair(genes)
+        return genes
+
+    # -- canonical form ----------------------------------------------------------------------
+    def repair_gene(self, i: int, g: float) -> Any:
+        """Gene ``i`` brought to its canonical form: inside bounds, whole where it must be."""
+        kind = self.kinds[i]
+        p = self.params[i]
+        if kind == FLOAT:
+            return min(max(float(g), p.low), p.high)
+        if kind == LOG_FLOAT:
+            return min(max(float(g), self.low[i]), self.high[i])
+        if kind == INT:
+            return min(max(int(round(g)), p.low), p.high)
+        if kind == LOG_INT:
+            return math.log(min(max(int(round(math.exp(g))), p.low), p.high))
+        return min(max(int(round(g)), 0), self.n_choices[i] - 1)
+
+    def repair(self, genes: list) -> list:
+        """Bring every gene to its canonical form, in place; returns ``genes``."""
+        for i in range(self.size):
+            genes[i] = self.repair_gene(i, genes[i])
+        return genes
+
+    def step(self, i: int, g: Any, direction: int) -> Any:
+        """Move integer gene ``i`` by one whole step (``direction`` +1 or -1), bouncing at a bound."""
+        p = self.params[i]
+        value = int(round(math.exp(g))) if self.kinds[i] == LOG_INT else g
+        new = value + direction
+        if not p.low <= new <= p.high:
+            new = value - direction
+        return math.log(new) if self.kinds[i] == LOG_INT else new
+
+    # -- sampling ----------------------------------------------------------------------------
+    def sample(self, rng: np.random.Generator, n: int) -> list[list]:
+        """``n`` canonical gene vectors spread over the space.
+
+        Numeric genes follow a Latin hypercube over their variation bounds; each
+        categorical gene cycles through its choices in a shuffled order, so every
+        choice appears about ``n / k`` times.
+        """
+        columns: list[list] = []
+        for i in range(self.size):
+            if self.kinds[i] == CAT:
+                k = self.n_choices[i]
+                column = rng.permutation(np.resize(np.arange(k), n)).tolist()
+            else:
+                strata = (rng.permutation(n) + rng.random(n)) / n
+                column = (self.low[i] + strata * (self.high[i] - self.low[i])).tolist()
+            columns.append(column)
+        return [self.repair(list(genes)) for genes in zip(*columns)]
+
+    def point(self, index: int) -> list:
+        """The ``index``-th point of a finite space (mixed-radix order), as canonical genes."""
+        genes: list = []
+        for p, kind in zip(self.params, self.kinds):
+            index, digit = divmod(index, p.cardinality)
+            if kind == CAT:
+                genes.append(digit)
+            elif kind == INT:
+                genes.append(p.low + digit)
+            elif kind == LOG_INT:
+                genes.append(math.log(p.low + digit))
+            else:
+                raise ValueError("point(): the space has Float parameters and is not finite")
+        return genes
+
+    # -- population measures -----------------------------------------------------------------
+    def diversity(self, population: list[list]) -> float:
+        """Spread of a population in [0, 1]: 0 when all genomes are equal, ~1 when uniform.
+
+        The mean over genes of: for numeric genes, the standard deviation over that of a
+        uniform distribution on the variation bounds (capped at 1); for categorical genes,
+        the Gini-Simpson index over its largest possible value.
+        """
+        if len(population) < 2:
+            return 0.0
+        scores = []
+        for i in range(self.size):
+            column = [genes[i] for genes in population]
+            if self.kinds[i] == CAT:
+                k = self.n_choices[i]
+                if k == 1:
+                    continue
+                counts = np.bincount(column, minlength=k) / len(column)
+                scores.append((1.0 - float(counts @ counts)) / (1.0 - 1.0 / k))
+            else:
+                uniform_std = (self.high[i] - self.low[i]) / math.sqrt(12.0)
+                scores.append(min(1.0, float(np.std(column)) / uniform_std))
+        return float(np.mean(scores)) if scores else 0.0

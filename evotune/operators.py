@@ -1,0 +1,180 @@
+"""Type-aware variation: crossover and mutation over mixed gene vectors.
+
+Numeric genes (Float, Integer) blend and move in the transformed space with
+DEAP's bounded simulated binary crossover and polynomial mutation; categorical
+genes swap (uniform crossover) or reset to another choice. Children are repaired
+into the space by the engine after every operator, so user operators may return
+any numbers and integers never drift to floats.
+
+An operator is an object with one method, ``__call__``; it changes the gene
+lists it is given in place. Draw randomness from the :mod:`random` module (as
+DEAP's operators do): evotune seeds it and swaps its state in around every call.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+
+from ._deap import tools
+from .exceptions import InvalidParameterError
+from .genome import CAT, INT, LOG_INT, Genome
+
+__all__ = ["Crossover", "Mutation", "Selection", "MixedCrossover", "MixedMutation", "Tournament"]
+
+
+def _check_positive(owner: str, name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidParameterError(f"{owner}: `{name}` must be a number > 0; got {value!r}.")
+
+
+def _check_probability(owner: str, name: str, value: float | None, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InvalidParameterError(f"{owner}: `{name}` must be a probability in [0, 1]; got {value!r}.")
+
+
+class Crossover(ABC):
+    """Recombines two parents' gene lists in place."""
+
+    @abstractmethod
+    def __call__(self, genome: Genome, child1: list, child2: list) -> None:
+        """Change ``child1`` and ``child2`` (copies of the parents) in place."""
+
+
+class Mutation(ABC):
+    """Perturbs one gene list in place."""
+
+    @abstractmethod
+    def __call__(self, genome: Genome, child: list) -> None:
+        """Change ``child`` in place."""
+
+
+class Selection(ABC):
+    """Picks parents from the evaluated population."""
+
+    @abstractmethod
+    def __call__(self, population: list, k: int) -> list:
+        """Return ``k`` individuals of ``population`` (with repetition)."""
+
+
+class MixedCrossover(Crossover):
+    """Simulated binary crossover on numeric genes, uniform crossover on categorical ones.
+
+    Parameters
+    ----------
+    eta : float
+        SBX distribution index: larger keeps children closer to their parents.
+    swap_prob : float
+        Chance that a categorical gene is swapped between the children.
+
+    Examples
+    --------
+    >>> from evotune import Space, Float, Categorical
+    >>> from evotune.genome import Genome
+    >>> genome = Genome(Space({"x": Float(0, 1), "c": Categorical(["a", "b", "c"])}))
+    >>> a, b = [0.1, 0], [0.9, 2]
+    >>> MixedCrossover(eta=15)(genome, a, b)
+    >>> all(0 <= x <= 1 for x in (a[0], b[0])) and {a[1], b[1]} == {0, 2}
+    True
+    """
+
+    def __init__(self, eta: float = 15.0, swap_prob: float = 0.5):
+        _check_positive("MixedCrossover", "eta", eta)
+        _check_probability("MixedCrossover", "swap_prob", swap_prob)
+        self.eta = eta
+        self.swap_prob = swap_prob
+
+    def __repr__(self) -> str:
+        return f"MixedCrossover(eta={self.eta!r}, swap_prob={self.swap_prob!r})"
+
+    def __call__(self, genome: Genome, child1: list, child2: list) -> None:
+        if genome.numeric:
+            x1 = [child1[i] for i in genome.numeric]
+            x2 = [child2[i] for i in genome.numeric]
+            tools.cxSimulatedBinaryBounded(x1, x2, self.eta, genome.numeric_low, genome.numeric_high)
+            for j, i in enumerate(genome.numeric):
+                child1[i], child2[i] = x1[j], x2[j]
+        for i in genome.categorical:
+            if random.random() < self.swap_prob:
+                child1[i], child2[i] = child2[i], child1[i]
+
+
+class MixedMutation(Mutation):
+    """Polynomial mutation on numeric genes, random reset on categorical ones.
+
+    Each gene mutates with probability ``gene_prob`` (default ``1 / n_genes``), and
+    at least one gene always does, so a mutated child is never a plain copy. An
+    integer gene that mutates moves by at least one whole step; a categorical gene
+    that mutates takes a different choice.
+
+    Parameters
+    ----------
+    eta : float
+        Polynomial-mutation distribution index: larger makes smaller moves.
+    gene_prob : float or None
+        Per-gene mutation probability; ``None`` means ``1 / n_genes``.
+
+    Examples
+    --------
+    >>> from evotune import Space, Integer
+    >>> from evotune.genome import Genome
+    >>> genome = Genome(Space({"n": Integer(1, 8)}))
+    >>> child = [4]
+    >>> MixedMutation()(genome, child)
+    >>> genome.repair(child)[0] != 4
+    True
+    """
+
+    def __init__(self, eta: float = 20.0, gene_prob: float | None = None):
+        _check_positive("MixedMutation", "eta", eta)
+        _check_probability("MixedMutation", "gene_prob", gene_prob, allow_none=True)
+        self.eta = eta
+        self.gene_prob = gene_prob
+
+    def __repr__(self) -> str:
+        return f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r})"
+
+    def __call__(self, genome: Genome, child: list) -> None:
+        prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
+        chosen = [i for i in range(genome.size) if random.random() < prob]
+        if not chosen:
+            chosen = [random.randrange(genome.size)]
+        for i in chosen:
+            self._mutate_gene(genome, child, i)
+
+    def _mutate_gene(self, genome: Genome, child: list, i: int) -> None:
+        old = child[i]
+        if genome.kinds[i] == CAT:
+            k = genome.n_choices[i]
+            if k > 1:
+                new = random.randrange(k - 1)
+                child[i] = new + 1 if new >= old else new
+            return
+        x = [old]
+        tools.mutPolynomialBounded(x, self.eta, [genome.low[i]], [genome.high[i]], 1.0)
+        child[i] = genome.repair_gene(i, x[0])
+        if genome.kinds[i] in (INT, LOG_INT) and child[i] == old:
+            child[i] = genome.step(i, old, random.choice((-1, 1)))
+
+
+class Tournament(Selection):
+    """Tournament selection (DEAP's ``selTournament``): the best of ``size`` random picks.
+
+    Examples
+    --------
+    >>> Tournament(size=3)
+    Tournament(size=3)
+    """
+
+    def __init__(self, size: int = 3):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise InvalidParameterError(f"Tournament: `size` must be an integer >= 1; got {size!r}.")
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"Tournament(size={self.size!r})"
+
+    def __call__(self, population: list, k: int) -> list:
+        return tools.selTournament(population, k, tournsize=self.size)

@@ -1,0 +1,159 @@
+"""What a run produces: trials, per-generation statistics and the hall of fame."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .exceptions import InvalidParameterError
+
+__all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED"]
+
+#: Trial states.
+COMPLETE, FAILED, TIMEOUT, CRASHED = "complete", "failed", "timeout", "crashed"
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One evaluation of the objective.
+
+    ``value`` is ``nan`` unless ``state`` is ``"complete"``; ``error`` then holds a
+    short description of what went wrong.
+    """
+
+    number: int
+    generation: int
+    params: dict[str, Any]
+    value: float
+    state: str = COMPLETE
+    duration: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the evaluation completed with a finite value."""
+        return self.state == COMPLETE
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """One row of a run's history.
+
+    ``best``, ``mean``, ``std`` and ``worst`` describe the population after
+    selection (completed members only); ``best_so_far`` is the best value of the
+    run up to this generation; ``evaluated`` counts this generation's new
+    evaluations, ``failed`` those that failed, ``cached`` the children that
+    repeated an already evaluated point (re-varied instead of re-evaluated);
+    ``diversity`` is the population's spread in [0, 1].
+    """
+
+    generation: int
+    best: float
+    mean: float
+    std: float
+    worst: float
+    best_so_far: float
+    evaluated: int
+    failed: int
+    cached: int
+    diversity: float
+    elapsed: float
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return repr(value)
+
+
+def _trial_row(trial: Trial) -> dict[str, Any]:
+    row = asdict(trial)
+    row["params"] = {k: _jsonable(v) for k, v in trial.params.items()}
+    row["value"] = _jsonable(trial.value)
+    return row
+
+
+def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None) -> None:
+    fmt = fmt or os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
+    if fmt == "json":
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump([_trial_row(t) for t in trials], f, indent=2)
+            f.write("\n")
+    elif fmt == "csv":
+        names = list(trials[0].params) if trials else []
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(
+                ["number", "generation", "value", "state", "duration", "error"]
+                + [f"param_{n}" for n in names]
+            )
+            for t in trials:
+                params = [_jsonable(t.params[n]) for n in names]
+                writer.writerow([t.number, t.generation, t.value, t.state, t.duration, t.error or ""] + params)
+    else:
+        raise InvalidParameterError(
+            f"format: must be 'json' or 'csv' (or a path ending in .json or .csv); got {fmt!r} "
+            f"for {os.fspath(path)!r}."
+        )
+
+
+@dataclass
+class Result:
+    """The outcome of a run.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> result = et.optimize(lambda p: (p["x"] - 1) ** 2, {"x": et.Float(-5, 5)},
+    ...                      max_evaluations=40, seed=0)
+    >>> len(result.trials), result.best_value < 0.1
+    (40, True)
+    >>> result.hall_of_fame[0] == result.best_trial
+    True
+    """
+
+    trials: list[Trial]
+    history: list[GenerationStats]
+    hall_of_fame: list[Trial]
+    direction: str
+    seed: int
+    stop_reason: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best_trial(self) -> Trial | None:
+        """The best completed trial, or ``None`` if no evaluation completed."""
+        return self.hall_of_fame[0] if self.hall_of_fame else None
+
+    @property
+    def best_params(self) -> dict[str, Any] | None:
+        """Parameters of the best trial."""
+        return None if self.best_trial is None else self.best_trial.params
+
+    @property
+    def best_value(self) -> float | None:
+        """Objective value of the best trial."""
+        return None if self.best_trial is None else self.best_trial.value
+
+    @property
+    def n_evaluations(self) -> int:
+        """Number of evaluations of the objective (cache hits are not evaluations)."""
+        return len(self.trials)
+
+    def save_hall_of_fame(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """Write the hall of fame, best first, as JSON or CSV (chosen by ``format`` or extension).
+
+        Parameter values that JSON cannot hold (an estimator, a function) are written as their ``repr``.
+        """
+        _write(path, self.hall_of_fame, format)
+
+    def save_trials(self, path: str | os.PathLike, format: str | None = None) -> None:
+        """Write every trial, in order, as JSON or CSV (chosen by ``format`` or extension)."""
+        _write(path, self.trials, format)

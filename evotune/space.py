@@ -1,0 +1,304 @@
+"""Search spaces: the parameters a candidate is made of.
+
+A :class:`Space` maps names to parameters: :class:`Float`, :class:`Integer` or
+:class:`Categorical`. Every parameter validates itself when it is created, so a
+wrong space fails before the first model is trained.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .exceptions import InvalidSpaceError
+
+__all__ = ["Float", "Integer", "Categorical", "Space", "Parameter"]
+
+
+def _check_number(kind: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidSpaceError(
+            f"{kind}: `{name}` must be a real number; got {value!r} ({type(value).__name__})."
+        )
+    if not math.isfinite(value):
+        raise InvalidSpaceError(f"{kind}: `{name}` must be finite; got {value!r}.")
+    return value
+
+
+def _check_bounds(kind: str, low: Any, high: Any, log: bool) -> None:
+    if not isinstance(log, bool):
+        raise InvalidSpaceError(f"{kind}: `log` must be True or False; got {log!r}.")
+    if not low < high:
+        raise InvalidSpaceError(
+            f"{kind}: `low` must be smaller than `high`; got low={low!r}, high={high!r}."
+        )
+    if log and low <= 0:
+        raise InvalidSpaceError(
+            f"{kind}: a log scale needs `low` > 0; got low={low!r} (use log=False, or a "
+            f"positive lower bound)."
+        )
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real-valued parameter in ``[low, high]``, searched on a linear or log scale.
+
+    With ``log=True`` the search moves in ``ln(value)``: use it for quantities
+    whose magnitude matters more than their digits (learning rates, C, gamma).
+    Values on a log scale are resolved to 12 significant digits.
+
+    Examples
+    --------
+    >>> Float(1e-4, 1e-1, log=True)
+    Float(low=0.0001, high=0.1, log=True)
+    >>> Float(0.0, 1.0).contains(0.5)
+    True
+    """
+
+    low: float
+    high: float
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        low = float(_check_number("Float", "low", self.low))
+        high = float(_check_number("Float", "high", self.high))
+        _check_bounds("Float", low, high, self.log)
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a number inside the bounds."""
+        return (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
+    @property
+    def cardinality(self) -> float:
+        """Number of distinct values: infinite."""
+        return math.inf
+
+
+@dataclass(frozen=True)
+class Integer:
+    """An integer parameter in ``[low, high]`` (both included), linear or log scale.
+
+    Examples
+    --------
+    >>> Integer(16, 512, log=True)
+    Integer(low=16, high=512, log=True)
+    >>> Integer(1, 8).cardinality
+    8
+    """
+
+    low: int
+    high: int
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        bounds = {}
+        for name in ("low", "high"):
+            value = _check_number("Integer", name, getattr(self, name))
+            if value != int(value):
+                raise InvalidSpaceError(
+                    f"Integer: `{name}` must be a whole number; got {value!r} "
+                    f"(use Float for real-valued parameters)."
+                )
+            bounds[name] = int(value)
+        _check_bounds("Integer", bounds["low"], bounds["high"], self.log)
+        object.__setattr__(self, "low", bounds["low"])
+        object.__setattr__(self, "high", bounds["high"])
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a whole number inside the bounds."""
+        return (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, bool)
+            and value == int(value)
+            and self.low <= value <= self.high
+        )
+
+    @property
+    def cardinality(self) -> int:
+        """Number of distinct values."""
+        return self.high - self.low + 1
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Choice identity: the same object, or equal values of the same type."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. numpy arrays: ambiguous truth value
+        return False
+
+
+@dataclass(frozen=True, eq=False)
+class Categorical:
+    """A parameter that takes one of a fixed list of choices.
+
+    Choices may be strings, numbers, booleans, ``None`` or any object (an
+    estimator, a function). They are searched as unordered labels.
+
+    Examples
+    --------
+    >>> Categorical(["relu", "tanh", "gelu"])
+    Categorical(choices=('relu', 'tanh', 'gelu'))
+    >>> Categorical([None, 10, 20]).index(10)
+    1
+    """
+
+    choices: tuple
+
+    def __post_init__(self) -> None:
+        if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Sequence):
+            raise InvalidSpaceError(
+                f"Categorical: `choices` must be a list or tuple of values; got {self.choices!r}."
+            )
+        choices = tuple(self.choices)
+        if not choices:
+            raise InvalidSpaceError("Categorical: `choices` must not be empty; got [].")
+        for i, a in enumerate(choices):
+            for b in choices[:i]:
+                if _same(a, b):
+                    raise InvalidSpaceError(
+                        f"Categorical: `choices` must be distinct; {a!r} appears twice in "
+                        f"{list(choices)!r}."
+                    )
+        object.__setattr__(self, "choices", choices)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Categorical)
+            and len(other.choices) == len(self.choices)
+            and all(_same(a, b) for a, b in zip(self.choices, other.choices))
+        )
+
+    def __hash__(self) -> int:
+        return hash(len(self.choices))
+
+    def index(self, value: Any) -> int:
+        """Position of ``value`` among the choices; ``ValueError`` if it is not one."""
+        for i, choice in enumerate(self.choices):
+            if _same(choice, value):
+                return i
+        raise InvalidSpaceError(f"{value!r} is not one of the choices {list(self.choices)!r}.")
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is one of the choices."""
+        return any(_same(choice, value) for choice in self.choices)
+
+    @property
+    def cardinality(self) -> int:
+        """Number of choices."""
+        return len(self.choices)
+
+
+Parameter = Union[Float, Integer, Categorical]
+_PARAMETER_TYPES = (Float, Integer, Categorical)
+
+
+def _as_parameter(name: str, spec: Any) -> Parameter:
+    if isinstance(spec, _PARAMETER_TYPES):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        try:
+            return Categorical(spec)
+        except InvalidSpaceError as exc:
+            raise InvalidSpaceError(f"parameter {name!r}: {exc}") from None
+    raise InvalidSpaceError(
+        f"parameter {name!r}: expected Float, Integer, Categorical or a list of choices; "
+        f"got {spec!r} ({type(spec).__name__})."
+    )
+
+
+class Space(Mapping):
+    """An ordered mapping of parameter names to parameters.
+
+    Plain lists and tuples are read as :class:`Categorical` choices, as in
+    scikit-learn's ``param_grid``.
+
+    Examples
+    --------
+    >>> space = Space({"lr": Float(1e-4, 1e-1, log=True), "depth": [None, 10, 20]})
+    >>> list(space)
+    ['lr', 'depth']
+    >>> space["depth"]
+    Categorical(choices=(None, 10, 20))
+    >>> Space({"a": Integer(0, 3), "b": ["x", "y"]}).cardinality
+    8
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Space):
+        if isinstance(parameters, Space):
+            parameters = parameters._params
+        if not isinstance(parameters, Mapping):
+            raise InvalidSpaceError(
+                f"space: expected a dict of parameter name -> parameter; got "
+                f"{type(parameters).__name__}."
+            )
+        if not parameters:
+            raise InvalidSpaceError("space: must hold at least one parameter; got {}.")
+        for name in parameters:
+            if not isinstance(name, str):
+                raise InvalidSpaceError(f"space: parameter names must be strings; got {name!r}.")
+        self._params: dict[str, Parameter] = {
+            name: _as_parameter(name, spec) for name, spec in parameters.items()
+        }
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self._params[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name!r}: {p!r}" for name, p in self._params.items())
+        return f"Space({{{inner}}})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and list(self.items()) == list(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def cardinality(self) -> float:
+        """Number of distinct points: ``math.inf`` if any parameter is a Float."""
+        total = 1
+        for param in self._params.values():
+            total *= param.cardinality
+        return total
+
+    def check_point(self, point: Mapping[str, Any], *, what: str = "point") -> None:
+        """Raise :class:`InvalidSpaceError` unless every entry of ``point`` is in the space.
+
+        Missing names are allowed (they are filled in by sampling).
+
+        Examples
+        --------
+        >>> Space({"n": Integer(1, 8)}).check_point({"n": 9})
+        Traceback (most recent call last):
+        ...
+        evotune.exceptions.InvalidSpaceError: point: 'n'=9 is outside Integer(low=1, high=8, log=False).
+        """
+        if not isinstance(point, Mapping):
+            raise InvalidSpaceError(f"{what}: expected a dict of parameter values; got {point!r}.")
+        unknown = [name for name in point if name not in self._params]
+        if unknown:
+            raise InvalidSpaceError(
+                f"{what}: unknown parameter name(s) {unknown}; the space has {list(self)}."
+            )
+        for name, value in point.items():
+            param = self._params[name]
+            if not param.contains(value):
+                raise InvalidSpaceError(f"{what}: {name!r}={value!r} is outside {param!r}.")

@@ -1,0 +1,116 @@
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evotune import Categorical, Float, Integer, InvalidParameterError, MixedCrossover, MixedMutation, Space, Tournament
+from evotune._deap import FitnessMin, Individual, engine_random
+from evotune.genome import CAT, Genome
+
+GENOME = Genome(
+    Space(
+        {
+            "x": Float(-5, 5),
+            "lr": Float(1e-5, 1, log=True),
+            "n": Integer(1, 8),
+            "bs": Integer(16, 512, log=True),
+            "act": Categorical(["relu", "tanh", "gelu"]),
+            "flag": [True, False],
+            "one": ["only"],
+        }
+    )
+)
+
+
+def _random_genes(seed):
+    import numpy as np
+
+    return GENOME.sample(np.random.default_rng(seed), 1)[0]
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.floats(0.5, 100), st.floats(0.5, 100))
+def test_children_never_leave_the_space(seed_a, seed_b, eta_c, eta_m):
+    a, b = _random_genes(seed_a), _random_genes(seed_b)
+    # as the engine does: crossover, repair, mutation, repair
+    with engine_random(random.Random(seed_a ^ seed_b)):
+        MixedCrossover(eta=eta_c)(GENOME, a, b)
+        _check_within_bounds(a, b)
+        for child in (a, b):
+            GENOME.repair(child)
+            MixedMutation(eta=eta_m)(GENOME, child)
+        _check_within_bounds(a, b)
+    for child in (a, b):
+        GENOME.repair(child)
+        assert all(type(child[i]) is int for i, kind in enumerate(GENOME.kinds) if kind in ("int", "cat"))
+        GENOME.space.check_point(GENOME.decode(child))
+
+
+def _check_within_bounds(*children):
+    for child in children:
+        assert all(GENOME.low[i] <= g <= GENOME.high[i] for i, g in enumerate(child))
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_mutated_integers_move_by_a_step_and_categoricals_change(seed):
+    genes = _random_genes(seed)
+    with engine_random(random.Random(seed)):
+        for i, kind in enumerate(GENOME.kinds):
+            child = list(genes)
+            MixedMutation()._mutate_gene(GENOME, child, i)
+            before, after = GENOME.decode(genes), GENOME.decode(child)
+            name = GENOME.names[i]
+            if kind in ("int", "log_int"):
+                assert abs(after[name] - before[name]) >= 1
+            elif kind == CAT and GENOME.n_choices[i] > 1:
+                assert after[name] != before[name]
+
+
+def test_mutation_always_changes_at_least_one_gene():
+    genome = Genome(Space({f"n{i}": Integer(0, 100) for i in range(20)}))
+    parent = [50] * 20
+    with engine_random(random.Random(0)):
+        for _ in range(200):
+            child = list(parent)
+            MixedMutation(gene_prob=0.0)(genome, child)
+            assert sum(c != p for c, p in zip(child, parent)) == 1
+
+
+def test_crossover_swaps_categories_and_blends_numbers():
+    genome = Genome(Space({"x": Float(0, 1), "c": ["a", "b", "c"]}))
+    seen_swap = seen_blend = False
+    with engine_random(random.Random(1)):
+        for _ in range(50):
+            a, b = [0.2, 0], [0.8, 2]
+            MixedCrossover(swap_prob=0.5)(genome, a, b)
+            assert {a[1], b[1]} == {0, 2}
+            seen_swap |= a[1] == 2
+            seen_blend |= a[0] not in (0.2, 0.8)
+    assert seen_swap and seen_blend
+
+
+def test_tournament_prefers_fitter_individuals():
+    population = []
+    for i in range(10):
+        ind = Individual([i], FitnessMin, i)
+        ind.fitness.values = (float(i),)
+        population.append(ind)
+    with engine_random(random.Random(0)):
+        picks = Tournament(size=5)(population, 1000)
+    assert sum(p[0] for p in picks) / 1000 < 2.5
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: MixedCrossover(eta=0), "MixedCrossover: `eta` must be a number > 0; got 0"),
+        (lambda: MixedCrossover(swap_prob=2), "`swap_prob` must be a probability in [0, 1]; got 2"),
+        (lambda: MixedMutation(eta=-1), "MixedMutation: `eta` must be a number > 0"),
+        (lambda: MixedMutation(gene_prob=1.5), "`gene_prob` must be a probability"),
+        (lambda: Tournament(size=0), "Tournament: `size` must be an integer >= 1; got 0"),
+    ],
+)
+def test_operator_settings_are_validated(make, fragment):
+    with pytest.raises(InvalidParameterError) as info:
+        make()
+    assert fragment in str(info.value)

@@ -1,0 +1,131 @@
+import math
+import time
+
+import pytest
+
+import evotune as et
+from evotune import InvalidParameterError
+
+from .mixed_problem import SPACE, objective, random_search_best
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_it_actually_optimizes_beating_random_search_on_every_seed(seed):
+    result = et.optimize(objective, SPACE, max_evaluations=500, seed=seed)
+    assert result.n_evaluations == 500
+    assert result.best_value < 0.5 * random_search_best(500, seed)
+
+
+def test_max_evaluations_counts_real_evaluations():
+    calls = []
+    result = et.optimize(lambda p: calls.append(1) or objective(p), SPACE, max_evaluations=77, seed=0)
+    assert len(calls) == result.n_evaluations == 77
+    assert sum(row.evaluated for row in result.history) == 77
+    assert result.stop_reason == "max_evaluations reached (77)"
+
+
+def test_generations_stop_rule():
+    result = et.optimize(objective, SPACE, generations=4, population_size=10, seed=0)
+    assert len(result.history) == 4 and result.n_evaluations == 40
+    assert result.stop_reason == "generations reached (4)"
+
+
+def test_time_budget_is_checked_between_evaluations():
+    start = time.monotonic()
+    result = et.optimize(lambda p: time.sleep(0.01) or objective(p), SPACE, time_budget=0.3, population_size=50, seed=0)
+    assert time.monotonic() - start < 1.0
+    assert 5 < result.n_evaluations < 50  # stopped inside the first generation
+    assert result.stop_reason == "time_budget reached (0.3 s)"
+
+
+def test_finite_space_stops_and_says_so():
+    space = {"n_estimators": [10, 50, 100, 200], "max_depth": [None, 10, 20, 30]}
+    result = et.optimize(lambda p: p["n_estimators"], space, max_evaluations=300, seed=0)
+    assert result.n_evaluations == 16
+    assert result.stop_reason == "space exhausted: all 16 points evaluated"
+
+
+def test_callbacks_stop_the_run_with_their_reason():
+    seen = []
+    result = et.optimize(
+        objective,
+        SPACE,
+        generations=50,
+        population_size=10,
+        callbacks=[lambda ev, stats: seen.append(stats.generation), lambda ev, stats: stats.generation == 2],
+        seed=0,
+    )
+    assert seen == [0, 1, 2] and len(result.history) == 3
+    assert result.stop_reason.startswith("stopped by <function")
+
+
+def test_error_score_raise_propagates_the_original_exception():
+    def broken(p):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        et.optimize(broken, SPACE, max_evaluations=10, error_score="raise", seed=0)
+
+
+def test_a_broken_objective_fails_fast_with_its_error():
+    with pytest.raises(et.AllEvaluationsFailedError, match="KeyError: 'lr'"):
+        et.optimize(lambda p: p["lr"], SPACE, max_evaluations=500, seed=0)
+
+
+def test_ctrl_c_returns_what_finished():
+    def interrupting(p):
+        if len(done) == 30:
+            raise KeyboardInterrupt
+        done.append(p)
+        return objective(p)
+
+    done = []
+    result = et.optimize(interrupting, SPACE, max_evaluations=500, population_size=20, seed=0)
+    assert result.stop_reason == "interrupted"
+    assert result.n_evaluations == 30 and [t.params for t in result.trials] == done
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({}, "give at least one of `max_evaluations`, `generations` or `time_budget`"),
+        ({"max_evaluations": 0}, "`max_evaluations` must be an integer >= 1 or None; got 0"),
+        ({"max_evaluations": 2.5}, "`max_evaluations` must be an integer >= 1"),
+        ({"time_budget": -1}, "`time_budget` must be a number of seconds > 0 or None; got -1"),
+        ({"generations": 3, "error_score": 0.0}, "`error_score` must be 'raise' or nan"),
+        ({"generations": 3, "callbacks": [3]}, "`callbacks` must hold callables; got 3"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, fragment):
+    with pytest.raises(InvalidParameterError) as info:
+        et.optimize(objective, SPACE, **kwargs)
+    assert fragment in str(info.value)
+
+
+def test_objective_must_be_callable():
+    with pytest.raises(InvalidParameterError, match="`objective` must be callable; got 'f'"):
+        et.optimize("f", SPACE, max_evaluations=3)
+
+
+def test_the_issue_example_runs():
+    space = {
+        "learning_rate": et.Float(1e-4, 1e-1, log=True),
+        "n_layers": et.Integer(1, 8),
+        "batch_size": et.Integer(16, 512, log=True),
+        "activation": et.Categorical(["relu", "tanh", "gelu"]),
+        "max_depth": et.Categorical([None, 10, 20, 30]),
+    }
+
+    def loss(p):
+        return (
+            abs(math.log10(p["learning_rate"]) + 2)
+            + abs(p["n_layers"] - 4)
+            + abs(math.log2(p["batch_size"]) - 7)
+            + (p["activation"] != "gelu")
+            + (p["max_depth"] is not None)
+        )
+
+    result = et.optimize(loss, space, direction="minimize", max_evaluations=300, seed=0)
+    assert result.best_value < 0.5
+    assert result.best_params["activation"] == "gelu" and result.best_params["max_depth"] is None
+    assert len(result.trials) == 300 and result.history and len(result.hall_of_fame) == 10

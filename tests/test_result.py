@@ -1,0 +1,77 @@
+import csv
+import json
+import math
+
+import pytest
+
+import evotune as et
+from evotune import InvalidParameterError
+
+
+class Model:
+    def __repr__(self):
+        return "Model()"
+
+
+@pytest.fixture(scope="module")
+def result():
+    space = {"x": et.Float(-1, 1), "n": et.Integer(0, 3), "m": et.Categorical([None, Model(), "plain"])}
+
+    def f(p):
+        if p["n"] == 3:
+            raise ValueError("n=3 is not allowed")
+        return p["x"] ** 2 + p["n"]
+
+    with pytest.warns(et.FailedEvaluationWarning):
+        return et.optimize(f, space, max_evaluations=60, population_size=12, hall_of_fame_size=5, seed=0)
+
+
+def test_hall_of_fame_is_unique_best_first_and_complete(result):
+    hof = result.hall_of_fame
+    assert len(hof) == 5
+    assert [t.value for t in hof] == sorted(t.value for t in hof)
+    assert len({t.number for t in hof}) == 5 and all(t.ok for t in hof)
+    assert result.best_value == min(t.value for t in result.trials if t.ok)
+    assert result.best_trial is hof[0] and result.best_params == hof[0].params
+
+
+def test_trials_are_in_number_order_with_generation_and_duration(result):
+    assert [t.number for t in result.trials] == list(range(60))
+    assert all(t.duration >= 0 for t in result.trials)
+    assert {t.generation for t in result.trials} == set(range(len(result.history)))
+    assert any(t.state == "failed" and t.error == "ValueError: n=3 is not allowed" for t in result.trials)
+
+
+def test_json_export_round_trips_plain_values_and_reprs_objects(result, tmp_path):
+    result.save_hall_of_fame(tmp_path / "hof.json")
+    rows = json.loads((tmp_path / "hof.json").read_text())
+    assert [r["number"] for r in rows] == [t.number for t in result.hall_of_fame]
+    assert [r["value"] for r in rows] == [t.value for t in result.hall_of_fame]
+    assert {r["params"]["m"] for r in rows} <= {None, "Model()", "plain"}
+
+    result.save_trials(tmp_path / "trials.json")
+    rows = json.loads((tmp_path / "trials.json").read_text())
+    failed = [r for r in rows if r["state"] == "failed"]
+    assert len(rows) == 60 and failed and all(r["value"] is None for r in failed)
+
+
+def test_csv_export_has_one_column_per_parameter(result, tmp_path):
+    result.save_hall_of_fame(tmp_path / "hof.csv")
+    with open(tmp_path / "hof.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["number", "generation", "value", "state", "duration", "error", "param_x", "param_n", "param_m"]
+    assert [float(r["value"]) for r in rows] == [t.value for t in result.hall_of_fame]
+    assert [int(r["param_n"]) for r in rows] == [t.params["n"] for t in result.hall_of_fame]
+
+
+def test_unknown_export_format_is_named(result, tmp_path):
+    with pytest.raises(InvalidParameterError, match="format: must be 'json' or 'csv'.*got 'xlsx'"):
+        result.save_trials(tmp_path / "trials.xlsx")
+    result.save_trials(tmp_path / "trials.txt", format="csv")
+    assert (tmp_path / "trials.txt").read_text().startswith("number,")
+
+
+def test_a_run_without_completed_trials_has_no_best():
+    empty = et.Result(trials=[], history=[], hall_of_fame=[], direction="minimize", seed=0)
+    assert empty.best_params is None and empty.best_value is None and empty.n_evaluations == 0
+    assert math.isnan(float("nan"))

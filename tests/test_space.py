@@ -1,0 +1,100 @@
+import math
+
+import pytest
+
+import evotune as et
+from evotune import Categorical, Float, Integer, InvalidSpaceError, Space
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: Float(1.0, 0.5), "`low` must be smaller than `high`; got low=1.0, high=0.5"),
+        (lambda: Float(1.0, 1.0), "`low` must be smaller than `high`"),
+        (lambda: Float(0.0, 1.0, log=True), "a log scale needs `low` > 0; got low=0.0"),
+        (lambda: Float(-1.0, 1.0, log=True), "a log scale needs `low` > 0"),
+        (lambda: Float(0.0, math.inf), "`high` must be finite; got inf"),
+        (lambda: Float(math.nan, 1.0), "`low` must be finite; got nan"),
+        (lambda: Float("0", 1.0), "`low` must be a real number; got '0' (str)"),
+        (lambda: Float(True, 2.0), "`low` must be a real number"),
+        (lambda: Float(0, 1, log="yes"), "`log` must be True or False"),
+        (lambda: Integer(1.5, 8), "Integer: `low` must be a whole number; got 1.5"),
+        (lambda: Integer(1, 8.2), "`high` must be a whole number"),
+        (lambda: Integer(8, 1), "`low` must be smaller than `high`; got low=8, high=1"),
+        (lambda: Integer(0, 10, log=True), "a log scale needs `low` > 0; got low=0"),
+        (lambda: Categorical([]), "`choices` must not be empty"),
+        (lambda: Categorical(["a", "b", "a"]), "`choices` must be distinct; 'a' appears twice"),
+        (lambda: Categorical([None, None]), "None appears twice"),
+        (lambda: Categorical("abc"), "`choices` must be a list or tuple"),
+    ],
+)
+def test_invalid_parameters_name_what_is_wrong(make, fragment):
+    with pytest.raises(InvalidSpaceError) as info:
+        make()
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_integer_bounds_become_ints():
+    p = Integer(1.0, 8.0)
+    assert (p.low, p.high) == (1, 8) and isinstance(p.low, int)
+    assert p.cardinality == 8
+
+
+def test_categorical_accepts_mixed_and_arbitrary_objects():
+    class Estimator:
+        pass
+
+    est_a, est_b = Estimator(), Estimator()
+    cat = Categorical([None, True, 1, 1.5, "x", est_a, est_b, len])
+    assert cat.index(est_b) == 6
+    assert cat.index(1) == 2  # 1 and True are different choices
+    assert cat.index(True) == 1
+    assert cat.contains(len) and not cat.contains(Estimator())
+    with pytest.raises(InvalidSpaceError, match="is not one of the choices"):
+        cat.index("y")
+
+
+def test_categorical_equality_is_by_choices():
+    assert Categorical(["a", None]) == Categorical(("a", None))
+    assert Categorical(["a", None]) != Categorical([None, "a"])
+
+
+def test_space_reads_lists_as_categoricals_and_keeps_order():
+    space = Space({"b": [1, 2, 3], "a": Float(0, 1), "c": ("x",)})
+    assert list(space) == ["b", "a", "c"]
+    assert space["b"] == Categorical([1, 2, 3])
+    assert space.cardinality == math.inf
+    assert Space({"a": [1, 2], "b": Integer(0, 3)}).cardinality == 8
+    assert Space(space) == space
+
+
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ({}, "at least one parameter"),
+        ({"a": 3}, "parameter 'a': expected Float, Integer, Categorical or a list of choices; got 3 (int)"),
+        ({"a": [1, 1]}, "parameter 'a': Categorical: `choices` must be distinct"),
+        ({1: Float(0, 1)}, "parameter names must be strings; got 1"),
+        ([("a", Float(0, 1))], "expected a dict"),
+    ],
+)
+def test_invalid_spaces(spec, fragment):
+    with pytest.raises(InvalidSpaceError, match=None) as info:
+        Space(spec)
+    assert fragment in str(info.value)
+
+
+def test_check_point_names_unknown_and_out_of_range_parameters():
+    space = Space({"lr": Float(1e-4, 1e-1, log=True), "act": ["relu", "tanh"]})
+    space.check_point({"lr": 0.01})
+    with pytest.raises(InvalidSpaceError, match=r"unknown parameter name\(s\) \['depth'\]; the space has \['lr', 'act'\]"):
+        space.check_point({"depth": 3})
+    with pytest.raises(InvalidSpaceError, match="'lr'=1.0 is outside Float"):
+        space.check_point({"lr": 1.0})
+    with pytest.raises(InvalidSpaceError, match="'act'='gelu' is outside Categorical"):
+        space.check_point({"act": "gelu"})
+
+
+def test_public_parameters_are_reexported():
+    assert et.Float is Float and et.Space is Space
