@@ -84,21 +84,23 @@ class Genome:
         self.numeric_high = [self.high[i] for i in self.numeric]
         self.cardinality = space.cardinality
         self._decoders = [self._decoder(p, k) for p, k in zip(self.params, self.kinds)]
+        self._repairers = [self._repairer(i) for i in range(self.size)]
 
     # -- decoding ----------------------------------------------------------------------------
     @staticmethod
     def _decoder(p: Any, kind: str):
+        if kind == CAT:
+            choices, last = p.choices, len(p.choices) - 1
+            return lambda g: choices[0 if g < 0 else last if g > last else int(round(g))]
+        lo, hi = p.low, p.high
         if kind == FLOAT:
-            return lambda g: min(max(float(g), p.low), p.high)
-        if kind == LOG_FLOAT:
-            return lambda g: min(max(float(f"{math.exp(g):.12g}"), p.low), p.high)
+            return lambda g: lo if g < lo else hi if g > hi else float(g)
         if kind == INT:
-            return lambda g: min(max(int(round(g)), p.low), p.high)
+            return lambda g: lo if g < lo else hi if g > hi else int(round(g))
         if kind == LOG_INT:
-            return lambda g: min(max(int(round(math.exp(g))), p.low), p.high)
-        choices = p.choices
-        last = len(choices) - 1
-        return lambda g: choices[min(max(int(round(g)), 0), last)]
+            return lambda g: min(max(int(round(math.exp(g))), lo), hi)
+        # log floats resolve to 12 significant digits, so decode(encode(x)) == x for such x
+        return lambda g: min(max(float(f"{math.exp(g):.12g}"), lo), hi)
 
     def decode(self, genes: list) -> dict[str, Any]:
         """The parameters a gene vector stands for (genes out of bounds are clipped)."""
@@ -124,24 +126,28 @@ class Genome:
         return genes
 
     # -- canonical form ----------------------------------------------------------------------
+    def _repairer(self, i: int):
+        # Hot path: every child goes through these, so plain comparisons, no builtins.
+        p, kind = self.params[i], self.kinds[i]
+        if kind in (FLOAT, LOG_FLOAT):
+            lo, hi = float(self.low[i]), float(self.high[i])
+            return lambda g: lo if g < lo else hi if g > hi else float(g)
+        if kind == INT:
+            lo, hi = p.low, p.high
+            return lambda g: lo if g < lo else hi if g > hi else int(round(g))
+        if kind == LOG_INT:
+            lo, hi = p.low, p.high
+            return lambda g: math.log(min(max(int(round(math.exp(g))), lo), hi))
+        last = self.n_choices[i] - 1
+        return lambda g: 0 if g < 0 else last if g > last else int(round(g))
+
     def repair_gene(self, i: int, g: float) -> Any:
         """Gene ``i`` brought to its canonical form: inside bounds, whole where it must be."""
-        kind = self.kinds[i]
-        p = self.params[i]
-        if kind == FLOAT:
-            return min(max(float(g), p.low), p.high)
-        if kind == LOG_FLOAT:
-            return min(max(float(g), self.low[i]), self.high[i])
-        if kind == INT:
-            return min(max(int(round(g)), p.low), p.high)
-        if kind == LOG_INT:
-            return math.log(min(max(int(round(math.exp(g))), p.low), p.high))
-        return min(max(int(round(g)), 0), self.n_choices[i] - 1)
+        return self._repairers[i](g)
 
     def repair(self, genes: list) -> list:
         """Bring every gene to its canonical form, in place; returns ``genes``."""
-        for i in range(self.size):
-            genes[i] = self.repair_gene(i, genes[i])
+        genes[:] = [fix(g) for fix, g in zip(self._repairers, genes)]
         return genes
 
     def step(self, i: int, g: Any, direction: int) -> Any:
