@@ -9,16 +9,20 @@ Examples
 2
 """
 
+import logging as _logging
+
 from .callbacks import NoImprovement, TargetValue
-from .evaluation import Evaluator, Outcome, SerialEvaluator
+from .evaluation import DaskEvaluator, Evaluator, Outcome, ProcessPoolEvaluator, SerialEvaluator
 from .evolution import Candidate, Evolution, default_population_size
 from .exceptions import (
     AllEvaluationsFailedError,
     EvaluationFailedError,
+    EvaluationTimeoutError,
     EvotuneError,
     FailedEvaluationWarning,
     InvalidParameterError,
     InvalidSpaceError,
+    WorkerCrashedError,
 )
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selection, Tournament
 from .optimize import optimize
@@ -27,12 +31,17 @@ from .space import Categorical, Float, Integer, Space
 
 __version__ = "0.1.0"
 
+# A library prints nothing by itself: records reach the user's handlers, if any.
+_logging.getLogger("evotune").addHandler(_logging.NullHandler())
+
 __all__ = [
     "AllEvaluationsFailedError",
     "Candidate",
     "Categorical",
     "Crossover",
+    "DaskEvaluator",
     "EvaluationFailedError",
+    "EvaluationTimeoutError",
     "Evaluator",
     "Evolution",
     "EvotuneError",
@@ -47,6 +56,7 @@ __all__ = [
     "Mutation",
     "NoImprovement",
     "Outcome",
+    "ProcessPoolEvaluator",
     "Result",
     "Selection",
     "SerialEvaluator",
@@ -54,6 +64,7 @@ __all__ = [
     "TargetValue",
     "Tournament",
     "Trial",
+    "WorkerCrashedError",
     "default_population_size",
     "optimize",
 ]

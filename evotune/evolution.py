@@ -26,13 +26,14 @@ import numpy as np
 from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
 from .exceptions import (
     AllEvaluationsFailedError,
+    EvaluationFailedError,
     EvotuneError,
     FailedEvaluationWarning,
     InvalidParameterError,
 )
 from .genome import ENUMERATION_LIMIT, Genome
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Tournament
-from .result import COMPLETE, CRASHED, FAILED, TIMEOUT, GenerationStats, Result, Trial
+from .result import COMPLETE, FAILED, GenerationStats, Result, Trial
 from .space import Space
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
@@ -59,13 +60,14 @@ def default_population_size(max_evaluations: int | None = None) -> int:
 
 def trial_state(error: BaseException) -> str:
     """The trial state an evaluation error stands for: "timeout", "crashed" or "failed"."""
-    if isinstance(error, TimeoutError):
-        return TIMEOUT
     return getattr(error, "trial_state", FAILED)
 
 
 def _error_text(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip()
+    if isinstance(error, EvaluationFailedError):  # already the text of an error from elsewhere
+        text = str(error)
+    else:
+        text = f"{type(error).__name__}: {error}".strip()
     return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 3] + "..."
 
 
@@ -198,7 +200,7 @@ class Evolution:
         self._cache: dict[tuple, float] = {}
         self._pending: dict[int, Individual] = {}
         self._offspring: list[Individual] = []
-        self._errors: list[BaseException | str] = []
+        self._errors: dict[int, BaseException | str] = {}  # this generation's, by trial number
         self._cache_hits = 0
         self._started = time.perf_counter()
         self._stats = tools.Statistics(key=lambda ind: ind.fitness.values[0])
@@ -328,26 +330,34 @@ class Evolution:
                 f"tell(): candidate number(s) {unknown} are not pending; pending: {sorted(self._pending)}."
             )
         for i, (candidate, value) in enumerate(zip(candidates, values)):
-            ind = self._pending.pop(candidate.number)
-            value, state, error = self._judge(value)
-            ind.fitness.values = (value if state == COMPLETE else self._worst,)
-            self._cache[tuple(ind)] = value
-            trial = Trial(
-                candidate.number,
-                candidate.generation,
-                candidate.params,
-                value,
-                state,
-                0.0 if durations is None else float(durations[i]),
-                error,
+            self.record(candidate, value, 0.0 if durations is None else float(durations[i]))
+
+    def record(
+        self,
+        candidate: Candidate,
+        value: Any,
+        duration: float = 0.0,
+        worker: str | None = None,
+        started: float | None = None,
+    ) -> Trial:
+        """Tell one candidate's value, with where and when it ran; returns its trial."""
+        ind = self._pending.pop(candidate.number, None)
+        if ind is None:
+            raise InvalidParameterError(
+                f"tell(): candidate number(s) {[candidate.number]} are not pending; pending: {sorted(self._pending)}."
             )
-            self._trials[trial.number] = trial
+        value, state, error = self._judge(candidate.number, value)
+        ind.fitness.values = (value if state == COMPLETE else self._worst,)
+        self._cache[tuple(ind)] = value
+        trial = Trial(candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started)
+        self._trials[trial.number] = trial
         if not self._pending and self._offspring:
             self._end_generation()
+        return trial
 
-    def _judge(self, value: Any) -> tuple[float, str, str | None]:
+    def _judge(self, number: int, value: Any) -> tuple[float, str, str | None]:
         if isinstance(value, BaseException):
-            self._errors.append(value)
+            self._errors[number] = value
             return math.nan, trial_state(value), _error_text(value)
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
@@ -355,24 +365,23 @@ class Evolution:
             text = f"objective returned {float(value)!r}"
         else:
             return float(value), COMPLETE, None
-        self._errors.append(text)
+        self._errors[number] = text
         return math.nan, FAILED, text
 
     def _end_generation(self) -> None:
         offspring, self._offspring = self._offspring, []
         failed = sum(not self._trials[ind.number].ok for ind in offspring)
-        errors, self._errors = self._errors, []
+        errors, self._errors = self._errors, {}
+        first = errors[min(errors)] if errors else None
+        first_text = self._trials[min(errors)].error if errors else None
         if failed and failed == len(offspring) and self.generation == 0:
-            first = errors[0] if errors else "unknown error"
             raise AllEvaluationsFailedError(
-                f"all {failed} evaluations of the first generation failed; the first error was: "
-                f"{first if isinstance(first, str) else _error_text(first)}"
+                f"all {failed} evaluations of the first generation failed; the first error was: {first_text}"
             ) from (first if isinstance(first, BaseException) else None)
         if failed:
             warnings.warn(
                 f"{failed} of {len(offspring)} evaluations failed in generation {self.generation} "
-                f"(ranked worst); first error: "
-                f"{errors[0] if isinstance(errors[0], str) else _error_text(errors[0])}",
+                f"(ranked worst); first error: {first_text}",
                 FailedEvaluationWarning,
                 stacklevel=3,
             )

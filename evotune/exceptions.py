@@ -11,6 +11,8 @@ __all__ = [
     "InvalidSpaceError",
     "InvalidParameterError",
     "EvaluationFailedError",
+    "EvaluationTimeoutError",
+    "WorkerCrashedError",
     "AllEvaluationsFailedError",
     "FailedEvaluationWarning",
 ]
@@ -29,7 +31,23 @@ class InvalidParameterError(EvotuneError, ValueError):
 
 
 class EvaluationFailedError(EvotuneError, RuntimeError):
-    """An objective evaluation failed; stands in for the original error across processes."""
+    """An evaluation failed in a way that has no exception of its own to show.
+
+    Stands in for an exception that could not cross a process boundary; its message
+    is the trial's error text.
+    """
+
+
+class EvaluationTimeoutError(EvotuneError, TimeoutError):
+    """An evaluation ran past its time limit and was stopped (trial state "timeout")."""
+
+    trial_state = "timeout"
+
+
+class WorkerCrashedError(EvotuneError, RuntimeError):
+    """The process evaluating a candidate died: a segfault, ``os._exit``, an OOM kill (state "crashed")."""
+
+    trial_state = "crashed"
 
 
 class AllEvaluationsFailedError(EvotuneError, RuntimeError):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .evaluation import Evaluator, SerialEvaluator
+from .evaluation import Evaluator, make_evaluator
 from .evolution import Evolution
 from .exceptions import InvalidParameterError
 from .result import Result
@@ -47,6 +47,12 @@ def optimize(
     hall_of_fame_size: int = 10,
     callbacks: Sequence[Callable[..., Any]] = (),
     error_score: str | float = math.nan,
+    n_jobs: int = 1,
+    backend: str | Evaluator | None = None,
+    timeout: float | None = None,
+    dask_client: Any = None,
+    blas_threads: int | None = 1,
+    progress: bool = False,
     seed: int | None = None,
 ) -> Result:
     """Search ``space`` for the parameters that optimize ``objective``.
@@ -75,6 +81,22 @@ initial_points, hall_of_fame_size :
     error_score : "raise" or nan
         ``"raise"`` re-raises the first exception of the objective; by default
         failures are recorded and the search goes on.
+    n_jobs : int
+        Evaluations run at once: 1 (default) in this process, more in a pool
+        of worker processes, -1 for every core. A whole generation is
+        submitted at once.
+    backend : {"serial", "process", "dask"} or Evaluator, optional
+        Where evaluations run; by default "serial" for ``n_jobs=1`` without a
+        timeout, "process" otherwise, "dask" when ``dask_client`` is given.
+    timeout : float, optional
+        Seconds one evaluation may run. Past it, the worker process is killed
+        and replaced and the trial is recorded as "timeout".
+    dask_client : distributed.Client or str, optional
+        The Dask cluster to evaluate on (a client or a scheduler address).
+    blas_threads : int or None
+        BLAS/OpenMP threads per worker (default 1: no oversubscription).
+    progress : bool
+        Show a progress bar (tqdm) with the best value so far.
     seed : int, optional
         Same seed, same trials. ``None`` draws one; it is kept in ``Result.seed``.
 
@@ -111,6 +133,9 @@ initial_points, hall_of_fame_size :
         raise InvalidParameterError(
             f"`error_score` must be 'raise' or nan (record failures); got {error_score!r}."
         )
+    evaluator = make_evaluator(
+        n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
+    )
     callbacks = list(callbacks)
     for cb in callbacks:
         if not callable(cb):
@@ -129,16 +154,24 @@ initial_points, hall_of_fame_size :
         max_evaluations=max_evaluations,
         seed=seed,
     )
-    reason = _run(
-        evolution,
-        objective,
-        SerialEvaluator(),
-        max_evaluations=max_evaluations,
-        generations=generations,
-        time_budget=time_budget,
-        callbacks=callbacks,
-        raise_errors=error_score == "raise",
-    )
+    bar = _progress_bar(max_evaluations, direction) if progress else None
+    try:
+        reason = _run(
+            evolution,
+            objective,
+            evaluator,
+            max_evaluations=max_evaluations,
+            generations=generations,
+            time_budget=time_budget,
+            callbacks=callbacks,
+            raise_errors=error_score == "raise",
+            bar=bar,
+        )
+    finally:
+        if evaluator is not backend:  # ours to close; a user's evaluator stays open
+            evaluator.close()
+        if bar is not None:
+            bar.close()
     logger.info("evotune: stopped after %d evaluations: %s", len(evolution.trials), reason)
     return evolution.result(stop_reason=reason)
 
@@ -153,6 +186,7 @@ def _run(
     time_budget: float | None,
     callbacks: list[Callable[..., Any]],
     raise_errors: bool,
+    bar: Any = None,
 ) -> str:
     """Ask, evaluate and tell until a stop rule fires; returns the stop reason."""
     start = time.monotonic()
@@ -172,8 +206,12 @@ def _run(
             for outcome in outcomes:
                 if raise_errors and isinstance(outcome.value, BaseException):
                     raise outcome.value
-                evolution.tell([outcome.candidate], [outcome.value], [outcome.duration])
+                trial = evolution.record(
+                    outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
+                )
                 evaluations += 1
+                if bar is not None:
+                    _advance(bar, evolution, trial)
                 if time_budget is not None and time.monotonic() - start >= time_budget:
                     outcomes.close()
                     return f"time_budget reached ({time_budget} s)"
@@ -186,3 +224,15 @@ def _run(
     except KeyboardInterrupt:
         logger.warning("evotune: interrupted; returning the %d finished evaluations", evaluations)
         return "interrupted"
+
+
+def _progress_bar(total: int | None, direction: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="eval", desc=f"evotune ({direction})", dynamic_ncols=True)
+
+
+def _advance(bar: Any, evolution: Evolution, trial: Any) -> None:
+    best = evolution.hall_of_fame[0].fitness.values[0] if len(evolution.hall_of_fame) else None
+    bar.set_postfix(generation=trial.generation, best=best, refresh=False)
+    bar.update(1)

@@ -23,7 +23,9 @@ class Trial:
     """One evaluation of the objective.
 
     ``value`` is ``nan`` unless ``state`` is ``"complete"``; ``error`` then holds a
-    short description of what went wrong.
+    short description of what went wrong. ``duration`` is in seconds; ``worker``
+    names the process that ran the evaluation and ``started`` is its start time
+    (seconds since the epoch), when known.
     """
 
     number: int
@@ -33,6 +35,8 @@ class Trial:
     state: str = COMPLETE
     duration: float = 0.0
     error: str | None = None
+    worker: str | None = None
+    started: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,12 +95,15 @@ def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None) ->
         with open(path, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(
-                ["number", "generation", "value", "state", "duration", "error"]
+                ["number", "generation", "value", "state", "duration", "error", "worker", "started"]
                 + [f"param_{n}" for n in names]
             )
             for t in trials:
                 params = [_jsonable(t.params[n]) for n in names]
-                writer.writerow([t.number, t.generation, t.value, t.state, t.duration, t.error or ""] + params)
+                writer.writerow(
+                    [t.number, t.generation, t.value, t.state, t.duration, t.error or "", t.worker or "", t.started or ""]
+                    + params
+                )
     else:
         raise InvalidParameterError(
             f"format: must be 'json' or 'csv' (or a path ending in .json or .csv); got {fmt!r} "

@@ -7,7 +7,12 @@ import pytest
 
 import evotune as et
 from evotune import Evolution, EvotuneError, InvalidParameterError, InvalidSpaceError
-from evotune.exceptions import AllEvaluationsFailedError, FailedEvaluationWarning
+from evotune.exceptions import (
+    AllEvaluationsFailedError,
+    EvaluationTimeoutError,
+    FailedEvaluationWarning,
+    WorkerCrashedError,
+)
 
 from .mixed_problem import SPACE, objective
 
@@ -132,14 +137,12 @@ def test_all_of_first_generation_failing_raises_with_the_first_error():
 
 
 def test_timeouts_and_crashes_get_their_state():
-    class Crashed(EvotuneError, RuntimeError):
-        trial_state = "crashed"
-
-    ev = Evolution({"x": et.Float(0, 1)}, population_size=3, seed=0)
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, seed=0)
     batch = ev.ask()
     with pytest.warns(FailedEvaluationWarning):
-        ev.tell(batch, [TimeoutError("120 s"), Crashed("worker died"), 0.5])
-    assert [t.state for t in ev.trials] == ["timeout", "crashed", "complete"]
+        ev.tell(batch, [EvaluationTimeoutError("120 s"), WorkerCrashedError("SIGSEGV"), TimeoutError("own"), 0.5])
+    assert [t.state for t in ev.trials] == ["timeout", "crashed", "failed", "complete"]
+    assert ev.trials[1].error == "WorkerCrashedError: SIGSEGV"
 
 
 def test_partial_tells_in_any_order_end_the_generation_once():

@@ -59,7 +59,7 @@ def test_csv_export_has_one_column_per_parameter(result, tmp_path):
     result.save_hall_of_fame(tmp_path / "hof.csv")
     with open(tmp_path / "hof.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["number", "generation", "value", "state", "duration", "error", "param_x", "param_n", "param_m"]
+    assert list(rows[0]) == ["number", "generation", "value", "state", "duration", "error", "worker", "started", "param_x", "param_n", "param_m"]
     assert [float(r["value"]) for r in rows] == [t.value for t in result.hall_of_fame]
     assert [int(r["param_n"]) for r in rows] == [t.params["n"] for t in result.hall_of_fame]
 

@@ -1,0 +1,171 @@
+"""Code that runs inside worker processes (local pool and Dask workers).
+
+Kept small and import-light: workers import this module, load the objective
+once, and then only receive a trial number and a params dict per evaluation.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import numbers
+import os
+import pickle
+import signal
+import threading
+import time
+from typing import Any
+
+from ..exceptions import EvaluationFailedError, EvaluationTimeoutError
+
+#: Environment variables that cap the threads of BLAS / OpenMP libraries.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+_objective: Any = None
+_load_error: str | None = None
+_current = threading.local()  # the trial number being evaluated, for log records
+_dask_objectives: dict[str, Any] = {}
+
+
+def current_trial() -> int | None:
+    """The number of the trial this thread is evaluating, or None."""
+    return getattr(_current, "trial", None)
+
+
+def install_trial_records() -> None:
+    """Make every log record carry ``record.trial``: the trial being evaluated, or None."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "evotune", False):
+        return
+
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        record.trial = current_trial()
+        return record
+
+    make_record.evotune = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record)
+
+
+def limit_threads(n: int | None) -> None:
+    """Cap BLAS/OpenMP threads: environment for libraries loaded later, threadpoolctl for loaded ones."""
+    if n is None:
+        return
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(n)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n)
+
+
+def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_threads: int | None) -> None:
+    """Pool-worker initializer: logging to the parent, thread limits, the objective (once).
+
+    ``payload`` is the objective serialized by cloudpickle, or the objective itself
+    (inherited by a forked worker).
+    """
+    global _objective, _load_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if blas_threads is not None:
+        for name in THREAD_VARIABLES:
+            os.environ[name] = str(blas_threads)
+    if log_queue is not None:  # every record goes to the parent, once (no inherited handlers)
+        for logger in logging.Logger.manager.loggerDict.values():
+            if isinstance(logger, logging.Logger):
+                logger.handlers.clear()
+        root = logging.getLogger()
+        root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
+        for name, level in log_levels.items():
+            logging.getLogger(name or None).setLevel(level)
+    install_trial_records()
+    try:
+        import cloudpickle
+
+        _objective = cloudpickle.loads(payload) if isinstance(payload, bytes) else payload
+    except BaseException as exc:  # reported with every evaluation, so the run says why
+        _load_error = f"could not load the objective in the worker: {type(exc).__name__}: {exc}"
+    limit_threads(blas_threads)
+
+
+def _portable(value: Any) -> Any:
+    """The value, made safe to send back to the parent."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    try:
+        pickle.dumps(value)
+        return value
+    except Exception:
+        if isinstance(value, BaseException):
+            return EvaluationFailedError(f"{type(value).__name__}: {value}")
+        return EvaluationFailedError(f"objective returned {value!r} ({type(value).__name__}); expected a number")
+
+
+def call(objective: Any, number: int, params: dict, portable: bool = True) -> tuple[Any, float, str, float]:
+    """Evaluate one candidate: (value or exception, seconds, worker id, start time)."""
+    started = time.time()
+    start = time.perf_counter()
+    _current.trial = number
+    try:
+        value = objective(params)
+    except Exception as exc:  # a failing evaluation is data
+        value = exc
+    finally:
+        _current.trial = None
+    duration = time.perf_counter() - start
+    return (_portable(value) if portable else value), duration, f"pid-{os.getpid()}", started
+
+
+def run(number: int, params: dict) -> tuple[Any, float, str, float]:
+    """Pool task: evaluate with the objective loaded by :func:`initialize`."""
+    if _load_error is not None:
+        return EvaluationFailedError(_load_error), 0.0, f"pid-{os.getpid()}", time.time()
+    return call(_objective, number, params)
+
+
+def run_dask(
+    payload: bytes, key: str, blas_threads: int | None, timeout: float | None, number: int, params: dict
+) -> tuple[Any, float, str, float]:
+    """Dask task: load the objective once per worker (cached by key), evaluate with a time limit.
+
+    Dask cannot kill a running task: past ``timeout`` the evaluation is reported as
+    timed out and its thread is left to finish in the background.
+    """
+    if key not in _dask_objectives:
+        import cloudpickle
+
+        install_trial_records()
+        limit_threads(blas_threads)
+        _dask_objectives.clear()
+        _dask_objectives[key] = cloudpickle.loads(payload)
+    objective = _dask_objectives[key]
+    if timeout is None:
+        return call(objective, number, params)
+    box: list = []
+    thread = threading.Thread(target=lambda: box.append(call(objective, number, params)), daemon=True)
+    started = time.time()
+    thread.start()
+    thread.join(timeout)
+    if box:
+        return box[0]
+    error = EvaluationTimeoutError(f"evaluation ran past the {timeout:g} s timeout (left running on the Dask worker)")
+    return error, float(timeout), f"pid-{os.getpid()}", started
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """'killed by SIGSEGV' / 'exit code 3' for a dead worker's exit code."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+__all__ = ["initialize", "run", "run_dask", "call", "install_trial_records", "describe_exit"]

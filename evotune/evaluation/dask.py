@@ -1,0 +1,124 @@
+"""Dask distributed: the same evaluations on a cluster.
+
+The objective is serialized once and broadcast to every worker; tasks then
+carry a trial number and a params dict. Worker log records are forwarded to
+this process (``Client.forward_logging``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ..evolution import Candidate
+from ..exceptions import InvalidParameterError, WorkerCrashedError
+from . import _worker
+from .base import Evaluator, Outcome, dump_objective
+
+__all__ = ["DaskEvaluator"]
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise InvalidParameterError(
+            "backend='dask' needs dask.distributed: pip install 'evotune[dask]'"
+        ) from exc
+    return distributed
+
+
+class DaskEvaluator(Evaluator):
+    """Evaluates candidates as tasks on a Dask cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client or str
+        A connected client, or a scheduler address ("tcp://10.0.0.5:8786") to
+        connect to (that connection is closed with the evaluator).
+    timeout : float, optional
+        Seconds an evaluation may run. Dask cannot kill a running task: past the
+        limit the trial is recorded as "timeout" and the run moves on, while the
+        task's thread finishes in the background on its worker.
+    blas_threads : int or None
+        BLAS/OpenMP threads per task (default 1); None leaves them alone.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster
+    >>> from evotune.evolution import Candidate
+    >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \\
+    ...         Client(cluster) as client, DaskEvaluator(client) as dask_eval:
+    ...     [o.value for o in dask_eval.evaluate(lambda p: p["x"] + 1, [Candidate(0, 0, {"x": 1})])]
+    [2.0]
+    """
+
+    def __init__(self, client: Any, *, timeout: float | None = None, blas_threads: int | None = 1):
+        distributed = _import_distributed()
+        if isinstance(client, str):
+            client, self._owns_client = distributed.Client(client), True
+        elif isinstance(client, distributed.Client):
+            self._owns_client = False
+        else:
+            raise InvalidParameterError(
+                f"`dask_client` must be a distributed.Client or a scheduler address; got {client!r}."
+            )
+        self.client = client
+        self.timeout = timeout
+        self.blas_threads = blas_threads
+        self._objective: Any = None
+        self._payload: Any = None
+        self._key = ""
+        self._forwarding = False
+
+    def _start(self, objective: Callable[[dict], Any]) -> None:
+        if objective is self._objective:
+            return
+        data = dump_objective(objective)
+        self._key = hashlib.sha1(data).hexdigest()
+        self._payload = self.client.scatter(data, broadcast=True, hash=False)
+        self._objective = objective
+        if not self._forwarding:
+            self.client.forward_logging()
+            self._forwarding = True
+
+    def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
+        distributed = _import_distributed()
+        self._start(objective)
+        submitted = time.time()
+        futures = {
+            self.client.submit(
+                _worker.run_dask,
+                self._payload,
+                self._key,
+                self.blas_threads,
+                self.timeout,
+                c.number,
+                c.params,
+                pure=False,
+                key=f"evotune-{self._key[:8]}-{c.number}-{time.monotonic_ns()}",
+            ): c
+            for c in candidates
+        }
+        try:
+            for future in distributed.as_completed(list(futures)):
+                candidate = futures.pop(future)
+                try:
+                    value, duration, worker, started = future.result()
+                    yield Outcome(candidate, value, duration, worker, started)
+                except distributed.KilledWorker as exc:
+                    error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
+                    yield Outcome(candidate, error, time.time() - submitted)
+                except Exception as exc:
+                    yield Outcome(candidate, exc, time.time() - submitted)
+        finally:
+            if futures:
+                self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        """Forget the broadcast objective; close the client if this evaluator opened it."""
+        self._objective = self._payload = None
+        if self._owns_client:
+            self.client.close()

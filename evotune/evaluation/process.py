@@ -1,0 +1,188 @@
+"""Local process pool: all cores busy, hard per-evaluation timeouts, crash isolation.
+
+Built on pebble's ``ProcessPool``: it kills a worker whose task runs past its
+timeout or is cancelled, notices a worker that died, and starts a replacement
+either way; concurrent.futures' pool instead breaks as a whole on the first
+dead worker and cannot stop a running task.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import logging.handlers
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ..evolution import Candidate
+from ..exceptions import EvaluationTimeoutError, InvalidParameterError, WorkerCrashedError
+from . import _worker
+from .base import Evaluator, Outcome, dump_objective
+
+__all__ = ["ProcessPoolEvaluator", "resolve_n_jobs"]
+
+_START_METHODS = ("fork", "forkserver", "spawn")
+
+
+def resolve_n_jobs(n_jobs: int) -> int:
+    """Number of workers for ``n_jobs``: -1 is every usable core, -2 all but one, and so on.
+
+    Examples
+    --------
+    >>> resolve_n_jobs(3)
+    3
+    >>> resolve_n_jobs(-1) == len(os.sched_getaffinity(0))
+    True
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise InvalidParameterError(f"`n_jobs` must be a non-zero integer (-1 = all cores); got {n_jobs!r}.")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)
+
+
+class _Relay(logging.Handler):
+    """Hands records from workers to the parent's loggers, as if logged here."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger(record.name).handle(record)
+
+
+def _configured_levels() -> dict[str, int]:
+    levels = {"": logging.getLogger().level}
+    for name, logger in logging.Logger.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
+            levels[name] = logger.level
+    return levels
+
+
+class ProcessPoolEvaluator(Evaluator):
+    """Evaluates candidates in a pool of worker processes on this machine.
+
+    Each worker gets the objective once, when it starts: inherited as it is
+    with "fork", serialized with cloudpickle (closures and lambdas work) with
+    the other start methods. An evaluation then ships only a params dict. Log records from the objective reach this process's handlers
+    with a ``trial`` attribute; workers' stdout and stderr go where this
+    process's go.
+
+    Parameters
+    ----------
+    n_jobs : int
+        Number of workers; -1 for every core.
+    timeout : float, optional
+        Seconds an evaluation may run; past it the worker is killed and
+        replaced, and the trial is recorded as "timeout".
+    blas_threads : int or None
+        Threads each worker's BLAS/OpenMP libraries may use (default 1, so that
+        n_jobs workers do not oversubscribe the cores); None leaves them alone.
+    start_method : {"fork", "forkserver", "spawn"}, optional
+        How workers are started. Default "fork" where the platform has it
+        (fast, and scripts need no ``if __name__ == "__main__":`` guard, as with
+        scikit-learn's ``n_jobs``), else "spawn". With "forkserver" and "spawn",
+        a script must guard its call to ``optimize``.
+
+    Examples
+    --------
+    >>> from evotune.evolution import Candidate
+    >>> with ProcessPoolEvaluator(n_jobs=2) as pool:
+    ...     outcomes = pool.evaluate(lambda p: p["x"] ** 2, [Candidate(i, 0, {"x": i}) for i in range(4)])
+    ...     sorted(o.value for o in outcomes)
+    [0.0, 1.0, 4.0, 9.0]
+    """
+
+    def __init__(
+        self,
+        n_jobs: int = -1,
+        *,
+        timeout: float | None = None,
+        blas_threads: int | None = 1,
+        start_method: str | None = None,
+    ):
+        if start_method is None:
+            start_method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self.n_workers = resolve_n_jobs(n_jobs)
+        check_timeout(timeout)
+        if blas_threads is not None and (isinstance(blas_threads, bool) or not isinstance(blas_threads, int) or blas_threads < 1):
+            raise InvalidParameterError(f"`blas_threads` must be an integer >= 1 or None; got {blas_threads!r}.")
+        if start_method not in _START_METHODS:
+            raise InvalidParameterError(f"`start_method` must be one of {_START_METHODS}; got {start_method!r}.")
+        self.timeout = timeout
+        self.blas_threads = blas_threads
+        self.start_method = start_method
+        self._pool: Any = None
+        self._objective: Any = None
+        self._listener: logging.handlers.QueueListener | None = None
+
+    def start(self, objective: Callable[[dict], Any]) -> None:
+        """Start the workers for ``objective`` (done by :meth:`evaluate` when needed)."""
+        if self._pool is not None and objective is self._objective:
+            return
+        # fork: workers inherit the objective, captured data included, without a copy
+        payload = objective if self.start_method == "fork" else dump_objective(objective)
+        self.close()
+        from pebble import ProcessPool
+
+        context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            context.set_forkserver_preload(["evotune.evaluation._worker"])
+        queue = context.Queue()
+        self._listener = logging.handlers.QueueListener(queue, _Relay())
+        self._listener.start()
+        self._pool = ProcessPool(
+            max_workers=self.n_workers,
+            initializer=_worker.initialize,
+            initargs=(payload, queue, _configured_levels(), self.blas_threads),
+            context=context,
+        )
+        self._objective = objective
+
+    def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
+        self.start(objective)
+        submitted = time.time()
+        futures = {
+            self._pool.schedule(_worker.run, args=(c.number, c.params), timeout=self.timeout): c for c in candidates
+        }
+        try:
+            for future in concurrent.futures.as_completed(list(futures)):
+                yield self._outcome(futures.pop(future), future, submitted)
+        finally:
+            for future in futures:  # stopped early: running ones are killed, queued ones dropped
+                future.cancel()
+
+    def _outcome(self, candidate: Candidate, future: Any, submitted: float) -> Outcome:
+        from pebble import ProcessExpired
+
+        try:
+            value, duration, worker, started = future.result()
+            return Outcome(candidate, value, duration, worker, started)
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            value = EvaluationTimeoutError(
+                f"evaluation ran past the {self.timeout:g} s timeout; its worker was killed and replaced"
+            )
+            return Outcome(candidate, value, float(self.timeout or 0.0))
+        except ProcessExpired as exc:
+            value = WorkerCrashedError(
+                f"the worker process died ({_worker.describe_exit(exc.exitcode)}) during the evaluation"
+            )
+        except Exception as exc:  # e.g. params that cannot be sent to a worker
+            value = exc
+        return Outcome(candidate, value, time.time() - submitted)
+
+    def close(self) -> None:
+        """Stop the workers (killing running evaluations) and wait for them to exit."""
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+            self._pool = None
+            self._objective = None
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+
+def check_timeout(timeout: Any) -> None:
+    """Raise unless ``timeout`` is None or a positive number of seconds."""
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
+        raise InvalidParameterError(f"`timeout` must be a number of seconds > 0 or None; got {timeout!r}.")

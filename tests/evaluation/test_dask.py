@@ -1,0 +1,91 @@
+import logging
+import time
+
+import pytest
+
+import evotune as et
+from evotune.evaluation import DaskEvaluator
+from evotune.evolution import Candidate
+
+from ..mixed_problem import SPACE, objective
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def history_without_time(result):
+    return [{k: v for k, v in vars(h).items() if k != "elapsed"} for h in result.history]
+
+
+def key(result):
+    return [(t.number, t.generation, t.params, t.value, t.state, t.error) for t in result.trials]
+
+
+@pytest.mark.slow
+def test_same_seed_same_trials_for_serial_two_processes_and_dask(client):
+    def flaky(p):
+        if p["c0"] == "d" and p["n0"] > 5:
+            raise ValueError("unstable configuration")
+        return objective(p)
+
+    runs = []
+    for kwargs in ({}, {"n_jobs": 2}, {"dask_client": client}):
+        with pytest.warns(et.FailedEvaluationWarning):
+            runs.append(et.optimize(flaky, SPACE, max_evaluations=150, population_size=15, seed=11, **kwargs))
+    serial, pooled, dask = runs
+    assert key(serial) == key(pooled) == key(dask)
+    assert history_without_time(serial) == history_without_time(pooled) == history_without_time(dask)
+    assert any(t.state == "failed" for t in serial.trials)
+    assert {t.worker for t in dask.trials} != {t.worker for t in serial.trials}
+
+
+def test_dask_records_values_failures_and_timeouts(client):
+    def objective(p):
+        if p["x"] == 1:
+            raise KeyError("feature")
+        if p["x"] == 2:
+            time.sleep(5)
+        return p["x"] * 10
+
+    with DaskEvaluator(client, timeout=1.0) as evaluator:
+        outcomes = sorted(evaluator.evaluate(objective, [Candidate(i, 0, {"x": i}) for i in range(4)]), key=lambda o: o.candidate.number)
+    assert outcomes[0].value == 0.0 and outcomes[3].value == 30.0
+    assert isinstance(outcomes[1].value, KeyError)
+    assert isinstance(outcomes[2].value, et.EvaluationTimeoutError)
+
+
+def logs(p):
+    logging.getLogger("user.dask").warning("fitting %s", p["x"])
+    return p["x"]
+
+
+def test_dask_worker_logs_reach_the_client_with_the_trial_number(client, caplog):
+    caplog.set_level(logging.INFO)
+    with DaskEvaluator(client) as evaluator:
+        list(evaluator.evaluate(logs, [Candidate(i, 0, {"x": i}) for i in range(2)]))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len([r for r in caplog.records if r.name == "user.dask"]) < 2:
+        time.sleep(0.1)
+    records = sorted((r for r in caplog.records if r.name == "user.dask"), key=lambda r: r.trial)
+    assert [(r.trial, r.getMessage()) for r in records] == [(0, "fitting 0"), (1, "fitting 1")]
+
+
+def test_a_scheduler_address_is_accepted(client):
+    evaluator = DaskEvaluator(client.scheduler.address)
+    try:
+        assert [o.value for o in evaluator.evaluate(lambda p: p["x"], [Candidate(0, 0, {"x": 4})])] == [4.0]
+    finally:
+        evaluator.close()
+    assert evaluator.client.status == "closed"
+
+
+def test_a_wrong_client_is_named():
+    with pytest.raises(et.InvalidParameterError, match="`dask_client` must be a distributed.Client or a scheduler address; got 42"):
+        DaskEvaluator(42)

@@ -1,0 +1,272 @@
+import ctypes
+import logging
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import evotune as et
+from evotune import InvalidParameterError
+from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
+from evotune.evolution import Candidate
+
+
+def candidates(n, **extra):
+    return [Candidate(i, 0, {"x": i, **extra}) for i in range(n)]
+
+
+def run_all(evaluator, objective, cands):
+    return sorted(evaluator.evaluate(objective, cands), key=lambda o: o.candidate.number)
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_whole_batch_runs_on_all_workers_at_once():
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        outcomes = run_all(pool, lambda p: time.sleep(0.3) or p["x"], candidates(4))
+    assert [o.value for o in outcomes] == [0.0, 1.0, 2.0, 3.0]
+    assert len({o.worker for o in outcomes}) == 2
+    first, second = sorted(outcomes, key=lambda o: o.started)[:2]
+    assert second.started < first.started + first.duration  # the two ran at the same time
+
+
+def test_closures_lambdas_and_captured_arrays_work():
+    weights = np.arange(1000.0)
+    scale = 2.0
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        outcomes = run_all(pool, lambda p: float(weights[p["x"]] * scale), candidates(3))
+    assert [o.value for o in outcomes] == [0.0, 2.0, 4.0]
+
+
+class CountsUnpickling:
+    """An objective that appends a line to a file each time a process unpickles it."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.blob = np.ones(1_000_000)  # 8 MB of captured data
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        with open(self.path, "a") as f:
+            f.write(f"{os.getpid()}\n")
+
+    def __call__(self, params):
+        return float(self.blob[0] + params["x"])
+
+
+def test_captured_data_is_shipped_once_per_worker_not_per_evaluation(tmp_path):
+    objective = CountsUnpickling(tmp_path / "loads.txt")
+    with ProcessPoolEvaluator(n_jobs=2, start_method="spawn") as pool:
+        run_all(pool, objective, candidates(20))
+        run_all(pool, objective, candidates(20))  # a second generation reuses the workers
+    loads = (tmp_path / "loads.txt").read_text().split()
+    assert len(loads) == 2 and len(set(loads)) == 2
+
+
+def test_an_objective_that_cannot_be_sent_fails_before_any_evaluation():
+    lock = threading.Lock()
+    calls = []
+    pool = ProcessPoolEvaluator(n_jobs=2, start_method="spawn")
+    with pytest.raises(InvalidParameterError, match="`objective` cannot be sent to worker processes: .*lock.*Create such resources inside the objective, or use n_jobs=1"):
+        et.optimize(lambda p: calls.append(1) or (lock.locked() + p["x"]), {"x": et.Float(0, 1)}, max_evaluations=4, backend=pool)
+    assert calls == []
+
+
+def test_forked_workers_inherit_even_an_objective_that_cannot_be_pickled():
+    lock = threading.Lock()
+    result = et.optimize(lambda p: lock.locked() + p["x"], {"x": et.Float(0, 1)}, max_evaluations=4, n_jobs=2, seed=0)
+    assert [t.state for t in result.trials] == ["complete"] * 4
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_other_start_methods_ship_closures_with_cloudpickle(start_method):
+    offset = np.float64(0.5)
+    with ProcessPoolEvaluator(n_jobs=2, start_method=start_method) as pool:
+        outcomes = run_all(pool, lambda p: p["x"] + offset, candidates(3))
+    assert [o.value for o in outcomes] == [0.5, 1.5, 2.5]
+
+
+def sleep_forever_if_one(path):
+    def objective(p):
+        if p["x"] == 1:
+            with open(path, "w") as f:
+                f.write(str(os.getpid()))
+            time.sleep(600)
+        return p["x"]
+
+    return objective
+
+
+def test_timeout_kills_and_replaces_the_worker_and_the_generation_goes_on(tmp_path):
+    start = time.monotonic()
+    with ProcessPoolEvaluator(n_jobs=2, timeout=1.0) as pool:
+        outcomes = run_all(pool, sleep_forever_if_one(tmp_path / "pid"), candidates(6))
+        assert time.monotonic() - start < 8
+        hung = int((tmp_path / "pid").read_text())
+        assert isinstance(outcomes[1].value, et.EvaluationTimeoutError)
+        assert "ran past the 1 s timeout; its worker was killed and replaced" in str(outcomes[1].value)
+        assert outcomes[1].duration == 1.0
+        assert [o.value for i, o in enumerate(outcomes) if i != 1] == [0.0, 2.0, 3.0, 4.0, 5.0]
+        time.sleep(0.5)
+        assert not alive(hung)
+        # the pool is healthy: a second batch runs on two workers again
+        again = run_all(pool, sleep_forever_if_one(tmp_path / "unused"), [Candidate(i, 1, {"x": i + 10}) for i in range(4)])
+        assert [o.value for o in again] == [10.0, 11.0, 12.0, 13.0]
+
+
+def exit_abruptly(p):
+    if p["x"] == 1:
+        os._exit(3)
+    return p["x"]
+
+
+def segfault(p):
+    if p["x"] == 1:
+        ctypes.string_at(0)
+    return p["x"]
+
+
+def killed_like_by_the_oom_killer(p):
+    if p["x"] == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer sends
+    return p["x"]
+
+
+@pytest.mark.parametrize(
+    "objective, cause",
+    [(exit_abruptly, "exit code 3"), (segfault, "killed by SIGSEGV"), (killed_like_by_the_oom_killer, "killed by SIGKILL")],
+)
+def test_a_worker_that_dies_is_a_crashed_trial_and_the_pool_recovers(objective, cause):
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        outcomes = run_all(pool, objective, candidates(5))
+        assert isinstance(outcomes[1].value, et.WorkerCrashedError)
+        assert str(outcomes[1].value) == f"the worker process died ({cause}) during the evaluation"
+        assert [o.value for i, o in enumerate(outcomes) if i != 1] == [0.0, 2.0, 3.0, 4.0]
+        assert [o.value for o in run_all(pool, objective, [Candidate(9, 1, {"x": 7})])] == [7.0]
+
+
+def test_crashes_and_timeouts_are_recorded_in_the_run():
+    def objective(p):
+        if p["x"] < 0.1:
+            os._exit(1)
+        if p["x"] > 0.9:
+            time.sleep(600)
+        return p["x"]
+
+    with pytest.warns(et.FailedEvaluationWarning):
+        result = et.optimize(objective, {"x": et.Float(0, 1)}, max_evaluations=30, population_size=10, n_jobs=2, timeout=1, seed=0)
+    states = {t.state for t in result.trials}
+    assert states == {"complete", "crashed", "timeout"}
+    assert result.n_evaluations == 30
+
+
+def logs_and_returns(p):
+    logging.getLogger("user.model").warning("training with x=%s", p["x"])
+    return p["x"]
+
+
+def test_worker_log_records_reach_the_parent_with_the_trial_number(caplog):
+    caplog.set_level(logging.INFO)
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        run_all(pool, logs_and_returns, candidates(3))
+    records = sorted((r for r in caplog.records if r.name == "user.model"), key=lambda r: r.trial)
+    assert [(r.trial, r.getMessage()) for r in records] == [(i, f"training with x={i}") for i in range(3)]
+    assert all(r.process != os.getpid() for r in records)
+
+
+def blas_threads(p):
+    from threadpoolctl import threadpool_info
+
+    return float(max([lib["num_threads"] for lib in threadpool_info()] + [int(os.environ.get("OMP_NUM_THREADS", "0"))]))
+
+
+def test_workers_limit_blas_threads_by_default():
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        assert [o.value for o in run_all(pool, blas_threads, candidates(2))] == [1.0, 1.0]
+    with ProcessPoolEvaluator(n_jobs=1, blas_threads=2) as pool:
+        assert [o.value for o in run_all(pool, blas_threads, candidates(1))] == [2.0]
+
+
+def test_closing_leaves_no_worker_behind():
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        pids = {int(o.worker[4:]) for o in run_all(pool, lambda p: time.sleep(0.2) or p["x"], candidates(4))}
+    time.sleep(0.2)
+    assert pids and not any(alive(pid) for pid in pids)
+
+
+def test_same_seed_same_trials_serial_and_pool():
+    from tests.mixed_problem import SPACE, objective
+
+    serial = et.optimize(objective, SPACE, max_evaluations=120, seed=5)
+    pooled = et.optimize(objective, SPACE, max_evaluations=120, seed=5, n_jobs=2)
+    assert [(t.number, t.params, t.value, t.state) for t in serial.trials] == [
+        (t.number, t.params, t.value, t.state) for t in pooled.trials
+    ]
+    assert serial.history == pooled.history or [h.best for h in serial.history] == [h.best for h in pooled.history]
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"n_jobs": 0}, "`n_jobs` must be a non-zero integer (-1 = all cores); got 0"),
+        ({"timeout": 0}, "`timeout` must be a number of seconds > 0 or None; got 0"),
+        ({"backend": "ray"}, "`backend` must be one of ('serial', 'process', 'dask') or an Evaluator; got 'ray'"),
+        ({"backend": "serial", "timeout": 5}, "`timeout` cannot be enforced with backend='serial'"),
+        ({"n_jobs": 2, "blas_threads": 0}, "`blas_threads` must be an integer >= 1 or None; got 0"),
+    ],
+)
+def test_backend_settings_are_validated(kwargs, fragment):
+    with pytest.raises(InvalidParameterError) as info:
+        make_evaluator(**kwargs)
+    assert fragment in str(info.value)
+
+
+def test_timeout_alone_picks_a_process_even_for_one_job():
+    assert isinstance(make_evaluator(n_jobs=1, timeout=3), ProcessPoolEvaluator)
+
+
+INTERRUPTED_RUN = """
+import json, os, sys, time
+import evotune as et
+
+def objective(p):
+    with open(sys.argv[1], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    time.sleep(0.3)
+    return p["x"]
+
+result = et.optimize(objective, {"x": et.Float(0, 1)}, max_evaluations=1000, n_jobs=2, seed=0)
+print(json.dumps({"reason": result.stop_reason, "n": result.n_evaluations}))
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_and_returns_what_finished(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    pids = tmp_path / "pids.txt"
+    script = tmp_path / "run.py"
+    script.write_text(INTERRUPTED_RUN)
+    proc = subprocess.Popen([sys.executable, str(script), str(pids)], stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (not pids.exists() or len(pids.read_text().split()) < 6):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)  # as Ctrl-C in a terminal
+    out, _ = proc.communicate(timeout=30)
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert proc.returncode == 0
+    assert summary["reason"] == "interrupted" and 4 <= summary["n"] < 1000
+    time.sleep(0.5)
+    workers = {int(pid) for pid in pids.read_text().split()}
+    assert len(workers) == 2 and not any(alive(pid) for pid in workers)
