@@ -211,7 +211,7 @@ def _run(
                 )
                 evaluations += 1
                 if bar is not None:
-                    _advance(bar, evolution, trial)
+                    _advance(bar, trial)
                 if time_budget is not None and time.monotonic() - start >= time_budget:
                     outcomes.close()
                     return f"time_budget reached ({time_budget} s)"
@@ -229,10 +229,14 @@ def _run(
 def _progress_bar(total: int | None, direction: str) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="eval", desc=f"evotune ({direction})", dynamic_ncols=True)
+    bar = tqdm(total=total, unit="eval", desc=f"evotune ({direction})", dynamic_ncols=True)
+    bar.best = None
+    bar.better = min if direction == "minimize" else max
+    return bar
 
 
-def _advance(bar: Any, evolution: Evolution, trial: Any) -> None:
-    best = evolution.hall_of_fame[0].fitness.values[0] if len(evolution.hall_of_fame) else None
-    bar.set_postfix(generation=trial.generation, best=best, refresh=False)
+def _advance(bar: Any, trial: Any) -> None:
+    if trial.ok:
+        bar.best = trial.value if bar.best is None else bar.better(bar.best, trial.value)
+    bar.set_postfix(generation=trial.generation, best=bar.best, refresh=False)
     bar.update(1)

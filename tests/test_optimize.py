@@ -129,3 +129,15 @@ def test_the_issue_example_runs():
     assert result.best_value < 0.5
     assert result.best_params["activation"] == "gelu" and result.best_params["max_depth"] is None
     assert len(result.trials) == 300 and result.history and len(result.hall_of_fame) == 10
+
+
+def test_progress_bar_shows_evaluations_and_best(capsys):
+    et.optimize(objective, SPACE, max_evaluations=30, progress=True, seed=0)
+    err = capsys.readouterr().err
+    assert "30/30" in err and "best=" in err
+
+
+def test_all_cores_and_where_each_trial_ran_are_recorded():
+    result = et.optimize(objective, SPACE, max_evaluations=20, n_jobs=-1, seed=0)
+    assert result.n_evaluations == 20
+    assert all(t.worker.startswith("pid-") and t.started > 0 and t.duration >= 0 for t in result.trials)
