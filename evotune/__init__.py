@@ -28,6 +28,7 @@ from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selec
 from .optimize import optimize
 from .result import GenerationStats, Result, Trial
 from .space import Categorical, Float, Integer, Space
+from .storage import Storage, StorageError, load_run
 
 __version__ = "0.1.0"
 
@@ -61,10 +62,13 @@ __all__ = [
     "Selection",
     "SerialEvaluator",
     "Space",
+    "Storage",
+    "StorageError",
     "TargetValue",
     "Tournament",
     "Trial",
     "WorkerCrashedError",
     "default_population_size",
+    "load_run",
     "optimize",
 ]

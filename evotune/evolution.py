@@ -84,6 +84,8 @@ class Candidate:
     generation: int
     params: dict[str, Any]
     _entropy: int = field(repr=False, compare=False, default=0)
+    #: The candidate's canonical gene vector (for the journal; never sent to workers).
+    genes: list = field(repr=False, compare=False, default_factory=list)
 
     @property
     def seed(self) -> int:
@@ -124,6 +126,9 @@ class Evolution:
         How many of the best distinct trials to keep.
     max_evaluations : int, optional
         The run's budget; only used to pick the default population size.
+    keep_trials : bool
+        Keep every trial in memory (:attr:`trials`). A run with storage turns
+        this off: its trials live in the journal, and memory stays flat.
     seed : int, optional
         Seed of every random choice; ``None`` draws one (see :attr:`seed`).
 
@@ -153,6 +158,7 @@ class Evolution:
         initial_points: Sequence[Mapping[str, Any]] | None = None,
         hall_of_fame_size: int = 10,
         max_evaluations: int | None = None,
+        keep_trials: bool = True,
         seed: int | None = None,
     ):
         if direction not in _DIRECTIONS:
@@ -193,11 +199,16 @@ class Evolution:
 
         self.generation = 0
         self.population: list[Individual] = []
-        self._trials: list[Trial | None] = []  # by trial number; None while pending
+        self._all: list[Trial] | None = [] if keep_trials else None
+        self._generation_trials: dict[int, Trial] = {}  # this generation's, by number
+        self._hall_trials: dict[int, Trial] = {}  # the hall of fame's, by number
+        self._next_number = 0
+        #: Number of trials told so far.
+        self.n_told = 0
         self.history: list[GenerationStats] = []
         self.logbook = tools.Logbook()
         self.hall_of_fame = tools.HallOfFame(hall_of_fame_size)
-        self._cache: dict[tuple, float] = {}
+        self._seen: set[int] = set()  # hashes of every evaluated genome (numbers only: stable)
         self._pending: dict[int, Individual] = {}
         self._offspring: list[Individual] = []
         self._errors: dict[int, BaseException | str] = {}  # this generation's, by trial number
@@ -239,10 +250,10 @@ class Evolution:
             return []
         candidates = []
         for genes in genomes:
-            number = len(self._trials)
-            self._trials.append(None)
+            number = self._next_number
+            self._next_number += 1
             self._pending[number] = Individual(genes, self._fitness, number)
-            candidates.append(Candidate(number, self.generation, self.genome.decode(genes), self.seed))
+            candidates.append(Candidate(number, self.generation, self.genome.decode(genes), self.seed, genes))
         self._offspring = list(self._pending.values())
         return candidates
 
@@ -256,7 +267,7 @@ class Evolution:
         unique = {}
         for genes in genomes:
             key = tuple(genes)
-            if key not in self._cache:
+            if hash(key) not in self._seen:
                 unique.setdefault(key, genes)
         return list(unique.values())
 
@@ -274,7 +285,7 @@ class Evolution:
                 tries += 1
                 self.mutation(genome, child)
                 key = tuple(genome.repair(child))
-                if key in self._cache:
+                if hash(key) in self._seen:
                     self._cache_hits += 1
                 elif key not in seen and len(children) < size:
                     seen.add(key)
@@ -287,7 +298,7 @@ class Evolution:
         for _ in range(10):
             for genes in self.genome.sample(self._rng, n):
                 key = tuple(genes)
-                if key not in self._cache and key not in taken and len(out) < n:
+                if hash(key) not in self._seen and key not in taken and len(out) < n:
                     taken.add(key)
                     out.append(genes)
             if len(out) == n:
@@ -296,7 +307,7 @@ class Evolution:
             for index in self._rng.permutation(int(self.genome.cardinality)):
                 genes = self.genome.point(int(index))
                 key = tuple(genes)
-                if key not in self._cache and key not in taken:
+                if hash(key) not in self._seen and key not in taken:
                     taken.add(key)
                     out.append(genes)
                     if len(out) == n:
@@ -347,13 +358,32 @@ class Evolution:
                 f"tell(): candidate number(s) {[candidate.number]} are not pending; pending: {sorted(self._pending)}."
             )
         value, state, error = self._judge(candidate.number, value)
-        ind.fitness.values = (value if state == COMPLETE else self._worst,)
-        self._cache[tuple(ind)] = value
         trial = Trial(candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started)
-        self._trials[trial.number] = trial
-        if not self._pending and self._offspring:
-            self._end_generation()
+        self._store(ind, trial)
         return trial
+
+    def replay(self, candidate: Candidate, trial: Trial) -> None:
+        """Tell a candidate the trial a previous session recorded for it (resume)."""
+        ind = self._pending.pop(candidate.number, None)
+        if ind is None:
+            raise InvalidParameterError(f"replay(): candidate number {candidate.number} is not pending.")
+        if not trial.ok:
+            self._errors[trial.number] = trial.error or trial.state
+        self._store(ind, Trial(**{**vars(trial), "params": candidate.params}))
+
+    def _store(self, ind: Individual, trial: Trial) -> None:
+        ind.fitness.values = (trial.value if trial.ok else self._worst,)
+        self._seen.add(hash(tuple(ind)))
+        self._generation_trials[trial.number] = trial
+        if self._all is not None:
+            self._all.append(trial)
+        self.n_told += 1
+        if not self._pending and self._offspring:
+            try:
+                self._end_generation()
+            except AllEvaluationsFailedError as exc:
+                exc.trial = trial  # the trial whose tell ended the generation, for the journal
+                raise
 
     def _judge(self, number: int, value: Any) -> tuple[float, str, str | None]:
         if isinstance(value, BaseException):
@@ -370,10 +400,11 @@ class Evolution:
 
     def _end_generation(self) -> None:
         offspring, self._offspring = self._offspring, []
-        failed = sum(not self._trials[ind.number].ok for ind in offspring)
+        trials, self._generation_trials = self._generation_trials, {}
+        failed = sum(not trials[ind.number].ok for ind in offspring)
         errors, self._errors = self._errors, {}
         first = errors[min(errors)] if errors else None
-        first_text = self._trials[min(errors)].error if errors else None
+        first_text = trials[min(errors)].error if errors else None
         if failed and failed == len(offspring) and self.generation == 0:
             raise AllEvaluationsFailedError(
                 f"all {failed} evaluations of the first generation failed; the first error was: {first_text}"
@@ -386,7 +417,10 @@ class Evolution:
                 stacklevel=3,
             )
         self.population = tools.selBest(self.population + offspring, self.population_size)
-        self.hall_of_fame.update([ind for ind in offspring if self._trials[ind.number].ok])
+        self.hall_of_fame.update([ind for ind in offspring if trials[ind.number].ok])
+        self._hall_trials = {
+            ind.number: self._hall_trials.get(ind.number) or trials[ind.number] for ind in self.hall_of_fame
+        }
         completed = [ind for ind in self.population if math.isfinite(ind.fitness.values[0])]
         row = self._stats.compile(completed)
         best_so_far = self.hall_of_fame[0].fitness.values[0] if len(self.hall_of_fame) else math.nan
@@ -417,7 +451,14 @@ class Evolution:
     @property
     def trials(self) -> list[Trial]:
         """Every told trial, by trial number."""
-        return [t for t in self._trials if t is not None]
+        if self._all is None:
+            raise EvotuneError("trials are not kept in memory (keep_trials=False); read them from the storage.")
+        return sorted(self._all, key=lambda t: t.number)
+
+    @property
+    def next_number(self) -> int:
+        """The number the next asked candidate will get."""
+        return self._next_number
 
     @property
     def n_pending(self) -> int:
@@ -426,9 +467,9 @@ class Evolution:
 
     def result(self, stop_reason: str = "") -> Result:
         """A snapshot of the run so far."""
-        hall = [self._trials[ind.number] for ind in self.hall_of_fame]
+        hall = [self._hall_trials[ind.number] for ind in self.hall_of_fame]
         return Result(
-            trials=self.trials,
+            trials=self.trials if self._all is not None else [],
             history=list(self.history),
             hall_of_fame=hall,
             direction=self.direction,
@@ -436,6 +477,67 @@ class Evolution:
             stop_reason=stop_reason,
             settings=self.settings(),
         )
+
+    # -- state (for storage and resume) ---------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue the search exactly, as JSON-able data.
+
+        Taken between generations (no candidate pending). Trials, history and the
+        set of evaluated genomes are not included: the storage journal holds them.
+        """
+        if self._pending:
+            raise EvotuneError("state_dict(): candidates are pending; take the state between generations.")
+
+        def members(individuals: Any) -> list:
+            return [[list(ind), ind.fitness.values[0], ind.number] for ind in individuals]
+
+        random_state = self._random.getstate()
+        return {
+            "generation": self.generation,
+            "next_number": self._next_number,
+            "n_told": self.n_told,
+            "exhausted": self.exhausted,
+            "population": members(self.population),
+            "hall_of_fame": members(self.hall_of_fame),
+            "numpy_rng": self._rng.bit_generator.state,
+            "random": [random_state[0], list(random_state[1]), random_state[2]],
+        }
+
+    def load_state_dict(
+        self,
+        state: Mapping[str, Any],
+        *,
+        history: Sequence[GenerationStats],
+        hall_of_fame_trials: Mapping[int, Trial],
+        evaluated_genomes: Any,
+    ) -> None:
+        """Continue from :meth:`state_dict`, with the journal's history, hall-of-fame trials and genomes."""
+
+        def individuals(rows: list) -> list[Individual]:
+            out = []
+            for genes, fitness, number in rows:
+                ind = Individual(genes, self._fitness, number)
+                ind.fitness.values = (fitness,)
+                out.append(ind)
+            return out
+
+        self.generation = state["generation"]
+        self._next_number = state["next_number"]
+        self.n_told = state["n_told"]
+        self.exhausted = state["exhausted"]
+        self.population = individuals(state["population"])
+        self.hall_of_fame.clear()
+        for ind in individuals(state["hall_of_fame"]):
+            self.hall_of_fame.insert(ind)
+        self._hall_trials = {ind.number: hall_of_fame_trials[ind.number] for ind in self.hall_of_fame}
+        self._rng.bit_generator.state = state["numpy_rng"]
+        version, internal, gauss = state["random"]
+        self._random.setstate((version, tuple(internal), gauss))
+        self._seen = {hash(tuple(genes)) for genes in evaluated_genomes}
+        self.history = list(history)
+        self.logbook = tools.Logbook()
+        for row in self.history:
+            self.logbook.record(**vars(row))
 
     def settings(self) -> dict[str, Any]:
         """The settings that define this search (for reports and resume checks)."""

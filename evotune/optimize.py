@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .evaluation import Evaluator, make_evaluator
-from .evolution import Evolution
-from .exceptions import InvalidParameterError
-from .result import Result
+from .evolution import Candidate, Evolution
+from .exceptions import AllEvaluationsFailedError, InvalidParameterError
+from .result import Result, Trial
 from .space import Space
+from .storage import RunJournal, Storage, StoredTrials
 
 __all__ = ["optimize"]
 
@@ -53,6 +55,9 @@ def optimize(
     dask_client: Any = None,
     blas_threads: int | None = 1,
     progress: bool = False,
+    storage: str | os.PathLike | Storage | None = None,
+    run_name: str = "default",
+    resume: bool = False,
     seed: int | None = None,
 ) -> Result:
     """Search ``space`` for the parameters that optimize ``objective``.
@@ -97,6 +102,18 @@ initial_points, hall_of_fame_size :
         BLAS/OpenMP threads per worker (default 1: no oversubscription).
     progress : bool
         Show a progress bar (tqdm) with the best value so far.
+    storage : str, path or Storage, optional
+        An SQLite run file to journal the run in: every finished evaluation,
+        and the engine state at every generation's end. A killed run then loses
+        at most its evaluations in flight.
+    run_name : str
+        The run's name in the file (one file holds many runs).
+    resume : bool
+        Continue run ``run_name`` from where its journal ends: the same search,
+        finished evaluations reused. The space and search settings must match
+        the stored ones; budgets (``max_evaluations``, ``generations``,
+        ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
+        ``max_evaluations`` counts the evaluations of every session.
     seed : int, optional
         Same seed, same trials. ``None`` draws one; it is kept in ``Result.seed``.
 
@@ -105,7 +122,8 @@ initial_points, hall_of_fame_size :
     Result
         Trials, per-generation history, hall of fame and best parameters. A run
         stopped with Ctrl-C returns what it finished, with ``stop_reason``
-        "interrupted".
+        "interrupted". With ``storage``, ``trials`` are read from the file as
+        they are used.
 
     Examples
     --------
@@ -133,13 +151,19 @@ initial_points, hall_of_fame_size :
         raise InvalidParameterError(
             f"`error_score` must be 'raise' or nan (record failures); got {error_score!r}."
         )
-    evaluator = make_evaluator(
-        n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
-    )
     callbacks = list(callbacks)
     for cb in callbacks:
         if not callable(cb):
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
+    evaluator = make_evaluator(
+        n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
+    )
+    store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
+    if store is not None and resume:  # settings the user left to defaults come from the stored run
+        stored = store.stored_settings(run_name) or {}
+        seed = stored.get("seed") if seed is None else seed
+        population_size = population_size or stored.get("population_size")
+        offspring_size = offspring_size or stored.get("offspring_size")
     evolution = Evolution(
         Space(space),
         direction=direction,
@@ -152,78 +176,160 @@ initial_points, hall_of_fame_size :
         initial_points=initial_points,
         hall_of_fame_size=hall_of_fame_size,
         max_evaluations=max_evaluations,
+        keep_trials=store is None,
         seed=seed,
     )
-    bar = _progress_bar(max_evaluations, direction) if progress else None
-    try:
-        reason = _run(
-            evolution,
-            objective,
-            evaluator,
-            max_evaluations=max_evaluations,
-            generations=generations,
-            time_budget=time_budget,
-            callbacks=callbacks,
-            raise_errors=error_score == "raise",
-            bar=bar,
+    journal = None
+    if store is not None:
+        journal = store.open_run(
+            run_name,
+            space=evolution.space,
+            direction=direction,
+            seed=evolution.seed,
+            settings=evolution.settings(),
+            resume=resume,
         )
+    run = _Run(
+        evolution,
+        objective,
+        evaluator,
+        journal=journal,
+        callbacks=callbacks,
+        raise_errors=error_score == "raise",
+        bar=_progress_bar(max_evaluations, direction) if progress else None,
+    )
+    status = "failed"
+    try:
+        if journal is not None:
+            run.restore()
+        reason = run.loop(max_evaluations=max_evaluations, generations=generations, time_budget=time_budget)
+        status = "interrupted" if reason == "interrupted" else "finished"
+    except BaseException as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        raise
     finally:
+        run.close(status, reason)
         if evaluator is not backend:  # ours to close; a user's evaluator stays open
             evaluator.close()
-        if bar is not None:
-            bar.close()
-    logger.info("evotune: stopped after %d evaluations: %s", len(evolution.trials), reason)
-    return evolution.result(stop_reason=reason)
+        if store is not None and store is not storage:
+            store.close()
+    logger.info("evotune: stopped after %d evaluations: %s", evolution.n_told, reason)
+    result = evolution.result(stop_reason=reason)
+    if journal is not None:
+        result.trials = StoredTrials(store.path, journal.run_id, evolution.next_number, evolution.genome)
+    return result
 
 
-def _run(
-    evolution: Evolution,
-    objective: Callable[[dict[str, Any]], Any],
-    evaluator: Evaluator,
-    *,
-    max_evaluations: int | None,
-    generations: int | None,
-    time_budget: float | None,
-    callbacks: list[Callable[..., Any]],
-    raise_errors: bool,
-    bar: Any = None,
-) -> str:
-    """Ask, evaluate and tell until a stop rule fires; returns the stop reason."""
-    start = time.monotonic()
-    evaluations = 0
-    try:
-        while True:
-            if generations is not None and evolution.generation >= generations:
-                return f"generations reached ({generations})"
-            remaining = None if max_evaluations is None else max_evaluations - evaluations
-            if remaining == 0:
-                return f"max_evaluations reached ({max_evaluations})"
-            batch = evolution.ask(remaining)
-            if not batch:
-                return f"space exhausted: all {evolution.genome.cardinality} points evaluated"
-            generation = evolution.generation
-            outcomes = evaluator.evaluate(objective, batch)
-            for outcome in outcomes:
-                if raise_errors and isinstance(outcome.value, BaseException):
-                    raise outcome.value
-                trial = evolution.record(
-                    outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
-                )
-                evaluations += 1
-                if bar is not None:
-                    _advance(bar, trial)
-                if time_budget is not None and time.monotonic() - start >= time_budget:
-                    outcomes.close()
-                    return f"time_budget reached ({time_budget} s)"
-            if evolution.generation > generation:
-                stats = evolution.history[-1]
-                for callback in callbacks:
-                    verdict = callback(evolution, stats)
-                    if verdict:
-                        return verdict if isinstance(verdict, str) else f"stopped by {callback!r}"
-    except KeyboardInterrupt:
-        logger.warning("evotune: interrupted; returning the %d finished evaluations", evaluations)
-        return "interrupted"
+class _Run:
+    """One session of a run: ask, evaluate, tell, journal, until a stop rule fires."""
+
+    def __init__(
+        self,
+        evolution: Evolution,
+        objective: Callable[[dict[str, Any]], Any],
+        evaluator: Evaluator,
+        *,
+        journal: RunJournal | None,
+        callbacks: list[Callable[..., Any]],
+        raise_errors: bool,
+        bar: Any,
+    ):
+        self.evolution = evolution
+        self.objective = objective
+        self.evaluator = evaluator
+        self.journal = journal
+        self.callbacks = callbacks
+        self.raise_errors = raise_errors
+        self.bar = bar
+        self.replay: dict[int, tuple[Trial, list]] = {}
+
+    def restore(self) -> None:
+        """Continue from the journal: the last generation's state, and the trials finished after it."""
+        journal, evolution = self.journal, self.evolution
+        state = journal.load_state()
+        if state is not None:
+            evolution.load_state_dict(
+                state,
+                history=journal.history(),
+                hall_of_fame_trials=journal.trials_by_number([number for _, _, number in state["hall_of_fame"]]),
+                evaluated_genomes=journal.genomes(below=state["next_number"]),
+            )
+            for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
+                if callback_state is not None and hasattr(callback, "load_state_dict"):
+                    callback.load_state_dict(callback_state)
+        self.replay = journal.trials_after(evolution.next_number)
+
+    def loop(self, *, max_evaluations: int | None, generations: int | None, time_budget: float | None) -> str:
+        """Run generations until a stop rule fires; returns the stop reason."""
+        evolution = self.evolution
+        start = time.monotonic()
+        try:
+            while True:
+                if generations is not None and evolution.generation >= generations:
+                    return f"generations reached ({generations})"
+                remaining = None if max_evaluations is None else max_evaluations - evolution.n_told
+                if remaining is not None and remaining <= 0:
+                    return f"max_evaluations reached ({max_evaluations})"
+                batch = evolution.ask(remaining)
+                if not batch:
+                    return f"space exhausted: all {evolution.genome.cardinality} points evaluated"
+                generation = evolution.generation
+                outcomes = self.evaluator.evaluate(self.objective, self._replayed(batch))
+                for outcome in outcomes:
+                    if self.raise_errors and isinstance(outcome.value, BaseException):
+                        raise outcome.value
+                    try:
+                        trial = evolution.record(
+                            outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
+                        )
+                    except AllEvaluationsFailedError as exc:
+                        self._journal(exc.trial, outcome.candidate)
+                        raise
+                    self._journal(trial, outcome.candidate)
+                    if time_budget is not None and time.monotonic() - start >= time_budget:
+                        outcomes.close()
+                        return f"time_budget reached ({time_budget} s)"
+                if evolution.generation > generation:
+                    stats = evolution.history[-1]
+                    for callback in self.callbacks:
+                        verdict = callback(evolution, stats)
+                        if verdict:
+                            return verdict if isinstance(verdict, str) else f"stopped by {callback!r}"
+        except KeyboardInterrupt:
+            logger.warning("evotune: interrupted; returning the %d finished evaluations", evolution.n_told)
+            return "interrupted"
+
+    def _replayed(self, batch: list[Candidate]) -> list[Candidate]:
+        """Tell the candidates a previous session already evaluated; return the others."""
+        rest = []
+        for candidate in batch:
+            stored = self.replay.pop(candidate.number, None)
+            if stored is not None and stored[1] == candidate.genes:
+                self.evolution.replay(candidate, stored[0])
+                self._journal(None, candidate)
+            else:
+                rest.append(candidate)
+        return rest
+
+    def _journal(self, trial: Trial | None, candidate: Candidate) -> None:
+        """Journal a new trial (None: a replayed one), and the generation if it just ended."""
+        evolution = self.evolution
+        if self.journal is not None:
+            if trial is not None:
+                self.journal.add_trial(trial, candidate.genes)
+            if evolution.n_pending == 0 and evolution.history and evolution.history[-1].generation == candidate.generation:
+                state = evolution.state_dict()
+                state["callbacks"] = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
+                self.journal.end_generation(evolution.history[-1], state)
+        if self.bar is not None and trial is not None:
+            _advance(self.bar, trial)
+
+    def close(self, status: str, reason: str) -> None:
+        if self.journal is not None:
+            self.journal.finish(status, reason)
+            self.journal.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _progress_bar(total: int | None, direction: str) -> Any:
