@@ -193,7 +193,10 @@ class Evolution:
         self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
         sample_seed, deap_seed = np.random.SeedSequence(self.seed).spawn(2)
         self._rng = np.random.default_rng(sample_seed)
-        self._random = random.Random(int(deap_seed.generate_state(1)[0]))
+        # DEAP's operators draw from a random.Random, reseeded from this stream every
+        # generation, so the whole engine state is two small numpy generator states.
+        self._deap_rng = np.random.default_rng(deap_seed)
+        self._random = random.Random()
         self._fitness = FitnessMin if direction == "minimize" else FitnessMax
         self._worst = math.inf if direction == "minimize" else -math.inf
 
@@ -238,6 +241,7 @@ class Evolution:
             size = self.offspring_size
         size = size if n is None else min(size, n)
         self._cache_hits = 0
+        self._random.seed(int(self._deap_rng.integers(2**63)))
         with engine_random(self._random):
             if self.generation == 0 or not self.population:
                 genomes = self._initial_genomes(size)
@@ -491,7 +495,6 @@ class Evolution:
         def members(individuals: Any) -> list:
             return [[list(ind), ind.fitness.values[0], ind.number] for ind in individuals]
 
-        random_state = self._random.getstate()
         return {
             "generation": self.generation,
             "next_number": self._next_number,
@@ -499,8 +502,8 @@ class Evolution:
             "exhausted": self.exhausted,
             "population": members(self.population),
             "hall_of_fame": members(self.hall_of_fame),
-            "numpy_rng": self._rng.bit_generator.state,
-            "random": [random_state[0], list(random_state[1]), random_state[2]],
+            "sample_rng": self._rng.bit_generator.state,
+            "deap_rng": self._deap_rng.bit_generator.state,
         }
 
     def load_state_dict(
@@ -530,9 +533,8 @@ class Evolution:
         for ind in individuals(state["hall_of_fame"]):
             self.hall_of_fame.insert(ind)
         self._hall_trials = {ind.number: hall_of_fame_trials[ind.number] for ind in self.hall_of_fame}
-        self._rng.bit_generator.state = state["numpy_rng"]
-        version, internal, gauss = state["random"]
-        self._random.setstate((version, tuple(internal), gauss))
+        self._rng.bit_generator.state = state["sample_rng"]
+        self._deap_rng.bit_generator.state = state["deap_rng"]
         self._seen = {hash(tuple(genes)) for genes in evaluated_genomes}
         self.history = list(history)
         self.logbook = tools.Logbook()

@@ -318,11 +318,15 @@ class _Run:
             if trial is not None:
                 self.journal.add_trial(trial, candidate.genes)
             if evolution.n_pending == 0 and evolution.history and evolution.history[-1].generation == candidate.generation:
-                state = evolution.state_dict()
-                state["callbacks"] = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
-                self.journal.end_generation(evolution.history[-1], state)
+                self.journal.end_generation(evolution.history[-1], self._state())
         if self.bar is not None and trial is not None:
             _advance(self.bar, trial)
+
+    def _state(self) -> Callable[[], dict[str, Any]]:
+        """A maker of the state after this generation: engine and callbacks (taken now, serialized later)."""
+        state = self.evolution.state_dict()
+        callbacks = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
+        return lambda: {**state, "callbacks": callbacks}
 
     def close(self, status: str, reason: str) -> None:
         if self.journal is not None:

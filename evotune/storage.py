@@ -18,7 +18,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .exceptions import EvotuneError, InvalidParameterError
@@ -32,7 +32,7 @@ SCHEMA_VERSION = 1
 _HEADER = b"SQLite format 3\x00"
 
 #: Evaluations shorter than this, finishing within GROUP_WINDOW seconds of the last
-#: commit, are committed together with the next ones (see RunJournal.add_trial).
+#: commit, are committed together with the next ones (see RunJournal, "writing").
 GROUP_BELOW = 0.01
 GROUP_WINDOW = 1.0
 
@@ -108,6 +108,28 @@ def _dumps(value: Any) -> str:
 def _finite_or_none(value: Any) -> Any:
     """SQLite has no NaN: non-finite floats are stored as NULL."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+class _RowEncoder:
+    """Turns a trial's params and genes into JSON text fast: fragments for every choice are made once.
+
+    Numbers are written with ``repr``, which is valid JSON for finite floats and ints
+    and round-trips exactly.
+    """
+
+    def __init__(self, genome: Genome):
+        self._keys = [json.dumps(name) + ":" for name in genome.names]
+        self._choices = [
+            [_dumps(_jsonable(c)) for c in p.choices] if isinstance(p, Categorical) else None for p in genome.params
+        ]
+
+    def params(self, params: dict[str, Any], genes: list) -> str:
+        items = zip(self._keys, self._choices, params.values(), genes)
+        return "{" + ",".join([k + (repr(v) if c is None else c[g]) for k, c, v, g in items]) + "}"
+
+    @staticmethod
+    def genes(genes: list) -> str:
+        return "[" + ",".join(map(repr, genes)) + "]"
 
 
 def space_to_json(space: Space) -> list[dict[str, Any]]:
@@ -348,58 +370,68 @@ class RunJournal:
         self._lock = lock
         self._conn = storage._conn
         self._genome = Genome(space)
-        self._buffer: list[tuple] = []
+        self._encode = _RowEncoder(self._genome)
+        self._trials: list[tuple] = []
+        self._generations: list[tuple] = []
+        self._state: tuple | None = None
+        self._costly = False  # a costly evaluation since the last state commit
         self._last_commit = time.monotonic()
 
     # -- writing ---------------------------------------------------------------------------
-    def add_trial(self, trial: Trial, genes: list) -> None:
-        """Journal a finished evaluation.
+    # What is journaled waits in memory until the next commit. A commit comes at once after
+    # an evaluation that took GROUP_BELOW seconds or more, and at the end of a generation
+    # that held one; cheaper work is grouped into one commit per GROUP_WINDOW seconds.
+    # So real evaluations are never at risk, while a trivial objective does not pay a
+    # commit per evaluation; a crash loses at most about GROUP_WINDOW seconds of cheap
+    # evaluations, which a resume recomputes (trials committed after the last state are
+    # replayed, not recomputed).
 
-        It is committed at once, unless it was shorter than GROUP_BELOW seconds and the
-        last commit is less than GROUP_WINDOW seconds old: such cheap evaluations are
-        grouped into the next commit, which keeps storage from dominating trivial
-        objectives while a crash can lose at most about a second of them.
-        """
-        params = {name: _jsonable(value) for name, value in trial.params.items()}
-        self._buffer.append((
-            self.run_id, trial.number, trial.generation, _dumps(params), _dumps(genes),
-            _finite_or_none(trial.value), trial.state, trial.duration, trial.error, trial.worker, trial.started,
+    def add_trial(self, trial: Trial, genes: list) -> None:
+        """Journal a finished evaluation."""
+        self._trials.append((
+            self.run_id, trial.number, trial.generation, self._encode.params(trial.params, genes),
+            self._encode.genes(genes), _finite_or_none(trial.value), trial.state, trial.duration, trial.error,
+            trial.worker, trial.started,
         ))  # fmt: skip
-        now = time.monotonic()
-        if trial.duration >= GROUP_BELOW or now - self._last_commit >= GROUP_WINDOW:
+        if trial.duration >= GROUP_BELOW:
+            self._costly = True
+            self.flush()
+        elif time.monotonic() - self._last_commit >= GROUP_WINDOW:
+            self.flush()
+
+    def end_generation(self, stats: GenerationStats, state: Callable[[], dict[str, Any]]) -> None:
+        """Journal a generation's statistics and the engine state after it (committed together).
+
+        ``state`` makes the engine state; it is called only when the state is committed.
+        """
+        self._generations.append((self.run_id, *[_finite_or_none(getattr(stats, f)) for f in _STATS_FIELDS]))
+        self._state = (stats.generation, state)
+        if self._costly or time.monotonic() - self._last_commit >= GROUP_WINDOW:
             self.flush()
 
     def flush(self) -> None:
-        """Commit every journaled trial."""
-        if self._buffer:
+        """Commit everything journaled, in one transaction."""
+        if self._trials or self._generations or self._state:
             self._conn.execute("BEGIN")
-            self._write_buffer()
+            self._write()
             self._conn.execute("COMMIT")
         self._last_commit = time.monotonic()
 
-    def _write_buffer(self) -> None:
-        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._buffer)
-        self._buffer.clear()
-
-    def end_generation(self, stats: GenerationStats, state: dict[str, Any]) -> None:
-        """Commit the generation's last trials, its statistics and the engine state, atomically."""
-        self._conn.execute("BEGIN")
-        self._write_buffer()
-        self._conn.execute(
-            "INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (self.run_id, *[_finite_or_none(getattr(stats, f)) for f in _STATS_FIELDS]),
-        )
-        self._conn.execute(
-            "INSERT OR REPLACE INTO states VALUES (?,?,?)", (self.run_id, stats.generation, json.dumps(state))
-        )
-        self._conn.execute("UPDATE runs SET updated=? WHERE run_id=?", (time.time(), self.run_id))
-        self._conn.execute("COMMIT")
-        self._last_commit = time.monotonic()
+    def _write(self) -> None:
+        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
+        if self._state is not None:
+            generation, state = self._state
+            self._conn.execute("INSERT OR REPLACE INTO states VALUES (?,?,?)", (self.run_id, generation, _dumps(state())))
+            self._costly = False
+        self._trials.clear()
+        self._generations.clear()
+        self._state = None
 
     def finish(self, status: str, stop_reason: str) -> None:
         """Commit everything and record how the run ended ("finished", "interrupted", "failed")."""
         self._conn.execute("BEGIN")
-        self._write_buffer()
+        self._write()
         self._conn.execute(
             "UPDATE runs SET status=?, stop_reason=?, updated=? WHERE run_id=?",
             (status, stop_reason, time.time(), self.run_id),

@@ -185,24 +185,24 @@ sys.path.insert(0, {root!r})
 import evotune as et
 from tests.mixed_problem import SPACE, objective
 
-path, n_jobs, delay, resume = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+path, n_jobs, delay, resume, n = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5])
 
 def slow(p):
     time.sleep(delay)
     return objective(p)
 
 if __name__ == "__main__":
-    result = et.optimize(slow, SPACE, max_evaluations=120, population_size=12, seed=3, n_jobs=n_jobs,
+    result = et.optimize(slow, SPACE, max_evaluations=n, population_size=12, seed=3, n_jobs=n_jobs,
                          storage=path, run_name="killed", resume=resume)
     print(result.stop_reason, flush=True)
 """
 
 
-def start_run(tmp_path, path, n_jobs, delay, resume=False):
+def start_run(tmp_path, path, n_jobs, delay, evaluations=120):
     script = tmp_path / "run.py"
     script.write_text(RUN_SCRIPT.format(root=ROOT))
     return subprocess.Popen(
-        [sys.executable, str(script), str(path), str(n_jobs), str(delay), "1" if resume else "0"],
+        [sys.executable, str(script), str(path), str(n_jobs), str(delay), "0", str(evaluations)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -217,24 +217,36 @@ def wait_for_trials(path, count, proc, limit=60):
         time.sleep(0.01)
 
 
+def reference_run(evaluations=120):
+    return et.optimize(objective, SPACE, max_evaluations=evaluations, population_size=12, seed=3)
+
+
 @pytest.fixture(scope="module")
 def reference():
-    return et.optimize(objective, SPACE, max_evaluations=120, population_size=12, seed=3)
+    return reference_run()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "n_jobs, delay, kill_at",
-    [(1, 0.02, 5), (1, 0.02, 40), (1, 0.002, 70), (2, 0.02, 13), (2, 0.02, 61), (2, 0.002, 30)],
+    "n_jobs, delay, evaluations, kill_at",
+    [
+        (1, 0.02, 120, 5),
+        (1, 0.02, 120, 40),
+        (2, 0.02, 120, 13),
+        (2, 0.02, 120, 61),
+        # cheap evaluations (< 10 ms) are committed in groups about once a second
+        (1, 0.004, 600, 100),
+        (2, 0.004, 1200, 300),
+    ],
 )
-def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, reference, n_jobs, delay, kill_at):
+def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n_jobs, delay, evaluations, kill_at):
     path = tmp_path / "runs.db"
-    proc = start_run(tmp_path, path, n_jobs, delay)
+    proc = start_run(tmp_path, path, n_jobs, delay, evaluations)
     wait_for_trials(path, kill_at, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     done = count_trials(path)
-    assert 0 < done < 120
+    assert 0 < done < evaluations
     calls = tmp_path / "calls.txt"
 
     def counted(p):
@@ -242,8 +254,9 @@ def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, r
             f.write("1\n")
         return objective(p)
 
-    resumed = et.optimize(counted, SPACE, max_evaluations=120, n_jobs=n_jobs, storage=path, run_name="killed", resume=True)
-    assert len(calls.read_text().split()) == 120 - done  # finished evaluations are reused, not recomputed
+    resumed = et.optimize(counted, SPACE, max_evaluations=evaluations, n_jobs=n_jobs, storage=path, run_name="killed", resume=True)
+    assert len(calls.read_text().split()) == evaluations - done  # finished evaluations are reused, not recomputed
+    reference = reference_run(evaluations)
     assert key(resumed.trials) == key(reference.trials)
     assert history(resumed) == history(reference)
     assert [(t.number, t.value) for t in resumed.hall_of_fame] == [(t.number, t.value) for t in reference.hall_of_fame]
