@@ -2,7 +2,9 @@
 
 A callback is any callable ``callback(evolution, stats)``; ``stats`` is the
 :class:`~evotune.result.GenerationStats` row just written. Returning a true
-value stops the run; a string return value is used as the stop reason.
+value stops the run; a string return value is used as the stop reason. A
+callback with state defines ``state_dict()`` and ``load_state_dict(state)``
+(JSON-able), so that a resumed run carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ class NoImprovement:
 
     def __repr__(self) -> str:
         return f"NoImprovement(generations={self.generations!r}, min_delta={self.min_delta!r})"
+
+    def state_dict(self) -> dict[str, float]:
+        """What a resumed run needs to go on counting (saved in the journal)."""
+        return {"best": self.best, "stale": self.stale}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.best, self.stale = float(state["best"]), int(state["stale"])
 
     def __call__(self, evolution: Any, stats: GenerationStats) -> str | None:
         value = stats.best_so_far

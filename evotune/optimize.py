@@ -109,8 +109,8 @@ initial_points, hall_of_fame_size :
     run_name : str
         The run's name in the file (one file holds many runs).
     resume : bool
-        Continue run ``run_name`` from where its journal ends: the same search,
-        finished evaluations reused. The space and search settings must match
+        Continue run ``run_name`` from where its journal ends (or start it, if
+        the file has no such run): the same search, finished evaluations reused. The space and search settings must match
         the stored ones; budgets (``max_evaluations``, ``generations``,
         ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
         ``max_evaluations`` counts the evaluations of every session.
@@ -290,11 +290,9 @@ class _Run:
                         outcomes.close()
                         return f"time_budget reached ({time_budget} s)"
                 if evolution.generation > generation:
-                    stats = evolution.history[-1]
-                    for callback in self.callbacks:
-                        verdict = callback(evolution, stats)
-                        if verdict:
-                            return verdict if isinstance(verdict, str) else f"stopped by {callback!r}"
+                    verdict = self._end_generation()
+                    if verdict:
+                        return verdict
         except KeyboardInterrupt:
             logger.warning("evotune: interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
@@ -306,27 +304,31 @@ class _Run:
             stored = self.replay.pop(candidate.number, None)
             if stored is not None and stored[1] == candidate.genes:
                 self.evolution.replay(candidate, stored[0])
-                self._journal(None, candidate)
             else:
                 rest.append(candidate)
         return rest
 
-    def _journal(self, trial: Trial | None, candidate: Candidate) -> None:
-        """Journal a new trial (None: a replayed one), and the generation if it just ended."""
-        evolution = self.evolution
+    def _journal(self, trial: Trial, candidate: Candidate) -> None:
+        """Journal a new trial."""
         if self.journal is not None:
-            if trial is not None:
-                self.journal.add_trial(trial, candidate.genes)
-            if evolution.n_pending == 0 and evolution.history and evolution.history[-1].generation == candidate.generation:
-                self.journal.end_generation(evolution.history[-1], self._state())
-        if self.bar is not None and trial is not None:
+            self.journal.add_trial(trial, candidate.genes)
+        if self.bar is not None:
             _advance(self.bar, trial)
 
-    def _state(self) -> Callable[[], dict[str, Any]]:
-        """A maker of the state after this generation: engine and callbacks (taken now, serialized later)."""
-        state = self.evolution.state_dict()
-        callbacks = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
-        return lambda: {**state, "callbacks": callbacks}
+    def _end_generation(self) -> str | None:
+        """Run the callbacks on the generation just ended, journal it; returns a stop reason or None."""
+        evolution, stats = self.evolution, self.evolution.history[-1]
+        verdict = None
+        for callback in self.callbacks:
+            verdict = callback(evolution, stats)
+            if verdict:
+                verdict = verdict if isinstance(verdict, str) else f"stopped by {callback!r}"
+                break
+        if self.journal is not None:  # the state is taken now, serialized when committed
+            state = evolution.state_dict()
+            callbacks = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
+            self.journal.end_generation(stats, lambda: {**state, "callbacks": callbacks})
+        return verdict
 
     def close(self, status: str, reason: str) -> None:
         if self.journal is not None:

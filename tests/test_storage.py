@@ -324,3 +324,20 @@ def test_memory_stays_flat_when_trials_live_in_the_journal(tmp_path):
     growth_memory = peak(12_000, None) - peak(3_000, None)
     assert growth_stored < 2.5e6  # 9,000 more evaluations: only their genome hashes stay in memory
     assert growth_memory > 3 * growth_stored
+
+
+def test_stop_rule_state_survives_a_resume(tmp_path):
+    path = tmp_path / "runs.db"
+    flat = lambda p: float(p["n0"] > -100)  # noqa: E731 - never improves after the first generation
+    first = et.optimize(flat, SPACE, generations=3, population_size=8, seed=0, storage=path,
+                        callbacks=[et.NoImprovement(4)])
+    assert first.stop_reason == "generations reached (3)"
+    resumed = et.optimize(flat, SPACE, generations=50, storage=path, resume=True, callbacks=[et.NoImprovement(4)])
+    straight = et.optimize(flat, SPACE, generations=50, population_size=8, seed=0, callbacks=[et.NoImprovement(4)])
+    assert resumed.stop_reason == straight.stop_reason == "no improvement for 4 generations"
+    assert len(resumed.history) == len(straight.history) == 5
+
+
+def test_resume_true_starts_a_run_that_does_not_exist_yet(tmp_path):
+    result = et.optimize(objective, SPACE, max_evaluations=10, seed=0, storage=tmp_path / "runs.db", resume=True)
+    assert result.n_evaluations == 10

@@ -23,11 +23,12 @@ def run_all(evaluator, objective, cands):
 
 
 def alive(pid):
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/status") as f:
+            return "\nState:\tZ" not in f.read()
+    except FileNotFoundError:
         return False
-    return True
 
 
 def test_whole_batch_runs_on_all_workers_at_once():
