@@ -327,8 +327,10 @@ class Evolution:
     ) -> None:
         """Record the values (and optionally the durations, in seconds) of asked candidates.
 
-        A value is a number, or the exception the evaluation raised. Exceptions,
-        NaN, infinities and non-numbers become failed trials, ranked worst. The
+        A value is a number, a ``(number, info)`` pair whose ``info`` dict is kept
+        in the trial (extra metrics, per-fold scores), or the exception the
+        evaluation raised. Exceptions, NaN, infinities and non-numbers become
+        failed trials, ranked worst. The
         generation ends when its last candidate is told.
         """
         if len(values) != len(candidates):
@@ -361,8 +363,10 @@ class Evolution:
             raise InvalidParameterError(
                 f"tell(): candidate number(s) {[candidate.number]} are not pending; pending: {sorted(self._pending)}."
             )
-        value, state, error = self._judge(candidate.number, value)
-        trial = Trial(candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started)
+        value, state, error, info = self._judge(candidate.number, value)
+        trial = Trial(
+            candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started, info
+        )
         self._store(ind, trial)
         return trial
 
@@ -389,7 +393,13 @@ class Evolution:
                 exc.trial = trial  # the trial whose tell ended the generation, for the journal
                 raise
 
-    def _judge(self, number: int, value: Any) -> tuple[float, str, str | None]:
+    def _judge(self, number: int, value: Any) -> tuple[float, str, str | None, dict | None]:
+        info = None
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
+            value, info = value[0], dict(value[1])
+        return (*self._judge_value(number, value), info)
+
+    def _judge_value(self, number: int, value: Any) -> tuple[float, str, str | None]:
         if isinstance(value, BaseException):
             self._errors[number] = value
             return math.nan, trial_state(value), _error_text(value)

@@ -25,7 +25,8 @@ class Trial:
     ``value`` is ``nan`` unless ``state`` is ``"complete"``; ``error`` then holds a
     short description of what went wrong. ``duration`` is in seconds; ``worker``
     names the process that ran the evaluation and ``started`` is its start time
-    (seconds since the epoch), when known.
+    (seconds since the epoch), when known. ``info`` holds what the objective
+    returned beside its value (``return value, {"train_loss": ...}``).
     """
 
     number: int
@@ -37,6 +38,7 @@ class Trial:
     error: str | None = None
     worker: str | None = None
     started: float | None = None
+    info: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

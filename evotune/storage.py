@@ -62,6 +62,7 @@ CREATE TABLE trials (
     error TEXT,
     worker TEXT,
     started REAL,
+    info TEXT,
     PRIMARY KEY (run_id, number)
 ) WITHOUT ROWID;
 CREATE TABLE generations (
@@ -83,7 +84,7 @@ _STATS_FIELDS = [
     "generation", "best", "mean", "std", "worst", "best_so_far",
     "evaluated", "failed", "cached", "diversity", "elapsed",
 ]  # fmt: skip
-_TRIAL_COLUMNS = "number, generation, params, value, state, duration, error, worker, started, genes"
+_TRIAL_COLUMNS = "number, generation, params, value, state, duration, error, worker, started, info, genes"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -101,8 +102,15 @@ def _jsonable(value: Any) -> Any:
     return {"repr": _ADDRESS.sub("", repr(value))}
 
 
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays as plain numbers and lists; anything else as its repr."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return {"repr": _ADDRESS.sub("", repr(value))}
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
 
 
 def _finite_or_none(value: Any) -> Any:
@@ -391,7 +399,7 @@ class RunJournal:
         self._trials.append((
             self.run_id, trial.number, trial.generation, self._encode.params(trial.params, genes),
             self._encode.genes(genes), _finite_or_none(trial.value), trial.state, trial.duration, trial.error,
-            trial.worker, trial.started,
+            trial.worker, trial.started, None if trial.info is None else _dumps(trial.info),
         ))  # fmt: skip
         if trial.duration >= GROUP_BELOW:
             self._costly = True
@@ -418,7 +426,7 @@ class RunJournal:
         self._last_commit = time.monotonic()
 
     def _write(self) -> None:
-        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
         self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
         if self._state is not None:
             generation, state = self._state
@@ -477,7 +485,7 @@ class RunJournal:
 # -- reading ---------------------------------------------------------------------------------
 def _trial(row: Sequence[Any], genome: Genome | None = None) -> Trial:
     """A trial from a row of _TRIAL_COLUMNS; with the run's genome, params are decoded exactly."""
-    number, generation, params_json, value, state, duration, error, worker, started, genes = row
+    number, generation, params_json, value, state, duration, error, worker, started, info, genes = row
     if genome is not None:
         params = genome.decode(json.loads(genes))
     else:
@@ -492,6 +500,7 @@ def _trial(row: Sequence[Any], genome: Genome | None = None) -> Trial:
         error=error,
         worker=worker,
         started=started,
+        info=None if info is None else json.loads(info),
     )
 
 

@@ -141,3 +141,12 @@ def test_all_cores_and_where_each_trial_ran_are_recorded():
     result = et.optimize(objective, SPACE, max_evaluations=20, n_jobs=-1, seed=0)
     assert result.n_evaluations == 20
     assert all(t.worker.startswith("pid-") and t.started > 0 and t.duration >= 0 for t in result.trials)
+
+
+def test_an_objective_can_return_extra_information_with_its_value():
+    def with_info(p):
+        return objective(p), {"penalty": abs(p["n0"]), "fold_scores": [0.5, 0.7]}
+
+    result = et.optimize(with_info, SPACE, max_evaluations=12, seed=0)
+    assert all(t.info["fold_scores"] == [0.5, 0.7] and t.info["penalty"] == abs(t.params["n0"]) for t in result.trials)
+    assert result.best_value == min(objective(t.params) for t in result.trials)

@@ -341,3 +341,14 @@ def test_stop_rule_state_survives_a_resume(tmp_path):
 def test_resume_true_starts_a_run_that_does_not_exist_yet(tmp_path):
     result = et.optimize(objective, SPACE, max_evaluations=10, seed=0, storage=tmp_path / "runs.db", resume=True)
     assert result.n_evaluations == 10
+
+
+def test_extra_information_is_journaled(tmp_path):
+    import numpy as np
+
+    def with_info(p):
+        return objective(p), {"n": np.int64(p["n0"]), "scores": np.array([0.5, 0.25])}
+
+    et.optimize(with_info, SPACE, max_evaluations=6, seed=0, storage=tmp_path / "runs.db", n_jobs=2)
+    run = et.load_run(tmp_path / "runs.db")
+    assert [t.info for t in run.trials] == [{"n": t.params["n0"], "scores": [0.5, 0.25]} for t in run.trials]
