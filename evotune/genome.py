@@ -7,7 +7,7 @@ parameter          gene
 =================  =========================================================
 Float              the value (``log=False``) or ``ln(value)`` (``log=True``)
 Integer            the whole number (``log=False``) or ``ln(k)`` of a whole k
-Categorical        the index of the choice
+Categorical        the index of the choice (a numeric gene when ``ordered``)
 =================  =========================================================
 
 Variation works on the numeric genes inside *variation bounds*; for integers
@@ -26,9 +26,11 @@ import numpy as np
 
 from .space import Categorical, Float, Integer, Space
 
-__all__ = ["Genome", "FLOAT", "LOG_FLOAT", "INT", "LOG_INT", "CAT"]
+__all__ = ["Genome", "FLOAT", "LOG_FLOAT", "INT", "LOG_INT", "CAT", "ORD", "STEPPED"]
 
-FLOAT, LOG_FLOAT, INT, LOG_INT, CAT = "float", "log_float", "int", "log_int", "cat"
+FLOAT, LOG_FLOAT, INT, LOG_INT, CAT, ORD = "float", "log_float", "int", "log_int", "cat", "ord"
+#: Kinds whose genes move in whole steps (a mutation moves them by at least one).
+STEPPED = (INT, LOG_INT, ORD)
 
 #: Largest finite space that is enumerated to find the points not yet evaluated.
 ENUMERATION_LIMIT = 100_000
@@ -36,7 +38,7 @@ ENUMERATION_LIMIT = 100_000
 
 def _kind(param: Any) -> str:
     if isinstance(param, Categorical):
-        return CAT
+        return ORD if param.ordered else CAT
     if isinstance(param, Integer):
         return LOG_INT if param.log else INT
     return LOG_FLOAT if param.log else FLOAT
@@ -66,7 +68,7 @@ class Genome:
         #: Positions of the numeric (Float, Integer) and categorical genes.
         self.numeric = [i for i, k in enumerate(self.kinds) if k != CAT]
         self.categorical = [i for i, k in enumerate(self.kinds) if k == CAT]
-        self.n_choices = [len(p.choices) if k == CAT else 0 for p, k in zip(self.params, self.kinds)]
+        self.n_choices = [len(p.choices) if k in (CAT, ORD) else 0 for p, k in zip(self.params, self.kinds)]
         #: Variation bounds of every gene (categorical: index range).
         self.low: list[float] = []
         self.high: list[float] = []
@@ -77,6 +79,7 @@ class Genome:
                 INT: lambda: (p.low - 0.5, p.high + 0.5),
                 LOG_INT: lambda: (math.log(p.low - 0.5), math.log(p.high + 0.5)),
                 CAT: lambda: (0, len(p.choices) - 1),
+                ORD: lambda: (-0.5, len(p.choices) - 0.5),
             }[kind]()
             self.low.append(lo)
             self.high.append(hi)
@@ -89,7 +92,7 @@ class Genome:
     # -- decoding ----------------------------------------------------------------------------
     @staticmethod
     def _decoder(p: Any, kind: str):
-        if kind == CAT:
+        if kind in (CAT, ORD):
             choices, last = p.choices, len(p.choices) - 1
             return lambda g: choices[0 if g < 0 else last if g > last else int(round(g))]
         lo, hi = p.low, p.high
@@ -116,7 +119,7 @@ class Genome:
         genes: list = []
         for name, p, kind in zip(self.names, self.params, self.kinds):
             value = params[name]
-            if kind == CAT:
+            if kind in (CAT, ORD):
                 genes.append(p.index(value))
             elif kind in (INT, FLOAT):
                 genes.append(int(value) if kind == INT else float(value))
@@ -154,8 +157,9 @@ class Genome:
         """Move integer gene ``i`` by one whole step (``direction`` +1 or -1), bouncing at a bound."""
         p = self.params[i]
         value = int(round(math.exp(g))) if self.kinds[i] == LOG_INT else g
+        low, high = (0, self.n_choices[i] - 1) if self.kinds[i] == ORD else (p.low, p.high)
         new = value + direction
-        if not p.low <= new <= p.high:
+        if not low <= new <= high:
             new = value - direction
         return math.log(new) if self.kinds[i] == LOG_INT else new
 
@@ -169,7 +173,7 @@ class Genome:
         """
         columns: list[list] = []
         for i in range(self.size):
-            if self.kinds[i] == CAT:
+            if self.kinds[i] in (CAT, ORD):
                 k = self.n_choices[i]
                 column = rng.permutation(np.resize(np.arange(k), n)).tolist()
             else:
@@ -183,7 +187,7 @@ class Genome:
         genes: list = []
         for p, kind in zip(self.params, self.kinds):
             index, digit = divmod(index, p.cardinality)
-            if kind == CAT:
+            if kind in (CAT, ORD):
                 genes.append(digit)
             elif kind == INT:
                 genes.append(p.low + digit)

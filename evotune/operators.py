@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 
 from ._deap import tools
 from .exceptions import InvalidParameterError
-from .genome import CAT, INT, LOG_INT, Genome
+from .genome import CAT, STEPPED, Genome
 
 __all__ = ["Crossover", "Mutation", "Selection", "MixedCrossover", "MixedMutation", "Tournament"]
 
@@ -155,7 +155,7 @@ class MixedMutation(Mutation):
         x = [old]
         tools.mutPolynomialBounded(x, self.eta, [genome.low[i]], [genome.high[i]], 1.0)
         child[i] = genome.repair_gene(i, x[0])
-        if genome.kinds[i] in (INT, LOG_INT) and child[i] == old:
+        if genome.kinds[i] in STEPPED and child[i] == old:
             child[i] = genome.step(i, old, random.choice((-1, 1)))
 
 

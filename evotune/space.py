@@ -140,12 +140,14 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Categorical:
     """A parameter that takes one of a fixed list of choices.
 
     Choices may be strings, numbers, booleans, ``None`` or any object (an
-    estimator, a function). They are searched as unordered labels.
+    estimator, a function). They are searched as unordered labels, or, with
+    ``ordered=True``, as a scale on which neighbouring choices are similar
+    (``[10, 50, 100, 200]`` trees): mutation then moves to a neighbour.
 
     Examples
     --------
@@ -153,9 +155,12 @@ class Categorical:
     Categorical(choices=('relu', 'tanh', 'gelu'))
     >>> Categorical([None, 10, 20]).index(10)
     1
+    >>> Categorical([10, 50, 100, 200], ordered=True)
+    Categorical(choices=(10, 50, 100, 200), ordered=True)
     """
 
     choices: tuple
+    ordered: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Sequence):
@@ -172,11 +177,18 @@ class Categorical:
                         f"Categorical: `choices` must be distinct; {a!r} appears twice in "
                         f"{list(choices)!r}."
                     )
+        if not isinstance(self.ordered, bool):
+            raise InvalidSpaceError(f"Categorical: `ordered` must be True or False; got {self.ordered!r}.")
         object.__setattr__(self, "choices", choices)
+
+    def __repr__(self) -> str:
+        ordered = ", ordered=True" if self.ordered else ""
+        return f"Categorical(choices={self.choices!r}{ordered})"
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Categorical)
+            and other.ordered == self.ordered
             and len(other.choices) == len(self.choices)
             and all(_same(a, b) for a, b in zip(self.choices, other.choices))
         )
@@ -205,17 +217,40 @@ Parameter = Union[Float, Integer, Categorical]
 _PARAMETER_TYPES = (Float, Integer, Categorical)
 
 
+def _is_sorted_numbers(values: Sequence) -> bool:
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values)
+    return numeric and len(values) > 2 and all(a < b for a, b in zip(values, values[1:]))
+
+
+def _from_distribution(name: str, dist: Any) -> Parameter:
+    """Float or Integer for a frozen scipy.stats distribution with finite support."""
+    low, high = (float(v) for v in dist.support())
+    family = getattr(dist.dist, "name", type(dist.dist).__name__)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise InvalidSpaceError(
+            f"parameter {name!r}: scipy.stats.{family} has unbounded support [{low}, {high}]; "
+            f"evotune searches bounded ranges: use et.Float(low, high) or et.Integer(low, high)."
+        )
+    log = family in ("loguniform", "reciprocal")
+    if hasattr(dist.dist, "pmf"):  # discrete: randint and friends
+        return Integer(int(low), int(high), log=log)
+    return Float(low, high, log=log)
+
+
 def _as_parameter(name: str, spec: Any) -> Parameter:
     if isinstance(spec, _PARAMETER_TYPES):
         return spec
-    if isinstance(spec, (list, tuple)):
-        try:
-            return Categorical(spec)
-        except InvalidSpaceError as exc:
-            raise InvalidSpaceError(f"parameter {name!r}: {exc}") from None
+    try:
+        if isinstance(spec, (list, tuple)):
+            return Categorical(spec, ordered=_is_sorted_numbers(spec))
+        if hasattr(spec, "dist") and hasattr(spec, "support"):
+            return _from_distribution(name, spec)
+    except InvalidSpaceError as exc:
+        message = str(exc)
+        raise InvalidSpaceError(message if message.startswith("parameter") else f"parameter {name!r}: {message}") from None
     raise InvalidSpaceError(
-        f"parameter {name!r}: expected Float, Integer, Categorical or a list of choices; "
-        f"got {spec!r} ({type(spec).__name__})."
+        f"parameter {name!r}: expected Float, Integer, Categorical, a list of choices or a scipy.stats "
+        f"distribution; got {spec!r} ({type(spec).__name__})."
     )
 
 
@@ -223,7 +258,11 @@ class Space(Mapping):
     """An ordered mapping of parameter names to parameters.
 
     Plain lists and tuples are read as :class:`Categorical` choices, as in
-    scikit-learn's ``param_grid``.
+    scikit-learn's ``param_grid``; a list of three or more increasing numbers is
+    searched as ordered. Frozen ``scipy.stats`` distributions with bounded
+    support, as in ``RandomizedSearchCV``'s ``param_distributions``, become a
+    :class:`Float` or :class:`Integer` over their support (``loguniform`` on a
+    log scale); their density is not used.
 
     Examples
     --------

@@ -25,7 +25,7 @@ def parameters(draw):
         low = draw(st.integers(1, 1000) if kind == "log_int" else st.integers(-1000, 1000))
         return Integer(low, low + draw(st.integers(1, 5000)), log=kind == "log_int")
     choices = draw(st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers()), min_size=1, max_size=6, unique_by=lambda v: (type(v), v)))
-    return Categorical(choices)
+    return Categorical(choices, ordered=draw(st.booleans()))
 
 
 spaces = st.lists(parameters(), min_size=1, max_size=6).map(

@@ -18,6 +18,7 @@ GENOME = Genome(
             "act": Categorical(["relu", "tanh", "gelu"]),
             "flag": [True, False],
             "one": ["only"],
+            "trees": [10, 50, 100, 200],
         }
     )
 )
@@ -42,7 +43,7 @@ def test_children_never_leave_the_space(seed_a, seed_b, eta_c, eta_m):
         _check_within_bounds(a, b)
     for child in (a, b):
         GENOME.repair(child)
-        assert all(type(child[i]) is int for i, kind in enumerate(GENOME.kinds) if kind in ("int", "cat"))
+        assert all(type(child[i]) is int for i, kind in enumerate(GENOME.kinds) if kind in ("int", "cat", "ord"))
         GENOME.space.check_point(GENOME.decode(child))
 
 
@@ -62,6 +63,8 @@ def test_mutated_integers_move_by_a_step_and_categoricals_change(seed):
             name = GENOME.names[i]
             if kind in ("int", "log_int"):
                 assert abs(after[name] - before[name]) >= 1
+            elif kind == "ord":
+                assert abs(GENOME.params[i].index(after[name]) - GENOME.params[i].index(before[name])) >= 1
             elif kind == CAT and GENOME.n_choices[i] > 1:
                 assert after[name] != before[name]
 

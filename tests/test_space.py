@@ -61,9 +61,10 @@ def test_categorical_equality_is_by_choices():
 
 
 def test_space_reads_lists_as_categoricals_and_keeps_order():
-    space = Space({"b": [1, 2, 3], "a": Float(0, 1), "c": ("x",)})
-    assert list(space) == ["b", "a", "c"]
-    assert space["b"] == Categorical([1, 2, 3])
+    space = Space({"b": [1, 2, 3], "a": Float(0, 1), "c": ("x",), "d": [3, 1, 2], "e": [None, 1, 2]})
+    assert list(space) == ["b", "a", "c", "d", "e"]
+    assert space["b"] == Categorical([1, 2, 3], ordered=True)  # increasing numbers: a scale
+    assert space["d"] == Categorical([3, 1, 2]) and space["e"] == Categorical([None, 1, 2])
     assert space.cardinality == math.inf
     assert Space({"a": [1, 2], "b": Integer(0, 3)}).cardinality == 8
     assert Space(space) == space
@@ -73,7 +74,7 @@ def test_space_reads_lists_as_categoricals_and_keeps_order():
     "spec, fragment",
     [
         ({}, "at least one parameter"),
-        ({"a": 3}, "parameter 'a': expected Float, Integer, Categorical or a list of choices; got 3 (int)"),
+        ({"a": 3}, "parameter 'a': expected Float, Integer, Categorical, a list of choices or a scipy.stats distribution; got 3 (int)"),
         ({"a": [1, 1]}, "parameter 'a': Categorical: `choices` must be distinct"),
         ({1: Float(0, 1)}, "parameter names must be strings; got 1"),
         ([("a", Float(0, 1))], "expected a dict"),
@@ -98,3 +99,24 @@ def test_check_point_names_unknown_and_out_of_range_parameters():
 
 def test_public_parameters_are_reexported():
     assert et.Float is Float and et.Space is Space
+
+
+def test_scipy_distributions_become_bounded_parameters():
+    from scipy import stats
+
+    space = Space({
+        "C": stats.loguniform(1e-3, 1e3),
+        "alpha": stats.uniform(0.5, 2.0),
+        "n": stats.randint(1, 10),
+    })
+    assert space["C"] == Float(1e-3, 1e3, log=True)
+    assert space["alpha"] == Float(0.5, 2.5)
+    assert space["n"] == Integer(1, 9)
+    with pytest.raises(InvalidSpaceError, match=r"parameter 'w': scipy.stats.norm has unbounded support \[-inf, inf\]; evotune searches bounded ranges"):
+        Space({"w": stats.norm(0, 1)})
+
+
+def test_ordered_categoricals_compare_and_validate():
+    assert Categorical([1, 2], ordered=True) != Categorical([1, 2])
+    with pytest.raises(InvalidSpaceError, match="`ordered` must be True or False; got 'yes'"):
+        Categorical([1, 2], ordered="yes")
