@@ -32,6 +32,15 @@ from .storage import Storage, StorageError, load_run
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # scikit-learn is an optional dependency: the adapter is imported on first use
+    if name == "EvolutionarySearchCV":
+        from .sklearn import EvolutionarySearchCV
+
+        return EvolutionarySearchCV
+    raise AttributeError(f"module 'evotune' has no attribute {name!r}")
+
 # A library prints nothing by itself: records reach the user's handlers, if any.
 _logging.getLogger("evotune").addHandler(_logging.NullHandler())
 
@@ -45,6 +54,7 @@ __all__ = [
     "EvaluationTimeoutError",
     "Evaluator",
     "Evolution",
+    "EvolutionarySearchCV",
     "EvotuneError",
     "FailedEvaluationWarning",
     "Float",

@@ -206,6 +206,8 @@ initial_points, hall_of_fame_size :
         status = "interrupted" if reason == "interrupted" else "finished"
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, AllEvaluationsFailedError):  # what was computed travels with the error
+            exc.result = _result(evolution, journal, reason)
         raise
     finally:
         run.close(status, reason)
@@ -214,9 +216,14 @@ initial_points, hall_of_fame_size :
         if store is not None and store is not storage:
             store.close()
     logger.info("evotune: stopped after %d evaluations: %s", evolution.n_told, reason)
+    return _result(evolution, journal, reason)
+
+
+def _result(evolution: Evolution, journal: RunJournal | None, reason: str) -> Result:
+    """The run's result; with a journal, its trials are read from the run file."""
     result = evolution.result(stop_reason=reason)
     if journal is not None:
-        result.trials = StoredTrials(store.path, journal.run_id, evolution.next_number, evolution.genome)
+        result.trials = StoredTrials(journal.storage.path, journal.run_id, evolution.next_number, evolution.genome)
     return result
 
 
@@ -267,6 +274,8 @@ class _Run:
             while True:
                 if generations is not None and evolution.generation >= generations:
                     return f"generations reached ({generations})"
+                if evolution.n_told >= evolution.genome.cardinality:
+                    return f"space exhausted: all {evolution.genome.cardinality} points evaluated"
                 remaining = None if max_evaluations is None else max_evaluations - evolution.n_told
                 if remaining is not None and remaining <= 0:
                     return f"max_evaluations reached ({max_evaluations})"

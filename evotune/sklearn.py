@@ -1,0 +1,353 @@
+"""EvolutionarySearchCV: GridSearchCV / RandomizedSearchCV, searching by evolution.
+
+Swap the class name and keep the rest: the same inputs (``param_distributions``
+may hold plain lists, scipy.stats distributions or evotune parameters), the
+same ``cv_results_`` (plus ``generation`` and ``state`` columns), the same
+``best_*`` attributes and delegated methods. Each candidate's whole cross-
+validation is one evotune evaluation, so a generation's candidates run in
+parallel (``n_jobs``), under a ``timeout``, isolated from crashes, on Dask, and
+journaled in ``storage`` to resume.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import indexable
+
+from ._sklearn_compat import (
+    BaseSearchCV,
+    _check_method_params,
+    _fit_and_score,
+    _insert_error_scores,
+    _MultimetricScorer,
+    _warn_or_raise_about_fit_failures,
+)
+from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
+from .evolution import default_population_size
+from .optimize import optimize
+from .space import Space
+
+__all__ = ["EvolutionarySearchCV"]
+
+
+class _CrossValidation:
+    """J(params): the mean cross-validated score of one candidate, with every fold's result.
+
+    Runs in worker processes: plain data in (a params dict), plain data out.
+    """
+
+    def __init__(self, estimator, X, y, splits, fit_kwargs, metric):
+        self.estimator, self.X, self.y, self.splits = estimator, X, y, splits
+        self.fit_kwargs, self.metric = fit_kwargs, metric
+
+    def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+        folds = []
+        for train, test in self.splits:
+            out = _fit_and_score(
+                clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **self.fit_kwargs
+            )
+            out.pop("parameters", None)
+            folds.append(out)
+        scores = [_metric_score(fold["test_scores"], self.metric) for fold in folds]
+        return float(np.mean(scores)), {"splits": folds}
+
+
+def _metric_score(scores: Any, metric: str | None) -> float:
+    if isinstance(scores, Mapping):
+        return float(scores[metric] if metric in scores else next(iter(scores.values())))
+    return float(scores)
+
+
+def _default_budget(space: Space) -> int:
+    """10 evaluations per parameter, at least 30, never more than a finite space has points."""
+    return int(min(max(30, 10 * len(space)), space.cardinality))
+
+
+class _Verbose:
+    """Prints one line per generation, as scikit-learn's searches do for their fits."""
+
+    def __init__(self, n_splits: int):
+        self.n_splits = n_splits
+        self.start = time.monotonic()
+
+    def __call__(self, evolution: Any, stats: Any) -> None:
+        print(
+            f"[EvolutionarySearchCV] generation {stats.generation}: {stats.evaluated} candidates x "
+            f"{self.n_splits} folds, best score {stats.best_so_far:.4g} (generation mean {stats.mean:.4g}), "
+            f"{stats.failed} failed; {time.monotonic() - self.start:.1f} s",
+            flush=True,
+        )
+
+
+class EvolutionarySearchCV(BaseSearchCV):
+    """Search over parameter settings by evolution, with cross-validated scores.
+
+    A drop-in replacement for :class:`~sklearn.model_selection.GridSearchCV` and
+    :class:`~sklearn.model_selection.RandomizedSearchCV`: the shared arguments mean
+    the same and the fitted attributes have the same form.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune; it is cloned, never changed.
+    param_distributions : dict or list of dicts
+        Parameter names mapped to evotune parameters (``et.Float(1e-3, 1e3,
+        log=True)``), lists of choices (as in ``param_grid``; increasing numbers
+        are searched as a scale) or scipy.stats distributions with bounded
+        support (``loguniform``, ``uniform``, ``randint``).
+    scoring, cv, refit, error_score, return_train_score, verbose, pre_dispatch :
+        As in GridSearchCV. ``verbose >= 1`` prints one line per generation.
+    n_jobs : int, optional
+        Candidates evaluated at once (each a whole cross-validation), in worker
+        processes; -1 for every core.
+    random_state : int, RandomState or None
+        Seed of the search: the same seed gives the same ``cv_results_`` for any
+        ``n_jobs``.
+    population_size, generations, max_evaluations :
+        Size of the search. By default ``max_evaluations`` is 10 per parameter
+        (at least 30), never more than a finite space has points, and the
+        population follows it. ``n_iter`` is accepted as ``RandomizedSearchCV``
+        users know it, for ``max_evaluations``.
+    timeout : float, optional
+        Seconds one candidate's cross-validation may take; past it the worker is
+        killed and the candidate scored ``error_score``.
+    storage, run_name, resume :
+        Journal the search in an SQLite run file, and resume it (see
+        :func:`evotune.optimize`).
+    callbacks : list, optional
+        evotune callbacks, called after every generation.
+
+    Attributes
+    ----------
+    cv_results_, best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
+refit_time_, multimetric_ :
+        As in GridSearchCV. ``cv_results_`` also has ``generation`` and ``state``
+        (``"complete"``, ``"failed"``, ``"timeout"``, ``"crashed"``) columns.
+    hall_of_fame_ : list of Trial
+        The best distinct candidates, best first.
+    history_ : list of GenerationStats
+        One row per generation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = EvolutionarySearchCV(
+    ...     DecisionTreeClassifier(random_state=0),
+    ...     {"max_depth": [1, 2, 3, 4, None], "criterion": ["gini", "entropy"]},
+    ...     cv=3, random_state=0)
+    >>> search.fit(X, y).best_score_ > 0.9
+    True
+    >>> len(search.cv_results_["params"])  # a 10-point grid: searched once, then stopped
+    10
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_distributions: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: Any = True,
+        cv: Any = None,
+        verbose: int = 0,
+        pre_dispatch: Any = "2*n_jobs",
+        random_state: Any = None,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        population_size: int | None = None,
+        generations: int | None = None,
+        max_evaluations: int | None = None,
+        n_iter: int | None = None,
+        timeout: float | None = None,
+        storage: Any = None,
+        run_name: str = "default",
+        resume: bool = False,
+        callbacks: Sequence[Any] | None = None,
+    ):
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.random_state = random_state
+        self.population_size = population_size
+        self.generations = generations
+        self.max_evaluations = max_evaluations
+        self.n_iter = n_iter
+        self.timeout = timeout
+        self.storage = storage
+        self.run_name = run_name
+        self.resume = resume
+        self.callbacks = callbacks
+
+    def _run_search(self, evaluate_candidates: Any) -> None:  # pragma: no cover - fit is overridden
+        raise NotImplementedError("EvolutionarySearchCV runs its own search in fit().")
+
+    def fit(self, X: Any, y: Any = None, **params: Any) -> EvolutionarySearchCV:
+        """Run the evolutionary search with cross-validation, then refit the best candidate.
+
+        ``params`` are routed as in GridSearchCV: ``groups`` to the CV splitter,
+        ``sample_weight`` and other fit parameters to the estimator's ``fit``.
+        """
+        space = Space(self.param_distributions)
+        budget = self._budget(space)
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed_params = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._checked_cv_orig = cv
+        self.n_splits_ = cv.get_n_splits(X, y, **routed_params.splitter.split)
+        splits = list(cv.split(X, y, **routed_params.splitter.split))
+        if len(splits) != self.n_splits_:
+            raise ValueError(
+                f"cv.split and cv.get_n_splits return inconsistent results. Expected {self.n_splits_} splits, "
+                f"got {len(splits)}"
+            )
+        base_estimator = clone(self.estimator)
+        metric = refit_metric if isinstance(refit_metric, str) else None
+        if metric is None and isinstance(scorers, _MultimetricScorer):
+            metric = next(iter(scorers._scorers))
+        objective = _CrossValidation(
+            base_estimator,
+            X,
+            y,
+            splits,
+            dict(
+                scorer=scorers,
+                verbose=0,
+                fit_params=routed_params.estimator.fit,
+                score_params=routed_params.scorer.score,
+                return_train_score=self.return_train_score,
+                return_n_test_samples=True,
+                return_times=True,
+                error_score=self.error_score,
+            ),
+            metric,
+        )
+        callbacks = list(self.callbacks or [])
+        if self.verbose > 0:
+            print(f"Fitting {self.n_splits_} folds for each of up to {budget} candidates, totalling up to "
+                  f"{budget * self.n_splits_} fits")
+            callbacks.append(_Verbose(self.n_splits_))
+        seed = self.random_state
+        if seed is not None and not isinstance(seed, numbers.Integral):
+            seed = int(check_random_state(seed).randint(2**31 - 1))
+        population = self.population_size or max(2, min(default_population_size(budget), int(min(budget, space.cardinality))))
+        with warnings.catch_warnings():
+            # failed fits are reported once, in scikit-learn's own words, below
+            warnings.simplefilter("ignore", FailedEvaluationWarning)
+            try:
+                result = optimize(
+                    objective,
+                    space,
+                    direction="maximize",
+                    max_evaluations=budget if self._budget_given() or self.generations is None else None,
+                    generations=self.generations,
+                    population_size=population,
+                    callbacks=callbacks,
+                    error_score="raise" if self.error_score == "raise" else np.nan,
+                    n_jobs=1 if self.n_jobs is None else self.n_jobs,
+                    timeout=self.timeout,
+                    storage=self.storage,
+                    run_name=self.run_name,
+                    resume=self.resume,
+                    seed=seed,
+                )
+            except AllEvaluationsFailedError as exc:
+                result = exc.result  # scikit-learn's "All the N fits failed" error, below, says why
+        trials = list(result.trials)
+        out = [fold for trial in trials for fold in self._folds(trial, scorers, splits)]
+        _warn_or_raise_about_fit_failures(out, self.error_score)
+        if callable(self.scoring):
+            _insert_error_scores(out, self.error_score)
+        more_results = {
+            "generation": [t.generation for t in trials],
+            "state": [self._state(t) for t in trials],
+        }
+        results = self._format_results([t.params for t in trials], self.n_splits_, out, more_results)
+        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(out[0]["test_scores"])
+            refit_metric = self.refit
+        self.hall_of_fame_ = list(result.hall_of_fame)
+        self.history_ = list(result.history)
+        self.stop_reason_ = result.stop_reason
+        self._finish(X, y, routed_params, base_estimator, scorers, refit_metric, results)
+        return self
+
+    def _budget_given(self) -> bool:
+        return self.max_evaluations is not None or self.n_iter is not None
+
+    def _budget(self, space: Space) -> int:
+        if self.max_evaluations is not None and self.n_iter is not None:
+            raise InvalidParameterError("give `max_evaluations` or its alias `n_iter`, not both.")
+        budget = self.max_evaluations if self.max_evaluations is not None else self.n_iter
+        return _default_budget(space) if budget is None else budget
+
+    def _folds(self, trial: Any, scorers: Any, splits: list) -> list[dict[str, Any]]:
+        """The fold results of a trial; for an evaluation that never returned, failed folds."""
+        if trial.info and "splits" in trial.info:
+            return trial.info["splits"]
+        if isinstance(scorers, _MultimetricScorer):
+            score: Any = {name: self.error_score for name in scorers._scorers}
+        else:
+            score = self.error_score
+        folds = []
+        for _, test in splits:
+            fold = {
+                "fit_error": trial.error or trial.state,
+                "test_scores": score,
+                "n_test_samples": len(test),
+                "fit_time": trial.duration / len(splits),
+                "score_time": 0.0,
+            }
+            if self.return_train_score:
+                fold["train_scores"] = score
+            folds.append(fold)
+        return folds
+
+    @staticmethod
+    def _state(trial: Any) -> str:
+        if trial.state == "complete" or not trial.info:
+            return trial.state
+        return "failed" if any(f.get("fit_error") for f in trial.info["splits"]) else trial.state
+
+    def _finish(self, X, y, routed_params, base_estimator, scorers, refit_metric, results) -> None:
+        """Best candidate, refit and fitted attributes, as BaseSearchCV.fit sets them."""
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
+            self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self.best_estimator_ = clone(base_estimator).set_params(**clone(self.best_params_, safe=False))
+            start = time.time()
+            if y is not None:
+                self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
+            else:
+                self.best_estimator_.fit(X, **routed_params.estimator.fit)
+            self.refit_time_ = time.time() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        self.scorer_ = scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        self.cv_results_ = results

@@ -1,0 +1,229 @@
+import math
+import os
+import pickle
+import re
+import time
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, GroupKFold, RandomizedSearchCV, cross_validate
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import evotune as et
+from evotune import EvolutionarySearchCV
+
+X_iris, y_iris = load_iris(return_X_y=True)
+X_bc, y_bc = load_breast_cancer(return_X_y=True)
+
+RF_GRID = {"n_estimators": [10, 20, 30, 40], "max_depth": [None, 2, 4, 8]}
+
+
+def same_results(a, b):
+    """cv_results_ equal apart from timings."""
+    assert set(a) == set(b)
+    for key in a:
+        if "time" in key:
+            continue
+        if key == "params":
+            assert a[key] == b[key]
+        else:
+            np.testing.assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
+
+
+def test_the_gridsearch_example_with_the_class_swapped():
+    search = EvolutionarySearchCV(RandomForestClassifier(random_state=0), RF_GRID, cv=5, random_state=0)
+    search.fit(X_iris, y_iris)
+    params = search.cv_results_["params"]
+    assert len(params) == 16 and len({tuple(p.items()) for p in params}) == 16  # the grid, once, then stop
+    assert search.stop_reason_ == "space exhausted: all 16 points evaluated"
+    assert search.best_score_ == max(search.cv_results_["mean_test_score"]) > 0.9
+    assert search.best_params_ in params and search.predict(X_iris[:3]).shape == (3,)
+
+
+@pytest.mark.parametrize(
+    "scoring, refit",
+    [(None, True), ("f1_macro", True), (["accuracy", "f1_macro"], "f1_macro"), ({"acc": "accuracy", "bal": "balanced_accuracy"}, "bal")],
+)
+def test_cv_results_have_randomized_search_keys_and_dtypes(scoring, refit):
+    space = {"C": stats.loguniform(1e-2, 1e2), "fit_intercept": [True, False], "tol": [1e-4, 1e-3, 1e-2]}
+    common = dict(scoring=scoring, refit=refit, cv=3, return_train_score=True, random_state=0)
+    ours = EvolutionarySearchCV(LogisticRegression(max_iter=500), space, max_evaluations=12, **common).fit(X_iris, y_iris)
+    theirs = RandomizedSearchCV(LogisticRegression(max_iter=500), space, n_iter=12, **common).fit(X_iris, y_iris)
+    a, b = ours.cv_results_, theirs.cv_results_
+    assert set(a) - set(b) == {"generation", "state"} and set(b) <= set(a)
+    for key in b:
+        assert type(a[key]) is type(b[key]), key
+        assert getattr(a[key], "dtype", None) == getattr(b[key], "dtype", None), key
+        if isinstance(b[key], np.ma.MaskedArray):
+            assert a[key].mask.dtype == b[key].mask.dtype
+    assert a["state"].tolist() == ["complete"] * 12
+    assert sorted(set(a["generation"].tolist())) == list(range(max(a["generation"]) + 1))
+    for attribute in ("best_params_", "best_score_", "best_index_", "refit_time_", "scorer_", "n_splits_", "multimetric_", "classes_"):
+        assert type(getattr(ours, attribute)) is type(getattr(theirs, attribute)), attribute
+
+
+def test_the_rich_form_pipelines_scipy_and_evotune_parameters():
+    pipeline = Pipeline([("scale", StandardScaler()), ("svc", SVC())])
+    search = EvolutionarySearchCV(
+        pipeline,
+        {"svc__C": et.Float(1e-3, 1e3, log=True), "svc__kernel": ["rbf", "poly"], "svc__gamma": stats.loguniform(1e-5, 1e-1)},
+        scoring=["accuracy", "f1_macro"], refit="f1_macro", population_size=8, generations=3, n_jobs=2,
+        random_state=0, timeout=60, cv=3,
+    ).fit(X_bc[::3], y_bc[::3])
+    assert len(search.cv_results_["params"]) == 24 and len(search.history_) == 3
+    assert search.best_score_ == search.cv_results_["mean_test_f1_macro"][search.best_index_]
+    assert search.hall_of_fame_[0].value == pytest.approx(search.best_score_)
+    assert 1e-3 <= search.best_params_["svc__C"] <= 1e3
+    assert search.score(X_bc, y_bc) > 0.8
+    assert search.decision_function(X_bc[:4]).shape == (4,) and list(search.classes_) == [0, 1]
+
+
+def test_same_random_state_same_results_for_any_n_jobs():
+    space = {"max_depth": et.Integer(1, 10), "min_samples_leaf": et.Integer(1, 20), "criterion": ["gini", "entropy"]}
+    runs = [
+        EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=7, max_evaluations=30, n_jobs=n).fit(X_bc, y_bc)
+        for n in (1, 2)
+    ]
+    same_results(runs[0].cv_results_, runs[1].cv_results_)
+    other = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=8, max_evaluations=30).fit(X_bc, y_bc)
+    assert other.cv_results_["params"] != runs[0].cv_results_["params"]
+
+
+def test_behaves_as_an_estimator_clone_params_pickle_nested_cv():
+    search = EvolutionarySearchCV(Ridge(), {"alpha": et.Float(1e-3, 10, log=True)}, cv=3, max_evaluations=10, random_state=0)
+    assert clone(search).get_params()["max_evaluations"] == 10
+    search.set_params(max_evaluations=12, estimator__tol=1e-5)
+    assert search.max_evaluations == 12 and search.estimator.tol == 1e-5
+    X, y = load_diabetes(return_X_y=True)
+    fitted = pickle.loads(pickle.dumps(search.fit(X, y)))
+    np.testing.assert_allclose(fitted.predict(X[:5]), search.predict(X[:5]))
+    assert not hasattr(search.estimator, "coef_")  # the user's estimator is cloned, never fitted
+    scores = cross_validate(clone(search), X, y, cv=3)["test_score"]
+    assert len(scores) == 3 and np.all(scores > 0.2)
+
+
+@parametrize_with_checks(
+    [
+        EvolutionarySearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=2, error_score="raise", random_state=0),
+        EvolutionarySearchCV(
+            Pipeline([("pca", PCA()), ("logisticregression", LogisticRegression())]),
+            {"logisticregression__C": [0.1, 1.0]}, cv=2, error_score="raise", random_state=0,
+        ),
+    ],
+    # the two checks scikit-learn also expects GridSearchCV to fail
+    expected_failed_checks=lambda estimator: {
+        "check_supervised_y_2d": "DataConversionWarning not caught",
+        "check_requires_y_none": "Doesn't fail gracefully",
+    },
+)
+def test_passes_the_estimator_checks_gridsearchcv_passes(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_groups_and_sample_weight_are_routed_like_gridsearchcv():
+    groups = np.arange(len(y_bc)) % 5
+    weights = np.where(y_bc == 1, 3.0, 1.0)
+    ours = EvolutionarySearchCV(LogisticRegression(max_iter=2000), {"C": [0.01, 0.1, 1.0]}, cv=GroupKFold(5), random_state=0)
+    ours.fit(X_bc, y_bc, groups=groups, sample_weight=weights)
+    theirs = GridSearchCV(LogisticRegression(max_iter=2000), {"C": [0.01, 0.1, 1.0]}, cv=GroupKFold(5))
+    theirs.fit(X_bc, y_bc, groups=groups, sample_weight=weights)
+    by_c = {p["C"]: s for p, s in zip(ours.cv_results_["params"], ours.cv_results_["mean_test_score"])}
+    for p, s in zip(theirs.cv_results_["params"], theirs.cv_results_["mean_test_score"]):
+        assert by_c[p["C"]] == pytest.approx(s)
+    unweighted = GridSearchCV(LogisticRegression(max_iter=2000), {"C": [0.01, 0.1, 1.0]}, cv=GroupKFold(5)).fit(X_bc, y_bc, groups=groups)
+    assert not np.allclose(unweighted.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"])
+
+
+def test_regressors_and_column_transformers():
+    X, y = load_diabetes(return_X_y=True)
+    model = Pipeline([("columns", ColumnTransformer([("scaled", StandardScaler(), [0, 1, 2]), ("rest", "passthrough", list(range(3, 10)))])), ("ridge", Ridge())])
+    search = EvolutionarySearchCV(model, {"ridge__alpha": et.Float(1e-3, 1e2, log=True), "columns__scaled": [StandardScaler(), "passthrough"]},
+                                  scoring="neg_mean_squared_error", cv=3, max_evaluations=16, random_state=0).fit(X, y)
+    assert search.best_score_ < 0 and search.cv_results_["param_columns__scaled"].dtype == object
+    assert search.predict(X[:2]).shape == (2,)
+
+
+class Fragile(ClassifierMixin, BaseEstimator):
+    """Fails to fit when ``mode`` says so; otherwise predicts the majority class."""
+
+    def __init__(self, mode="ok"):
+        self.mode = mode
+
+    def fit(self, X, y):
+        if self.mode == "fail":
+            raise ValueError("this configuration cannot be fitted")
+        if self.mode == "sleep":
+            time.sleep(60)
+        if self.mode == "crash":
+            os._exit(7)
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.majority_ = self.classes_[np.argmax(counts)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+
+def test_failed_fits_follow_error_score_with_sklearns_aggregated_warning():
+    search = EvolutionarySearchCV(Fragile(), {"mode": ["ok", "fail"]}, cv=3, random_state=0)
+    with pytest.warns(FitFailedWarning, match=re.escape("3 fits failed out of a total of 6")):
+        search.fit(X_iris, y_iris)
+    by_mode = dict(zip([p["mode"] for p in search.cv_results_["params"]], search.cv_results_["state"]))
+    assert by_mode == {"ok": "complete", "fail": "failed"} and search.best_params_ == {"mode": "ok"}
+    scored = EvolutionarySearchCV(Fragile(), {"mode": ["ok", "fail"]}, cv=3, error_score=-1.0, random_state=0)
+    with pytest.warns(FitFailedWarning):
+        scored.fit(X_iris, y_iris)
+    assert -1.0 in scored.cv_results_["mean_test_score"]
+    with pytest.raises(ValueError, match="this configuration cannot be fitted"):
+        EvolutionarySearchCV(Fragile(), {"mode": ["fail", "ok"]}, cv=3, error_score="raise", random_state=0).fit(X_iris, y_iris)
+    with pytest.raises(ValueError, match=re.escape("All the 3 fits failed")):
+        EvolutionarySearchCV(Fragile(), {"mode": ["fail"]}, cv=3, random_state=0).fit(X_iris, y_iris)
+
+
+def test_timeouts_and_crashes_are_recorded_as_such():
+    search = EvolutionarySearchCV(Fragile(), {"mode": ["ok", "sleep", "crash"]}, cv=2, timeout=2, n_jobs=2, random_state=0)
+    start = time.monotonic()
+    with pytest.warns(FitFailedWarning, match="4 fits failed out of a total of 6"):
+        search.fit(X_iris, y_iris)
+    assert time.monotonic() - start < 20
+    states = dict(zip([p["mode"] for p in search.cv_results_["params"]], search.cv_results_["state"]))
+    assert states == {"ok": "complete", "sleep": "timeout", "crash": "crashed"}
+    assert math.isnan(search.cv_results_["mean_test_score"][list(states).index("sleep")])
+
+
+def test_verbose_prints_one_line_per_generation(capsys):
+    EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 12)}, cv=2,
+                         population_size=4, generations=3, verbose=1, random_state=0).fit(X_iris, y_iris)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("Fitting 2 folds for each of up to")
+    assert [line.split(":")[0] for line in lines[1:]] == [f"[EvolutionarySearchCV] generation {g}" for g in range(3)]
+
+
+def test_a_stored_search_resumes_to_the_same_results(tmp_path):
+    space = {"max_depth": et.Integer(1, 12), "min_samples_split": et.Integer(2, 20), "criterion": ["gini", "entropy", "log_loss"]}
+    make = lambda **kw: EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=3, population_size=8, **kw)  # noqa: E731
+    make(max_evaluations=16, storage=tmp_path / "s.db").fit(X_bc, y_bc)
+    resumed = make(max_evaluations=40, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
+    straight = make(max_evaluations=40).fit(X_bc, y_bc)
+    same_results(resumed.cv_results_, straight.cv_results_)
+    assert len(et.load_run(tmp_path / "s.db").trials) == 40
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(et.InvalidParameterError, match="give `max_evaluations` or its alias `n_iter`, not both"):
+        EvolutionarySearchCV(Ridge(), {"alpha": [1.0, 2.0]}, max_evaluations=3, n_iter=3).fit(X_iris, y_iris[:150].astype(float))
+    with pytest.raises(et.InvalidSpaceError, match="parameter 'alpha': scipy.stats.norm has unbounded support"):
+        EvolutionarySearchCV(Ridge(), {"alpha": stats.norm()}).fit(X_iris, y_iris.astype(float))
