@@ -262,11 +262,7 @@ class Evolution:
         return candidates
 
     def _initial_genomes(self, size: int) -> list[list]:
-        genomes = []
-        for point in self._initial[:size]:
-            genes = self.genome.sample(self._rng, 1)[0]
-            filled = dict(self.genome.decode(genes), **point)
-            genomes.append(self.genome.encode(filled))
+        genomes = [self.genome.complete(point, self._rng) for point in self._initial[:size]]
         genomes += self.genome.sample(self._rng, size - len(genomes))
         unique = {}
         for genes in genomes:

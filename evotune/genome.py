@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .space import Categorical, Float, Integer, Space
+from .space import Categorical, Integer, Space
 
 __all__ = ["Genome", "FLOAT", "LOG_FLOAT", "INT", "LOG_INT", "CAT", "ORD", "STEPPED"]
 
@@ -34,6 +34,20 @@ STEPPED = (INT, LOG_INT, ORD)
 
 #: Largest finite space that is enumerated to find the points not yet evaluated.
 ENUMERATION_LIMIT = 100_000
+
+
+def _bounds(p: Any, kind: str) -> tuple[float, float]:
+    if kind == FLOAT:
+        return p.low, p.high
+    if kind == LOG_FLOAT:
+        return math.log(p.low), math.log(p.high)
+    if kind == INT:  # half a step past each end: every whole number gets an equal share
+        return p.low - 0.5, p.high + 0.5
+    if kind == LOG_INT:
+        return math.log(p.low - 0.5), math.log(p.high + 0.5)
+    if kind == ORD:
+        return -0.5, len(p.choices) - 0.5
+    return 0, len(p.choices) - 1
 
 
 def _kind(param: Any) -> str:
@@ -70,24 +84,27 @@ class Genome:
         self.categorical = [i for i, k in enumerate(self.kinds) if k == CAT]
         self.n_choices = [len(p.choices) if k in (CAT, ORD) else 0 for p, k in zip(self.params, self.kinds)]
         #: Variation bounds of every gene (categorical: index range).
-        self.low: list[float] = []
-        self.high: list[float] = []
-        for p, kind in zip(self.params, self.kinds):
-            lo, hi = {
-                FLOAT: lambda: (p.low, p.high),
-                LOG_FLOAT: lambda: (math.log(p.low), math.log(p.high)),
-                INT: lambda: (p.low - 0.5, p.high + 0.5),
-                LOG_INT: lambda: (math.log(p.low - 0.5), math.log(p.high + 0.5)),
-                CAT: lambda: (0, len(p.choices) - 1),
-                ORD: lambda: (-0.5, len(p.choices) - 0.5),
-            }[kind]()
-            self.low.append(lo)
-            self.high.append(hi)
+        bounds = [_bounds(p, kind) for p, kind in zip(self.params, self.kinds)]
+        self.low: list[float] = [lo for lo, _ in bounds]
+        self.high: list[float] = [hi for _, hi in bounds]
         self.numeric_low = [self.low[i] for i in self.numeric]
         self.numeric_high = [self.high[i] for i in self.numeric]
         self.cardinality = space.cardinality
         self._decoders = [self._decoder(p, k) for p, k in zip(self.params, self.kinds)]
         self._repairers = [self._repairer(i) for i in range(self.size)]
+        #: A union space's sub-spaces (gene 0 picks one), else None.
+        self.branches = space.branches
+        if self.branches is not None:
+            # sub-space b owns the genes named "b:<name>"; the others are held at a fixed value
+            self._branch_genes = [
+                [(i, name.split(":", 1)[1]) for i, name in enumerate(self.names) if name.startswith(f"{b}:")]
+                for b in range(len(self.branches))
+            ]
+            self._inactive = [
+                [i for i in range(1, self.size) if i not in {j for j, _ in owned}] for owned in self._branch_genes
+            ]
+            self._canonical = [self._repairers[i](self.low[i]) for i in range(self.size)]
+            self._branch_genomes = [Genome(branch) for branch in self.branches]
 
     # -- decoding ----------------------------------------------------------------------------
     @staticmethod
@@ -106,27 +123,46 @@ class Genome:
         return lambda g: min(max(float(f"{math.exp(g):.12g}"), lo), hi)
 
     def decode(self, genes: list) -> dict[str, Any]:
-        """The parameters a gene vector stands for (genes out of bounds are clipped)."""
-        return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+        """The parameters a gene vector stands for (genes out of bounds are clipped).
+
+        For a union space: the parameters of the sub-space that gene 0 picks.
+        """
+        if self.branches is None:
+            return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+        decoders = self._decoders
+        return {name: decoders[i](genes[i]) for i, name in self._branch_genes[decoders[0](genes[0])]}
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> list:
         """The canonical gene vector of a complete, valid point of the space."""
         self.space.check_point(params)
-        missing = [n for n in self.names if n not in params]
+        if self.branches is None:
+            owned = list(enumerate(self.names))
+            genes: list = [None] * self.size
+        else:
+            b = self.space.branch_of(params)
+            owned = self._branch_genes[b]
+            genes = list(self._canonical)
+            genes[0] = b
+        missing = [name for _, name in owned if name not in params]
         if missing:
             raise KeyError(f"encode: missing parameter(s) {missing}")
-        genes: list = []
-        for name, p, kind in zip(self.names, self.params, self.kinds):
-            value = params[name]
+        for i, name in owned:
+            value, kind = params[name], self.kinds[i]
             if kind in (CAT, ORD):
-                genes.append(p.index(value))
+                genes[i] = self.params[i].index(value)
             elif kind in (INT, FLOAT):
-                genes.append(int(value) if kind == INT else float(value))
+                genes[i] = int(value) if kind == INT else float(value)
             else:
-                genes.append(math.log(value))
-        self.repair(genes)
-        return genes
+                genes[i] = math.log(value)
+        return self.repair(genes)
+
+    def complete(self, point: Mapping[str, Any], rng: np.random.Generator) -> list:
+        """Canonical genes for a partial point: the missing parameters are sampled."""
+        if self.branches is None:
+            return self.encode(dict(self.decode(self.sample(rng, 1)[0]), **point))
+        b = self.space.branch_of(point)
+        return self.encode(dict(self._branch_genomes[b].decode(self._branch_genomes[b].sample(rng, 1)[0]), **point))
 
     # -- canonical form ----------------------------------------------------------------------
     def _repairer(self, i: int):
@@ -149,8 +185,15 @@ class Genome:
         return self._repairers[i](g)
 
     def repair(self, genes: list) -> list:
-        """Bring every gene to its canonical form, in place; returns ``genes``."""
+        """Bring every gene to its canonical form, in place; returns ``genes``.
+
+        In a union space, the genes of the sub-spaces not picked take a fixed value.
+        """
         genes[:] = [fix(g) for fix, g in zip(self._repairers, genes)]
+        if self.branches is not None:
+            canonical = self._canonical
+            for i in self._inactive[genes[0]]:
+                genes[i] = canonical[i]
         return genes
 
     def step(self, i: int, g: Any, direction: int) -> Any:
@@ -184,6 +227,16 @@ class Genome:
 
     def point(self, index: int) -> list:
         """The ``index``-th point of a finite space (mixed-radix order), as canonical genes."""
+        if self.branches is not None:
+            for b, sub in enumerate(self._branch_genomes):
+                if index < sub.cardinality:
+                    genes = list(self._canonical)
+                    genes[0] = b
+                    for (i, _), g in zip(self._branch_genes[b], sub.point(index)):
+                        genes[i] = g
+                    return genes
+                index -= int(sub.cardinality)
+            raise IndexError("point(): index past the end of the space")
         genes: list = []
         for p, kind in zip(self.params, self.kinds):
             index, digit = divmod(index, p.cardinality)

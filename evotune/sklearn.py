@@ -146,7 +146,7 @@ refit_time_, multimetric_ :
     ...     DecisionTreeClassifier(random_state=0),
     ...     {"max_depth": [1, 2, 3, 4, None], "criterion": ["gini", "entropy"]},
     ...     cv=3, random_state=0)
-    >>> search.fit(X, y).best_score_ > 0.9
+    >>> bool(search.fit(X, y).best_score_ > 0.9)
     True
     >>> len(search.cv_results_["params"])  # a 10-point grid: searched once, then stopped
     10

@@ -254,6 +254,10 @@ def _as_parameter(name: str, spec: Any) -> Parameter:
     )
 
 
+#: Name of the gene that picks the sub-space of a union space.
+BRANCH = "__space__"
+
+
 class Space(Mapping):
     """An ordered mapping of parameter names to parameters.
 
@@ -264,6 +268,12 @@ class Space(Mapping):
     :class:`Float` or :class:`Integer` over their support (``loguniform`` on a
     log scale); their density is not used.
 
+    A list of dicts is a union of sub-spaces, as GridSearchCV accepts a list of
+    grids: a candidate comes from one sub-space and has only its parameters.
+    Such a space maps gene names to parameters: ``"__space__"`` (which
+    sub-space) and ``"<i>:<name>"`` for each parameter of sub-space ``i``;
+    :attr:`branches` holds the sub-spaces.
+
     Examples
     --------
     >>> space = Space({"lr": Float(1e-4, 1e-1, log=True), "depth": [None, 10, 20]})
@@ -273,14 +283,35 @@ class Space(Mapping):
     Categorical(choices=(None, 10, 20))
     >>> Space({"a": Integer(0, 3), "b": ["x", "y"]}).cardinality
     8
+    >>> union = Space([{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0]}])
+    >>> union.cardinality, len(union.branches)
+    (5, 2)
     """
 
-    def __init__(self, parameters: Mapping[str, Any] | Space):
+    def __init__(self, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Space):
+        #: The sub-spaces of a union space, else None.
+        self.branches: list[Space] | None = None
         if isinstance(parameters, Space):
-            parameters = parameters._params
+            self.branches = parameters.branches
+            self._params = dict(parameters._params)
+            return
+        if isinstance(parameters, Sequence) and not isinstance(parameters, (str, bytes)) and parameters:
+            if not all(isinstance(p, Mapping) for p in parameters):
+                raise InvalidSpaceError(
+                    "space: a list must hold dicts of parameter name -> parameter (a union of sub-spaces); "
+                    f"got {parameters!r}."
+                )
+            if len(parameters) == 1:
+                parameters = parameters[0]
+            else:
+                self.branches = [Space(p) for p in parameters]
+                self._params = {BRANCH: Categorical(list(range(len(self.branches))))}
+                for i, branch in enumerate(self.branches):
+                    self._params.update({f"{i}:{name}": p for name, p in branch.items()})
+                return
         if not isinstance(parameters, Mapping):
             raise InvalidSpaceError(
-                f"space: expected a dict of parameter name -> parameter; got "
+                f"space: expected a dict of parameter name -> parameter, or a list of such dicts; got "
                 f"{type(parameters).__name__}."
             )
         if not parameters:
@@ -288,9 +319,7 @@ class Space(Mapping):
         for name in parameters:
             if not isinstance(name, str):
                 raise InvalidSpaceError(f"space: parameter names must be strings; got {name!r}.")
-        self._params: dict[str, Parameter] = {
-            name: _as_parameter(name, spec) for name, spec in parameters.items()
-        }
+        self._params = {name: _as_parameter(name, spec) for name, spec in parameters.items()}
 
     def __getitem__(self, name: str) -> Parameter:
         return self._params[name]
@@ -302,6 +331,8 @@ class Space(Mapping):
         return len(self._params)
 
     def __repr__(self) -> str:
+        if self.branches is not None:
+            return f"Space([{', '.join(repr(b)[6:-1] for b in self.branches)}])"
         inner = ", ".join(f"{name!r}: {p!r}" for name, p in self._params.items())
         return f"Space({{{inner}}})"
 
@@ -313,15 +344,29 @@ class Space(Mapping):
     @property
     def cardinality(self) -> float:
         """Number of distinct points: ``math.inf`` if any parameter is a Float."""
+        if self.branches is not None:
+            return sum(branch.cardinality for branch in self.branches)
         total = 1
         for param in self._params.values():
             total *= param.cardinality
         return total
 
+    def branch_of(self, point: Mapping[str, Any], *, what: str = "point") -> int:
+        """The sub-space of a union space that ``point`` (a partial point) belongs to."""
+        errors = []
+        for i, branch in enumerate(self.branches or []):
+            try:
+                branch.check_point(point, what=f"sub-space {i}")
+                return i
+            except InvalidSpaceError as exc:
+                errors.append(str(exc))
+        raise InvalidSpaceError(f"{what}: {dict(point)!r} fits none of the sub-spaces: " + "; ".join(errors))
+
     def check_point(self, point: Mapping[str, Any], *, what: str = "point") -> None:
         """Raise :class:`InvalidSpaceError` unless every entry of ``point`` is in the space.
 
-        Missing names are allowed (they are filled in by sampling).
+        Missing names are allowed (they are filled in by sampling). For a union
+        space, the point must fit one of the sub-spaces.
 
         Examples
         --------
@@ -332,6 +377,9 @@ class Space(Mapping):
         """
         if not isinstance(point, Mapping):
             raise InvalidSpaceError(f"{what}: expected a dict of parameter values; got {point!r}.")
+        if self.branches is not None:
+            self.branch_of(point, what=what)
+            return
         unknown = [name for name in point if name not in self._params]
         if unknown:
             raise InvalidSpaceError(

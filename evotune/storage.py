@@ -126,12 +126,15 @@ class _RowEncoder:
     """
 
     def __init__(self, genome: Genome):
+        self._union = genome.branches is not None  # its params are not one per gene
         self._keys = [json.dumps(name) + ":" for name in genome.names]
         self._choices = [
             [_dumps(_jsonable(c)) for c in p.choices] if isinstance(p, Categorical) else None for p in genome.params
         ]
 
     def params(self, params: dict[str, Any], genes: list) -> str:
+        if self._union:
+            return _dumps({name: _jsonable(value) for name, value in params.items()})
         items = zip(self._keys, self._choices, params.values(), genes)
         return "{" + ",".join([k + (repr(v) if c is None else c[g]) for k, c, v, g in items]) + "}"
 
@@ -287,7 +290,7 @@ class Storage:
         """Create run ``name``, or with ``resume=True`` continue it (settings must match)."""
         if not isinstance(name, str) or not name:
             raise InvalidParameterError(f"`run_name` must be a non-empty string; got {name!r}.")
-        row = self._conn.execute("SELECT run_id, space, settings, direction, seed FROM runs WHERE name=?", (name,)).fetchone()
+        row = self._conn.execute("SELECT run_id, space, settings FROM runs WHERE name=?", (name,)).fetchone()
         lock = self._lock(name)
         try:
             description = space_to_json(space)
@@ -306,7 +309,7 @@ class Storage:
                     f"run {name!r} already exists in {self.path!r}; pass resume=True to continue it, or choose "
                     f"another run_name."
                 )
-            run_id, stored_space, stored_settings, stored_direction, stored_seed = row
+            run_id, stored_space, stored_settings = row
             stored = {**json.loads(stored_settings), "space": json.loads(stored_space)}
             given = {**json.loads(_dumps(settings)), "space": json.loads(_dumps(description))}
             diff = differences(stored, given)

@@ -113,3 +113,23 @@ def test_diversity_is_zero_for_clones_and_high_for_uniform_samples():
     genome = Genome(Space({"x": Float(0, 1), "c": ["a", "b"]}))
     assert genome.diversity([[0.5, 1]] * 10) == 0.0
     assert genome.diversity(genome.sample(np.random.default_rng(0), 200)) > 0.9
+
+
+def test_union_spaces_decode_to_one_sub_space_and_hold_inactive_genes_fixed():
+    space = Space([{"kernel": ["linear"], "C": Float(0.1, 10, log=True)}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0], "C": Float(1, 2)}])
+    genome = Genome(space)
+    point = {"kernel": "rbf", "gamma": 10.0, "C": 1.5}
+    genes = genome.encode(point)
+    assert genome.decode(genes) == point and genes[0] == 1
+    samples = genome.sample(np.random.default_rng(0), 50)
+    decoded = [genome.decode(g) for g in samples]
+    assert {frozenset(p) for p in decoded} == {frozenset({"kernel", "C"}), frozenset({"kernel", "gamma", "C"})}
+    for genes in samples:  # the other sub-space's genes are fixed, so equal points have equal genes
+        again = genome.encode(genome.decode(genes))
+        inactive = [i for i, name in enumerate(genome.names) if i and not name.startswith(f"{genes[0]}:")]
+        assert [again[i] for i in inactive] == [genes[i] for i in inactive] == [genome.repair_gene(i, genome.low[i]) for i in inactive]
+        assert genome.decode(again) == genome.decode(genes)
+    finite = Genome(Space([{"a": [1, 2]}, {"b": ["x", "y", "z"]}]))
+    assert [finite.decode(finite.point(i)) for i in range(5)] == [{"a": 1}, {"a": 2}, {"b": "x"}, {"b": "y"}, {"b": "z"}]
+    rng = np.random.default_rng(1)
+    assert finite.decode(finite.complete({"b": "y"}, rng)) == {"b": "y"}

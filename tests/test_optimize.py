@@ -150,3 +150,11 @@ def test_an_objective_can_return_extra_information_with_its_value():
     result = et.optimize(with_info, SPACE, max_evaluations=12, seed=0)
     assert all(t.info["fold_scores"] == [0.5, 0.7] and t.info["penalty"] == abs(t.params["n0"]) for t in result.trials)
     assert result.best_value == min(objective(t.params) for t in result.trials)
+
+
+def test_a_union_of_sub_spaces_is_searched_and_exhausted():
+    space = [{"kernel": ["linear"], "C": [1, 10, 100]}, {"kernel": ["rbf"], "C": [1, 10], "gamma": [0.1, 1.0]}]
+    result = et.optimize(lambda p: p["C"] * p.get("gamma", 1.0), space, max_evaluations=100, seed=0)
+    assert result.n_evaluations == 7 and result.stop_reason == "space exhausted: all 7 points evaluated"
+    assert result.best_params == {"kernel": "rbf", "C": 1, "gamma": 0.1}
+    assert {frozenset(t.params) for t in result.trials} == {frozenset({"kernel", "C"}), frozenset({"kernel", "C", "gamma"})}

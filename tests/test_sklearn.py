@@ -214,7 +214,7 @@ def test_verbose_prints_one_line_per_generation(capsys):
 
 def test_a_stored_search_resumes_to_the_same_results(tmp_path):
     space = {"max_depth": et.Integer(1, 12), "min_samples_split": et.Integer(2, 20), "criterion": ["gini", "entropy", "log_loss"]}
-    make = lambda **kw: EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=3, population_size=8, **kw)  # noqa: E731
+    make = lambda **kw: EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=3, population_size=8, **kw)
     make(max_evaluations=16, storage=tmp_path / "s.db").fit(X_bc, y_bc)
     resumed = make(max_evaluations=40, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
     straight = make(max_evaluations=40).fit(X_bc, y_bc)
@@ -227,3 +227,16 @@ def test_bad_settings_are_named():
         EvolutionarySearchCV(Ridge(), {"alpha": [1.0, 2.0]}, max_evaluations=3, n_iter=3).fit(X_iris, y_iris[:150].astype(float))
     with pytest.raises(et.InvalidSpaceError, match="parameter 'alpha': scipy.stats.norm has unbounded support"):
         EvolutionarySearchCV(Ridge(), {"alpha": stats.norm()}).fit(X_iris, y_iris.astype(float))
+
+
+def test_a_list_of_grids_is_searched_as_gridsearchcv_does():
+    grids = [{"kernel": ["linear"], "C": [0.1, 1.0]}, {"kernel": ["rbf"], "C": [1.0, 10.0], "gamma": [1e-3, 1e-4]}]
+    ours = EvolutionarySearchCV(SVC(), grids, cv=3, random_state=0).fit(X_bc[::2], y_bc[::2])
+    theirs = GridSearchCV(SVC(), grids, cv=3).fit(X_bc[::2], y_bc[::2])
+    key = lambda p: tuple(sorted(p.items()))  # noqa: E731
+    ours_scores = {key(p): s for p, s in zip(ours.cv_results_["params"], ours.cv_results_["mean_test_score"])}
+    theirs_scores = {key(p): s for p, s in zip(theirs.cv_results_["params"], theirs.cv_results_["mean_test_score"])}
+    assert ours_scores == pytest.approx(theirs_scores)
+    gamma = ours.cv_results_["param_gamma"]
+    assert list(gamma.mask) == ["gamma" not in p for p in ours.cv_results_["params"]]
+    assert ours.best_params_ == theirs.best_params_

@@ -77,7 +77,8 @@ def test_space_reads_lists_as_categoricals_and_keeps_order():
         ({"a": 3}, "parameter 'a': expected Float, Integer, Categorical, a list of choices or a scipy.stats distribution; got 3 (int)"),
         ({"a": [1, 1]}, "parameter 'a': Categorical: `choices` must be distinct"),
         ({1: Float(0, 1)}, "parameter names must be strings; got 1"),
-        ([("a", Float(0, 1))], "expected a dict"),
+        ([("a", Float(0, 1))], "a list must hold dicts of parameter name -> parameter"),
+        (3, "expected a dict of parameter name -> parameter, or a list of such dicts; got int"),
     ],
 )
 def test_invalid_spaces(spec, fragment):
@@ -120,3 +121,16 @@ def test_ordered_categoricals_compare_and_validate():
     assert Categorical([1, 2], ordered=True) != Categorical([1, 2])
     with pytest.raises(InvalidSpaceError, match="`ordered` must be True or False; got 'yes'"):
         Categorical([1, 2], ordered="yes")
+
+
+def test_a_list_of_dicts_is_a_union_of_sub_spaces():
+    union = Space([{"kernel": ["linear"], "C": Float(0.1, 10)}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0], "C": Float(1, 2)}])
+    assert [list(b) for b in union.branches] == [["kernel", "C"], ["kernel", "gamma", "C"]]
+    assert list(union) == ["__space__", "0:kernel", "0:C", "1:kernel", "1:gamma", "1:C"]
+    assert Space([{"a": [1, 2]}, {"b": [1, 2, 3]}]).cardinality == 5
+    assert Space([{"a": [1, 2]}]).branches is None  # one dict is just a space
+    union.check_point({"kernel": "rbf", "gamma": 1.0})
+    with pytest.raises(InvalidSpaceError, match=r"fits none of the sub-spaces: sub-space 0: .*'gamma'.*; sub-space 1: 'C'=50 is outside"):
+        union.check_point({"gamma": 1.0, "C": 50})
+    with pytest.raises(InvalidSpaceError, match="a list must hold dicts"):
+        Space([{"a": [1]}, 3])

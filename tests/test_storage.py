@@ -3,7 +3,6 @@ import re
 import json
 import math
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -274,7 +273,7 @@ def test_two_writers_are_refused_and_readers_see_the_run_live(tmp_path, referenc
     wait_for_trials(path, first + 10, proc)
     assert len(live.trials) >= first + 10 and live.settings["status"] == "running"
     assert live.best_value is not None
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     finished = et.load_run(path, "killed")
     assert key(finished.trials) == key(reference.trials) and finished.settings["status"] == "finished"
@@ -328,7 +327,7 @@ def test_memory_stays_flat_when_trials_live_in_the_journal(tmp_path):
 
 def test_stop_rule_state_survives_a_resume(tmp_path):
     path = tmp_path / "runs.db"
-    flat = lambda p: float(p["n0"] > -100)  # noqa: E731 - never improves after the first generation
+    flat = lambda p: float(p["n0"] > -100)  # never improves after the first generation
     first = et.optimize(flat, SPACE, generations=3, population_size=8, seed=0, storage=path,
                         callbacks=[et.NoImprovement(4)])
     assert first.stop_reason == "generations reached (3)"
