@@ -158,7 +158,44 @@ initial_points, hall_of_fame_size :
     evaluator = make_evaluator(
         n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
     )
-    store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
+    store = None
+    try:
+        store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
+        return _optimize(
+            objective, space, store, evaluator, callbacks, run_name=run_name, resume=resume, seed=seed,
+            population_size=population_size, offspring_size=offspring_size, progress=progress,
+            raise_errors=error_score == "raise",
+            budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
+            evolution_settings=dict(
+                direction=direction, crossover=crossover, mutation=mutation, selection=selection,
+                crossover_prob=crossover_prob, initial_points=initial_points, hall_of_fame_size=hall_of_fame_size,
+            ),
+        )
+    finally:
+        if evaluator is not backend:  # ours to close; a user's evaluator stays open
+            evaluator.close()
+        if store is not None and store is not storage:
+            store.close()
+
+
+def _optimize(
+    objective: Callable[[dict[str, Any]], Any],
+    space: Any,
+    store: Storage | None,
+    evaluator: Evaluator,
+    callbacks: list[Callable[..., Any]],
+    *,
+    run_name: str,
+    resume: bool,
+    seed: int | None,
+    population_size: int | None,
+    offspring_size: int | None,
+    progress: bool,
+    raise_errors: bool,
+    budgets: dict[str, Any],
+    evolution_settings: dict[str, Any],
+) -> Result:
+    """optimize() once its arguments are checked and its resources open."""
     if store is not None and resume:  # settings the user left to defaults come from the stored run
         stored = store.stored_settings(run_name) or {}
         seed = stored.get("seed") if seed is None else seed
@@ -166,43 +203,30 @@ initial_points, hall_of_fame_size :
         offspring_size = offspring_size or stored.get("offspring_size")
     evolution = Evolution(
         Space(space),
-        direction=direction,
         population_size=population_size,
         offspring_size=offspring_size,
-        crossover=crossover,
-        mutation=mutation,
-        selection=selection,
-        crossover_prob=crossover_prob,
-        initial_points=initial_points,
-        hall_of_fame_size=hall_of_fame_size,
-        max_evaluations=max_evaluations,
+        max_evaluations=budgets["max_evaluations"],
         keep_trials=store is None,
         seed=seed,
+        **evolution_settings,
     )
     journal = None
     if store is not None:
         journal = store.open_run(
             run_name,
             space=evolution.space,
-            direction=direction,
+            direction=evolution.direction,
             seed=evolution.seed,
             settings=evolution.settings(),
             resume=resume,
         )
-    run = _Run(
-        evolution,
-        objective,
-        evaluator,
-        journal=journal,
-        callbacks=callbacks,
-        raise_errors=error_score == "raise",
-        bar=_progress_bar(max_evaluations, direction) if progress else None,
-    )
+    bar = _progress_bar(budgets["max_evaluations"], evolution.direction) if progress else None
+    run = _Run(evolution, objective, evaluator, journal=journal, callbacks=callbacks, raise_errors=raise_errors, bar=bar)
     status = "failed"
     try:
         if journal is not None:
             run.restore()
-        reason = run.loop(max_evaluations=max_evaluations, generations=generations, time_budget=time_budget)
+        reason = run.loop(**budgets)
         status = "interrupted" if reason == "interrupted" else "finished"
     except BaseException as exc:
         reason = f"{type(exc).__name__}: {exc}"
@@ -211,10 +235,6 @@ initial_points, hall_of_fame_size :
         raise
     finally:
         run.close(status, reason)
-        if evaluator is not backend:  # ours to close; a user's evaluator stays open
-            evaluator.close()
-        if store is not None and store is not storage:
-            store.close()
     logger.info("evotune: stopped after %d evaluations: %s", evolution.n_told, reason)
     return _result(evolution, journal, reason)
 

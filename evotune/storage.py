@@ -243,7 +243,7 @@ _held_guard = threading.Lock()
 
 
 class Storage:
-    """An evotune run file (SQLite, WAL mode), created if absent.
+    """An evotune run file (SQLite, WAL mode), created (with its folder) if absent.
 
     Examples
     --------
@@ -257,9 +257,7 @@ class Storage:
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
         _check_file(self.path)
-        directory = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(directory):
-            raise InvalidParameterError(f"`storage`: the folder {directory!r} does not exist.")
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         self._conn = _connect(self.path)
         if not self._conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
             self._conn.execute("BEGIN IMMEDIATE")
