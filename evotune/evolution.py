@@ -486,6 +486,7 @@ class Evolution:
             seed=self.seed,
             stop_reason=stop_reason,
             settings=self.settings(),
+            space=self.space,
         )
 
     # -- state (for storage and resume) ---------------------------------------------------------
@@ -536,7 +537,7 @@ class Evolution:
         self.exhausted = state["exhausted"]
         self.population = individuals(state["population"])
         self.hall_of_fame.clear()
-        for ind in individuals(state["hall_of_fame"]):
+        for ind in reversed(individuals(state["hall_of_fame"])):  # DEAP puts a newcomer before its equals
             self.hall_of_fame.insert(ind)
         self._hall_trials = {ind.number: hall_of_fame_trials[ind.number] for ind in self.hall_of_fame}
         self._rng.bit_generator.state = state["sample_rng"]

@@ -135,6 +135,8 @@ class Result:
     seed: int
     stop_reason: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    #: The search space (for plots: scales and choices), when known.
+    space: Any = None
 
     @property
     def best_trial(self) -> Trial | None:

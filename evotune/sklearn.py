@@ -132,6 +132,8 @@ class EvolutionarySearchCV(BaseSearchCV):
 refit_time_, multimetric_ :
         As in GridSearchCV. ``cv_results_`` also has ``generation`` and ``state``
         (``"complete"``, ``"failed"``, ``"timeout"``, ``"crashed"``) columns.
+    trials_ : list of Trial
+        Every evaluated candidate, in order (its ``info`` holds the per-fold results).
     hall_of_fame_ : list of Trial
         The best distinct candidates, best first.
     history_ : list of GenerationStats
@@ -289,6 +291,7 @@ refit_time_, multimetric_ :
         if callable(self.scoring) and self.multimetric_:
             self._check_refit_for_multimetric(out[0]["test_scores"])
             refit_metric = self.refit
+        self.trials_ = trials
         self.hall_of_fame_ = list(result.hall_of_fame)
         self.history_ = list(result.history)
         self.stop_reason_ = result.stop_reason

@@ -155,6 +155,8 @@ def space_to_json(space: Space) -> list[dict[str, Any]]:
     for name, p in space.items():
         if isinstance(p, Categorical):
             out.append({"name": name, "type": "Categorical", "choices": [_jsonable(c) for c in p.choices]})
+            if p.ordered:
+                out[-1]["ordered"] = True
         else:
             out.append({"name": name, "type": type(p).__name__, "low": p.low, "high": p.high, "log": p.log})
     return out
@@ -165,7 +167,8 @@ def _space_from_json(description: list[dict[str, Any]]) -> Space:
     params: dict[str, Any] = {}
     for d in description:
         if d["type"] == "Categorical":
-            params[d["name"]] = Categorical([c["repr"] if isinstance(c, dict) else c for c in d["choices"]])
+            choices = [c["repr"] if isinstance(c, dict) else c for c in d["choices"]]
+            params[d["name"]] = Categorical(choices, ordered=d.get("ordered", False))
         else:
             params[d["name"]] = {"Float": Float, "Integer": Integer}[d["type"]](d["low"], d["high"], log=d["log"])
     return Space(params)
@@ -590,11 +593,11 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
                 raise InvalidParameterError(f"`run_name`: {path!r} holds {len(names)} runs {names}; name one.")
             run_name = names[0]
         row = conn.execute(
-            "SELECT run_id, direction, seed, status, stop_reason, settings FROM runs WHERE name=?", (run_name,)
+            "SELECT run_id, direction, seed, status, stop_reason, settings, space FROM runs WHERE name=?", (run_name,)
         ).fetchone()
         if row is None:
             raise InvalidParameterError(f"`run_name`: no run {run_name!r} in {path!r}; it holds {names}.")
-        run_id, direction, seed, status, stop_reason, settings = row
+        run_id, direction, seed, status, stop_reason, settings, space = row
         state_row = conn.execute("SELECT state FROM states WHERE run_id=?", (run_id,)).fetchone()
         history = _history(conn, run_id)
         state = json.loads(state_row[0]) if state_row is not None else {"hall_of_fame": [], "next_number": 0}
@@ -629,6 +632,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         direction=direction,
         seed=seed,
         stop_reason=stop_reason or "",
-        settings={**json.loads(settings), "status": status},
+        settings={**json.loads(settings), "status": status, "run_name": run_name},
+        space=_space_from_json(json.loads(space)),
     )
 

@@ -34,3 +34,8 @@ def random_search_best(n, seed):
         p.update({f"c{i}": "abcde"[rng.integers(5)] for i in range(3)})
         best = min(best, objective(p))
     return best
+
+
+def partial_objective(p):
+    """The objective over any subset of the parameters (the others at their target)."""
+    return objective({**TARGET, **p})

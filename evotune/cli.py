@@ -1,0 +1,355 @@
+"""The ``evotune`` command: run experiment files, and look at, report on and export stored runs.
+
+    evotune run experiments/quickstart.toml        # resumable: run the same command again
+    evotune status runs/quickstart.db
+    evotune report runs/quickstart.db -o reports/quickstart/
+    evotune export runs/quickstart.db --hall-of-fame hof.csv --trials trials.csv
+    evotune plot runs/quickstart.db --kind evolution --format svg -o figures/
+
+Exit codes: 0 done, 1 the run failed, 2 bad usage or a bad experiment file, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from .exceptions import EvotuneError
+from .space import Categorical, Float, Integer
+
+__all__ = ["main", "load_experiment", "ConfigError"]
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(EvotuneError, ValueError):
+    """An experiment file is not valid; the message names the file, line and key."""
+
+
+# -- experiment files --------------------------------------------------------------------------
+_SECTIONS = {
+    "objective": {"function", "estimator", "dataset", "cv", "scoring", "params"},
+    "space": None,  # any parameter names
+    "search": {
+        "direction", "max_evaluations", "generations", "time_budget", "population_size", "offspring_size",
+        "seed", "n_jobs", "timeout", "hall_of_fame_size",
+    },
+    "storage": {"path", "run_name"},
+}  # fmt: skip
+_PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered"}
+
+
+def _none(value: Any) -> Any:
+    """TOML has no null: the string "None" in a list of choices stands for Python's None."""
+    return None if value == "None" else value
+
+
+class _Experiment:
+    """A parsed experiment file, with the line of every key for error messages."""
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            with open(path, "rb") as f:
+                self.text = f.read().decode("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the experiment file ({exc.strerror}).") from None
+        try:
+            self.data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    def line(self, section: str, key: str | None = None) -> int:
+        current = None
+        for number, raw in enumerate(self.text.splitlines(), start=1):
+            line = raw.strip()
+            if line.startswith("[") and line.endswith("]"):
+                current = line.strip("[]").strip()
+                if key is None and current == section:
+                    return number
+            elif current == section and key is not None and line.split("=", 1)[0].strip().strip('"') == key:
+                return number
+        return 0
+
+    def error(self, section: str, key: str | None, message: str) -> ConfigError:
+        where = f"[{section}]" + (f" {key}" if key else "")
+        line = self.line(section, key)
+        return ConfigError(f"{self.path}:{line}: {where}: {message}" if line else f"{self.path}: {where}: {message}")
+
+    def section(self, name: str, required: bool = True) -> dict[str, Any]:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                raise ConfigError(f"{self.path}: the [{name}] section is missing.")
+            return {}
+        allowed = _SECTIONS[name]
+        unknown = sorted(set(value) - allowed) if allowed is not None else []
+        if unknown:
+            raise self.error(name, unknown[0], f"unknown key; allowed: {', '.join(sorted(allowed))}.")
+        return value
+
+
+def _parameter(experiment: _Experiment, name: str, spec: Any) -> Any:
+    if isinstance(spec, list):
+        return [_none(v) for v in spec]
+    if not isinstance(spec, dict):
+        raise experiment.error("space", name, f"expected a list of choices or a table with `type`; got {spec!r}.")
+    unknown = sorted(set(spec) - _PARAMETER_KEYS)
+    if unknown:
+        raise experiment.error("space", name, f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_PARAMETER_KEYS))}.")
+    kind = spec.get("type")
+    try:
+        if kind == "float":
+            return Float(spec["low"], spec["high"], log=spec.get("log", False))
+        if kind == "integer":
+            return Integer(spec["low"], spec["high"], log=spec.get("log", False))
+        if kind == "categorical":
+            return Categorical([_none(v) for v in spec["choices"]], ordered=spec.get("ordered", False))
+    except KeyError as exc:
+        raise experiment.error("space", name, f"a {kind} parameter needs `{exc.args[0]}`.") from None
+    except EvotuneError as exc:
+        raise experiment.error("space", name, str(exc)) from None
+    raise experiment.error("space", name, f"`type` must be 'float', 'integer' or 'categorical'; got {kind!r}.")
+
+
+def _import(experiment: _Experiment, key: str, target: str) -> Any:
+    module_name, _, attribute = target.partition(":") if ":" in target else target.rpartition(".")
+    folder = os.path.dirname(os.path.abspath(experiment.path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)  # modules beside the experiment file can be named
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise experiment.error("objective", key, f"cannot import {target!r}: {exc}") from None
+
+
+class CrossValidationObjective:
+    """J(params): mean cross-validated score of an estimator on a dataset bundled with scikit-learn."""
+
+    def __init__(self, estimator: Any, dataset: str, cv: int = 5, scoring: str | None = None, params: dict | None = None):
+        from sklearn import datasets
+
+        self.estimator, self.cv, self.scoring, self.params = estimator, cv, scoring, dict(params or {})
+        self.X, self.y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+
+    def __call__(self, params: dict[str, Any]) -> float:
+        from sklearn.base import clone
+        from sklearn.model_selection import cross_val_score
+
+        model = clone(self.estimator).set_params(**self.params, **params)
+        return float(cross_val_score(model, self.X, self.y, cv=self.cv, scoring=self.scoring).mean())
+
+
+def load_experiment(path: str) -> dict[str, Any]:
+    """The keyword arguments of :func:`evotune.optimize` an experiment file describes.
+
+    Raises :class:`ConfigError` naming the file, line and key of the first problem.
+    """
+    experiment = _Experiment(path)
+    search = experiment.section("search", required=False)
+    storage = experiment.section("storage", required=False)
+    if not any(k in search for k in ("max_evaluations", "generations", "time_budget")):
+        raise experiment.error("search", None, "give `max_evaluations`, `generations` or `time_budget`.")
+    objective_section = experiment.section("objective")
+    space = {name: _parameter(experiment, name, spec) for name, spec in experiment.section("space").items()}
+    if not space:
+        raise experiment.error("space", None, "give at least one parameter.")
+    if "function" in objective_section:
+        objective = _import(experiment, "function", objective_section["function"])
+    elif "estimator" in objective_section:
+        if "dataset" not in objective_section:
+            raise experiment.error("objective", "estimator", "an estimator needs a `dataset` (e.g. \"digits\").")
+        from sklearn import datasets
+
+        dataset = objective_section["dataset"]
+        if not hasattr(datasets, f"load_{dataset}"):
+            raise experiment.error("objective", "dataset", f"scikit-learn has no load_{dataset}(); try iris, wine, "
+                                                          f"breast_cancer, digits or diabetes.")
+        estimator = _import(experiment, "estimator", objective_section["estimator"])()
+        objective = CrossValidationObjective(estimator, dataset, objective_section.get("cv", 5),
+                                             objective_section.get("scoring"), objective_section.get("params"))
+    else:
+        raise experiment.error("objective", None, "give `function` (\"module:function\") or `estimator` + `dataset`.")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    settings = dict(search)
+    settings.update(
+        objective=objective,
+        space=space,
+        storage=storage.get("path", os.path.join("runs", f"{stem}.db")),
+        run_name=storage.get("run_name", stem),
+    )
+    return settings
+
+
+# -- commands ------------------------------------------------------------------------------------
+def _run(args: argparse.Namespace) -> int:
+    from .optimize import optimize
+
+    settings = load_experiment(args.experiment)
+    print(f"evotune: run {settings['run_name']!r} -> {settings['storage']} (run the same command again to resume)",
+          file=sys.stderr)
+    result = optimize(**settings, resume=True, progress=not args.no_progress)
+    print(f"stopped: {result.stop_reason}")
+    print(f"best value: {result.best_value}")
+    print(f"best parameters: {result.best_params}")
+    print(f"next: evotune report {settings['storage']} -o reports/{settings['run_name']}/")
+    return 130 if result.stop_reason == "interrupted" else 0
+
+
+def _runs(args: argparse.Namespace) -> list[str]:
+    from .storage import Storage
+
+    names = Storage(args.run_file).run_names() if os.path.exists(args.run_file) else []
+    if args.run_name:
+        return [args.run_name]
+    if not names:
+        raise EvotuneError(f"{args.run_file}: no runs stored (or no such file).")
+    return names
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .storage import load_run
+
+    for name in _runs(args):
+        run = load_run(args.run_file, name)
+        trials = run.trials
+        states = Counter(t.state for t in trials)
+        print(f"run {name!r}: {run.settings['status']}" + (f" ({run.stop_reason})" if run.stop_reason else ""))
+        print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
+        print(f"  generations: {len(run.history)}; direction: {run.direction}; seed: {run.seed}")
+        print(f"  best value: {run.best_value}")
+        print(f"  best parameters: {run.best_params}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    for name in _runs(args):
+        out = args.output if args.run_name or len(_runs(args)) == 1 else os.path.join(args.output, name)
+        print(write_report(args.run_file, out, run_name=name))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .storage import load_run
+
+    if not (args.trials or args.hall_of_fame):
+        raise EvotuneError("export: give --trials FILE and/or --hall-of-fame FILE (.csv or .json).")
+    run = load_run(args.run_file, args.run_name)
+    if args.trials:
+        run.save_trials(args.trials)
+        print(args.trials)
+    if args.hall_of_fame:
+        run.save_hall_of_fame(args.hall_of_fame)
+        print(args.hall_of_fame)
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from . import plotting
+    from .storage import load_run
+
+    run = load_run(args.run_file, args.run_name)
+    kinds = list(plotting.FIGURES) if args.kind == "all" else [args.kind]
+    os.makedirs(args.output, exist_ok=True)
+    for kind in kinds:
+        path = os.path.join(args.output, f"{kind}.{args.format}")
+        plotting.save(plotting.FIGURES[kind](run), path)
+        print(path)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .plotting import FIGURES
+
+    parser = argparse.ArgumentParser(prog="evotune", description="Evolutionary hyperparameter optimization.")
+    parser.add_argument("--version", action="version", version=f"evotune {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-v: info, -vv: debug)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run (or resume) an experiment file")
+    run.add_argument("experiment", help="a TOML experiment file")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
+
+    for name, handler, text in (
+        ("status", _status, "show the runs stored in a run file"),
+        ("report", _report, "write an HTML report with figures"),
+        ("export", _export, "write trials or the hall of fame to CSV/JSON"),
+        ("plot", _plot, "write figures (PNG, SVG or PDF)"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("run_file", help="an SQLite run file (e.g. runs/quickstart.db)")
+        sub.add_argument("--run-name", help="the run, when the file holds several")
+        if name == "report":
+            sub.add_argument("-o", "--output", default="report", help="output folder (default: report)")
+        if name == "export":
+            sub.add_argument("--trials", help="write every trial here (.csv or .json)")
+            sub.add_argument("--hall-of-fame", help="write the hall of fame here (.csv or .json)")
+        if name == "plot":
+            sub.add_argument("--kind", default="all", choices=["all", *FIGURES], help="which figure (default: all)")
+            sub.add_argument("--format", default="png", choices=["png", "svg", "pdf"])
+            sub.add_argument("-o", "--output", default="figures", help="output folder (default: figures)")
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+class _TrialFormatter(logging.Formatter):
+    """Adds "(trial N)" to records logged during an evaluation, in this process or a worker."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        trial = getattr(record, "trial", None)
+        return text if trial is None else f"{text} (trial {trial})"
+
+
+def _configure_logging(verbosity: int) -> None:
+    from .evaluation._worker import install_trial_records
+
+    install_trial_records()
+    root = logging.getLogger()
+    root.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
+    if any(getattr(h, "evotune_cli", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.evotune_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(_TrialFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root.addHandler(handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``evotune`` command; returns the exit code.
+
+    Examples
+    --------
+    >>> main(["status", "no-such-file.db"])  # the error goes to stderr
+    1
+    """
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"evotune: error: {exc}", file=sys.stderr)
+        return 2
+    except EvotuneError as exc:
+        print(f"evotune: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("evotune: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

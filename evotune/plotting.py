@@ -1,0 +1,323 @@
+"""Figures of a run, ready for a report: matplotlib, headless, never ``plt.show()``.
+
+Every function takes a :class:`~evotune.result.Result`, a fitted
+:class:`~evotune.sklearn.EvolutionarySearchCV`, or the path of a run file (with
+``run_name`` when the file holds several runs), and returns a matplotlib
+``Figure``. Save it with :func:`save` (PNG, SVG or PDF, by extension).
+
+Examples
+--------
+>>> import evotune as et
+>>> from evotune import plotting
+>>> result = et.optimize(lambda p: (p["x"] - 1) ** 2 + (p["c"] != "a"),
+...                      {"x": et.Float(-5, 5), "c": ["a", "b"]}, max_evaluations=60, seed=0)
+>>> fig = plotting.plot_evolution(result)
+>>> [ax.get_xlabel() for ax in fig.axes]
+['generation', 'evaluations']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .result import Result, Trial
+from .space import Categorical, Float, Integer, Space
+
+__all__ = [
+    "plot_evolution",
+    "plot_parameters",
+    "plot_diversity",
+    "plot_hall_of_fame",
+    "plot_workers",
+    "save",
+    "load",
+    "FIGURES",
+]
+
+#: A report's column: 6.5 inches wide.
+WIDTH = 6.5
+_STATE_COLOURS = {"complete": "#4c72b0", "failed": "#c44e52", "timeout": "#dd8452", "crashed": "#8c1c13"}
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg")  # headless: figures are saved, never shown
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8})
+    return plt
+
+
+def load(source: Any, run_name: str | None = None) -> Result:
+    """A Result from a Result, a fitted EvolutionarySearchCV, or a run file path."""
+    if isinstance(source, Result):
+        return source
+    if hasattr(source, "trials_") and hasattr(source, "history_"):
+        return Result(
+            trials=source.trials_,
+            history=source.history_,
+            hall_of_fame=source.hall_of_fame_,
+            direction="maximize",
+            seed=0,
+            stop_reason=getattr(source, "stop_reason_", ""),
+            space=Space(source.param_distributions),
+        )
+    if isinstance(source, (str, os.PathLike)):
+        from .storage import load_run
+
+        return load_run(source, run_name)
+    raise TypeError(
+        f"expected a Result, a fitted EvolutionarySearchCV or the path of a run file; got {type(source).__name__}"
+    )
+
+
+def _parameters(result: Result) -> dict[str, Any]:
+    """Parameter name -> parameter (scale, choices), sub-spaces of a union merged."""
+    space = result.space
+    if space is None:
+        return {}
+    spaces = space.branches if space.branches is not None else [space]
+    out: dict[str, Any] = {}
+    for sub in spaces:
+        for name, p in sub.items():
+            if name != "__space__":
+                out.setdefault(name.split(":", 1)[-1] if ":" in name else name, p)
+    return out
+
+
+def _value_label(result: Result) -> str:
+    better = "lower" if result.direction == "minimize" else "higher"
+    return f"objective value ({better} is better)"
+
+
+def _completed(trials: Sequence[Trial]) -> list[Trial]:
+    return [t for t in trials if t.ok]
+
+
+def plot_evolution(source: Any, run_name: str | None = None) -> Any:
+    """The evolution curve: best, mean and worst of the population per generation (band: mean ± std),
+    and the best value so far against the number of evaluations, over every trial's value."""
+    result = load(source, run_name)
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
+    history = result.history
+    generations = [h.generation for h in history]
+    mean = np.array([h.mean for h in history])
+    std = np.array([h.std for h in history])
+    left.fill_between(generations, mean - std, mean + std, color="#4c72b0", alpha=0.2, label="mean ± std")
+    left.plot(generations, [h.worst for h in history], color="#8c8c8c", lw=1, label="worst")
+    left.plot(generations, mean, color="#4c72b0", lw=1.2, label="mean")
+    left.plot(generations, [h.best for h in history], color="#c44e52", lw=1.6, label="best")
+    left.set_xlabel("generation")
+    left.set_ylabel(_value_label(result))
+    left.set_title("population per generation")
+    left.legend(loc="best", frameon=False)
+    trials = list(result.trials)
+    done = _completed(trials)
+    right.scatter([t.number + 1 for t in done], [t.value for t in done], s=6, color="#8c8c8c", alpha=0.5,
+                  label="each evaluation", linewidths=0)
+    best, curve = None, []
+    pick = min if result.direction == "minimize" else max
+    for t in trials:
+        if t.ok:
+            best = t.value if best is None else pick(best, t.value)
+        curve.append(math.nan if best is None else best)
+    right.step(range(1, len(trials) + 1), curve, where="post", color="#c44e52", lw=1.6, label="best so far")
+    right.set_xlabel("evaluations")
+    right.set_title("best so far")
+    right.legend(loc="best", frameon=False)
+    if done and all(t.value > 0 for t in done) and max(t.value for t in done) / min(t.value for t in done) > 1e3:
+        for ax in (left, right):
+            ax.set_yscale("log")
+    return fig
+
+
+def _as_number(p: Any, value: Any) -> float:
+    return float(p.index(value)) if isinstance(p, Categorical) else float(value)
+
+
+def _categorical_ticks(ax_axis: Any, p: Any) -> None:
+    ax_axis.set_ticks(range(len(p.choices)))
+    ax_axis.set_ticklabels([_short(c) for c in p.choices])
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 14 else text[:12] + "…"
+
+
+def plot_parameters(source: Any, run_name: str | None = None) -> Any:
+    """Each parameter's values over the generations, coloured by objective value (failures in grey)."""
+    result = load(source, run_name)
+    plt = _pyplot()
+    params = _parameters(result)
+    trials = list(result.trials)
+    names = list(params) or sorted({n for t in trials for n in t.params})
+    columns = min(3, len(names))
+    rows = math.ceil(len(names) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 1.9 * rows + 0.6), layout="constrained", squeeze=False)
+    done = _completed(trials)
+    values = [t.value for t in done]
+    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
+    cmap = plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
+    rng = np.random.default_rng(0)
+    for ax, name in zip(axes.flat, names):
+        p = params.get(name)
+        for group, colour in ((done, None), ([t for t in trials if not t.ok], "#bbbbbb")):
+            group = [t for t in group if name in t.params]
+            if not group:
+                continue
+            x = np.array([t.generation for t in group]) + rng.uniform(-0.25, 0.25, len(group))
+            y = [_as_number(p, t.params[name]) if p is not None else t.params[name] for t in group]
+            colours = colour or cmap(norm([t.value for t in group]))
+            ax.scatter(x, y, s=7, c=colours, linewidths=0, alpha=0.85)
+        ax.set_title(name)
+        ax.set_xlabel("generation")
+        if isinstance(p, Categorical):
+            _categorical_ticks(ax.yaxis, p)
+        elif isinstance(p, (Float, Integer)) and p.log:
+            ax.set_yscale("log")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, label=_value_label(result), shrink=0.9)
+    return fig
+
+
+def plot_diversity(source: Any, run_name: str | None = None) -> Any:
+    """Population diversity per generation (0: all alike, 1: a uniform sample), with the
+    generation's failed evaluations and repeats bred again (cache hits)."""
+    result = load(source, run_name)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(WIDTH, 2.6), layout="constrained")
+    history = result.history
+    generations = [h.generation for h in history]
+    ax.plot(generations, [h.diversity for h in history], color="#55a868", lw=1.6, marker="o", ms=3)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("diversity (0 = converged)")
+    counts = ax.twinx()
+    width = 0.35
+    counts.bar(np.array(generations) - width / 2, [h.failed for h in history], width, color="#c44e52", alpha=0.5,
+               label="failed evaluations")
+    counts.bar(np.array(generations) + width / 2, [h.cached for h in history], width, color="#8172b3", alpha=0.5,
+               label="repeats bred again")
+    counts.set_ylim(0, max([1] + [h.failed for h in history] + [h.cached for h in history]) * 1.25)
+    counts.yaxis.get_major_locator().set_params(integer=True)
+    counts.set_ylabel("count per generation")
+    counts.legend(loc="upper right", frameon=False)
+    ax.set_title("population diversity")
+    return fig
+
+
+def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
+    """Parallel coordinates of the hall of fame: one line per candidate across the parameters,
+    each axis from its lowest to its highest value in the space, coloured by objective value."""
+    result = load(source, run_name)
+    plt = _pyplot()
+    params = _parameters(result)
+    hall = list(result.hall_of_fame)
+    names = list(params) or sorted({n for t in hall for n in t.params})
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
+    values = [t.value for t in hall]
+    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
+    cmap = plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
+
+    def position(name: str, value: Any) -> float:
+        p = params.get(name)
+        if isinstance(p, Categorical):
+            return p.index(value) / max(1, len(p.choices) - 1)
+        if isinstance(p, (Float, Integer)):
+            low, high, v = (math.log(p.low), math.log(p.high), math.log(value)) if p.log else (p.low, p.high, value)
+            return (v - low) / (high - low)
+        return math.nan
+
+    for trial in reversed(hall):  # the best drawn last, on top
+        ys = [position(n, trial.params[n]) if n in trial.params else math.nan for n in names]
+        ax.plot(range(len(names)), ys, color=cmap(norm(trial.value)), lw=1.4, marker="o", ms=3, alpha=0.9)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=20 if len(names) > 5 else 0)
+    ax.set_xlabel("parameter")
+    ax.set_yticks([0, 1])
+    ax.set_yticklabels(["low", "high"])
+    ax.set_ylim(-0.16, 1.16)
+    for i, name in enumerate(names):
+        ax.axvline(i, color="#dddddd", lw=0.8, zorder=0)
+        p = params.get(name)
+        if isinstance(p, Categorical):
+            low, high = _short(p.choices[0]), _short(p.choices[-1])
+        elif isinstance(p, (Float, Integer)):
+            low, high = f"{p.low:.3g}", f"{p.high:.3g}"
+        else:
+            continue
+        ax.annotate(low, (i, -0.1), ha="center", va="center", fontsize=7, color="#555555")
+        ax.annotate(high, (i, 1.1), ha="center", va="center", fontsize=7, color="#555555")
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_value_label(result))
+    ax.set_title(f"hall of fame: the {len(hall)} best candidates (axis ends: the space's bounds)")
+    return fig
+
+
+def plot_workers(source: Any, run_name: str | None = None) -> Any:
+    """Worker timeline: which worker ran which evaluation, and when. Gaps are idle time."""
+    result = load(source, run_name)
+    plt = _pyplot()
+    trials = [t for t in result.trials if t.started is not None]
+    workers = sorted({t.worker or "?" for t in trials})
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(workers) + 1.4), layout="constrained")
+    if not trials:
+        ax.set_title("worker timeline: no timing recorded")
+        return fig
+    start = min(t.started for t in trials)
+    end = max(t.started + t.duration for t in trials)
+    for state, colour in _STATE_COLOURS.items():
+        group = [t for t in trials if t.state == state]
+        if group:
+            ax.barh([workers.index(t.worker or "?") for t in group], [t.duration for t in group],
+                    left=[t.started - start for t in group], height=0.7, color=colour, edgecolor="white",
+                    linewidth=0.3, label=state)
+    busy = sum(t.duration for t in trials) / (len(workers) * max(end - start, 1e-9))
+    ax.set_yticks(range(len(workers)))
+    ax.set_yticklabels(workers)
+    ax.set_xlabel("seconds since the first evaluation started")
+    ax.set_title(f"worker timeline: workers busy {busy:.0%} of the time")
+    ax.legend(loc="lower right", frameon=False, ncols=4)
+    ax.invert_yaxis()
+    return fig
+
+
+#: The figures of a report: file stem -> function.
+FIGURES = {
+    "evolution": plot_evolution,
+    "parameters": plot_parameters,
+    "diversity": plot_diversity,
+    "hall_of_fame": plot_hall_of_fame,
+    "workers": plot_workers,
+}
+
+
+def save(fig: Any, path: str | os.PathLike, dpi: int = 200) -> None:
+    """Write ``fig`` to ``path``: PNG, SVG or PDF, chosen by the extension.
+
+    Examples
+    --------
+    >>> import os, tempfile, evotune as et
+    >>> from evotune import plotting
+    >>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, max_evaluations=20, seed=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "curve.svg")
+    >>> plotting.save(plotting.plot_diversity(result), path)
+    >>> os.path.getsize(path) > 0
+    True
+    """
+    extension = os.path.splitext(os.fspath(path))[1].lower()
+    if extension not in (".png", ".svg", ".pdf"):
+        from .exceptions import InvalidParameterError
+
+        raise InvalidParameterError(f"save(): the path must end in .png, .svg or .pdf; got {os.fspath(path)!r}.")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    _pyplot().close(fig)

@@ -1,0 +1,145 @@
+"""An HTML report of a run: one self-contained page, figures embedded, plus the files beside it.
+
+Examples
+--------
+>>> import os, tempfile, evotune as et
+>>> from evotune.report import write_report
+>>> result = et.optimize(lambda p: (p["x"] - 1) ** 2, {"x": et.Float(-5, 5)}, max_evaluations=30, seed=0)
+>>> out = tempfile.mkdtemp()
+>>> page = write_report(result, out, title="demo")
+>>> sorted(os.listdir(out))[:4]
+['diversity.png', 'diversity.svg', 'evolution.png', 'evolution.svg']
+>>> "<h1>demo</h1>" in open(page).read()
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+import time
+from collections import Counter
+from typing import Any
+
+from . import plotting
+from .result import Result
+
+__all__ = ["write_report"]
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 60em;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9em; } .muted { color: #666; }
+"""
+
+_CAPTIONS = {
+    "evolution": "Left: the population's best, mean and worst value per generation (band: mean ± one standard "
+    "deviation). Right: the best value found against the number of evaluations, over every evaluation.",
+    "parameters": "Each parameter's values per generation, coloured by objective value; grey points failed. "
+    "Where the points gather is where the search converged.",
+    "diversity": "Population diversity (0: all candidates alike, 1: as spread as a uniform sample), with the "
+    "failed evaluations and the repeats bred again per generation.",
+    "hall_of_fame": "The best candidates across the parameters; each axis runs from the space's lower to its "
+    "upper bound (log scale for log parameters).",
+    "workers": "Which worker ran which evaluation, and when; gaps are idle time (waiting for the slowest "
+    "candidate of a generation).",
+}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        text = "—" if math.isnan(value) else f"{value:.6g}"
+        return f'<td class="num">{text}</td>'
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'<td class="num">{value}</td>'
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _table(headers: list[str] | None, rows: list[list[Any]]) -> str:
+    head = "" if headers is None else "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead>"
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def write_report(
+    source: Any,
+    out_dir: str | os.PathLike,
+    *,
+    run_name: str | None = None,
+    title: str | None = None,
+) -> str:
+    """Write ``index.html`` (figures embedded), each figure as PNG and SVG, and the hall of
+    fame and trials as CSV into ``out_dir``; returns the page's path.
+
+    ``source`` is a Result, a fitted EvolutionarySearchCV or the path of a run file.
+    """
+    result: Result = plotting.load(source, run_name)
+    os.makedirs(out_dir, exist_ok=True)
+    trials = list(result.trials)
+    name = title or result.settings.get("run_name") or "evotune run"
+    states = Counter(t.state for t in trials)
+    summary = [
+        ["status", result.settings.get("status", "finished")],
+        ["stop reason", result.stop_reason or "—"],
+        ["evaluations", len(trials)],
+        ["generations", len(result.history)],
+        ["direction", result.direction],
+        ["best value", result.best_value if result.best_value is not None else math.nan],
+        ["seed", result.seed],
+    ] + [[f"{state} evaluations", states.get(state, 0)] for state in ("complete", "failed", "timeout", "crashed")]
+    parts = [
+        f"<h1>{html.escape(name)}</h1>",
+        f'<p class="muted">evotune report, written {time.strftime("%Y-%m-%d %H:%M")}</p>',
+        "<h2>Summary</h2>",
+        _table(None, summary),
+        "<h2>Best parameters</h2>",
+        _table(["parameter", "value"], [[k, v] for k, v in (result.best_params or {}).items()]),
+    ]
+    names = sorted({n for t in result.hall_of_fame for n in t.params}, key=list(_param_order(result)).index)
+    parts += [
+        "<h2>Hall of fame</h2>",
+        _table(
+            ["rank", "trial", "generation", "value", *names],
+            [[i + 1, t.number, t.generation, t.value, *[t.params.get(n, "") for n in names]]
+             for i, t in enumerate(result.hall_of_fame)],
+        ),
+        "<h2>Figures</h2>",
+    ]
+    for stem, plot in plotting.FIGURES.items():
+        fig = plot(result)
+        fig.savefig(os.path.join(out_dir, f"{stem}.svg"), bbox_inches="tight")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+        with open(os.path.join(out_dir, f"{stem}.png"), "wb") as f:
+            f.write(buffer.getvalue())
+        plotting._pyplot().close(fig)
+        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+        parts.append(
+            f'<figure><img alt="{stem.replace("_", " ")}" src="data:image/png;base64,{encoded}">'
+            f"<figcaption>{html.escape(_CAPTIONS[stem])}</figcaption></figure>"
+        )
+    settings = {k: v for k, v in result.settings.items() if k not in ("status", "run_name")}
+    parts += ["<h2>Settings</h2>", _table(["setting", "value"], [[k, v] for k, v in settings.items()])]
+    result.save_hall_of_fame(os.path.join(out_dir, "hall_of_fame.csv"))
+    result.save_trials(os.path.join(out_dir, "trials.csv"))
+    page = os.path.join(out_dir, "index.html")
+    with open(page, "w", encoding="utf-8") as f:
+        f.write(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(name)}</title><style>{_STYLE}</style></head>"
+            f"<body>{''.join(parts)}</body></html>\n"
+        )
+    return page
+
+
+def _param_order(result: Result) -> list[str]:
+    order = list(plotting._parameters(result))
+    return order + sorted({n for t in result.hall_of_fame for n in t.params} - set(order))

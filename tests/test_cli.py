@@ -1,0 +1,110 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from evotune.cli import ConfigError, load_experiment, main
+
+EXPERIMENT = """
+# a fast experiment for the tests
+[objective]
+function = "tests.mixed_problem:partial_objective"
+
+[space]
+x0 = {{ type = "float", low = -5.0, high = 5.0 }}
+x1 = {{ type = "float", low = -5.0, high = 5.0 }}
+n0 = {{ type = "integer", low = -10, high = 10 }}
+c0 = ["a", "b", "c", "d", "e"]
+
+[search]
+max_evaluations = {n}
+population_size = 10
+seed = 0
+
+[storage]
+path = "{path}"
+run_name = "fast"
+"""
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def experiment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(ROOT)
+    path = tmp_path / "fast.toml"
+
+    def write(n=40):
+        path.write_text(EXPERIMENT.format(n=n, path=(tmp_path / "runs" / "fast.db").as_posix()))
+        return str(path)
+
+    return write
+
+
+def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
+    assert main(["run", experiment(40), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped: max_evaluations reached (40)" in out and "best value" in out
+    assert main(["run", experiment(60), "--no-progress"]) == 0  # the same command, a larger budget: resumes
+    assert "max_evaluations reached (60)" in capsys.readouterr().out
+    run_file = str(tmp_path / "runs" / "fast.db")
+    assert main(["status", run_file]) == 0
+    status = capsys.readouterr().out
+    assert "run 'fast': finished" in status and "evaluations: 60 (complete 60)" in status
+    assert main(["report", run_file, "-o", str(tmp_path / "report")]) == 0
+    assert os.path.exists(tmp_path / "report" / "index.html")
+    assert main(["export", run_file, "--hall-of-fame", "hof.csv", "--trials", "trials.json"]) == 0
+    assert len((tmp_path / "hof.csv").read_text().splitlines()) == 11
+    assert main(["plot", run_file, "--kind", "diversity", "--format", "pdf", "-o", "figs"]) == 0
+    assert (tmp_path / "figs" / "diversity.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[objective]\nfunction = 'x:y'\n[space]\nx = [1, 2]\n[search]\nmax_evaluation = 3\n",
+         ":6: [search] max_evaluation: unknown key; allowed: "),
+        ("[objective]\nfunction = 'x:y'\n[space]\nx = { type = 'float', low = 2, high = 1 }\n[search]\nmax_evaluations = 3\n",
+         ":4: [space] x: Float: `low` must be smaller than `high`; got low=2.0, high=1.0."),
+        ("[objective]\nfunction = 'x:y'\n[space]\nx = { type = 'real', low = 0, high = 1 }\n[search]\nmax_evaluations = 3\n",
+         ":4: [space] x: `type` must be 'float', 'integer' or 'categorical'; got 'real'."),
+        ("[objective]\nfunction = 'no_such_module:f'\n[space]\nx = [1, 2]\n[search]\nmax_evaluations = 3\n",
+         ":2: [objective] function: cannot import 'no_such_module:f': No module named 'no_such_module'"),
+        ("[objective]\nestimator = 'sklearn.svm.SVC'\ndataset = 'mnist'\n[space]\nC = [1, 2]\n[search]\nmax_evaluations = 3\n",
+         ":3: [objective] dataset: scikit-learn has no load_mnist()"),
+        ("[objective\n", "not valid TOML: "),
+        ("[objective]\nfunction = 'x:y'\n[space]\nx = [1, 2]\n", "[search]: give `max_evaluations`, `generations` or `time_budget`."),
+    ],
+)
+def test_bad_experiment_files_name_the_line_and_key(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(str(path))
+    assert message in str(info.value)
+    assert main(["run", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_none_in_toml_choices_and_estimator_objectives(tmp_path):
+    path = tmp_path / "rf.toml"
+    path.write_text(
+        "[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"
+        "[space]\nmax_depth = ['None', 2, 4]\n[search]\ndirection = 'maximize'\nmax_evaluations = 3\n"
+    )
+    settings = load_experiment(str(path))
+    assert settings["space"]["max_depth"] == [None, 2, 4]
+    assert settings["storage"] == os.path.join("runs", "rf.db") and settings["run_name"] == "rf"
+    assert 0.9 < settings["objective"]({"max_depth": 4}) <= 1.0
+
+
+def test_the_console_script_is_installed_and_follows_conventions(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "evotune.cli", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("evotune ")
+    script = os.path.join(os.path.dirname(sys.executable), "evotune")  # installed beside this Python
+    missing = subprocess.run([script, "status", str(tmp_path / "none.db")], capture_output=True, text=True)
+    assert missing.returncode == 1 and "evotune: error:" in missing.stderr
+    usage = subprocess.run([script, "frobnicate"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr

@@ -1,0 +1,68 @@
+import warnings
+
+import matplotlib
+import pytest
+
+import evotune as et
+from evotune import plotting
+from evotune.sklearn import EvolutionarySearchCV
+
+from .mixed_problem import SPACE, objective
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plots") / "run.db"
+
+    def flaky(p):
+        if p["c0"] == "e" and p["n0"] > 5:
+            raise ValueError("unstable")
+        return objective(p)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", et.FailedEvaluationWarning)
+        space = {**SPACE, "lr": et.Float(1e-5, 1e-1, log=True)}
+        result = et.optimize(flaky, space, max_evaluations=120, population_size=20, n_jobs=2, seed=0, storage=path)
+    return path, result
+
+
+@pytest.mark.parametrize("name", list(plotting.FIGURES))
+@pytest.mark.parametrize("source", ["result", "path"])
+def test_every_figure_draws_from_a_result_or_a_run_file(stored, name, source, tmp_path):
+    path, result = stored
+    fig = plotting.FIGURES[name](result if source == "result" else str(path))
+    assert isinstance(fig, matplotlib.figure.Figure)
+    assert fig.axes[0].get_xlabel() and fig.axes[0].get_title()  # labelled, for a report
+    for extension in ("png", "svg", "pdf"):
+        plotting.save(fig if extension == "png" else plotting.FIGURES[name](result), tmp_path / f"{name}.{extension}")
+        assert (tmp_path / f"{name}.{extension}").stat().st_size > 1000
+
+
+def test_figures_use_log_axes_for_log_parameters_and_show_failures(stored):
+    _, result = stored
+    fig = plotting.plot_parameters(result)
+    scales = {ax.get_title(): ax.get_yscale() for ax in fig.axes if ax.get_title()}
+    assert scales["lr"] == "log" and scales["x0"] == "linear"
+    assert [t.get_text() for t in next(ax for ax in fig.axes if ax.get_title() == "c0").get_yticklabels()] == list("abcde")
+    diversity = plotting.plot_diversity(result)
+    assert "failed evaluations" in [t.get_text() for ax in diversity.axes for t in (ax.get_legend().get_texts() if ax.get_legend() else [])]
+    workers = plotting.plot_workers(result)
+    assert len(workers.axes[0].get_yticklabels()) == 2 and "busy" in workers.axes[0].get_title()
+
+
+def test_a_fitted_search_can_be_plotted():
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 10), "criterion": ["gini", "entropy"]},
+                                  cv=3, max_evaluations=20, random_state=0).fit(X, y)
+    fig = plotting.plot_hall_of_fame(search)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["max_depth", "criterion"]
+
+
+def test_wrong_sources_and_formats_are_named(stored, tmp_path):
+    with pytest.raises(TypeError, match="expected a Result, a fitted EvolutionarySearchCV or the path of a run file; got int"):
+        plotting.plot_evolution(3)
+    with pytest.raises(et.InvalidParameterError, match=r"must end in .png, .svg or .pdf; got .*\.jpg"):
+        plotting.save(plotting.plot_evolution(stored[1]), tmp_path / "x.jpg")

@@ -1,0 +1,58 @@
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+import evotune as et
+from evotune.report import write_report
+
+from .mixed_problem import SPACE, objective
+
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message || (e.target && e.target.src))), true);
+const originalError = console.error;
+console.error = (...args) => { window.__errors.push(args.join(" ")); originalError(...args); };
+window.addEventListener("load", () => {
+  const images = [...document.images];
+  const loaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.body.setAttribute("data-probe", `images ${loaded}/${images.length} errors ${window.__errors.length}`);
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    result = et.optimize(objective, SPACE, max_evaluations=80, seed=0)
+    return write_report(result, out, title="mixed problem"), result
+
+
+def test_the_report_is_one_self_contained_page_with_the_files_beside_it(report):
+    page, result = report
+    html = open(page, encoding="utf-8").read()
+    assert "<h1>mixed problem</h1>" in html and html.count('src="data:image/png;base64,') == 5
+    assert "http" not in html.replace("https://", "").lower() or "src=\"http" not in html  # nothing fetched
+    assert "Hall of fame" in html and "Best parameters" in html and "complete evaluations" in html
+    folder = os.path.dirname(page)
+    assert {"evolution.png", "evolution.svg", "workers.svg", "hall_of_fame.csv", "trials.csv"} <= set(os.listdir(folder))
+    assert f"{result.best_value:.6g}" in html
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_report_loads_in_a_real_browser_with_its_images_and_no_errors(report):
+    page, _ = report
+    probe = os.path.join(os.path.dirname(page), "probe.html")
+    with open(page, encoding="utf-8") as f:
+        html = f.read().replace("<head>", "<head>" + PROBE, 1)
+    with open(probe, "w", encoding="utf-8") as f:
+        f.write(html)
+    dom = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tempfile.mkdtemp()}", "--virtual-time-budget=10000", "--dump-dom", f"file://{probe}"],
+        capture_output=True, text=True, timeout=120,
+    ).stdout
+    assert 'data-probe="images 5/5 errors 0"' in dom
