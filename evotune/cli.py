@@ -234,8 +234,9 @@ def _status(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    for name in _runs(args):
-        out = args.output if args.run_name or len(_runs(args)) == 1 else os.path.join(args.output, name)
+    names = _runs(args)
+    for name in names:  # several runs: one folder each
+        out = args.output if len(names) == 1 else os.path.join(args.output, name)
         print(write_report(args.run_file, out, run_name=name))
     return 0
 
