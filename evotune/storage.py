@@ -292,7 +292,7 @@ class Storage:
         if not isinstance(name, str) or not name:
             raise InvalidParameterError(f"`run_name` must be a non-empty string; got {name!r}.")
         row = self._conn.execute("SELECT run_id, space, settings FROM runs WHERE name=?", (name,)).fetchone()
-        lock = self._lock(name)
+        lock = _RunLock(self.path, name)
         try:
             description = space_to_json(space)
             if row is None:
@@ -324,18 +324,10 @@ class Storage:
             lock.release()
             raise
 
-    def stored_seed(self, name: str) -> int | None:
-        """The seed of run ``name``, or None if there is no such run."""
-        row = self._conn.execute("SELECT seed FROM runs WHERE name=?", (name,)).fetchone()
-        return None if row is None else int(row[0])
-
     def stored_settings(self, name: str) -> dict[str, Any] | None:
         """The settings of run ``name``, or None if there is no such run."""
         row = self._conn.execute("SELECT settings FROM runs WHERE name=?", (name,)).fetchone()
         return None if row is None else json.loads(row[0])
-
-    def _lock(self, name: str) -> _RunLock:
-        return _RunLock(self.path, name)
 
 
 class _RunLock:
@@ -480,10 +472,6 @@ class RunJournal:
         """Genes of every trial numbered below ``below``."""
         rows = self._conn.execute("SELECT genes FROM trials WHERE run_id=? AND number<?", (self.run_id, below))
         return (json.loads(row[0]) for row in rows)
-
-    def delete_trials_from(self, number: int) -> None:
-        """Drop trials numbered ``number`` or more (a stale tail no run will ask for again)."""
-        self._conn.execute("DELETE FROM trials WHERE run_id=? AND number>=?", (self.run_id, number))
 
 
 # -- reading ---------------------------------------------------------------------------------
