@@ -1,0 +1,182 @@
+"""The methods compared, each as run(problem, budget, seed) -> losses in evaluation order."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+import evotune as et
+
+
+def _safe(objective, params) -> float:
+    try:
+        value = float(objective(params))
+    except Exception:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def run_evotune(problem, budget: int, seed: int, **settings: Any) -> list[float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = et.optimize(problem.objective, problem.space, max_evaluations=budget, seed=seed, **settings)
+        except et.AllEvaluationsFailedError as exc:  # a broken problem: its losses are all missing
+            result = exc.result
+    return [t.value for t in result.trials]
+
+
+def _small_population(budget: int) -> int:
+    return int(min(24, max(8, round(0.5 * math.sqrt(budget)))))
+
+
+#: Ablation: evotune with one setting changed (method name -> settings for a budget).
+VARIANTS = {
+    "evotune-pop-small": lambda budget: {"population_size": _small_population(budget)},
+    "evotune-eta5": lambda budget: {"crossover": et.MixedCrossover(eta=5), "mutation": et.MixedMutation(eta=5)},
+    "evotune-pop-small-eta5": lambda budget: {"population_size": _small_population(budget),
+                                              "crossover": et.MixedCrossover(eta=5),
+                                              "mutation": et.MixedMutation(eta=5)},
+}
+
+
+def _variant(name: str):
+    def run(problem, budget: int, seed: int) -> list[float]:
+        return run_evotune(problem, budget, seed, **VARIANTS[name](budget))
+
+    return run
+
+
+def _draw(param: Any, rng: np.random.Generator) -> Any:
+    if isinstance(param, list):
+        param = et.Categorical(param)
+    if isinstance(param, et.Categorical):
+        return param.choices[rng.integers(len(param.choices))]
+    if param.log:
+        value = math.exp(rng.uniform(math.log(param.low), math.log(param.high)))
+    else:
+        value = rng.uniform(param.low, param.high)
+    if isinstance(param, et.Integer):
+        return int(min(max(round(value), param.low), param.high))
+    return float(value)
+
+
+def run_random(problem, budget: int, seed: int) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return [_safe(problem.objective, {k: _draw(p, rng) for k, p in problem.space.items()}) for _ in range(budget)]
+
+
+def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+    def objective(trial):
+        params = {}
+        for name, p in problem.space.items():
+            if isinstance(p, list):
+                p = et.Categorical(p)
+            if isinstance(p, et.Categorical):
+                params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
+            elif isinstance(p, et.Integer):
+                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
+            else:
+                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+        value = _safe(problem.objective, params)
+        return value if not math.isnan(value) else float("inf")
+
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=budget)
+    return [t.value if t.value is not None and math.isfinite(t.value) else math.nan for t in study.trials]
+
+
+def run_optuna_tpe(problem, budget: int, seed: int) -> list[float]:
+    import optuna
+
+    return _optuna(problem, budget, seed, optuna.samplers.TPESampler(seed=seed))
+
+
+def run_optuna_nsga2(problem, budget: int, seed: int) -> list[float]:
+    import optuna
+
+    population = max(8, min(50, round(1.5 * math.sqrt(budget))))  # Optuna's default is 50: too big for 64
+    return _optuna(problem, budget, seed, optuna.samplers.NSGAIISampler(population_size=population, seed=seed))
+
+
+def run_hyperopt(problem, budget: int, seed: int) -> list[float]:
+    from hyperopt import STATUS_OK, Trials, fmin, hp, tpe
+
+    space = {}
+    for name, p in problem.space.items():
+        if isinstance(p, list):
+            p = et.Categorical(p)
+        if isinstance(p, et.Categorical):
+            space[name] = hp.choice(name, list(p.choices))
+        elif isinstance(p, et.Integer):
+            space[name] = (hp.qloguniform(name, math.log(p.low), math.log(p.high), 1) if p.log
+                           else hp.quniform(name, p.low, p.high, 1))
+        else:
+            space[name] = hp.loguniform(name, math.log(p.low), math.log(p.high)) if p.log else hp.uniform(name, p.low, p.high)
+    losses: list[float] = []
+
+    def objective(params):
+        params = {k: (int(min(max(round(v), problem.space[k].low), problem.space[k].high))
+                      if isinstance(problem.space[k], et.Integer) else v) for k, v in params.items()}
+        value = _safe(problem.objective, params)
+        losses.append(value)
+        return {"loss": value if not math.isnan(value) else float("inf"), "status": STATUS_OK}
+
+    fmin(objective, space, algo=tpe.suggest, max_evals=budget, trials=Trials(),
+         rstate=np.random.default_rng(seed), show_progressbar=False)
+    return losses
+
+
+def run_gasearchcv(problem, budget: int, seed: int) -> list[float]:
+    """sklearn-genetic-opt's GASearchCV on the same model, data and folds (sklearn problems only)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn_genetic import GASearchCV
+    from sklearn_genetic.space import Categorical, Continuous, Integer
+
+    objective = problem.objective
+    space = {}
+    for name, p in problem.space.items():
+        key = f"model__{name}"
+        if isinstance(p, list) or isinstance(p, et.Categorical):
+            space[key] = Categorical(list(p if isinstance(p, list) else p.choices))
+        elif isinstance(p, et.Integer):
+            space[key] = Integer(p.low, p.high)
+        else:
+            space[key] = Continuous(p.low, p.high, distribution="log-uniform" if p.log else "uniform")
+    make, _, fixed = problem.estimator
+    from sklearn.pipeline import Pipeline
+
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", make(**fixed))])
+    population = max(4, round(budget / 3))
+    scoring = "neg_mean_squared_error" if objective.regression else "accuracy"
+    np.random.seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = GASearchCV(pipeline, cv=objective.cv, param_grid=space, scoring=scoring, population_size=population,
+                            generations=1, n_jobs=1, verbose=False, error_score=np.nan)
+        search.fit(objective.X, objective.y)
+    scores = np.asarray(search.cv_results_["mean_test_score"], dtype=float)
+    losses = (-scores / objective.scale) if objective.regression else (1.0 - scores)
+    out = [float(v) if math.isfinite(v) else math.nan for v in losses][:budget]
+    return out + [out[-1]] * (budget - len(out)) if out else [math.nan] * budget
+
+
+METHODS = {
+    "evotune": run_evotune,
+    "random": run_random,
+    "optuna-tpe": run_optuna_tpe,
+    "optuna-nsga2": run_optuna_nsga2,
+    "hyperopt-tpe": run_hyperopt,
+    "gasearchcv": run_gasearchcv,
+    **{name: _variant(name) for name in VARIANTS},
+}
+#: The methods of a default run (the variants are asked for by name, with --methods).
+DEFAULT_METHODS = ["evotune", "random", "optuna-tpe", "optuna-nsga2", "hyperopt-tpe", "gasearchcv"]

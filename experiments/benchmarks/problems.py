@@ -1,0 +1,205 @@
+"""The benchmark problems: scikit-learn models on bundled datasets, a mixed-choice suite, and
+cheap synthetic mixed-variable functions. Every problem is minimized.
+
+sklearn suite: Bayesmark's models and search spaces (NeurIPS 2020 black-box optimization
+challenge), adapted to current scikit-learn. Substitutions, all noted here:
+- Bayesmark's "logit" warping of fractions is replaced by a linear Float (evotune has no logit);
+- DecisionTree / RandomForest `min_impurity_decrease` is kept in [0, 0.5], `max_features` a
+  fraction in [0.01, 1.0]; RandomForest uses 10 trees, as Bayesmark;
+- MLP-adam: `hidden_layer_sizes` is one layer of 50-200 units; `max_iter` 40 to bound time;
+- lasso / ridge for regression and logistic regression for classification (Bayesmark's "linear"):
+  liblinear no longer fits multiclass problems, so the saga solver with `C` and `l1_ratio` (the
+  elastic-net mix) replaces liblinear's `C` and `intercept_scaling`; `max_iter` raised to converge;
+- loss: classification 1 - mean 3-fold accuracy, regression mean 3-fold MSE / variance of y;
+  folds are fixed (KFold(3, shuffle, random_state=0)).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import evotune as et
+
+
+@dataclass
+class Problem:
+    name: str
+    suite: str
+    space: dict[str, Any]
+    objective: Callable[[dict[str, Any]], float]
+    estimator: Any = None  # for GASearchCV: (factory, X, y, scoring)
+
+
+class SklearnObjective:
+    """Loss of a model with given hyperparameters, by 3-fold cross-validation on fixed folds."""
+
+    def __init__(self, make, dataset: str, fixed: dict | None = None):
+        from sklearn import datasets
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        self.make, self.fixed = make, dict(fixed or {})
+        self.X, self.y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+        self.regression = dataset == "diabetes"
+        splitter = KFold if self.regression else StratifiedKFold
+        self.cv = splitter(3, shuffle=True, random_state=0)
+        self.scale = float(np.var(self.y)) if self.regression else 1.0
+
+    def __call__(self, params: dict[str, Any]) -> float:
+        from sklearn.model_selection import cross_val_score
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        model = make_pipeline(StandardScaler(), self.make(**self.fixed, **params))
+        scoring = "neg_mean_squared_error" if self.regression else "accuracy"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            score = cross_val_score(model, self.X, self.y, cv=self.cv, scoring=scoring, error_score=np.nan).mean()
+        if not math.isfinite(score):
+            raise ValueError("every fold failed")
+        return -score / self.scale if self.regression else 1.0 - score
+
+
+def _models(regression: bool) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
+    from sklearn import ensemble, linear_model, neighbors, neural_network, svm, tree
+
+    fraction = et.Float(0.01, 0.99)
+    models = {
+        "kNN": (neighbors.KNeighborsRegressor if regression else neighbors.KNeighborsClassifier,
+                {"n_neighbors": et.Integer(1, 25), "p": et.Integer(1, 4)}, {}),
+        "SVM": (svm.SVR if regression else svm.SVC,
+                {"C": et.Float(1.0, 1e3, log=True), "gamma": et.Float(1e-4, 1e-3, log=True),
+                 "tol": et.Float(1e-5, 1e-1, log=True)}, {}),
+        "DT": (tree.DecisionTreeRegressor if regression else tree.DecisionTreeClassifier,
+               {"max_depth": et.Integer(1, 15), "min_samples_split": fraction,
+                "min_samples_leaf": et.Float(0.01, 0.49), "min_weight_fraction_leaf": et.Float(0.01, 0.49),
+                "max_features": et.Float(0.01, 1.0), "min_impurity_decrease": et.Float(0.0, 0.5)},
+               {"random_state": 0}),
+        "RF": (ensemble.RandomForestRegressor if regression else ensemble.RandomForestClassifier,
+               {"max_depth": et.Integer(1, 15), "max_features": et.Float(0.01, 1.0),
+                "min_samples_split": fraction, "min_samples_leaf": et.Float(0.01, 0.49),
+                "min_weight_fraction_leaf": et.Float(0.01, 0.49), "min_impurity_decrease": et.Float(0.0, 0.5)},
+               {"n_estimators": 10, "random_state": 0}),
+        "MLP-adam": (neural_network.MLPRegressor if regression else neural_network.MLPClassifier,
+                     {"hidden_layer_sizes": et.Integer(50, 200), "alpha": et.Float(1e-5, 1e1, log=True),
+                      "batch_size": et.Integer(10, 250), "learning_rate_init": et.Float(1e-5, 1e-1, log=True),
+                      "tol": et.Float(1e-5, 1e-1, log=True), "validation_fraction": et.Float(0.1, 0.9),
+                      "beta_1": et.Float(0.5, 0.99), "beta_2": et.Float(0.9, 1 - 1e-6),
+                      "epsilon": et.Float(1e-9, 1e-6, log=True)},
+                     {"solver": "adam", "early_stopping": True, "max_iter": 40, "random_state": 0}),
+        "ada": (ensemble.AdaBoostRegressor if regression else ensemble.AdaBoostClassifier,
+                {"n_estimators": et.Integer(10, 100), "learning_rate": et.Float(1e-4, 1e1, log=True)},
+                {"random_state": 0}),
+    }
+    if regression:
+        models["lasso"] = (linear_model.Lasso, {"alpha": et.Float(1e-2, 1e2, log=True), "fit_intercept": [True, False]},
+                           {"max_iter": 5000, "random_state": 0})
+        models["ridge"] = (linear_model.Ridge, {"alpha": et.Float(1e-2, 1e2, log=True), "fit_intercept": [True, False],
+                                                "solver": ["svd", "cholesky", "lsqr", "sag"]}, {"random_state": 0})
+    else:
+        models["linear"] = (linear_model.LogisticRegression,
+                            {"C": et.Float(1e-2, 1e2, log=True), "l1_ratio": et.Float(0.0, 1.0)},
+                            {"max_iter": 2000, "solver": "saga"})
+    return models
+
+
+def sklearn_suite() -> list[Problem]:
+    problems = []
+    for dataset in ("iris", "wine", "breast_cancer", "digits", "diabetes"):
+        for model, (make, space, fixed) in _models(dataset == "diabetes").items():
+            problems.append(Problem(f"{model}-{dataset}", "sklearn", space, SklearnObjective(make, dataset, fixed),
+                                    (make, dataset, fixed)))
+    return problems
+
+
+def mixed_suite() -> list[Problem]:
+    """Problems where categorical and integer choices matter: kernels, activations, solvers, losses."""
+    from sklearn import ensemble, linear_model, neural_network, svm
+
+    specs = [
+        ("svc-kernel", "wine", svm.SVC, {"kernel": ["rbf", "poly", "sigmoid", "linear"], "C": et.Float(1e-2, 1e3, log=True),
+                                           "gamma": et.Float(1e-5, 1e0, log=True), "degree": et.Integer(2, 5)}, {}),
+        ("mlp-activation", "breast_cancer", neural_network.MLPClassifier,
+         {"activation": ["relu", "tanh", "logistic", "identity"], "solver": ["adam", "sgd", "lbfgs"],
+          "hidden_layer_sizes": et.Integer(4, 128, log=True), "alpha": et.Float(1e-6, 1e1, log=True),
+          "learning_rate_init": et.Float(1e-4, 1e-1, log=True)}, {"max_iter": 60, "random_state": 0}),
+        ("gbm-loss", "diabetes", ensemble.GradientBoostingRegressor,
+         {"loss": ["squared_error", "absolute_error", "huber", "quantile"], "criterion": ["friedman_mse", "squared_error"],
+          "n_estimators": et.Integer(10, 200, log=True), "learning_rate": et.Float(1e-3, 1.0, log=True),
+          "max_depth": et.Integer(1, 8), "subsample": et.Float(0.3, 1.0)}, {"random_state": 0}),
+        ("logistic-penalty", "wine", linear_model.LogisticRegression,
+         {"l1_ratio": [0.0, 1.0], "C": et.Float(1e-3, 1e3, log=True), "fit_intercept": [True, False]},
+         {"solver": "saga", "max_iter": 2000}),
+        ("rf-criterion", "wine", ensemble.RandomForestClassifier,
+         {"criterion": ["gini", "entropy", "log_loss"], "max_features": ["sqrt", "log2", None],
+          "max_depth": et.Integer(1, 20), "min_samples_leaf": et.Integer(1, 20), "bootstrap": [True, False]},
+         {"n_estimators": 20, "random_state": 0}),
+    ]
+    problems = []
+    for name, dataset, make, space, fixed in specs:
+        problems.append(Problem(name, "mixed", space, SklearnObjective(make, dataset, fixed)))
+    return problems
+
+
+# -- synthetic mixed-variable functions ----------------------------------------------------------
+class MixedRastrigin:
+    """Rastrigin over floats + L1 over integers + a penalty per wrong category; 0 at the optimum."""
+
+    def __init__(self, n_float: int, n_int: int, n_cat: int, seed: int):
+        rng = np.random.default_rng(seed)
+        self.target_x = rng.uniform(-4, 4, n_float)
+        self.target_n = rng.integers(-8, 9, n_int)
+        self.target_c = rng.integers(0, 5, n_cat)
+        self.n_float, self.n_int, self.n_cat = n_float, n_int, n_cat
+
+    def space(self) -> dict[str, Any]:
+        return {**{f"x{i}": et.Float(-5.0, 5.0) for i in range(self.n_float)},
+                **{f"n{i}": et.Integer(-10, 10) for i in range(self.n_int)},
+                **{f"c{i}": et.Categorical(list("abcde")) for i in range(self.n_cat)}}
+
+    def __call__(self, p: dict[str, Any]) -> float:
+        d = np.array([p[f"x{i}"] for i in range(self.n_float)]) - self.target_x
+        total = float(np.sum(d * d + 1.0 - np.cos(2 * np.pi * d)))
+        total += sum(abs(p[f"n{i}"] - self.target_n[i]) for i in range(self.n_int))
+        total += sum(3.0 * (p[f"c{i}"] != "abcde"[self.target_c[i]]) for i in range(self.n_cat))
+        return total
+
+
+class MixedEllipsoid:
+    """An ill-conditioned ellipsoid in log-scaled floats, with integer and categorical shifts."""
+
+    def __init__(self, n_float: int, n_int: int, n_cat: int, seed: int):
+        rng = np.random.default_rng(seed)
+        self.target = rng.uniform(-3, 1, n_float)  # log10 of the best value
+        self.weights = 10 ** np.linspace(0, 3, n_float)
+        self.target_n = rng.integers(1, 64, n_int)
+        self.cat_cost = rng.uniform(0, 2, (n_cat, 4))
+        self.n_float, self.n_int, self.n_cat = n_float, n_int, n_cat
+
+    def space(self) -> dict[str, Any]:
+        return {**{f"lr{i}": et.Float(1e-4, 1e2, log=True) for i in range(self.n_float)},
+                **{f"k{i}": et.Integer(1, 256, log=True) for i in range(self.n_int)},
+                **{f"c{i}": et.Categorical(["w", "x", "y", "z"]) for i in range(self.n_cat)}}
+
+    def __call__(self, p: dict[str, Any]) -> float:
+        d = np.log10([p[f"lr{i}"] for i in range(self.n_float)]) - self.target
+        total = float(np.sum(self.weights * d * d))
+        total += sum(abs(math.log2(p[f"k{i}"]) - math.log2(self.target_n[i])) for i in range(self.n_int))
+        total += sum(self.cat_cost[i]["wxyz".index(p[f"c{i}"])] for i in range(self.n_cat))
+        return total
+
+
+def synthetic_suite() -> list[Problem]:
+    problems = []
+    for dims, (n_float, n_int, n_cat) in ((20, (10, 5, 5)), (30, (16, 7, 7)), (40, (20, 10, 10))):
+        for name, cls in (("rastrigin", MixedRastrigin), ("ellipsoid", MixedEllipsoid)):
+            function = cls(n_float, n_int, n_cat, seed=dims)
+            problems.append(Problem(f"{name}-{dims}d", "synthetic", function.space(), function))
+    return problems
+
+
+SUITES = {"sklearn": sklearn_suite, "mixed": mixed_suite, "synthetic": synthetic_suite}

@@ -1,0 +1,146 @@
+"""Score the benchmark results (Bayesmark's normalization) and write the tables and a convergence plot.
+
+    python -m experiments.benchmarks.report [--results FILE] [--out docs/benchmark-suite.md]
+
+Per problem: normalized loss = (best found - best ever seen) / (median single random evaluation -
+best ever seen), clipped to [-1, 1]; a method's score = 100 x (1 - mean normalized loss) over
+problems and seeds. Also the mean rank per problem and seed, and the evaluations a method needs to
+reach random search's final best (median over problems and seeds, as a share of the budget).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+from collections import defaultdict
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def _best_so_far(losses: list) -> np.ndarray:
+    values = np.array([np.inf if v is None else v for v in losses], dtype=float)
+    return np.minimum.accumulate(values)
+
+
+def score(rows: list[dict]) -> dict:
+    groups = defaultdict(list)
+    for row in rows:
+        groups[(row["suite"], row["budget"])].append(row)
+    tables = {}
+    for (suite, budget), items in sorted(groups.items()):
+        by_problem = defaultdict(list)
+        for row in items:
+            by_problem[row["problem"]].append(row)
+        normalized = defaultdict(list)
+        ranks = defaultdict(list)
+        to_match = defaultdict(list)
+        curves = defaultdict(list)
+        for problem, runs in by_problem.items():
+            every = [v for r in runs for v in r["losses"] if v is not None]
+            random_single = [v for r in runs if r["method"] == "random" for v in r["losses"] if v is not None]
+            if not every or not random_single:
+                continue
+            best_ever, median_random = min(every), float(np.median(random_single))
+            span = median_random - best_ever if median_random > best_ever else 1.0
+            random_final = np.median([_best_so_far(r["losses"])[-1] for r in runs if r["method"] == "random"])
+            per_seed = defaultdict(dict)
+            for r in runs:
+                curve = _best_so_far(r["losses"])
+                value = np.clip((curve - best_ever) / span, -1, 1)
+                normalized[r["method"]].append(float(value[-1]))
+                curves[r["method"]].append(value)
+                reached = np.nonzero(curve <= random_final)[0]
+                to_match[r["method"]].append((reached[0] + 1) / len(curve) if len(reached) else math.inf)
+                per_seed[r["seed"]][r["method"]] = curve[-1]
+            for results in per_seed.values():
+                order = sorted(results.values())
+                for method, value in results.items():
+                    ranks[method].append(np.mean([i + 1 for i, v in enumerate(order) if v == value]))
+        tables[(suite, budget)] = {
+            method: {
+                "score": 100 * (1 - np.mean(normalized[method])),
+                "rank": float(np.mean(ranks[method])),
+                "to_match": float(np.median(to_match[method])),
+                "curve": np.mean(curves[method], axis=0),
+                "problems": len({r["problem"] for r in items if r["method"] == method}),
+            }
+            for method in normalized
+        }
+    return tables
+
+
+def markdown(tables: dict, command: str) -> str:
+    import deap
+    import optuna
+    import sklearn
+
+    import evotune
+
+    lines = [
+        "# Benchmark suite results",
+        "",
+        f"Made by `{command}` then `python -m experiments.benchmarks.report`; Python {platform.python_version()}, "
+        f"evotune {evotune.__version__}, deap {deap.__version__}, scikit-learn {sklearn.__version__}, "
+        f"optuna {optuna.__version__}. Score: 100 × (1 − mean normalized loss), higher is better (Bayesmark). "
+        "Rank: mean rank per problem and seed (1 is best). To match random: the share of the budget a method "
+        "needs to reach random search's final best (median; ∞: not reached).",
+        "",
+    ]
+    for (suite, budget), methods in tables.items():
+        lines += [f"## {suite} suite, budget {budget}", "",
+                  "| method | score | mean rank | to match random | problems |", "|---|---:|---:|---:|---:|"]
+        for method, row in sorted(methods.items(), key=lambda kv: -kv[1]["score"]):
+            match = "∞" if math.isinf(row["to_match"]) else f"{row['to_match']:.0%}"
+            lines.append(f"| {method} | {row['score']:.1f} | {row['rank']:.2f} | {match} | {row['problems']} |")
+        lines.append("")
+    lines += ["![convergence](img/benchmark-convergence.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(tables: dict, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables), 2.8), layout="constrained", squeeze=False)
+    for ax, ((suite, budget), methods) in zip(axes.flat, tables.items()):
+        for method, row in sorted(methods.items()):
+            ax.plot(range(1, len(row["curve"]) + 1), row["curve"], label=method, lw=1.8 if method == "evotune" else 1)
+        ax.set_title(f"{suite}, budget {budget}")
+        ax.set_xlabel("evaluations")
+        ax.set_ylim(-0.05, 1.0)
+    axes.flat[0].set_ylabel("mean normalized best loss")
+    axes.flat[-1].legend(fontsize=7, frameon=False)
+    fig.savefig(path, dpi=150)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=os.path.join(HERE, "results", "quick.jsonl"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark-suite.md"))
+    parser.add_argument("--command", default="python -m experiments.benchmarks.run --quick")
+    args = parser.parse_args()
+    with open(args.results) as f:
+        rows = [json.loads(line) for line in f]
+    for row in rows:
+        if "error" in row:
+            print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")
+    rows = [row for row in rows if "error" not in row]
+    tables = score(rows)
+    text = markdown(tables, args.command)
+    os.makedirs(os.path.join(os.path.dirname(args.out), "img"), exist_ok=True)
+    plot(tables, os.path.join(os.path.dirname(args.out), "img", "benchmark-convergence.png"))
+    with open(args.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Run the benchmark suite; results are appended to a JSON-lines file, so a stopped run resumes.
+
+    python -m experiments.benchmarks.run --quick          # <= 20 min on 2 cores
+    python -m experiments.benchmarks.run                  # the full suite (hours; resumable)
+    python -m experiments.benchmarks.report               # tables + convergence plot
+
+Quick: 8 cheap sklearn problems and 3 mixed ones at budget 64, the two 20-dimensional synthetic
+functions at budget 500; 3 seeds. Full: every problem, budgets 64 and 128 (synthetic: 500 and
+2,000), 5 seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from .methods import DEFAULT_METHODS, METHODS
+from .problems import SUITES
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QUICK_PROBLEMS = {
+    "sklearn": ["kNN-iris", "SVM-wine", "DT-breast_cancer", "linear-wine", "ada-wine", "kNN-diabetes",
+                "ridge-diabetes", "RF-iris"],
+    "mixed": ["logistic-penalty", "rf-criterion", "svc-kernel"],
+    "synthetic": ["rastrigin-20d", "ellipsoid-20d"],
+}
+
+
+def jobs(quick: bool, methods: list[str]) -> list[tuple]:
+    out = []
+    for suite, make in SUITES.items():
+        names = [p.name for p in make()]
+        if quick:
+            names = [n for n in names if n in QUICK_PROBLEMS[suite]]
+        budgets = ((500,) if quick else (500, 2000)) if suite == "synthetic" else ((64,) if quick else (64, 128))
+        for name in names:
+            for budget in budgets:
+                for method in methods:
+                    if method == "gasearchcv" and suite != "sklearn":
+                        continue
+                    for seed in range(3 if quick else 5):
+                        out.append((suite, name, method, budget, seed))
+    return out
+
+
+def run_job(suite: str, name: str, method: str, budget: int, seed: int) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    problem = next(p for p in SUITES[suite]() if p.name == name)
+    start = time.perf_counter()
+    row = {"suite": suite, "problem": name, "method": method, "budget": budget, "seed": seed}
+    try:
+        losses = METHODS[method](problem, budget, seed)
+    except Exception as exc:  # a method that breaks on a problem is recorded, not fatal to the run
+        return {**row, "error": f"{type(exc).__name__}: {exc}"[:500], "seconds": time.perf_counter() - start}
+    return {**row, "losses": [None if v != v else v for v in losses], "seconds": time.perf_counter() - start}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                        help=f"comma-separated, of: {', '.join(METHODS)}")
+    parser.add_argument("--results", default=None, help="JSON-lines file (default: results/<quick|full>.jsonl)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    results = args.results or os.path.join(HERE, "results", "quick.jsonl" if args.quick else "full.jsonl")
+    os.makedirs(os.path.dirname(results), exist_ok=True)
+    done = set()
+    if os.path.exists(results):
+        with open(results) as f:
+            done = {(r["suite"], r["problem"], r["method"], r["budget"], r["seed"]) for r in map(json.loads, f)}
+    todo = [job for job in jobs(args.quick, args.methods.split(",")) if job not in done]
+    print(f"{len(done)} jobs already in {results}; {len(todo)} to run", flush=True)
+    start = time.monotonic()
+    with ProcessPoolExecutor(args.workers) as pool, open(results, "a") as out:
+        futures = {pool.submit(run_job, *job): job for job in todo}
+        for i, future in enumerate(as_completed(futures), start=1):
+            out.write(json.dumps(future.result()) + "\n")
+            out.flush()
+            if i % 20 == 0 or i == len(todo):
+                print(f"{i}/{len(todo)} jobs, {time.monotonic() - start:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""The benchmark suite's scoring (experiments/benchmarks/report.py) on rows whose answer is known."""
+
+import math
+
+from experiments.benchmarks.report import score
+
+
+def rows(method, runs):
+    return [{"suite": "s", "problem": p, "method": method, "budget": 4, "seed": seed, "losses": losses}
+            for p, seed, losses in runs]
+
+
+def test_bayesmark_normalization_ranks_and_matching():
+    data = rows("random", [("a", 0, [4, 3, 2, 1])]) + rows("good", [("a", 0, [1, 0, None, 0])])
+    table = score(data)[("s", 4)]
+    # best ever 0, median random evaluation 2.5: random ends at 1 -> 0.4 -> score 60; good ends at 0 -> 100
+    assert math.isclose(table["random"]["score"], 60.0) and math.isclose(table["good"]["score"], 100.0)
+    assert table["good"]["rank"] == 1 and table["random"]["rank"] == 2
+    assert table["good"]["to_match"] == 0.25 and table["random"]["to_match"] == 1.0
