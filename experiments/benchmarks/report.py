@@ -109,15 +109,19 @@ def plot(tables: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables), 2.8), layout="constrained", squeeze=False)
+    names = sorted({method for methods in tables.values() for method in methods})
+    colours = dict(zip(names, plt.get_cmap("tab10").colors))  # one colour per method, in every panel
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables), 3.2), layout="constrained", squeeze=False)
     for ax, ((suite, budget), methods) in zip(axes.flat, tables.items()):
         for method, row in sorted(methods.items()):
-            ax.plot(range(1, len(row["curve"]) + 1), row["curve"], label=method, lw=1.8 if method == "evotune" else 1)
+            ax.plot(range(1, len(row["curve"]) + 1), row["curve"], label=method, color=colours[method],
+                    lw=2.2 if method == "evotune" else 1)
         ax.set_title(f"{suite}, budget {budget}")
         ax.set_xlabel("evaluations")
         ax.set_ylim(-0.05, 1.0)
     axes.flat[0].set_ylabel("mean normalized best loss")
-    axes.flat[-1].legend(fontsize=7, frameon=False)
+    handles = [plt.Line2D([], [], color=colours[m], lw=2.2 if m == "evotune" else 1) for m in names]
+    fig.legend(handles, names, loc="outside lower center", ncols=min(5, len(names)), fontsize=7, frameon=False)
     fig.savefig(path, dpi=150)
 
 
