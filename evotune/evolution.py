@@ -326,8 +326,8 @@ class Evolution:
         A value is a number, a ``(number, info)`` pair whose ``info`` dict is kept
         in the trial (extra metrics, per-fold scores), or the exception the
         evaluation raised. Exceptions, NaN, infinities and non-numbers become
-        failed trials, ranked worst. The
-        generation ends when its last candidate is told.
+        failed trials, ranked worst. The generation ends when its last candidate
+        is told.
         """
         if len(values) != len(candidates):
             raise InvalidParameterError(
