@@ -120,6 +120,8 @@ class EvolutionarySearchCV(BaseSearchCV):
     timeout : float, optional
         Seconds one candidate's cross-validation may take; past it the worker is
         killed and the candidate scored ``error_score``.
+    dask_client : distributed.Client or str, optional
+        Evaluate the candidates on a Dask cluster instead of local processes.
     storage, run_name, resume :
         Journal the search in an SQLite run file, and resume it (see
         :func:`evotune.optimize`).
@@ -173,6 +175,7 @@ refit_time_, multimetric_ :
         max_evaluations: int | None = None,
         n_iter: int | None = None,
         timeout: float | None = None,
+        dask_client: Any = None,
         storage: Any = None,
         run_name: str = "default",
         resume: bool = False,
@@ -196,6 +199,7 @@ refit_time_, multimetric_ :
         self.max_evaluations = max_evaluations
         self.n_iter = n_iter
         self.timeout = timeout
+        self.dask_client = dask_client
         self.storage = storage
         self.run_name = run_name
         self.resume = resume
@@ -270,6 +274,7 @@ refit_time_, multimetric_ :
                     error_score="raise" if self.error_score == "raise" else np.nan,
                     n_jobs=1 if self.n_jobs is None else self.n_jobs,
                     timeout=self.timeout,
+                    dask_client=self.dask_client,
                     storage=self.storage,
                     run_name=self.run_name,
                     resume=self.resume,

@@ -89,3 +89,21 @@ def test_a_scheduler_address_is_accepted(client):
 def test_a_wrong_client_is_named():
     with pytest.raises(et.InvalidParameterError, match="`dask_client` must be a distributed.Client or a scheduler address; got 42"):
         DaskEvaluator(42)
+
+
+def test_evolutionary_search_cv_runs_on_dask_with_the_same_results(client):
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    from evotune import EvolutionarySearchCV
+
+    X, y = load_iris(return_X_y=True)
+    space = {"max_depth": et.Integer(1, 10), "criterion": ["gini", "entropy"]}
+    local = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, max_evaluations=12, random_state=0)
+    remote = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, max_evaluations=12, random_state=0,
+                                  dask_client=client)
+    local.fit(X, y)
+    remote.fit(X, y)
+    assert local.cv_results_["params"] == remote.cv_results_["params"]
+    assert list(local.cv_results_["mean_test_score"]) == list(remote.cv_results_["mean_test_score"])
+    assert {t.worker for t in remote.trials_} != {t.worker for t in local.trials_}
