@@ -217,13 +217,16 @@ def _runs(args: argparse.Namespace) -> list[str]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .storage import load_run
+    from .storage import is_being_written, load_run
 
     for name in _runs(args):
         run = load_run(args.run_file, name)
         trials = run.trials
         states = Counter(t.state for t in trials)
-        print(f"run {name!r}: {run.settings['status']}" + (f" ({run.stop_reason})" if run.stop_reason else ""))
+        status = run.settings["status"]
+        if status == "running" and not is_being_written(args.run_file, name):
+            status = "stopped: no process is running it (killed?); resume it by running it again"
+        print(f"run {name!r}: {status}" + (f" ({run.stop_reason})" if run.stop_reason else ""))
         print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
         print(f"  generations: {len(run.history)}; direction: {run.direction}; seed: {run.seed}")
         print(f"  best value: {run.best_value}")

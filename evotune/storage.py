@@ -26,7 +26,10 @@ from .genome import Genome
 from .result import GenerationStats, Result, Trial
 from .space import Categorical, Float, Integer, Space
 
-__all__ = ["Storage", "RunJournal", "StoredTrials", "StorageError", "load_run", "space_to_json", "SCHEMA_VERSION"]
+__all__ = [
+    "Storage", "RunJournal", "StoredTrials", "StorageError", "load_run", "is_being_written", "space_to_json",
+    "SCHEMA_VERSION",
+]
 
 SCHEMA_VERSION = 1
 _HEADER = b"SQLite format 3\x00"
@@ -357,6 +360,20 @@ class _RunLock:
                 _held_locks.discard(self.key)
                 fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, self._offset)
                 os.close(self._fd)
+
+
+def is_being_written(path: str | os.PathLike, name: str) -> bool:
+    """Whether a process holds run ``name`` of ``path`` for writing right now.
+
+    A run whose status says "running" but that no process holds was killed; resume it.
+    """
+    try:
+        _RunLock(os.fspath(path), name).release()
+    except StorageError:
+        return True
+    except OSError:  # the lock file cannot be opened (a read-only folder): cannot tell, assume it runs
+        return True
+    return False
 
 
 def _stable_hash(name: str) -> int:

@@ -108,3 +108,30 @@ def test_the_console_script_is_installed_and_follows_conventions(tmp_path):
     assert missing.returncode == 1 and "evotune: error:" in missing.stderr
     usage = subprocess.run([script, "frobnicate"], capture_output=True, text=True)
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def test_status_tells_a_killed_run_from_a_running_one(tmp_path, capsys):
+    import signal
+    import time
+
+    run_file = tmp_path / "runs.db"
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import sys, time\nsys.path.insert(0, %r)\nimport evotune as et\n"
+        "et.optimize(lambda p: time.sleep(0.05) or p['x'], {'x': et.Float(0, 1)}, max_evaluations=10000,"
+        " storage=sys.argv[1], run_name='slow', seed=0)\n" % ROOT
+    )
+    proc = subprocess.Popen([sys.executable, str(script), str(run_file)])
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if run_file.exists() and main(["status", str(run_file)]) == 0 and "evaluations: 0" not in capsys.readouterr().out:
+                break
+            time.sleep(0.2)
+        assert main(["status", str(run_file)]) == 0
+        assert "run 'slow': running" in capsys.readouterr().out
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert main(["status", str(run_file)]) == 0
+    assert "run 'slow': stopped: no process is running it (killed?)" in capsys.readouterr().out
