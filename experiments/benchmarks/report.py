@@ -23,9 +23,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def _best_so_far(losses: list) -> np.ndarray:
-    values = np.array([np.inf if v is None else v for v in losses], dtype=float)
-    return np.minimum.accumulate(values)
+def _best_so_far(losses: list, budget: int) -> np.ndarray:
+    """Best loss after each evaluation; a run that stopped early (an exhausted space) keeps its best."""
+    values = np.array([np.inf if v is None else v for v in losses] or [np.inf], dtype=float)
+    curve = np.minimum.accumulate(values)
+    return np.concatenate([curve, np.full(max(0, budget - len(curve)), curve[-1])])[:budget]
 
 
 def score(rows: list[dict]) -> dict:
@@ -48,10 +50,10 @@ def score(rows: list[dict]) -> dict:
                 continue
             best_ever, median_random = min(every), float(np.median(random_single))
             span = median_random - best_ever if median_random > best_ever else 1.0
-            random_final = np.median([_best_so_far(r["losses"])[-1] for r in runs if r["method"] == "random"])
+            random_final = np.median([_best_so_far(r["losses"], budget)[-1] for r in runs if r["method"] == "random"])
             per_seed = defaultdict(dict)
             for r in runs:
-                curve = _best_so_far(r["losses"])
+                curve = _best_so_far(r["losses"], budget)
                 value = np.clip((curve - best_ever) / span, -1, 1)
                 normalized[r["method"]].append(float(value[-1]))
                 curves[r["method"]].append(value)
