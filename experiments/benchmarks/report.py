@@ -133,8 +133,9 @@ def main() -> None:
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark-suite.md"))
     parser.add_argument("--command", default="python -m experiments.benchmarks.run --quick")
     args = parser.parse_args()
-    with open(args.results) as f:
-        rows = [json.loads(line) for line in f]
+    from .run import read_results
+
+    rows = read_results(args.results)
     for row in rows:
         if "error" in row:
             print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")

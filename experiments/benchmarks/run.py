@@ -46,6 +46,19 @@ def jobs(quick: bool, methods: list[str]) -> list[tuple]:
     return out
 
 
+def read_results(path: str) -> list[dict]:
+    """The finished jobs of a results file (a line cut short by a kill is left out: it runs again)."""
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    return rows
+
+
 def run_job(suite: str, name: str, method: str, budget: int, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
@@ -70,10 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     results = args.results or os.path.join(HERE, "results", "quick.jsonl" if args.quick else "full.jsonl")
     os.makedirs(os.path.dirname(results), exist_ok=True)
-    done = set()
-    if os.path.exists(results):
-        with open(results) as f:
-            done = {(r["suite"], r["problem"], r["method"], r["budget"], r["seed"]) for r in map(json.loads, f)}
+    done = {(r["suite"], r["problem"], r["method"], r["budget"], r["seed"]) for r in read_results(results)}
     todo = [job for job in jobs(args.quick, args.methods.split(",")) if job not in done]
     print(f"{len(done)} jobs already in {results}; {len(todo)} to run", flush=True)
     start = time.monotonic()
