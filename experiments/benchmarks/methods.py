@@ -136,7 +136,6 @@ def run_hyperopt(problem, budget: int, seed: int) -> list[float]:
 
 def run_gasearchcv(problem, budget: int, seed: int) -> list[float]:
     """sklearn-genetic-opt's GASearchCV on the same model, data and folds (sklearn problems only)."""
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn_genetic import GASearchCV
     from sklearn_genetic.space import Categorical, Continuous, Integer

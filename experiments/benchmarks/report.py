@@ -11,7 +11,6 @@ reach random search's final best (median over problems and seeds, as a share of 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
