@@ -29,6 +29,7 @@ from .optimize import optimize
 from .result import GenerationStats, Result, Trial
 from .space import Categorical, Float, Integer, Space
 from .storage import Storage, StorageError, load_run
+from .surrogate import GaussianProcessSurrogate, Surrogate
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ __all__ = [
     "EvotuneError",
     "FailedEvaluationWarning",
     "Float",
+    "GaussianProcessSurrogate",
     "GenerationStats",
     "Integer",
     "InvalidParameterError",
@@ -74,6 +76,7 @@ __all__ = [
     "Space",
     "Storage",
     "StorageError",
+    "Surrogate",
     "TargetValue",
     "Tournament",
     "Trial",

@@ -4,7 +4,10 @@ Generation 0 is a space-filling sample (plus any starting points the user
 gives). Every later generation breeds ``offspring_size`` new children from the
 evaluated population: tournament selection, crossover, mutation, repair into the
 space. A child that repeats an evaluated point is a cache hit: it is counted and
-bred again, so the budget only buys new points. When all of a generation's
+bred again, so the budget only buys new points. With a surrogate (the default),
+several times more children are bred than evaluated, and a model fitted on the
+trials so far picks the most promising ones (see :mod:`evotune.surrogate`).
+When all of a generation's
 children are told, (mu + lambda) survival keeps the best ``population_size`` of
 parents and children (elitism), the hall of fame is updated and a history row
 is written.
@@ -35,6 +38,7 @@ from .genome import ENUMERATION_LIMIT, Genome
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Tournament
 from .result import COMPLETE, FAILED, GenerationStats, Result, Trial
 from .space import Space
+from .surrogate import GaussianProcessSurrogate, Surrogate
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
@@ -43,19 +47,20 @@ _ERROR_TEXT_LIMIT = 500
 
 
 def default_population_size(max_evaluations: int | None = None) -> int:
-    """Population size for a budget: about ``1.5 * sqrt(max_evaluations)``, between 8 and 50.
+    """Population size for a budget: about ``0.5 * sqrt(max_evaluations)``, between 8 and 24.
 
-    Small budgets get small populations (more generations of selection); 24
-    when the budget is unknown.
+    Small populations give many generations of selection, and the surrogate a
+    model refitted often; 16 when the budget is unknown. The benchmark suite
+    chose these numbers (docs/benchmarks.md).
 
     Examples
     --------
-    >>> [default_population_size(n) for n in (None, 64, 300, 5000)]
-    [24, 12, 26, 50]
+    >>> [default_population_size(n) for n in (None, 64, 500, 2000, 10000)]
+    [16, 8, 11, 22, 24]
     """
     if max_evaluations is None:
-        return 24
-    return int(min(50, max(8, round(1.5 * math.sqrt(max_evaluations)))))
+        return 16
+    return int(min(24, max(8, round(0.5 * math.sqrt(max_evaluations)))))
 
 
 def trial_state(error: BaseException) -> str:
@@ -120,6 +125,11 @@ class Evolution:
         :class:`~evotune.operators.MixedMutation`, :class:`~evotune.operators.Tournament`.
     crossover_prob : float
         Chance that two parents are recombined before mutation.
+    surrogate : Surrogate, True or None
+        Picks the children worth evaluating among ``oversample`` times as many
+        bred (see :mod:`evotune.surrogate`). ``True``: the default
+        :class:`~evotune.surrogate.GaussianProcessSurrogate`; ``None`` or ``False``:
+        evaluate every bred child, as a plain genetic algorithm does.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
@@ -155,6 +165,7 @@ class Evolution:
         mutation: Mutation | None = None,
         selection: Any = None,
         crossover_prob: float = 0.9,
+        surrogate: Surrogate | bool | None = True,
         initial_points: Sequence[Mapping[str, Any]] | None = None,
         hall_of_fame_size: int = 10,
         max_evaluations: int | None = None,
@@ -175,6 +186,13 @@ class Evolution:
         for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
             if op is not None and not callable(op):
                 raise InvalidParameterError(f"`{name}` must be callable; got {op!r}.")
+        if surrogate is True:
+            surrogate = GaussianProcessSurrogate()
+        if surrogate not in (None, False) and not isinstance(surrogate, Surrogate):
+            raise InvalidParameterError(
+                f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; got {surrogate!r}."
+            )
+        self.surrogate: Surrogate | None = surrogate or None
         self.space = Space(space)
         self.genome = Genome(self.space)
         self.direction = direction
@@ -212,6 +230,8 @@ class Evolution:
         self.logbook = tools.Logbook()
         self.hall_of_fame = tools.HallOfFame(hall_of_fame_size)
         self._seen: set[int] = set()  # hashes of every evaluated genome (numbers only: stable)
+        # trials (number, genes, loss) for the surrogate; trimmed to the latest, so memory stays flat
+        self._archive: list[tuple[int, list, float]] = []
         self._pending: dict[int, Individual] = {}
         self._offspring: list[Individual] = []
         self._errors: dict[int, BaseException | str] = {}  # this generation's, by trial number
@@ -272,6 +292,22 @@ class Evolution:
         return list(unique.values())
 
     def _breed(self, size: int) -> list[list]:
+        oversample = self.surrogate.oversample if self.surrogate else 1
+        children = self._variations(size * oversample)
+        if oversample == 1 or len(children) <= size:
+            return children
+        archive = self._latest_trials()
+        order = self.surrogate.rank(
+            self.genome,
+            [genes for _, genes, _ in archive],
+            np.array([loss for _, _, loss in archive]),
+            children,
+            seed=int(self._rng.integers(2**31)),
+        )
+        return [children[i] for i in order[:size]]
+
+    def _variations(self, size: int) -> list[list]:
+        """Up to ``size`` distinct children not evaluated before: selection, crossover, mutation."""
         genome, children, seen = self.genome, [], set()
         tries = 0
         while len(children) < size and tries < 10 * size + 20:
@@ -378,6 +414,7 @@ class Evolution:
     def _store(self, ind: Individual, trial: Trial) -> None:
         ind.fitness.values = (trial.value if trial.ok else self._worst,)
         self._seen.add(hash(tuple(ind)))
+        self._remember(trial.number, list(ind), trial.value if trial.ok else None)
         self._generation_trials[trial.number] = trial
         if self._all is not None:
             self._all.append(trial)
@@ -388,6 +425,17 @@ class Evolution:
             except AllEvaluationsFailedError as exc:
                 exc.trial = trial  # the trial whose tell ended the generation, for the journal
                 raise
+
+    def _remember(self, number: int, genes: list, value: float | None) -> None:
+        if self.surrogate is not None:
+            loss = math.nan if value is None else (value if self.direction == "minimize" else -value)
+            self._archive.append((number, genes, loss))
+            if len(self._archive) > 2 * self.surrogate.window:
+                self._archive = self._latest_trials()
+
+    def _latest_trials(self) -> list[tuple[int, list, float]]:
+        """The surrogate's ``window`` highest-numbered trials, by number (the same whatever the order of tells)."""
+        return sorted(self._archive, key=lambda entry: entry[0])[-self.surrogate.window :]
 
     def _judge(self, number: int, value: Any) -> tuple[float, str, str | None, dict | None]:
         info = None
@@ -519,9 +567,10 @@ class Evolution:
         *,
         history: Sequence[GenerationStats],
         hall_of_fame_trials: Mapping[int, Trial],
-        evaluated_genomes: Any,
+        evaluated: Any,
     ) -> None:
-        """Continue from :meth:`state_dict`, with the journal's history, hall-of-fame trials and genomes."""
+        """Continue from :meth:`state_dict`, with the journal's history, hall-of-fame trials and
+        evaluated trials (``(number, genes, value)`` triples by number; value None when failed)."""
 
         def individuals(rows: list) -> list[Individual]:
             out = []
@@ -542,7 +591,11 @@ class Evolution:
         self._hall_trials = {ind.number: hall_of_fame_trials[ind.number] for ind in self.hall_of_fame}
         self._rng.bit_generator.state = state["sample_rng"]
         self._deap_rng.bit_generator.state = state["deap_rng"]
-        self._seen = {hash(tuple(genes)) for genes in evaluated_genomes}
+        self._seen = set()
+        self._archive.clear()
+        for number, genes, value in evaluated:
+            self._seen.add(hash(tuple(genes)))
+            self._remember(number, genes, value)
         self.history = list(history)
         self.logbook = tools.Logbook()
         for row in self.history:
@@ -559,6 +612,7 @@ class Evolution:
             "mutation": repr(self.mutation),
             "selection": repr(self.selection),
             "crossover_prob": self.crossover_prob,
+            "surrogate": repr(self.surrogate),
             "hall_of_fame_size": self.hall_of_fame.maxsize,
             "seed": self.seed,
         }

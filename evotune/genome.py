@@ -19,7 +19,7 @@ the canonical form above, so that ``tuple(genes)`` identifies a point.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -249,6 +249,25 @@ class Genome:
             else:
                 raise ValueError("point(): the space has Float parameters and is not finite")
         return genes
+
+    # -- model inputs ------------------------------------------------------------------------
+    def features(self, rows: Sequence[list]) -> np.ndarray:
+        """Gene vectors as a model's inputs: numeric genes scaled to [0, 1] over their variation
+        bounds (log genes stay on their log scale), categorical genes one-hot.
+
+        Examples
+        --------
+        >>> from evotune import Space, Float, Categorical
+        >>> g = Genome(Space({"x": Float(0, 10), "c": Categorical(["a", "b", "c"])}))
+        >>> g.features([[2.5, 1], [10.0, 2]]).tolist()
+        [[0.25, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]]
+        """
+        genes = np.asarray(rows, dtype=float).reshape(len(rows), self.size)
+        low, high = np.asarray(self.low), np.asarray(self.high)
+        numeric = self.numeric
+        columns = [(genes[:, numeric] - low[numeric]) / np.maximum(high[numeric] - low[numeric], 1e-300)]
+        columns += [genes[:, [i]] == np.arange(self.n_choices[i]) for i in self.categorical]
+        return np.hstack(columns).astype(float)
 
     # -- population measures -----------------------------------------------------------------
     def diversity(self, population: list[list]) -> float:

@@ -75,12 +75,12 @@ class MixedCrossover(Crossover):
     >>> from evotune.genome import Genome
     >>> genome = Genome(Space({"x": Float(0, 1), "c": Categorical(["a", "b", "c"])}))
     >>> a, b = [0.1, 0], [0.9, 2]
-    >>> MixedCrossover(eta=15)(genome, a, b)
+    >>> MixedCrossover()(genome, a, b)
     >>> all(0 <= x <= 1 for x in (a[0], b[0])) and {a[1], b[1]} == {0, 2}
     True
     """
 
-    def __init__(self, eta: float = 15.0, swap_prob: float = 0.5):
+    def __init__(self, eta: float = 5.0, swap_prob: float = 0.5):
         _check_positive("MixedCrossover", "eta", eta)
         _check_probability("MixedCrossover", "swap_prob", swap_prob)
         self.eta = eta
@@ -127,7 +127,7 @@ class MixedMutation(Mutation):
     True
     """
 
-    def __init__(self, eta: float = 20.0, gene_prob: float | None = None):
+    def __init__(self, eta: float = 5.0, gene_prob: float | None = None):
         _check_positive("MixedMutation", "eta", eta)
         _check_probability("MixedMutation", "gene_prob", gene_prob, allow_none=True)
         self.eta = eta

@@ -45,6 +45,7 @@ def optimize(
     mutation: Any = None,
     selection: Any = None,
     crossover_prob: float = 0.9,
+    surrogate: Any = True,
     initial_points: Sequence[Mapping[str, Any]] | None = None,
     hall_of_fame_size: int = 10,
     callbacks: Sequence[Callable[..., Any]] = (),
@@ -77,7 +78,7 @@ def optimize(
         seconds (checked after every evaluation). At least one is required. A
         finite space also stops once every point has been evaluated.
     population_size, offspring_size, crossover, mutation, selection, crossover_prob, \
-initial_points, hall_of_fame_size :
+surrogate, initial_points, hall_of_fame_size :
         See :class:`Evolution`. The population size follows ``max_evaluations``
         by default.
     callbacks : list of callables
@@ -168,7 +169,7 @@ initial_points, hall_of_fame_size :
             budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
             evolution_settings=dict(
                 direction=direction, crossover=crossover, mutation=mutation, selection=selection,
-                crossover_prob=crossover_prob, initial_points=initial_points, hall_of_fame_size=hall_of_fame_size,
+                crossover_prob=crossover_prob, surrogate=surrogate, initial_points=initial_points, hall_of_fame_size=hall_of_fame_size,
             ),
         )
     finally:
@@ -279,7 +280,7 @@ class _Run:
                 state,
                 history=journal.history(),
                 hall_of_fame_trials=journal.trials_by_number([number for _, _, number in state["hall_of_fame"]]),
-                evaluated_genomes=journal.genomes(below=state["next_number"]),
+                evaluated=journal.evaluated(below=state["next_number"]),
             )
             for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
                 if callback_state is not None and hasattr(callback, "load_state_dict"):

@@ -117,6 +117,9 @@ class EvolutionarySearchCV(BaseSearchCV):
         (at least 30), never more than a finite space has points, and the
         population follows it. ``n_iter`` is accepted as ``RandomizedSearchCV``
         users know it, for ``max_evaluations``.
+    surrogate : Surrogate, True or None
+        Which children of a generation are worth a cross-validation (see
+        :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
     timeout : float, optional
         Seconds one candidate's cross-validation may take; past it the worker is
         killed and the candidate scored ``error_score``.
@@ -174,6 +177,7 @@ refit_time_, multimetric_ :
         generations: int | None = None,
         max_evaluations: int | None = None,
         n_iter: int | None = None,
+        surrogate: Any = True,
         timeout: float | None = None,
         dask_client: Any = None,
         storage: Any = None,
@@ -198,6 +202,7 @@ refit_time_, multimetric_ :
         self.generations = generations
         self.max_evaluations = max_evaluations
         self.n_iter = n_iter
+        self.surrogate = surrogate
         self.timeout = timeout
         self.dask_client = dask_client
         self.storage = storage
@@ -270,6 +275,7 @@ refit_time_, multimetric_ :
                     max_evaluations=budget if self._budget_given() or self.generations is None else None,
                     generations=self.generations,
                     population_size=population,
+                    surrogate=self.surrogate,
                     callbacks=callbacks,
                     error_score="raise" if self.error_score == "raise" else np.nan,
                     n_jobs=1 if self.n_jobs is None else self.n_jobs,

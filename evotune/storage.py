@@ -485,10 +485,14 @@ class RunJournal:
         )
         return {row[0]: _trial(row, self._genome) for row in rows}
 
-    def genomes(self, below: int) -> Iterator[list]:
-        """Genes of every trial numbered below ``below``."""
-        rows = self._conn.execute("SELECT genes FROM trials WHERE run_id=? AND number<?", (self.run_id, below))
-        return (json.loads(row[0]) for row in rows)
+    def evaluated(self, below: int) -> Iterator[tuple[int, list, float | None]]:
+        """``(number, genes, value)`` of every trial numbered below ``below``, by number (value None if it failed)."""
+        rows = self._conn.execute(
+            "SELECT number, genes, CASE WHEN state='complete' THEN value END FROM trials "
+            "WHERE run_id=? AND number<? ORDER BY number",
+            (self.run_id, below),
+        )
+        return ((number, json.loads(genes), value) for number, genes, value in rows)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -100,6 +100,14 @@ def test_none_in_toml_choices_and_estimator_objectives(tmp_path):
     assert 0.9 < settings["objective"]({"max_depth": 4}) <= 1.0
 
 
+def test_the_surrogate_can_be_turned_off_in_an_experiment_file(tmp_path):
+    path = tmp_path / "plain.toml"
+    path.write_text("[objective]\nfunction = 'math:fabs'\n[space]\nx = { type = 'float', low = -1, high = 1 }\n"
+                    "[search]\nmax_evaluations = 30\nsurrogate = false\n")
+    settings = load_experiment(str(path))
+    assert settings["surrogate"] is False
+
+
 def test_the_console_script_is_installed_and_follows_conventions(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evotune.cli", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("evotune ")

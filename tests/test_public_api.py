@@ -18,7 +18,7 @@ def test_every_public_function_and_class_has_a_docstring_and_most_have_examples(
         obj = getattr(evotune, name)
         assert inspect.getdoc(obj), f"{name} has no docstring"
         is_exception = inspect.isclass(obj) and issubclass(obj, BaseException | Warning)
-        is_record = name in {"Trial", "GenerationStats", "Outcome", "Candidate", "Crossover", "Mutation", "Selection", "Evaluator"}
+        is_record = name in {"Trial", "GenerationStats", "Outcome", "Candidate", "Crossover", "Mutation", "Selection", "Surrogate", "Evaluator"}
         if not is_exception and not is_record and "Examples" not in inspect.getdoc(obj):
             missing_examples.append(name)
     assert missing_examples == []

@@ -234,8 +234,8 @@ def reference():
         (2, 0.02, 120, 13),
         (2, 0.02, 120, 61),
         # cheap evaluations (< 10 ms) are committed in groups about once a second
-        (1, 0.004, 600, 100),
-        (2, 0.004, 1200, 300),
+        (1, 0.004, 300, 100),
+        (2, 0.004, 400, 150),
     ],
 )
 def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n_jobs, delay, evaluations, kill_at):
@@ -313,7 +313,8 @@ def test_memory_stays_flat_when_trials_live_in_the_journal(tmp_path):
     def peak(evaluations, storage):
         tracemalloc.start()
         et.optimize(lambda p: p["x"] + p["n"], {"x": et.Float(0, 1), "n": et.Integer(0, 9), "c": ["a", "b"]},
-                    max_evaluations=evaluations, population_size=50, seed=0, storage=storage, run_name=str(evaluations))
+                    max_evaluations=evaluations, population_size=50, surrogate=None, seed=0, storage=storage,
+                    run_name=str(evaluations))
         result = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         return result

@@ -29,17 +29,17 @@ def run_evotune(problem, budget: int, seed: int, **settings: Any) -> list[float]
     return [t.value for t in result.trials]
 
 
-def _small_population(budget: int) -> int:
-    return int(min(24, max(8, round(0.5 * math.sqrt(budget)))))
+#: evotune 0.1's defaults: a plain GA (population ~1.5 sqrt(budget), SBX eta 15, mutation eta 20, no surrogate).
+def _plain_ga(budget: int) -> dict[str, Any]:
+    return {"population_size": int(min(50, max(8, round(1.5 * math.sqrt(budget))))),
+            "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20), "surrogate": None}
 
 
-#: Ablation: evotune with one setting changed (method name -> settings for a budget).
+#: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
 VARIANTS = {
-    "evotune-pop-small": lambda budget: {"population_size": _small_population(budget)},
-    "evotune-eta5": lambda budget: {"crossover": et.MixedCrossover(eta=5), "mutation": et.MixedMutation(eta=5)},
-    "evotune-pop-small-eta5": lambda budget: {"population_size": _small_population(budget),
-                                              "crossover": et.MixedCrossover(eta=5),
-                                              "mutation": et.MixedMutation(eta=5)},
+    "evotune-plain-ga": _plain_ga,
+    "evotune-no-surrogate": lambda budget: {"surrogate": None},
+    "evotune-gp-plain-ga": lambda budget: {**_plain_ga(budget), "surrogate": et.GaussianProcessSurrogate()},
 }
 
 

@@ -29,19 +29,25 @@ QUICK_PROBLEMS = {
 }
 
 
-def jobs(quick: bool, methods: list[str]) -> list[tuple]:
+def jobs(quick: bool, methods: list[str], suites=None, only_budgets=None, problems=None, seeds=None) -> list[tuple]:
     out = []
     for suite, make in SUITES.items():
+        if suites and suite not in suites:
+            continue
         names = [p.name for p in make()]
         if quick:
             names = [n for n in names if n in QUICK_PROBLEMS[suite]]
+        if problems:
+            names = [n for n in names if n in problems]
         budgets = ((500,) if quick else (500, 2000)) if suite == "synthetic" else ((64,) if quick else (64, 128))
         for name in names:
             for budget in budgets:
+                if only_budgets and budget not in only_budgets:
+                    continue
                 for method in methods:
                     if method == "gasearchcv" and suite != "sklearn":
                         continue
-                    for seed in range(3 if quick else 5):
+                    for seed in range(seeds or (3 if quick else 5)):
                         out.append((suite, name, method, budget, seed))
     return out
 
@@ -79,12 +85,19 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help=f"comma-separated, of: {', '.join(METHODS)}")
     parser.add_argument("--results", default=None, help="JSON-lines file (default: results/<quick|full>.jsonl)")
+    parser.add_argument("--suites", default="", help=f"comma-separated, of: {', '.join(SUITES)} (default: all)")
+    parser.add_argument("--problems", default="", help="comma-separated problem names (default: all)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per problem (default: 3 quick, 5 full)")
+    parser.add_argument("--budgets", default="", help="comma-separated budgets to run (default: all)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     results = args.results or os.path.join(HERE, "results", "quick.jsonl" if args.quick else "full.jsonl")
     os.makedirs(os.path.dirname(results), exist_ok=True)
     done = {(r["suite"], r["problem"], r["method"], r["budget"], r["seed"]) for r in read_results(results)}
-    todo = [job for job in jobs(args.quick, args.methods.split(",")) if job not in done]
+    suites = [s for s in args.suites.split(",") if s]
+    budgets = [int(b) for b in args.budgets.split(",") if b]
+    problems = [p for p in args.problems.split(",") if p]
+    todo = [job for job in jobs(args.quick, args.methods.split(","), suites, budgets, problems, args.seeds) if job not in done]
     print(f"{len(done)} jobs already in {results}; {len(todo)} to run", flush=True)
     start = time.monotonic()
     with ProcessPoolExecutor(args.workers) as pool, open(results, "a") as out:

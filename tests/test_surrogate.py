@@ -1,0 +1,90 @@
+import math
+
+import numpy as np
+import pytest
+
+import evotune as et
+from evotune import Evolution, InvalidParameterError
+from evotune.genome import Genome
+from evotune.surrogate import GaussianProcessSurrogate
+
+from .mixed_problem import SPACE, objective
+
+
+def trained(surrogate, n=60, seed=0):
+    """A surrogate's ranking of 200 fresh points after seeing ``n`` evaluated ones."""
+    genome = Genome(et.Space(SPACE))
+    rng = np.random.default_rng(seed)
+    genes = genome.sample(rng, n)
+    losses = np.array([objective(genome.decode(g)) for g in genes])
+    children = genome.sample(rng, 200)
+    truth = np.array([objective(genome.decode(c)) for c in children])
+    return surrogate.rank(genome, genes, losses, children, seed=seed), truth
+
+
+def test_the_surrogate_ranks_better_points_first():
+    order, truth = trained(GaussianProcessSurrogate())
+    assert sorted(order.tolist()) == list(range(200))  # a permutation of the children
+    picked = truth[order[:25]]
+    assert picked.mean() < truth.mean() - 0.5 * truth.std()  # the top eighth is clearly better than average
+
+
+def test_failed_trials_count_as_worst_and_too_few_trials_keep_the_bred_order():
+    surrogate = GaussianProcessSurrogate()
+    genome = Genome(et.Space({"x": et.Float(0, 1)}))
+    genes = [[x] for x in np.linspace(0, 1, 20)]
+    losses = np.array([math.nan if x > 0.5 else x for x, in genes])  # failures right of 0.5
+    order = surrogate.rank(genome, genes, losses, [[0.9], [0.1], [0.7]], seed=0)
+    assert order[0] == 1
+    assert surrogate.rank(genome, genes[:3], losses[:3], [[0.9], [0.1]], seed=0).tolist() == [0, 1]
+
+
+def test_same_seed_same_trials_whatever_the_order_of_tells():
+    """With the surrogate on, the trials depend on the seed only: not on which evaluation finished first."""
+    def run(shuffle):
+        ev = Evolution(SPACE, population_size=10, surrogate=GaussianProcessSurrogate(window=25, fit_size=12), seed=1)
+        rng = np.random.default_rng(7)
+        for _ in range(6):
+            batch = ev.ask()
+            order = rng.permutation(len(batch)) if shuffle else range(len(batch))
+            for i in order:
+                ev.tell([batch[i]], [objective(batch[i].params)])
+        return [t.params for t in ev.trials]
+
+    assert run(shuffle=False) == run(shuffle=True)
+
+
+def test_the_trials_kept_for_the_surrogate_stay_bounded():
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=10, surrogate=GaussianProcessSurrogate(window=15), seed=0)
+    for _ in range(8):
+        batch = ev.ask()
+        ev.tell(batch, [c.params["x"] for c in batch])
+        assert len(ev._archive) <= 30
+    assert [number for number, _, _ in ev._latest_trials()] == list(range(65, 80))
+
+
+def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
+    plain, assisted = [], []
+    for seed in range(4):
+        plain.append(et.optimize(objective, SPACE, max_evaluations=150, surrogate=None, seed=seed).best_value)
+        assisted.append(et.optimize(objective, SPACE, max_evaluations=150, seed=seed).best_value)
+    assert np.mean(assisted) < np.mean(plain)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"oversample": 0}, "`oversample` must be an integer >= 1; got 0"),
+        ({"window": 1.5}, "`window` must be an integer >= 2; got 1.5"),
+        ({"kappa": -1}, "`kappa` must be a number >= 0; got -1"),
+    ],
+)
+def test_settings_are_validated(kwargs, fragment):
+    with pytest.raises(InvalidParameterError, match="GaussianProcessSurrogate") as info:
+        GaussianProcessSurrogate(**kwargs)
+    assert fragment in str(info.value)
+
+
+def test_evolution_refuses_what_is_not_a_surrogate():
+    with pytest.raises(InvalidParameterError, match="`surrogate` must be a Surrogate .* got 'trees'"):
+        Evolution(SPACE, surrogate="trees")
