@@ -2,7 +2,7 @@
 
 import math
 
-from experiments.benchmarks.report import score
+from experiments.benchmarks.report import complete, score
 
 
 def rows(method, runs):
@@ -17,3 +17,12 @@ def test_bayesmark_normalization_ranks_and_matching():
     assert math.isclose(table["random"]["score"], 60.0) and math.isclose(table["good"]["score"], 100.0)
     assert table["good"]["rank"] == 1 and table["random"]["rank"] == 2
     assert table["good"]["to_match"] == 0.25 and table["random"]["to_match"] == 1.0
+
+
+def test_only_problems_every_method_finished_on_the_same_seeds_are_scored():
+    data = (rows("random", [("a", 0, [1]), ("a", 1, [1]), ("b", 0, [1]), ("c", 0, [1])])
+            + rows("good", [("a", 0, [0]), ("a", 1, [0]), ("b", 0, [0])]))  # c: not run yet
+    data += rows("good", [("b", 1, [0])])  # b: seed 1 only for one method
+    kept, left_out = complete(data)
+    assert {(r["problem"], r["seed"]) for r in kept} == {("a", 0), ("a", 1)}
+    assert left_out == ["b @ 4", "c @ 4"]

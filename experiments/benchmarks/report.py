@@ -76,7 +76,24 @@ def score(rows: list[dict]) -> dict:
     return tables
 
 
-def markdown(tables: dict, command: str) -> str:
+def complete(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows of the (problem, budget) pairs every method of their suite has finished on the same
+    seeds, and the names of the pairs left out (a run still going, or stopped part-way)."""
+    methods, seeds = defaultdict(set), defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        methods[row["suite"]].add(row["method"])
+        seeds[(row["suite"], row["problem"], row["budget"])][row["method"]].add(row["seed"])
+    done, left_out = set(), []
+    for (suite, problem, budget), by_method in sorted(seeds.items()):
+        all_seeds = set().union(*by_method.values())
+        if set(by_method) == methods[suite] and all(s == all_seeds for s in by_method.values()):
+            done.add((problem, budget))
+        else:
+            left_out.append(f"{problem} @ {budget}")
+    return [row for row in rows if (row["problem"], row["budget"]) in done], left_out
+
+
+def markdown(tables: dict, command: str, image: str, left_out: list[str], title: str) -> str:
     import deap
     import optuna
     import sklearn
@@ -84,7 +101,7 @@ def markdown(tables: dict, command: str) -> str:
     import evotune
 
     lines = [
-        "# Benchmark suite results",
+        f"# {title}",
         "",
         f"Made by `{command}` then `python -m experiments.benchmarks.report`; Python {platform.python_version()}, "
         f"evotune {evotune.__version__}, deap {deap.__version__}, scikit-learn {sklearn.__version__}, "
@@ -100,7 +117,10 @@ def markdown(tables: dict, command: str) -> str:
             match = "∞" if math.isinf(row["to_match"]) else f"{row['to_match']:.0%}"
             lines.append(f"| {method} | {row['score']:.1f} | {row['rank']:.2f} | {match} | {row['problems']} |")
         lines.append("")
-    lines += ["![convergence](img/benchmark-convergence.png)", ""]
+    if left_out:
+        lines += [f"Not yet complete for every method, so left out of the tables ({len(left_out)}): "
+                  + ", ".join(left_out) + ".", ""]
+    lines += [f"![convergence](img/{image})", ""]
     return "\n".join(lines)
 
 
@@ -130,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=os.path.join(HERE, "results", "quick.jsonl"))
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark-suite.md"))
+    parser.add_argument("--title", default="Benchmark suite results")
     parser.add_argument("--command", default="python -m experiments.benchmarks.run --quick")
     args = parser.parse_args()
     from .run import read_results
@@ -138,11 +159,12 @@ def main() -> None:
     for row in rows:
         if "error" in row:
             print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")
-    rows = [row for row in rows if "error" not in row]
+    rows, left_out = complete([row for row in rows if "error" not in row])
     tables = score(rows)
-    text = markdown(tables, args.command)
+    image = os.path.splitext(os.path.basename(args.out))[0] + ".png"
+    text = markdown(tables, args.command, image, left_out, args.title)
     os.makedirs(os.path.join(os.path.dirname(args.out), "img"), exist_ok=True)
-    plot(tables, os.path.join(os.path.dirname(args.out), "img", "benchmark-convergence.png"))
+    plot(tables, os.path.join(os.path.dirname(args.out), "img", image))
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
