@@ -9,8 +9,8 @@ several times more children are bred than evaluated, and a model fitted on the
 trials so far picks the most promising ones (see :mod:`evotune.surrogate`).
 When all of a generation's
 children are told, (mu + lambda) survival keeps the best ``population_size`` of
-parents and children (elitism), the hall of fame is updated and a history row
-is written.
+parents and children (elitism; among equal values, the most spread-out), the hall
+of fame is updated and a history row is written.
 """
 
 from __future__ import annotations
@@ -190,7 +190,8 @@ class Evolution:
             surrogate = GaussianProcessSurrogate()
         if surrogate not in (None, False) and not isinstance(surrogate, Surrogate):
             raise InvalidParameterError(
-                f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; got {surrogate!r}."
+                f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; "
+                f"got {surrogate!r}."
             )
         self.surrogate: Surrogate | None = surrogate or None
         self.space = Space(space)
@@ -434,7 +435,7 @@ class Evolution:
                 self._archive = self._latest_trials()
 
     def _latest_trials(self) -> list[tuple[int, list, float]]:
-        """The surrogate's ``window`` highest-numbered trials, by number (the same whatever the order of tells)."""
+        """The surrogate's ``window`` highest-numbered trials, by number (whatever the order of tells)."""
         return sorted(self._archive, key=lambda entry: entry[0])[-self.surrogate.window :]
 
     def _judge(self, number: int, value: Any) -> tuple[float, str, str | None, dict | None]:

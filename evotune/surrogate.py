@@ -36,7 +36,9 @@ class Surrogate(ABC):
     window: int = 1000
 
     @abstractmethod
-    def rank(self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int) -> np.ndarray:
+    def rank(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
+    ) -> np.ndarray:
         """Indices of ``children``, most promising first.
 
         ``genes`` and ``losses`` are the evaluated trials (lower is better; a failed
@@ -44,9 +46,15 @@ class Surrogate(ABC):
         """
 
 
+#: Most L-BFGS-B steps of a kernel fit (more buys nothing measurable in the ranking; see the benchmarks).
+_KERNEL_FIT_STEPS = 50
+
+
 def _check_int(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(f"GaussianProcessSurrogate: `{name}` must be an integer >= {minimum}; got {value!r}.")
+        raise InvalidParameterError(
+            f"GaussianProcessSurrogate: `{name}` must be an integer >= {minimum}; got {value!r}."
+        )
 
 
 class GaussianProcessSurrogate(Surrogate):
@@ -91,16 +99,19 @@ class GaussianProcessSurrogate(Surrogate):
         _check_int("fit_size", fit_size, 2)
         _check_int("min_trials", min_trials, 2)
         if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real) or not 0 <= kappa < float("inf"):
-            raise InvalidParameterError(f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}.")
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
+            )
         self.oversample, self.kappa, self.window = int(oversample), float(kappa), int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
-        self.max_iter = 50
 
     def __repr__(self) -> str:
-        return (f"GaussianProcessSurrogate(oversample={self.oversample}, kappa={self.kappa}, window={self.window}, "
-                f"fit_size={self.fit_size}, min_trials={self.min_trials})")
+        return (f"GaussianProcessSurrogate(oversample={self.oversample}, kappa={self.kappa}, "
+                f"window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
 
-    def rank(self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int) -> np.ndarray:
+    def rank(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
+    ) -> np.ndarray:
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -118,20 +129,21 @@ class GaussianProcessSurrogate(Surrogate):
             subset = np.sort(np.concatenate([best, rest]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence notes of the kernel fit
-            model = GaussianProcessRegressor(kernel, normalize_y=True, optimizer=self._optimizer).fit(X[subset], y[subset])
-            if len(subset) < len(y):
+            model = GaussianProcessRegressor(kernel, normalize_y=True, optimizer=_fit_kernel)
+            model.fit(X[subset], y[subset])
+            if len(subset) < len(y):  # the fitted kernel, conditioned on every trial of the window
                 model = GaussianProcessRegressor(model.kernel_, normalize_y=True, optimizer=None).fit(X, y)
         mean, std = model.predict(genome.features(children), return_std=True)
         return np.argsort(mean - self.kappa * std, kind="stable")
 
 
-    def _optimizer(self, objective, theta, bounds):
-        """L-BFGS-B on the kernel's log marginal likelihood, with at most ``max_iter`` steps."""
-        from scipy.optimize import minimize
+def _fit_kernel(objective, theta, bounds):
+    """L-BFGS-B on the kernel's negative log marginal likelihood, at most _KERNEL_FIT_STEPS steps."""
+    from scipy.optimize import minimize
 
-        found = minimize(objective, theta, method="L-BFGS-B", jac=True, bounds=bounds,
-                         options={"maxiter": self.max_iter})
-        return found.x, found.fun
+    found = minimize(objective, theta, method="L-BFGS-B", jac=True, bounds=bounds,
+                     options={"maxiter": _KERNEL_FIT_STEPS})
+    return found.x, found.fun
 
 
 def _normal_scores(losses: np.ndarray, min_trials: int) -> np.ndarray | None:

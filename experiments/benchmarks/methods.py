@@ -177,5 +177,7 @@ METHODS = {
     "gasearchcv": run_gasearchcv,
     **{name: _variant(name) for name in VARIANTS},
 }
+#: Methods that only run on the sklearn suite (they tune an estimator, not a function).
+SKLEARN_ONLY = {"gasearchcv"}
 #: The methods of a default run (the variants are asked for by name, with --methods).
 DEFAULT_METHODS = ["evotune", "random", "optuna-tpe", "optuna-nsga2", "hyperopt-tpe", "gasearchcv"]

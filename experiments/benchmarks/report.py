@@ -79,14 +79,17 @@ def score(rows: list[dict]) -> dict:
 def complete(rows: list[dict]) -> tuple[list[dict], list[str]]:
     """The rows of the (problem, budget) pairs every method of their suite has finished on the same
     seeds, and the names of the pairs left out (a run still going, or stopped part-way)."""
-    methods, seeds = defaultdict(set), defaultdict(lambda: defaultdict(set))
+    from .methods import SKLEARN_ONLY
+
+    every = {row["method"] for row in rows}
+    seeds = defaultdict(lambda: defaultdict(set))
     for row in rows:
-        methods[row["suite"]].add(row["method"])
         seeds[(row["suite"], row["problem"], row["budget"])][row["method"]].add(row["seed"])
     done, left_out = set(), []
     for (suite, problem, budget), by_method in sorted(seeds.items()):
         all_seeds = set().union(*by_method.values())
-        if set(by_method) == methods[suite] and all(s == all_seeds for s in by_method.values()):
+        needed = every if suite == "sklearn" else every - SKLEARN_ONLY
+        if set(by_method) == needed and all(s == all_seeds for s in by_method.values()):
             done.add((problem, budget))
         else:
             left_out.append(f"{problem} @ {budget}")

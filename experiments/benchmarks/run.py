@@ -17,7 +17,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from .methods import DEFAULT_METHODS, METHODS
+from .methods import DEFAULT_METHODS, METHODS, SKLEARN_ONLY
 from .problems import SUITES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,7 +45,7 @@ def jobs(quick: bool, methods: list[str], suites=None, only_budgets=None, proble
                 if only_budgets and budget not in only_budgets:
                     continue
                 for method in methods:
-                    if method == "gasearchcv" and suite != "sklearn":
+                    if method in SKLEARN_ONLY and suite != "sklearn":
                         continue
                     for seed in range(seeds or (3 if quick else 5)):
                         out.append((suite, name, method, budget, seed))
