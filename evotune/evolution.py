@@ -9,8 +9,8 @@ several times more children are bred than evaluated, and a model fitted on the
 trials so far picks the most promising ones (see :mod:`evotune.surrogate`).
 When all of a generation's
 children are told, (mu + lambda) survival keeps the best ``population_size`` of
-parents and children (elitism; among equal values, the most spread-out), the hall
-of fame is updated and a history row is written.
+parents and children (elitism), the hall of fame is updated and a history row
+is written.
 """
 
 from __future__ import annotations
@@ -475,7 +475,7 @@ class Evolution:
                 FailedEvaluationWarning,
                 stacklevel=3,
             )
-        self.population = self._survivors(self.population + offspring)
+        self.population = tools.selBest(self.population + offspring, self.population_size)
         self.hall_of_fame.update([ind for ind in offspring if trials[ind.number].ok])
         self._hall_trials = {
             ind.number: self._hall_trials.get(ind.number) or trials[ind.number] for ind in self.hall_of_fame
@@ -499,36 +499,6 @@ class Evolution:
         self.history.append(stats)
         self.logbook.record(**vars(stats))
         self.generation += 1
-
-    def _survivors(self, pool: list[Individual]) -> list[Individual]:
-        """The best ``population_size`` of ``pool`` (elitism). Among equal values (an accuracy
-        plateau) the most spread-out are kept: each next one is the farthest from those kept."""
-        ranked = tools.selBest(pool, len(pool))
-        chosen: list[Individual] = []
-        while len(chosen) < self.population_size and len(chosen) < len(ranked):
-            value = ranked[len(chosen)].fitness.values[0]
-            tied = [ind for ind in ranked[len(chosen):] if ind.fitness.values[0] == value]
-            room = self.population_size - len(chosen)
-            if len(tied) > room:
-                tied = self._spread(tied, chosen, room)
-            chosen += tied
-        return chosen
-
-    def _spread(self, candidates: list[Individual], kept: list[Individual], k: int) -> list[Individual]:
-        """``k`` of ``candidates`` picked one by one, each the farthest from every individual kept."""
-        points = self.genome.features(candidates)
-        if kept:
-            kept_points = self.genome.features(kept)
-            distance = ((points[:, None, :] - kept_points[None, :, :]) ** 2).sum(-1).min(1)
-        else:
-            distance = np.full(len(candidates), np.inf)
-        picked = []
-        for _ in range(k):
-            i = int(np.argmax(distance))  # the first of equals: deterministic
-            picked.append(i)
-            distance = np.minimum(distance, ((points - points[i]) ** 2).sum(-1))
-            distance[picked] = -1.0
-        return [candidates[i] for i in picked]
 
     def _best(self, values: list[float]) -> float:
         return min(values) if self.direction == "minimize" else max(values)

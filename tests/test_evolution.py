@@ -228,19 +228,3 @@ def _safe(fn, params):
         return fn(params)
     except Exception as exc:
         return exc
-
-
-def test_survival_keeps_the_best_and_spreads_out_among_equal_values():
-    """On an accuracy-like plateau, the survivors are the equals farthest apart, not the first ones."""
-    ev = Evolution({"x": et.Float(0, 1), "k": et.Categorical(["a", "b"])}, population_size=3, seed=0)
-
-    def ind(x, k, value):
-        out = et.evolution.Individual([x, k], ev._fitness, 0)
-        out.fitness.values = (value,)
-        return out
-
-    best = ind(0.5, 0, 0.1)
-    plateau = [ind(0.50, 0, 0.2), ind(0.51, 0, 0.2), ind(0.52, 0, 0.2), ind(0.0, 1, 0.2), ind(1.0, 0, 0.2)]
-    survivors = ev._survivors([ind(0.9, 1, 0.5), *plateau, best])
-    assert survivors[0] is best
-    assert {(s[0], s[1]) for s in survivors[1:]} == {(0.0, 1), (1.0, 0)}
