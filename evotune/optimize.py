@@ -169,7 +169,8 @@ surrogate, initial_points, hall_of_fame_size :
             budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
             evolution_settings=dict(
                 direction=direction, crossover=crossover, mutation=mutation, selection=selection,
-                crossover_prob=crossover_prob, surrogate=surrogate, initial_points=initial_points, hall_of_fame_size=hall_of_fame_size,
+                crossover_prob=crossover_prob, surrogate=surrogate, initial_points=initial_points,
+                hall_of_fame_size=hall_of_fame_size,
             ),
         )
     finally:

@@ -486,7 +486,7 @@ class RunJournal:
         return {row[0]: _trial(row, self._genome) for row in rows}
 
     def evaluated(self, below: int) -> Iterator[tuple[int, list, float | None]]:
-        """``(number, genes, value)`` of every trial numbered below ``below``, by number (value None if it failed)."""
+        """``(number, genes, value)`` of the trials numbered below ``below``, by number (value None: failed)."""
         rows = self._conn.execute(
             "SELECT number, genes, CASE WHEN state='complete' THEN value END FROM trials "
             "WHERE run_id=? AND number<? ORDER BY number",

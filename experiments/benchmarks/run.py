@@ -3,6 +3,8 @@
     python -m experiments.benchmarks.run --quick          # <= 20 min on 2 cores
     python -m experiments.benchmarks.run                  # the full suite (hours; resumable)
     python -m experiments.benchmarks.report               # tables + convergence plot
+    python -m experiments.benchmarks.run --methods evotune --suites mixed --budgets 64 --seeds 3
+                                                          # a part of the full suite (filters)
 
 Quick: 8 cheap sklearn problems and 3 mixed ones at budget 64, the two 20-dimensional synthetic
 functions at budget 500; 3 seeds. Full: every problem, budgets 64 and 128 (synthetic: 500 and
@@ -29,7 +31,8 @@ QUICK_PROBLEMS = {
 }
 
 
-def jobs(quick: bool, methods: list[str], suites=None, only_budgets=None, problems=None, seeds=None) -> list[tuple]:
+def jobs(quick: bool, methods: list[str], suites=(), only_budgets=(), problems=(), seeds=None) -> list[tuple]:
+    """(suite, problem, method, budget, seed) of every job, in run order; the filters keep what they name."""
     out = []
     for suite, make in SUITES.items():
         if suites and suite not in suites:
