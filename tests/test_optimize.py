@@ -11,9 +11,9 @@ from .mixed_problem import SPACE, objective, random_search_best
 
 @pytest.mark.parametrize("seed", range(5))
 def test_it_actually_optimizes_beating_random_search_on_every_seed(seed):
-    result = et.optimize(objective, SPACE, max_evaluations=500, seed=seed)
-    assert result.n_evaluations == 500
-    assert result.best_value < 0.5 * random_search_best(500, seed)
+    result = et.optimize(objective, SPACE, max_evaluations=200, seed=seed)
+    assert result.n_evaluations == 200
+    assert result.best_value < 0.5 * random_search_best(200, seed)  # observed: 0.06-7.3 against 19-34
 
 
 def test_max_evaluations_counts_real_evaluations():
