@@ -135,7 +135,12 @@ def plot(tables: dict, path: str) -> None:
 
     names = sorted({method for methods in tables.values() for method in methods})
     colours = dict(zip(names, plt.get_cmap("tab10").colors))  # one colour per method, in every panel
-    fig, axes = plt.subplots(1, len(tables), figsize=(3.2 * len(tables), 3.2), layout="constrained", squeeze=False)
+    ncols = min(4, len(tables))
+    nrows = math.ceil(len(tables) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.0 * nrows + 0.4), layout="constrained",
+                             squeeze=False)
+    for ax in axes.flat[len(tables):]:
+        ax.set_visible(False)
     for ax, ((suite, budget), methods) in zip(axes.flat, tables.items()):
         for method, row in sorted(methods.items()):
             ax.plot(range(1, len(row["curve"]) + 1), row["curve"], label=method, color=colours[method],
@@ -143,7 +148,8 @@ def plot(tables: dict, path: str) -> None:
         ax.set_title(f"{suite}, budget {budget}")
         ax.set_xlabel("evaluations")
         ax.set_ylim(-0.05, 1.0)
-    axes.flat[0].set_ylabel("mean normalized best loss")
+    for row in axes:
+        row[0].set_ylabel("mean normalized best loss")
     handles = [plt.Line2D([], [], color=colours[m], lw=2.2 if m == "evotune" else 1) for m in names]
     fig.legend(handles, names, loc="outside lower center", ncols=min(5, len(names)), fontsize=7, frameon=False)
     fig.savefig(path, dpi=150)
