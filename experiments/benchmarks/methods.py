@@ -51,8 +51,6 @@ def _variant(name: str):
 
 
 def _draw(param: Any, rng: np.random.Generator) -> Any:
-    if isinstance(param, list):
-        param = et.Categorical(param)
     if isinstance(param, et.Categorical):
         return param.choices[rng.integers(len(param.choices))]
     if param.log:
@@ -66,7 +64,8 @@ def _draw(param: Any, rng: np.random.Generator) -> Any:
 
 def run_random(problem, budget: int, seed: int) -> list[float]:
     rng = np.random.default_rng(seed)
-    return [_safe(problem.objective, {k: _draw(p, rng) for k, p in problem.space.items()}) for _ in range(budget)]
+    space = et.Space(problem.space)
+    return [_safe(problem.objective, {k: _draw(p, rng) for k, p in space.items()}) for _ in range(budget)]
 
 
 def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
@@ -74,11 +73,11 @@ def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
+    space = et.Space(problem.space)  # plain lists become Categorical
+
     def objective(trial):
         params = {}
-        for name, p in problem.space.items():
-            if isinstance(p, list):
-                p = et.Categorical(p)
+        for name, p in space.items():
             if isinstance(p, et.Categorical):
                 params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
             elif isinstance(p, et.Integer):
@@ -109,10 +108,9 @@ def run_optuna_nsga2(problem, budget: int, seed: int) -> list[float]:
 def run_hyperopt(problem, budget: int, seed: int) -> list[float]:
     from hyperopt import STATUS_OK, Trials, fmin, hp, tpe
 
+    params_space = et.Space(problem.space)  # plain lists become Categorical
     space = {}
-    for name, p in problem.space.items():
-        if isinstance(p, list):
-            p = et.Categorical(p)
+    for name, p in params_space.items():
         if isinstance(p, et.Categorical):
             space[name] = hp.choice(name, list(p.choices))
         elif isinstance(p, et.Integer):
@@ -123,8 +121,8 @@ def run_hyperopt(problem, budget: int, seed: int) -> list[float]:
     losses: list[float] = []
 
     def objective(params):
-        params = {k: (int(min(max(round(v), problem.space[k].low), problem.space[k].high))
-                      if isinstance(problem.space[k], et.Integer) else v) for k, v in params.items()}
+        params = {k: (int(min(max(round(v), params_space[k].low), params_space[k].high))
+                      if isinstance(params_space[k], et.Integer) else v) for k, v in params.items()}
         value = _safe(problem.objective, params)
         losses.append(value)
         return {"loss": value if not math.isnan(value) else float("inf"), "status": STATUS_OK}
@@ -142,10 +140,10 @@ def run_gasearchcv(problem, budget: int, seed: int) -> list[float]:
 
     objective = problem.objective
     space = {}
-    for name, p in problem.space.items():
+    for name, p in et.Space(problem.space).items():
         key = f"model__{name}"
-        if isinstance(p, list) or isinstance(p, et.Categorical):
-            space[key] = Categorical(list(p if isinstance(p, list) else p.choices))
+        if isinstance(p, et.Categorical):
+            space[key] = Categorical(list(p.choices))
         elif isinstance(p, et.Integer):
             space[key] = Integer(p.low, p.high)
         else:
