@@ -79,16 +79,14 @@ def load(source: Any, run_name: str | None = None) -> Result:
 
 
 def _parameters(result: Result) -> dict[str, Any]:
-    """Parameter name -> parameter (scale, choices), sub-spaces of a union merged."""
+    """Parameter name -> parameter (scale, choices), sub-spaces of a union merged (first one wins)."""
     space = result.space
     if space is None:
         return {}
-    spaces = space.branches if space.branches is not None else [space]
     out: dict[str, Any] = {}
-    for sub in spaces:
+    for sub in space.branches if space.branches is not None else [space]:
         for name, p in sub.items():
-            if name != "__space__":
-                out.setdefault(name.split(":", 1)[-1] if ":" in name else name, p)
+            out.setdefault(name, p)
     return out
 
 
@@ -99,6 +97,12 @@ def _value_label(result: Result) -> str:
 
 def _completed(trials: Sequence[Trial]) -> list[Trial]:
     return [t for t in trials if t.ok]
+
+
+def _colour_scale(plt: Any, result: Result, values: list[float]) -> tuple[Any, Any]:
+    """Norm and colour map for objective values: the better, the brighter."""
+    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
+    return norm, plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
 
 
 def plot_evolution(source: Any, run_name: str | None = None) -> Any:
@@ -164,9 +168,7 @@ def plot_parameters(source: Any, run_name: str | None = None) -> Any:
     rows = math.ceil(len(names) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 1.9 * rows + 0.6), layout="constrained", squeeze=False)
     done = _completed(trials)
-    values = [t.value for t in done]
-    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
-    cmap = plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
+    norm, cmap = _colour_scale(plt, result, [t.value for t in done])
     rng = np.random.default_rng(0)
     for ax, name in zip(axes.flat, names):
         p = params.get(name)
@@ -225,9 +227,7 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
     hall = list(result.hall_of_fame)
     names = list(params) or sorted({n for t in hall for n in t.params})
     fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
-    values = [t.value for t in hall]
-    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
-    cmap = plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
+    norm, cmap = _colour_scale(plt, result, [t.value for t in hall])
 
     def position(name: str, value: Any) -> float:
         p = params.get(name)

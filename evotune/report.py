@@ -103,7 +103,9 @@ def write_report(
         "<h2>Best parameters</h2>",
         _table(["parameter", "value"], [[k, v] for k, v in (result.best_params or {}).items()]),
     ]
-    names = sorted({n for t in result.hall_of_fame for n in t.params}, key=list(_param_order(result)).index)
+    present = {n for t in result.hall_of_fame for n in t.params}
+    in_space = [n for n in plotting._parameters(result) if n in present]
+    names = in_space + sorted(present - set(in_space))  # the space's order, then any others
     parts += [
         "<h2>Hall of fame</h2>",
         _table(
@@ -138,8 +140,3 @@ def write_report(
             f"<body>{''.join(parts)}</body></html>\n"
         )
     return page
-
-
-def _param_order(result: Result) -> list[str]:
-    order = list(plotting._parameters(result))
-    return order + sorted({n for t in result.hall_of_fame for n in t.params} - set(order))

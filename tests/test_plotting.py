@@ -66,3 +66,10 @@ def test_wrong_sources_and_formats_are_named(stored, tmp_path):
         plotting.plot_evolution(3)
     with pytest.raises(et.InvalidParameterError, match=r"must end in .png, .svg or .pdf; got .*\.jpg"):
         plotting.save(plotting.plot_evolution(stored[1]), tmp_path / "x.jpg")
+
+
+def test_parameter_names_with_colons_are_plotted_under_their_own_names():
+    result = et.optimize(lambda p: p["clf:C"], {"clf:C": et.Float(1e-3, 1, log=True), "k": ["a", "b"]},
+                         max_evaluations=16, surrogate=None, seed=0)
+    fig = plotting.plot_parameters(result)
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()][:2] == ["clf:C", "k"]
