@@ -208,9 +208,15 @@ def _run(args: argparse.Namespace) -> int:
 def _runs(args: argparse.Namespace) -> list[str]:
     from .storage import Storage
 
-    names = Storage(args.run_file).run_names() if os.path.exists(args.run_file) else []
     if args.run_name:
         return [args.run_name]
+    names = []
+    if os.path.exists(args.run_file):
+        store = Storage(args.run_file)
+        try:
+            names = store.run_names()
+        finally:
+            store.close()
     if not names:
         raise EvotuneError(f"{args.run_file}: no runs stored (or no such file).")
     return names

@@ -7,10 +7,9 @@ space. A child that repeats an evaluated point is a cache hit: it is counted and
 bred again, so the budget only buys new points. With a surrogate (the default),
 several times more children are bred than evaluated, and a model fitted on the
 trials so far picks the most promising ones (see :mod:`evotune.surrogate`).
-When all of a generation's
-children are told, (mu + lambda) survival keeps the best ``population_size`` of
-parents and children (elitism), the hall of fame is updated and a history row
-is written.
+When all of a generation's children are told, (mu + lambda) survival keeps the
+best ``population_size`` of parents and children (elitism), the hall of fame is
+updated and a history row is written.
 """
 
 from __future__ import annotations

@@ -135,12 +135,12 @@ class Genome:
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> list:
         """The canonical gene vector of a complete, valid point of the space."""
-        self.space.check_point(params)
         if self.branches is None:
+            self.space.check_point(params)
             owned = list(enumerate(self.names))
             genes: list = [None] * self.size
         else:
-            b = self.space.branch_of(params)
+            b = self.space.branch_of(params)  # checks the point against that sub-space
             owned = self._branch_genes[b]
             genes = list(self._canonical)
             genes[0] = b
@@ -159,10 +159,8 @@ class Genome:
 
     def complete(self, point: Mapping[str, Any], rng: np.random.Generator) -> list:
         """Canonical genes for a partial point: the missing parameters are sampled."""
-        if self.branches is None:
-            return self.encode(dict(self.decode(self.sample(rng, 1)[0]), **point))
-        b = self.space.branch_of(point)
-        return self.encode(dict(self._branch_genomes[b].decode(self._branch_genomes[b].sample(rng, 1)[0]), **point))
+        sub = self if self.branches is None else self._branch_genomes[self.space.branch_of(point)]
+        return self.encode(dict(sub.decode(sub.sample(rng, 1)[0]), **point))
 
     # -- canonical form ----------------------------------------------------------------------
     def _repairer(self, i: int):

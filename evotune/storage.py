@@ -369,9 +369,7 @@ def is_being_written(path: str | os.PathLike, name: str) -> bool:
     """
     try:
         _RunLock(os.fspath(path), name).release()
-    except StorageError:
-        return True
-    except OSError:  # the lock file cannot be opened (a read-only folder): cannot tell, assume it runs
+    except (StorageError, OSError):  # held; or the lock file cannot be opened (read-only folder): assume it runs
         return True
     return False
 
