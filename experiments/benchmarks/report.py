@@ -18,6 +18,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from .methods import SKLEARN_ONLY
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -79,8 +81,6 @@ def score(rows: list[dict]) -> dict:
 def complete(rows: list[dict]) -> tuple[list[dict], list[str]]:
     """The rows of the (problem, budget) pairs every method of their suite has finished on the same
     seeds, and the names of the pairs left out (a run still going, or stopped part-way)."""
-    from .methods import SKLEARN_ONLY
-
     every = {row["method"] for row in rows}
     seeds = defaultdict(lambda: defaultdict(set))
     for row in rows:
