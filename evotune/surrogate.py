@@ -46,6 +46,7 @@ class Surrogate(ABC):
         """
 
 
+_ACQUISITIONS = ("ei", "lcb")
 #: Most L-BFGS-B steps of a kernel fit (more buys nothing measurable in the ranking; see the benchmarks).
 _KERNEL_FIT_STEPS = 50
 
@@ -58,23 +59,29 @@ def _check_int(name: str, value: object, minimum: int) -> None:
 
 
 class GaussianProcessSurrogate(Surrogate):
-    """A Gaussian process on the evaluated trials; children are ranked by a lower confidence bound.
+    """A Gaussian process on the evaluated trials; children are ranked by expected improvement.
 
     The losses are turned into normal scores of their ranks (robust to outliers
-    and to the loss's scale; a failed trial counts as the worst). The kernel is a
-    Matern 5/2 with one length scale per feature (irrelevant parameters get long
-    ones) plus a noise term; its hyperparameters are fitted by maximum likelihood
-    on at most ``fit_size`` trials (the best half and a random rest), then the
-    process is conditioned on the whole window. A child's score is
-    ``mean - kappa * std``: ``kappa`` trades exploring uncertain regions
-    against exploiting predicted good ones.
+    and to the loss's scale; equal losses get equal scores, a failed trial counts
+    as the worst). The kernel is a Matern 5/2 with one length scale per feature
+    (irrelevant parameters get long ones) plus a noise term; its hyperparameters
+    are fitted by maximum likelihood on at most ``fit_size`` trials (the best half
+    and a random rest), then the process is conditioned on the whole window.
+
+    Children are ranked by their expected improvement over the best trial
+    (``acquisition="ei"``): a child predicted as good as the best, with little
+    uncertainty, is worth little, so a run on a plateau of equal scores (common
+    with accuracies) moves on instead of re-evaluating it. ``"lcb"`` ranks by
+    ``mean - kappa * std`` instead.
 
     Parameters
     ----------
     oversample : int
         Children bred per child evaluated (1 turns the surrogate off).
+    acquisition : {"ei", "lcb"}
+        Expected improvement, or lower confidence bound.
     kappa : float
-        Weight of the predicted standard deviation.
+        Weight of the predicted standard deviation in the lower confidence bound.
     window : int
         Condition on at most this many of the latest trials.
     fit_size : int
@@ -92,8 +99,8 @@ class GaussianProcessSurrogate(Surrogate):
     True
     """
 
-    def __init__(self, oversample: int = 4, kappa: float = 1.0, window: int = 300, fit_size: int = 100,
-                 min_trials: int = 8):
+    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float = 1.0, window: int = 300,
+                 fit_size: int = 100, min_trials: int = 8):
         _check_int("oversample", oversample, 1)
         _check_int("window", window, 2)
         _check_int("fit_size", fit_size, 2)
@@ -102,11 +109,17 @@ class GaussianProcessSurrogate(Surrogate):
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
             )
-        self.oversample, self.kappa, self.window = int(oversample), float(kappa), int(window)
+        if acquisition not in _ACQUISITIONS:
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; got {acquisition!r}."
+            )
+        self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
+        self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
 
     def __repr__(self) -> str:
-        return (f"GaussianProcessSurrogate(oversample={self.oversample}, kappa={self.kappa}, "
+        return (f"GaussianProcessSurrogate(oversample={self.oversample}, acquisition={self.acquisition!r}, "
+                f"kappa={self.kappa}, "
                 f"window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
 
     def rank(
@@ -134,7 +147,18 @@ class GaussianProcessSurrogate(Surrogate):
             if len(subset) < len(y):  # the fitted kernel, conditioned on every trial of the window
                 model = GaussianProcessRegressor(model.kernel_, normalize_y=True, optimizer=None).fit(X, y)
         mean, std = model.predict(genome.features(children), return_std=True)
-        return np.argsort(mean - self.kappa * std, kind="stable")
+        if self.acquisition == "lcb":
+            return np.argsort(mean - self.kappa * std, kind="stable")
+        return np.argsort(-_expected_improvement(mean, std, y.min()), kind="stable")
+
+
+def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
+    """E[max(best - Y, 0)] for Y ~ N(mean, std^2) (lower is better)."""
+    from scipy.stats import norm
+
+    std = np.maximum(std, 1e-12)
+    z = (best - mean) / std
+    return (best - mean) * norm.cdf(z) + std * norm.pdf(z)
 
 
 def _fit_kernel(objective, theta, bounds):
@@ -147,13 +171,12 @@ def _fit_kernel(objective, theta, bounds):
 
 
 def _normal_scores(losses: np.ndarray, min_trials: int) -> np.ndarray | None:
-    """Normal scores of the losses' ranks (failures: worst); None when too few trials or all equal."""
-    from scipy.stats import norm
+    """Normal scores of the losses' ranks (ties: their mean rank; failures: worst); None when too few or all equal."""
+    from scipy.stats import norm, rankdata
 
     losses = np.asarray(losses, dtype=float)
     finite = np.isfinite(losses)
     if finite.sum() < min_trials or np.ptp(losses[finite]) == 0:
         return None
     losses = np.where(finite, losses, losses[finite].max())
-    ranks = np.argsort(np.argsort(losses, kind="stable"), kind="stable")
-    return norm.ppf((ranks + 0.5) / len(ranks))
+    return norm.ppf((rankdata(losses) - 0.5) / len(losses))

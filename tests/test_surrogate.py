@@ -6,7 +6,7 @@ import pytest
 import evotune as et
 from evotune import Evolution, InvalidParameterError
 from evotune.genome import Genome
-from evotune.surrogate import GaussianProcessSurrogate
+from evotune.surrogate import GaussianProcessSurrogate, _normal_scores
 
 from .mixed_problem import SPACE, objective
 
@@ -22,11 +22,16 @@ def trained(surrogate, n=60, seed=0):
     return surrogate.rank(genome, genes, losses, children, seed=seed), truth
 
 
-def test_the_surrogate_ranks_better_points_first():
-    order, truth = trained(GaussianProcessSurrogate())
+@pytest.mark.parametrize(
+    "surrogate, margin",
+    # the predicted mean alone must rank well; expected improvement also rewards uncertainty, so by less
+    [(GaussianProcessSurrogate(acquisition="lcb", kappa=0.0), 0.5), (GaussianProcessSurrogate(), 0.25)],
+)
+def test_the_surrogate_ranks_better_points_first(surrogate, margin):
+    order, truth = trained(surrogate)
     assert sorted(order.tolist()) == list(range(200))  # a permutation of the children
     picked = truth[order[:25]]
-    assert picked.mean() < truth.mean() - 0.5 * truth.std()  # the top eighth is clearly better than average
+    assert picked.mean() < truth.mean() - margin * truth.std()  # the top eighth is better than average
 
 
 def test_failed_trials_count_as_worst_and_too_few_trials_keep_the_bred_order():
@@ -37,6 +42,22 @@ def test_failed_trials_count_as_worst_and_too_few_trials_keep_the_bred_order():
     order = surrogate.rank(genome, genes, losses, [[0.9], [0.1], [0.7]], seed=0)
     assert order[0] == 1
     assert surrogate.rank(genome, genes[:3], losses[:3], [[0.9], [0.1]], seed=0).tolist() == [0, 1]
+
+
+def test_equal_losses_get_equal_scores():
+    """An accuracy plateau is flat to the model: tied trials are not ordered by when they ran."""
+    scores = _normal_scores(np.array([0.3, 0.1, 0.3, math.nan, 0.3, 0.2, 0.3, 0.5]), min_trials=2)
+    assert len(set(scores[[0, 2, 4, 6]])) == 1
+    assert scores[1] < scores[5] < scores[0] < scores[7] == scores[3]  # a failure ties with the worst
+
+
+def test_expected_improvement_leaves_a_known_plateau_for_an_unexplored_region():
+    """Children on a well-sampled plateau equal to the best are worth little; an unexplored one is not."""
+    genome = Genome(et.Space({"x": et.Float(0, 1)}))
+    genes = [[x] for x in np.linspace(0.1, 0.5, 14)] + [[0.0], [0.05]]
+    losses = np.array([1.0] * 14 + [2.0, 2.0])  # [0.1, 0.5] is a plateau of the best value
+    children = [[0.2], [0.3], [0.95]]
+    assert GaussianProcessSurrogate().rank(genome, genes, losses, children, seed=0)[0] == 2
 
 
 def test_same_seed_same_trials_whatever_the_order_of_tells():
@@ -77,6 +98,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"oversample": 0}, "`oversample` must be an integer >= 1; got 0"),
         ({"window": 1.5}, "`window` must be an integer >= 2; got 1.5"),
         ({"kappa": -1}, "`kappa` must be a number >= 0; got -1"),
+        ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):
