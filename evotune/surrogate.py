@@ -46,6 +46,7 @@ class Surrogate(ABC):
         """
 
 
+#: How children are ranked: expected improvement, or lower confidence bound.
 _ACQUISITIONS = ("ei", "lcb")
 #: Most L-BFGS-B steps of a kernel fit (more buys nothing measurable in the ranking; see the benchmarks).
 _KERNEL_FIT_STEPS = 50
@@ -111,7 +112,8 @@ class GaussianProcessSurrogate(Surrogate):
             )
         if acquisition not in _ACQUISITIONS:
             raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; got {acquisition!r}."
+                f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; "
+                f"got {acquisition!r}."
             )
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
         self.window = int(window)
@@ -119,8 +121,7 @@ class GaussianProcessSurrogate(Surrogate):
 
     def __repr__(self) -> str:
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, acquisition={self.acquisition!r}, "
-                f"kappa={self.kappa}, "
-                f"window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
+                f"kappa={self.kappa}, window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
 
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
@@ -171,7 +172,10 @@ def _fit_kernel(objective, theta, bounds):
 
 
 def _normal_scores(losses: np.ndarray, min_trials: int) -> np.ndarray | None:
-    """Normal scores of the losses' ranks (ties: their mean rank; failures: worst); None when too few or all equal."""
+    """Normal scores of the losses' ranks (ties share their mean rank; failures tie with the worst).
+
+    None when there are too few completed trials, or all are equal.
+    """
     from scipy.stats import norm, rankdata
 
     losses = np.asarray(losses, dtype=float)
