@@ -35,11 +35,21 @@ def _plain_ga(budget: int) -> dict[str, Any]:
             "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20)}
 
 
+def _half_population(budget: int) -> int:
+    """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
+    return int(min(24, max(8, round(0.5 * math.sqrt(budget)))))
+
+
 #: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
-#: (The results files also hold "evotune-0.1": evotune 0.1 itself, run at commit 3b5f2ee.)
+#: (The results files also hold "evotune-0.1": evotune 0.1 itself, run at commit 3b5f2ee; and
+#: results/full-evotune-lcb.jsonl the default of commit e626449.)
 VARIANTS = {
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
+    "evotune-lcb": lambda budget: {"surrogate": et.GaussianProcessSurrogate(acquisition="lcb")},
+    "evotune-half-population": lambda budget: {"population_size": _half_population(budget)},
+    "evotune-lcb-half-population": lambda budget: {"surrogate": et.GaussianProcessSurrogate(acquisition="lcb"),
+                                                   "population_size": _half_population(budget)},
 }
 
 

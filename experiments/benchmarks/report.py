@@ -1,6 +1,6 @@
 """Score the benchmark results (Bayesmark's normalization) and write the tables and a convergence plot.
 
-    python -m experiments.benchmarks.report [--results FILE] [--out docs/benchmark-suite.md]
+    python -m experiments.benchmarks.report [--results FILE[,FILE...]] [--out docs/benchmark-suite.md]
 
 Per problem: normalized loss = (best found - best ever seen) / (median single random evaluation -
 best ever seen), clipped to [-1, 1]; a method's score = 100 x (1 - mean normalized loss) over
@@ -157,14 +157,15 @@ def plot(tables: dict, path: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", default=os.path.join(HERE, "results", "quick.jsonl"))
+    parser.add_argument("--results", default=os.path.join(HERE, "results", "quick.jsonl"),
+                        help="JSON-lines file(s), comma-separated (e.g. a suite and the ablation rows)")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark-suite.md"))
     parser.add_argument("--title", default="Benchmark suite results")
     parser.add_argument("--command", default="python -m experiments.benchmarks.run --quick")
     args = parser.parse_args()
     from .run import read_results
 
-    rows = read_results(args.results)
+    rows = [row for path in args.results.split(",") for row in read_results(path)]
     for row in rows:
         if "error" in row:
             print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")
