@@ -42,7 +42,7 @@ def _half_population(budget: int) -> int:
 
 #: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
 #: (The results files also hold "evotune-0.1": evotune 0.1 itself, run at commit 3b5f2ee; and
-#: results/full-evotune-lcb.jsonl the default of commit e626449.)
+#: results/full-evotune-e626449.jsonl the full-suite rows of the default of commit e626449.)
 VARIANTS = {
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
