@@ -81,8 +81,9 @@ class GaussianProcessSurrogate(Surrogate):
         Children bred per child evaluated (1 turns the surrogate off).
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
-    kappa : float
-        Weight of the predicted standard deviation in the lower confidence bound.
+    kappa : float, optional
+        Weight of the predicted standard deviation in the lower confidence bound
+        (``acquisition="lcb"`` only; default 1).
     window : int
         Condition on at most this many of the latest trials.
     fit_size : int
@@ -100,28 +101,35 @@ class GaussianProcessSurrogate(Surrogate):
     True
     """
 
-    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float = 1.0, window: int = 300,
+    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float | None = None, window: int = 300,
                  fit_size: int = 100, min_trials: int = 8):
         _check_int("oversample", oversample, 1)
         _check_int("window", window, 2)
         _check_int("fit_size", fit_size, 2)
         _check_int("min_trials", min_trials, 2)
-        if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real) or not 0 <= kappa < float("inf"):
-            raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
-            )
         if acquisition not in _ACQUISITIONS:
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; "
                 f"got {acquisition!r}."
+            )
+        if kappa is not None and acquisition != "lcb":
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `kappa` weighs the lower confidence bound; pass it with "
+                f"acquisition='lcb' (got acquisition={acquisition!r}, kappa={kappa!r})."
+            )
+        kappa = 1.0 if kappa is None else kappa
+        if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real) or not 0 <= kappa < float("inf"):
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
             )
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
 
     def __repr__(self) -> str:
+        kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, acquisition={self.acquisition!r}, "
-                f"kappa={self.kappa}, window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
+                f"{kappa}window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
 
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int

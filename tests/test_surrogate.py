@@ -97,7 +97,8 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
     [
         ({"oversample": 0}, "`oversample` must be an integer >= 1; got 0"),
         ({"window": 1.5}, "`window` must be an integer >= 2; got 1.5"),
-        ({"kappa": -1}, "`kappa` must be a number >= 0; got -1"),
+        ({"acquisition": "lcb", "kappa": -1}, "`kappa` must be a number >= 0; got -1"),
+        ({"kappa": 2.0}, "pass it with acquisition='lcb' (got acquisition='ei', kappa=2.0)"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
     ],
 )
