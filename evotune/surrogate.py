@@ -101,8 +101,8 @@ class GaussianProcessSurrogate(Surrogate):
     True
     """
 
-    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float | None = None, window: int = 300,
-                 fit_size: int = 100, min_trials: int = 8):
+    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float | None = None,
+                 window: int = 300, fit_size: int = 100, min_trials: int = 8):
         _check_int("oversample", oversample, 1)
         _check_int("window", window, 2)
         _check_int("fit_size", fit_size, 2)

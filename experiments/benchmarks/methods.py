@@ -35,6 +35,11 @@ def _plain_ga(budget: int) -> dict[str, Any]:
             "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20)}
 
 
+def _lcb() -> et.GaussianProcessSurrogate:
+    """Children ranked by lower confidence bound (mean - 1 std), as commit e626449 did."""
+    return et.GaussianProcessSurrogate(acquisition="lcb")
+
+
 def _half_population(budget: int) -> int:
     """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
     return int(min(24, max(8, round(0.5 * math.sqrt(budget)))))
@@ -46,9 +51,9 @@ def _half_population(budget: int) -> int:
 VARIANTS = {
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
-    "evotune-lcb": lambda budget: {"surrogate": et.GaussianProcessSurrogate(acquisition="lcb")},
+    "evotune-lcb": lambda budget: {"surrogate": _lcb()},
     "evotune-half-population": lambda budget: {"population_size": _half_population(budget)},
-    "evotune-lcb-half-population": lambda budget: {"surrogate": et.GaussianProcessSurrogate(acquisition="lcb"),
+    "evotune-lcb-half-population": lambda budget: {"surrogate": _lcb(),
                                                    "population_size": _half_population(budget)},
 }
 
