@@ -294,8 +294,13 @@ class Evolution:
 
     def _breed(self, size: int) -> list[list]:
         oversample = self.surrogate.oversample if self.surrogate else 1
-        children = self._variations(size * oversample)
-        if oversample == 1 or len(children) <= size:
+        if oversample == 1:
+            return self._variations(size)
+        # a share of the candidates are random points, so the model can pick one off a plateau
+        sampled = round(size * oversample * self.surrogate.immigrants)
+        children = self._variations(size * oversample - sampled)
+        children += self._fresh(sampled, {tuple(genes) for genes in children})
+        if len(children) <= size:
             return children
         archive = self._latest_trials()
         order = self.surrogate.rank(

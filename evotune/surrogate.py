@@ -34,6 +34,8 @@ class Surrogate(ABC):
     oversample: int = 1
     #: How many of the latest trials the engine keeps to fit the model on.
     window: int = 1000
+    #: Share of the ranked candidates that are random points of the space instead of bred children.
+    immigrants: float = 0.0
 
     @abstractmethod
     def rank(
@@ -78,7 +80,10 @@ class GaussianProcessSurrogate(Surrogate):
     Parameters
     ----------
     oversample : int
-        Children bred per child evaluated (1 turns the surrogate off).
+        Candidates ranked per child evaluated (1 turns the surrogate off).
+    immigrants : float
+        Share of those candidates drawn at random from the space instead of bred:
+        the way off a plateau that every bred child sits on.
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
@@ -101,12 +106,16 @@ class GaussianProcessSurrogate(Surrogate):
     True
     """
 
-    def __init__(self, oversample: int = 4, acquisition: str = "ei", kappa: float | None = None,
-                 window: int = 300, fit_size: int = 100, min_trials: int = 8):
+    def __init__(self, oversample: int = 4, immigrants: float = 0.25, acquisition: str = "ei",
+                 kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8):
         _check_int("oversample", oversample, 1)
         _check_int("window", window, 2)
         _check_int("fit_size", fit_size, 2)
         _check_int("min_trials", min_trials, 2)
+        if isinstance(immigrants, bool) or not isinstance(immigrants, numbers.Real) or not 0 <= immigrants < 1:
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `immigrants` must be a share in [0, 1); got {immigrants!r}."
+            )
         if acquisition not in _ACQUISITIONS:
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; "
@@ -123,12 +132,14 @@ class GaussianProcessSurrogate(Surrogate):
                 f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
             )
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
+        self.immigrants = float(immigrants)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
 
     def __repr__(self) -> str:
         kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
-        return (f"GaussianProcessSurrogate(oversample={self.oversample}, acquisition={self.acquisition!r}, "
+        return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
+                f"acquisition={self.acquisition!r}, "
                 f"{kappa}window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
 
     def rank(
