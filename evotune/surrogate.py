@@ -1,14 +1,16 @@
 """Surrogate-assisted selection of offspring: breed many children, evaluate the promising ones.
 
-In every generation after the first, the engine breeds ``oversample`` times
-more children than it evaluates. A model fitted on the trials evaluated so far
-ranks them, and only the best ``offspring_size`` are evaluated. The search stays
-evolutionary (children still come from selection, crossover and mutation of the
-population, and a generation is still one batch of evaluations); the model only
-spends fewer trainings on children it can already tell are poor.
+In every generation after the first, the engine proposes ``oversample`` times
+more candidates than it evaluates: children bred by selection, crossover and
+mutation of the population, and a share (``immigrants``) of random points of
+the space. A model fitted on the trials evaluated so far ranks them, and only
+the best ``offspring_size`` are evaluated. The search stays evolutionary (a
+generation is still one batch of evaluations, and most candidates are bred);
+the model only spends fewer trainings on candidates it can already tell are
+poor, and the immigrants give it a way off a plateau every bred child sits on.
 
-A surrogate is an object with ``oversample`` and ``window`` attributes and a
-``rank`` method; :class:`GaussianProcessSurrogate` is the default. Pass
+A surrogate is an object with ``oversample``, ``immigrants`` and ``window``
+attributes and a ``rank`` method; :class:`GaussianProcessSurrogate` is the default. Pass
 ``surrogate=None`` for a plain genetic algorithm (for objectives that take
 less time than the model, about 0.1-1 s per generation).
 """

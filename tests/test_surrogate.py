@@ -99,6 +99,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"window": 1.5}, "`window` must be an integer >= 2; got 1.5"),
         ({"acquisition": "lcb", "kappa": -1}, "`kappa` must be a number >= 0; got -1"),
         ({"kappa": 2.0}, "pass it with acquisition='lcb' (got acquisition='ei', kappa=2.0)"),
+        ({"immigrants": 1.0}, "`immigrants` must be a share in [0, 1); got 1.0"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
     ],
 )
@@ -106,6 +107,24 @@ def test_settings_are_validated(kwargs, fragment):
     with pytest.raises(InvalidParameterError, match="GaussianProcessSurrogate") as info:
         GaussianProcessSurrogate(**kwargs)
     assert fragment in str(info.value)
+
+
+def test_immigrants_are_ranked_with_the_bred_children():
+    """A share of the candidates come from anywhere in the space, not from the population's neighbourhood."""
+    class Recording(GaussianProcessSurrogate):
+        def rank(self, genome, genes, losses, children, seed):
+            pools.append(np.array(children)[:, 0])
+            return np.arange(len(children))
+
+    pools = []
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=8, surrogate=Recording(immigrants=0.5), seed=0)
+    batch = ev.ask()
+    ev.tell(batch, [0.0 if c.params["x"] < 0.5 else 1.0 for c in batch])  # survivors: all left of 0.5
+    ev.population = [ind for ind in ev.population if ind[0] < 0.5][:1] * 8  # one parent, copied
+    ev.ask()
+    parent = ev.population[0][0]
+    far = np.abs(pools[0] - parent) > 0.25
+    assert len(pools[0]) == 32 and 8 <= far.sum() <= 24  # about half drawn at random, the rest bred nearby
 
 
 def test_evolution_refuses_what_is_not_a_surrogate():
