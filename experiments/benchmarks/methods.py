@@ -35,9 +35,9 @@ def _plain_ga(budget: int) -> dict[str, Any]:
             "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20)}
 
 
-def _lcb() -> et.GaussianProcessSurrogate:
-    """Children ranked by lower confidence bound (mean - 1 std), as commit e626449 did."""
-    return et.GaussianProcessSurrogate(acquisition="lcb")
+def _bred_only(acquisition: str = "ei") -> et.GaussianProcessSurrogate:
+    """The surrogate without immigrants: it ranks bred children only (as before commit 34aa6e5)."""
+    return et.GaussianProcessSurrogate(immigrants=0.0, acquisition=acquisition)
 
 
 def _half_population(budget: int) -> int:
@@ -48,12 +48,15 @@ def _half_population(budget: int) -> int:
 #: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
 #: (The results files also hold "evotune-0.1": evotune 0.1 itself, run at commit 3b5f2ee; and
 #: results/full-evotune-e626449.jsonl the full-suite rows of the default of commit e626449.)
+#: The last four rank bred children only (they were measured before the immigrants came).
 VARIANTS = {
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
-    "evotune-lcb": lambda budget: {"surrogate": _lcb()},
-    "evotune-half-population": lambda budget: {"population_size": _half_population(budget)},
-    "evotune-lcb-half-population": lambda budget: {"surrogate": _lcb(),
+    "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
+    "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
+    "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
+                                               "population_size": _half_population(budget)},
+    "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),
                                                    "population_size": _half_population(budget)},
 }
 
