@@ -134,7 +134,8 @@ def plot(tables: dict, path: str) -> None:
     import matplotlib.pyplot as plt
 
     names = sorted({method for methods in tables.values() for method in methods})
-    colours = dict(zip(names, plt.get_cmap("tab10").colors))  # one colour per method, in every panel
+    palette = plt.get_cmap("tab10" if len(names) <= 10 else "tab20").colors
+    colours = {name: palette[i % len(palette)] for i, name in enumerate(names)}  # the same in every panel
     ncols = min(4, len(tables))
     nrows = math.ceil(len(tables) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.0 * nrows + 0.4), layout="constrained",
