@@ -63,6 +63,12 @@ def _check_int(name: str, value: object, minimum: int) -> None:
         )
 
 
+def _check_real(name: str, value: object, low: float, high: float, allowed: str) -> None:
+    """``value`` must be a real number in [low, high)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value < high:
+        raise InvalidParameterError(f"GaussianProcessSurrogate: `{name}` must be {allowed}; got {value!r}.")
+
+
 class GaussianProcessSurrogate(Surrogate):
     """A Gaussian process on the evaluated trials; children are ranked by expected improvement.
 
@@ -114,10 +120,7 @@ class GaussianProcessSurrogate(Surrogate):
         _check_int("window", window, 2)
         _check_int("fit_size", fit_size, 2)
         _check_int("min_trials", min_trials, 2)
-        if isinstance(immigrants, bool) or not isinstance(immigrants, numbers.Real) or not 0 <= immigrants < 1:
-            raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `immigrants` must be a share in [0, 1); got {immigrants!r}."
-            )
+        _check_real("immigrants", immigrants, 0, 1, "a share in [0, 1)")
         if acquisition not in _ACQUISITIONS:
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; "
@@ -129,10 +132,7 @@ class GaussianProcessSurrogate(Surrogate):
                 f"acquisition='lcb' (got acquisition={acquisition!r}, kappa={kappa!r})."
             )
         kappa = 1.0 if kappa is None else kappa
-        if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real) or not 0 <= kappa < float("inf"):
-            raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `kappa` must be a number >= 0; got {kappa!r}."
-            )
+        _check_real("kappa", kappa, 0, float("inf"), "a number >= 0")
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
         self.immigrants = float(immigrants)
         self.window = int(window)
@@ -141,8 +141,8 @@ class GaussianProcessSurrogate(Surrogate):
     def __repr__(self) -> str:
         kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
-                f"acquisition={self.acquisition!r}, "
-                f"{kappa}window={self.window}, fit_size={self.fit_size}, min_trials={self.min_trials})")
+                f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
+                f"min_trials={self.min_trials})")
 
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int

@@ -29,9 +29,14 @@ def run_evotune(problem, budget: int, seed: int, **settings: Any) -> list[float]
     return [t.value for t in result.trials]
 
 
+def _population(budget: int, scale: float, most: int) -> int:
+    """A population of about ``scale * sqrt(budget)``, between 8 and ``most``."""
+    return int(min(most, max(8, round(scale * math.sqrt(budget)))))
+
+
 #: evotune 0.1's population and operators: population ~1.5 sqrt(budget) in [8, 50], SBX eta 15, mutation eta 20.
 def _plain_ga(budget: int) -> dict[str, Any]:
-    return {"population_size": int(min(50, max(8, round(1.5 * math.sqrt(budget))))),
+    return {"population_size": _population(budget, 1.5, 50),
             "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20)}
 
 
@@ -42,7 +47,7 @@ def _bred_only(acquisition: str = "ei") -> et.GaussianProcessSurrogate:
 
 def _half_population(budget: int) -> int:
     """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
-    return int(min(24, max(8, round(0.5 * math.sqrt(budget)))))
+    return _population(budget, 0.5, 24)
 
 
 #: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
@@ -119,7 +124,7 @@ def run_optuna_tpe(problem, budget: int, seed: int) -> list[float]:
 def run_optuna_nsga2(problem, budget: int, seed: int) -> list[float]:
     import optuna
 
-    population = max(8, min(50, round(1.5 * math.sqrt(budget))))  # Optuna's default is 50: too big for 64
+    population = _population(budget, 1.5, 50)  # Optuna's default is 50: too big for 64
     return _optuna(problem, budget, seed, optuna.samplers.NSGAIISampler(population_size=population, seed=seed))
 
 
