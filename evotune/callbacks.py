@@ -10,10 +10,9 @@ callback with state defines ``state_dict()`` and ``load_state_dict(state)``
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
-from .exceptions import InvalidParameterError
+from ._checks import check_int, check_number
 from .result import GenerationStats
 
 __all__ = ["NoImprovement", "TargetValue"]
@@ -32,10 +31,8 @@ class NoImprovement:
     """
 
     def __init__(self, generations: int, min_delta: float = 0.0):
-        if isinstance(generations, bool) or not isinstance(generations, numbers.Integral) or generations < 1:
-            raise InvalidParameterError(f"NoImprovement: `generations` must be an integer >= 1; got {generations!r}.")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real) or not min_delta >= 0:
-            raise InvalidParameterError(f"NoImprovement: `min_delta` must be a number >= 0; got {min_delta!r}.")
+        check_int("generations", generations, 1, owner="NoImprovement")
+        check_number("min_delta", min_delta, "a number >= 0", lambda v: v >= 0, owner="NoImprovement")
         self.generations = int(generations)
         self.min_delta = float(min_delta)
         self.best = math.nan
@@ -77,8 +74,7 @@ class TargetValue:
     """
 
     def __init__(self, value: float):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise InvalidParameterError(f"TargetValue: `value` must be a finite number; got {value!r}.")
+        check_number("value", value, "a finite number", math.isfinite, owner="TargetValue")
         self.value = float(value)
 
     def __repr__(self) -> str:

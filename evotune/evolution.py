@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import check_int, check_number
 from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
 from .exceptions import (
     AllEvaluationsFailedError,
@@ -99,13 +100,6 @@ class Candidate:
         return int(sequence.generate_state(1)[0])
 
 
-def _check_int(name: str, value: Any, minimum: int, allow_none: bool = True) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
-
-
 class Evolution:
     """An ask/tell evolutionary search over a mixed space.
 
@@ -174,15 +168,12 @@ class Evolution:
     ):
         if direction not in _DIRECTIONS:
             raise InvalidParameterError(f"`direction` must be one of {_DIRECTIONS}; got {direction!r}.")
-        _check_int("population_size", population_size, 2)
-        _check_int("offspring_size", offspring_size, 1)
-        _check_int("hall_of_fame_size", hall_of_fame_size, 1, allow_none=False)
-        _check_int("max_evaluations", max_evaluations, 1)
-        _check_int("seed", seed, 0)
-        if isinstance(crossover_prob, bool) or not isinstance(crossover_prob, numbers.Real) or not (
-            0 <= crossover_prob <= 1
-        ):
-            raise InvalidParameterError(f"`crossover_prob` must be in [0, 1]; got {crossover_prob!r}.")
+        check_int("population_size", population_size, 2, allow_none=True)
+        check_int("offspring_size", offspring_size, 1, allow_none=True)
+        check_int("hall_of_fame_size", hall_of_fame_size, 1)
+        check_int("max_evaluations", max_evaluations, 1, allow_none=True)
+        check_int("seed", seed, 0, allow_none=True)
+        check_number("crossover_prob", crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
         for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
             if op is not None and not callable(op):
                 raise InvalidParameterError(f"`{name}` must be callable; got {op!r}.")
@@ -255,7 +246,7 @@ class Evolution:
                 f"ask(): {len(self._pending)} candidate(s) of generation {self.generation} are "
                 f"still untold; tell() their values first."
             )
-        _check_int("n", n, 1)
+        check_int("n", n, 1, allow_none=True)
         if self.generation == 0:
             size = max(self.population_size, len(self._initial))
         else:

@@ -16,23 +16,20 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 
+from ._checks import check_int, check_number
 from ._deap import tools
-from .exceptions import InvalidParameterError
 from .genome import CAT, STEPPED, Genome
 
 __all__ = ["Crossover", "Mutation", "Selection", "MixedCrossover", "MixedMutation", "Tournament"]
 
 
-def _check_positive(owner: str, name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidParameterError(f"{owner}: `{name}` must be a number > 0; got {value!r}.")
+def _check_eta(owner: str, eta: float) -> None:
+    check_number("eta", eta, "a number > 0", lambda v: v > 0, owner=owner)
 
 
 def _check_probability(owner: str, name: str, value: float | None, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InvalidParameterError(f"{owner}: `{name}` must be a probability in [0, 1]; got {value!r}.")
+    check_number(name, value, "a probability in [0, 1]", lambda v: 0 <= v <= 1, owner=owner,
+                 allow_none=allow_none)
 
 
 class Crossover(ABC):
@@ -81,7 +78,7 @@ class MixedCrossover(Crossover):
     """
 
     def __init__(self, eta: float = 5.0, swap_prob: float = 0.5):
-        _check_positive("MixedCrossover", "eta", eta)
+        _check_eta("MixedCrossover", eta)
         _check_probability("MixedCrossover", "swap_prob", swap_prob)
         self.eta = eta
         self.swap_prob = swap_prob
@@ -128,7 +125,7 @@ class MixedMutation(Mutation):
     """
 
     def __init__(self, eta: float = 5.0, gene_prob: float | None = None):
-        _check_positive("MixedMutation", "eta", eta)
+        _check_eta("MixedMutation", eta)
         _check_probability("MixedMutation", "gene_prob", gene_prob, allow_none=True)
         self.eta = eta
         self.gene_prob = gene_prob
@@ -169,8 +166,7 @@ class Tournament(Selection):
     """
 
     def __init__(self, size: int = 3):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise InvalidParameterError(f"Tournament: `size` must be an integer >= 1; got {size!r}.")
+        check_int("size", size, 1, owner="Tournament")
         self.size = size
 
     def __repr__(self) -> str:

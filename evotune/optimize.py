@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ._checks import check_int, check_number
 from .evaluation import Evaluator, make_evaluator
 from .evolution import Candidate, Evolution
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError
@@ -20,15 +20,6 @@ from .storage import RunJournal, Storage, StoredTrials
 __all__ = ["optimize"]
 
 logger = logging.getLogger("evotune")
-
-
-def _check_budget(name: str, value: Any, kind: type) -> None:
-    if value is None:
-        return
-    ok = isinstance(value, kind) and not isinstance(value, bool) and value > 0
-    if not ok:
-        what = "an integer >= 1" if kind is numbers.Integral else "a number of seconds > 0"
-        raise InvalidParameterError(f"`{name}` must be {what} or None; got {value!r}.")
 
 
 def optimize(
@@ -141,9 +132,9 @@ surrogate, initial_points, hall_of_fame_size :
     """
     if not callable(objective):
         raise InvalidParameterError(f"`objective` must be callable; got {objective!r}.")
-    _check_budget("max_evaluations", max_evaluations, numbers.Integral)
-    _check_budget("generations", generations, numbers.Integral)
-    _check_budget("time_budget", time_budget, numbers.Real)
+    check_int("max_evaluations", max_evaluations, 1, allow_none=True)
+    check_int("generations", generations, 1, allow_none=True)
+    check_number("time_budget", time_budget, "a number of seconds > 0", lambda v: v > 0, allow_none=True)
     if max_evaluations is None and generations is None and time_budget is None:
         raise InvalidParameterError(
             "optimize(): give at least one of `max_evaluations`, `generations` or `time_budget`."

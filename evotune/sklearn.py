@@ -31,8 +31,8 @@ from ._sklearn_compat import (
     _MultimetricScorer,
     _warn_or_raise_about_fit_failures,
 )
-from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .evolution import default_population_size
+from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
 from .space import Space
 

@@ -17,12 +17,13 @@ less time than the model, about 0.1-1 s per generation).
 
 from __future__ import annotations
 
-import numbers
+import math
 import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
 from .genome import Genome
 
@@ -54,19 +55,6 @@ class Surrogate(ABC):
 _ACQUISITIONS = ("ei", "lcb")
 #: Most L-BFGS-B steps of a kernel fit (more buys nothing measurable in the ranking; see the benchmarks).
 _KERNEL_FIT_STEPS = 50
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise InvalidParameterError(
-            f"GaussianProcessSurrogate: `{name}` must be an integer >= {minimum}; got {value!r}."
-        )
-
-
-def _check_real(name: str, value: object, low: float, high: float, allowed: str) -> None:
-    """``value`` must be a real number in [low, high)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value < high:
-        raise InvalidParameterError(f"GaussianProcessSurrogate: `{name}` must be {allowed}; got {value!r}.")
 
 
 class GaussianProcessSurrogate(Surrogate):
@@ -116,11 +104,12 @@ class GaussianProcessSurrogate(Surrogate):
 
     def __init__(self, oversample: int = 4, immigrants: float = 0.25, acquisition: str = "ei",
                  kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8):
-        _check_int("oversample", oversample, 1)
-        _check_int("window", window, 2)
-        _check_int("fit_size", fit_size, 2)
-        _check_int("min_trials", min_trials, 2)
-        _check_real("immigrants", immigrants, 0, 1, "a share in [0, 1)")
+        owner = "GaussianProcessSurrogate"
+        check_int("oversample", oversample, 1, owner=owner)
+        check_int("window", window, 2, owner=owner)
+        check_int("fit_size", fit_size, 2, owner=owner)
+        check_int("min_trials", min_trials, 2, owner=owner)
+        check_number("immigrants", immigrants, "a share in [0, 1)", lambda v: 0 <= v < 1, owner=owner)
         if acquisition not in _ACQUISITIONS:
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `acquisition` must be one of {_ACQUISITIONS}; "
@@ -132,7 +121,7 @@ class GaussianProcessSurrogate(Surrogate):
                 f"acquisition='lcb' (got acquisition={acquisition!r}, kappa={kappa!r})."
             )
         kappa = 1.0 if kappa is None else kappa
-        _check_real("kappa", kappa, 0, float("inf"), "a number >= 0")
+        check_number("kappa", kappa, "a number >= 0", lambda v: 0 <= v < math.inf, owner=owner)
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
         self.immigrants = float(immigrants)
         self.window = int(window)

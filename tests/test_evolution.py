@@ -181,9 +181,9 @@ def test_initial_points_with_unknown_names_are_refused():
     "kwargs, fragment",
     [
         ({"direction": "min"}, "`direction` must be one of ('minimize', 'maximize'); got 'min'"),
-        ({"population_size": 1}, "`population_size` must be an integer >= 2; got 1"),
+        ({"population_size": 1}, "`population_size` must be an integer >= 2 or None; got 1"),
         ({"offspring_size": 0}, "`offspring_size` must be an integer >= 1"),
-        ({"crossover_prob": 1.5}, "`crossover_prob` must be in [0, 1]; got 1.5"),
+        ({"crossover_prob": 1.5}, "`crossover_prob` must be a probability in [0, 1]; got 1.5"),
         ({"seed": -1}, "`seed` must be an integer >= 0"),
         ({"mutation": "gaussian"}, "`mutation` must be callable; got 'gaussian'"),
     ],

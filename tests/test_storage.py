@@ -1,8 +1,8 @@
 import hashlib
-import re
 import json
 import math
 import os
+import re
 import signal
 import sqlite3
 import subprocess

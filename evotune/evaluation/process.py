@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .._checks import check_int, check_number
 from ..evolution import Candidate
 from ..exceptions import EvaluationTimeoutError, InvalidParameterError, WorkerCrashedError
 from . import _worker
@@ -104,8 +105,7 @@ class ProcessPoolEvaluator(Evaluator):
             start_method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self.n_workers = resolve_n_jobs(n_jobs)
         check_timeout(timeout)
-        if blas_threads is not None and (isinstance(blas_threads, bool) or not isinstance(blas_threads, int) or blas_threads < 1):
-            raise InvalidParameterError(f"`blas_threads` must be an integer >= 1 or None; got {blas_threads!r}.")
+        check_int("blas_threads", blas_threads, 1, allow_none=True)
         if start_method not in _START_METHODS:
             raise InvalidParameterError(f"`start_method` must be one of {_START_METHODS}; got {start_method!r}.")
         self.timeout = timeout
@@ -184,5 +184,4 @@ class ProcessPoolEvaluator(Evaluator):
 
 def check_timeout(timeout: Any) -> None:
     """Raise unless ``timeout`` is None or a positive number of seconds."""
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
-        raise InvalidParameterError(f"`timeout` must be a number of seconds > 0 or None; got {timeout!r}.")
+    check_number("timeout", timeout, "a number of seconds > 0", lambda v: v > 0, allow_none=True)
