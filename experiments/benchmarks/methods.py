@@ -45,6 +45,21 @@ def _bred_only(acquisition: str = "ei") -> et.GaussianProcessSurrogate:
     return et.GaussianProcessSurrogate(immigrants=0.0, acquisition=acquisition)
 
 
+class _ImmigrantsWhenStalled(et.GaussianProcessSurrogate):
+    """The default surrogate, with immigrants only after a generation that did not improve the best loss
+    (it learns that at ranking time, after the generation's immigrants were drawn: one generation late)."""
+
+    def __init__(self, share: float = 0.25):
+        super().__init__(immigrants=0.0)
+        self.share, self.best = share, math.inf
+
+    def rank(self, genome, genes, losses, children, seed):
+        best = float(np.nanmin(losses)) if np.isfinite(losses).any() else math.inf
+        self.immigrants = 0.0 if best < self.best else self.share
+        self.best = min(best, self.best)
+        return super().rank(genome, genes, losses, children, seed)
+
+
 def _half_population(budget: int) -> int:
     """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
     return _population(budget, 0.5, 24)
@@ -58,6 +73,7 @@ VARIANTS = {
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
     "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
+    "evotune-stalled-immigrants": lambda budget: {"surrogate": _ImmigrantsWhenStalled()},
     "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
