@@ -53,8 +53,6 @@ class Surrogate(ABC):
 
 #: How children are ranked: expected improvement, or lower confidence bound.
 _ACQUISITIONS = ("ei", "lcb")
-#: The model's prior mean: the trials' mean normal score, or the worst trial's.
-_PRIORS = ("mean", "worst")
 #: Most L-BFGS-B steps of a kernel fit (more buys nothing measurable in the ranking; see the benchmarks).
 _KERNEL_FIT_STEPS = 50
 
@@ -87,11 +85,6 @@ class GaussianProcessSurrogate(Surrogate):
     kappa : float, optional
         Weight of the predicted standard deviation in the lower confidence bound
         (``acquisition="lcb"`` only; default 1).
-    prior : {"mean", "worst"}
-        What the model expects far from every trial: the trials' mean score, or
-        the worst trial's (then unexplored regions are worth little, and the
-        search stays near its good trials: for spaces where most points fail
-        alike, such as trees whose minimum leaf size leaves one leaf).
     window : int
         Condition on at most this many of the latest trials.
     fit_size : int
@@ -110,8 +103,7 @@ class GaussianProcessSurrogate(Surrogate):
     """
 
     def __init__(self, oversample: int = 4, immigrants: float = 0.25, acquisition: str = "ei",
-                 kappa: float | None = None, prior: str = "mean", window: int = 300, fit_size: int = 100,
-                 min_trials: int = 8):
+                 kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8):
         owner = "GaussianProcessSurrogate"
         check_int("oversample", oversample, 1, owner=owner)
         check_int("window", window, 2, owner=owner)
@@ -128,23 +120,18 @@ class GaussianProcessSurrogate(Surrogate):
                 f"GaussianProcessSurrogate: `kappa` weighs the lower confidence bound; pass it with "
                 f"acquisition='lcb' (got acquisition={acquisition!r}, kappa={kappa!r})."
             )
-        if prior not in _PRIORS:
-            raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `prior` must be one of {_PRIORS}; got {prior!r}."
-            )
         kappa = 1.0 if kappa is None else kappa
         check_number("kappa", kappa, "a number >= 0", lambda v: 0 <= v < math.inf, owner=owner)
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
-        self.immigrants, self.prior = float(immigrants), prior
+        self.immigrants = float(immigrants)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
 
     def __repr__(self) -> str:
         kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
-        prior = f"prior={self.prior!r}, " if self.prior != "mean" else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
-                f"acquisition={self.acquisition!r}, {kappa}{prior}window={self.window}, "
-                f"fit_size={self.fit_size}, min_trials={self.min_trials})")
+                f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
+                f"min_trials={self.min_trials})")
 
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
@@ -155,8 +142,6 @@ class GaussianProcessSurrogate(Surrogate):
         y = _normal_scores(losses, self.min_trials)
         if y is None:
             return np.arange(len(children))
-        centred = self.prior == "mean"  # else a zero-mean process on scores shifted so the worst is 0
-        y = y if centred else y - y.max()
         X = genome.features(genes)
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(X.shape[1], 0.5), (1e-2, 1e2), nu=2.5) + \
             WhiteKernel(1e-2, (1e-6, 1.0))
@@ -168,10 +153,10 @@ class GaussianProcessSurrogate(Surrogate):
             subset = np.sort(np.concatenate([best, rest]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence notes of the kernel fit
-            model = GaussianProcessRegressor(kernel, normalize_y=centred, optimizer=_fit_kernel)
+            model = GaussianProcessRegressor(kernel, normalize_y=True, optimizer=_fit_kernel)
             model.fit(X[subset], y[subset])
             if len(subset) < len(y):  # the fitted kernel, conditioned on every trial of the window
-                model = GaussianProcessRegressor(model.kernel_, normalize_y=centred, optimizer=None).fit(X, y)
+                model = GaussianProcessRegressor(model.kernel_, normalize_y=True, optimizer=None).fit(X, y)
         mean, std = model.predict(genome.features(children), return_std=True)
         if self.acquisition == "lcb":
             return np.argsort(mean - self.kappa * std, kind="stable")

@@ -25,8 +25,7 @@ def trained(surrogate, n=60, seed=0):
 @pytest.mark.parametrize(
     "surrogate, margin",
     # the predicted mean alone must rank well; expected improvement also rewards uncertainty, so by less
-    [(GaussianProcessSurrogate(acquisition="lcb", kappa=0.0), 0.5), (GaussianProcessSurrogate(), 0.25),
-     (GaussianProcessSurrogate(prior="worst"), 0.25)],
+    [(GaussianProcessSurrogate(acquisition="lcb", kappa=0.0), 0.5), (GaussianProcessSurrogate(), 0.25)],
 )
 def test_the_surrogate_ranks_better_points_first(surrogate, margin):
     order, truth = trained(surrogate)
@@ -93,24 +92,6 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
     assert np.mean(assisted) < np.mean(plain)
 
 
-def test_a_worst_case_prior_keeps_the_search_near_its_good_trials():
-    """Most of the space fails alike (a plateau of the worst loss); the good trials sit in one corner.
-    With the worst trial as prior, an unexplored region looks like the plateau, and the child beside
-    the good trials wins."""
-    genome = Genome(et.Space({"a": et.Float(0, 1), "b": et.Float(0, 1)}))
-    rng = np.random.default_rng(0)
-    plateau = [[a, b] for a, b in rng.uniform([0.4, 0.0], [1.0, 1.0], (30, 2))]
-    good = [[0.02, 0.03], [0.05, 0.01], [0.08, 0.06]]
-    losses = np.array([1.0] * len(plateau) + [0.3, 0.2, 0.25])
-    children = [[0.05, 0.9], [0.06, 0.04]]  # unexplored, and beside the good trials
-    assert GaussianProcessSurrogate(prior="worst").rank(genome, plateau + good, losses, children, seed=0)[0] == 1
-
-
-def test_the_prior_shows_in_the_settings_only_when_it_is_not_the_default():
-    assert "prior" not in repr(GaussianProcessSurrogate())
-    assert "prior='worst'" in repr(GaussianProcessSurrogate(prior="worst"))
-
-
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
@@ -120,7 +101,6 @@ def test_the_prior_shows_in_the_settings_only_when_it_is_not_the_default():
         ({"kappa": 2.0}, "pass it with acquisition='lcb' (got acquisition='ei', kappa=2.0)"),
         ({"immigrants": 1.0}, "`immigrants` must be a share in [0, 1); got 1.0"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
-        ({"prior": "best"}, "`prior` must be one of ('mean', 'worst'); got 'best'"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):

@@ -74,7 +74,6 @@ VARIANTS = {
     "evotune-gp-plain-ga": _plain_ga,
     "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
     "evotune-stalled-immigrants": lambda budget: {"surrogate": _ImmigrantsWhenStalled()},
-    "evotune-worst-prior": lambda budget: {"surrogate": et.GaussianProcessSurrogate(prior="worst")},
     "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
