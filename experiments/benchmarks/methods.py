@@ -60,49 +60,6 @@ class _ImmigrantsWhenStalled(et.GaussianProcessSurrogate):
         return super().rank(genome, genes, losses, children, seed)
 
 
-class _GenePoolEvolution(et.Evolution):
-    """Immigrants by gene-pool recombination instead of uniform draws: every gene of an immigrant comes
-    from a random one of the best quarter of the trials (then the usual mutation), so the immigrants
-    follow the good trials' marginals, as a TPE proposal does."""
-
-    def _breed(self, size):
-        self._gene_pool = True
-        try:
-            return super()._breed(size)
-        finally:
-            self._gene_pool = False
-
-    def _fresh(self, n, taken):
-        if not getattr(self, "_gene_pool", False):
-            return super()._fresh(n, taken)
-        archive = sorted(self._latest_trials(), key=lambda t: (math.isnan(t[2]), t[2]))
-        top = [genes for _, genes, _ in archive[: max(2, len(archive) // 4)]]
-        out = []
-        for _ in range(4 * n):
-            child = [top[int(self._rng.integers(len(top)))][i] for i in range(len(top[0]))]
-            self.mutation(self.genome, child)
-            key = tuple(self.genome.repair(child))
-            if hash(key) not in self._seen and key not in taken:
-                taken.add(key)
-                out.append(child)
-            if len(out) == n:
-                break
-        return out
-
-
-def run_ask_tell(problem, budget: int, seed: int, evolution=et.Evolution) -> list[float]:
-    """evotune's default through the ask/tell loop (the same trials as run_evotune), with ``evolution``."""
-    ev, losses = evolution(problem.space, max_evaluations=budget, seed=seed), []
-    while len(losses) < budget:
-        batch = ev.ask()
-        if not batch:
-            break
-        values = [_safe(problem.objective, c.params) for c in batch]
-        ev.tell(batch, values)
-        losses += values
-    return losses[:budget]
-
-
 def _half_population(budget: int) -> int:
     """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
     return _population(budget, 0.5, 24)
@@ -123,10 +80,6 @@ VARIANTS = {
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),
                                                    "population_size": _half_population(budget)},
 }
-
-
-def run_gene_pool(problem, budget: int, seed: int) -> list[float]:
-    return run_ask_tell(problem, budget, seed, _GenePoolEvolution)
 
 
 def _variant(name: str):
@@ -260,7 +213,6 @@ METHODS = {
     "hyperopt-tpe": run_hyperopt,
     "gasearchcv": run_gasearchcv,
     **{name: _variant(name) for name in VARIANTS},
-    "evotune-gene-pool-immigrants": run_gene_pool,
 }
 #: Methods that only run on the sklearn suite (they tune an estimator, not a function).
 SKLEARN_ONLY = {"gasearchcv"}
