@@ -102,9 +102,13 @@ class MixedMutation(Mutation):
     """Polynomial mutation on numeric genes, random reset on categorical ones.
 
     Each gene mutates with probability ``gene_prob`` (default ``1 / n_genes``), and
-    at least one gene always does, so a mutated child is never a plain copy. An
+    at least one gene always does, so a mutated child is rarely a plain copy. An
     integer gene that mutates moves by at least one whole step; a categorical gene
-    that mutates takes a different choice.
+    that mutates takes a different choice. A numeric gene that mutates jumps to one
+    of its bounds with probability ``bound_prob`` (when it already sits on that
+    bound it moves as usual instead): many hyperparameters are best at a bound
+    (no regularization, the smallest leaf, the deepest tree), and polynomial steps
+    rarely get there.
 
     Parameters
     ----------
@@ -112,6 +116,8 @@ class MixedMutation(Mutation):
         Polynomial-mutation distribution index: larger makes smaller moves.
     gene_prob : float or None
         Per-gene mutation probability; ``None`` means ``1 / n_genes``.
+    bound_prob : float
+        Chance that a mutating numeric gene goes to its lower or upper bound (either, at random).
 
     Examples
     --------
@@ -124,14 +130,16 @@ class MixedMutation(Mutation):
     True
     """
 
-    def __init__(self, eta: float = 5.0, gene_prob: float | None = None):
+    def __init__(self, eta: float = 5.0, gene_prob: float | None = None, bound_prob: float = 0.25):
         _check_eta("MixedMutation", eta)
         _check_probability("MixedMutation", "gene_prob", gene_prob, allow_none=True)
+        _check_probability("MixedMutation", "bound_prob", bound_prob)
         self.eta = eta
         self.gene_prob = gene_prob
+        self.bound_prob = bound_prob
 
     def __repr__(self) -> str:
-        return f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r})"
+        return f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r}, bound_prob={self.bound_prob!r})"
 
     def __call__(self, genome: Genome, child: list) -> None:
         prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
@@ -149,6 +157,10 @@ class MixedMutation(Mutation):
                 new = random.randrange(k - 1)
                 child[i] = new + 1 if new >= old else new
             return
+        if self.bound_prob and random.random() < self.bound_prob:
+            child[i] = genome.repair_gene(i, random.choice((genome.low[i], genome.high[i])))
+            if child[i] != old:
+                return
         x = [old]
         tools.mutPolynomialBounded(x, self.eta, [genome.low[i]], [genome.high[i]], 1.0)
         child[i] = genome.repair_gene(i, x[0])

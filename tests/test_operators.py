@@ -1,3 +1,4 @@
+import math
 import random
 
 import pytest
@@ -79,6 +80,30 @@ def test_mutation_always_changes_at_least_one_gene():
             assert sum(c != p for c, p in zip(child, parent)) == 1
 
 
+BOUNDED = Genome(Space({"x": Float(0, 0.5), "n": Integer(1, 15), "lr": Float(1e-4, 1, log=True)}))
+
+
+def _mutate_often(parent, i, bound_prob):
+    """The values gene ``i`` of ``parent`` takes in 200 mutations."""
+    with engine_random(random.Random(i)):
+        for _ in range(200):
+            child = list(parent)
+            MixedMutation(bound_prob=bound_prob)._mutate_gene(BOUNDED, child, i)
+            yield BOUNDED.decode(child)[BOUNDED.names[i]]
+
+
+@pytest.mark.parametrize("i", range(3))
+def test_bound_mutation_puts_a_numeric_gene_on_a_bound_or_else_moves_it_as_usual(i):
+    low = BOUNDED.decode(BOUNDED.repair(list(BOUNDED.low)))[BOUNDED.names[i]]
+    high = BOUNDED.decode(BOUNDED.repair(list(BOUNDED.high)))[BOUNDED.names[i]]
+    middle = [0.2, 7, -4.0]
+    assert set(_mutate_often(middle, i, 1.0)) == {low, high}
+    from_low = list(_mutate_often([0.0, 1, math.log(1e-4)], i, 1.0))  # on the lower bound: high, or a usual move
+    assert high in from_low and any(low < v < high for v in from_low)
+    if i != 1:  # a float never lands exactly on a bound by a polynomial step
+        assert not {low, high} & set(_mutate_often(middle, i, 0.0))
+
+
 def test_crossover_swaps_categories_and_blends_numbers():
     genome = Genome(Space({"x": Float(0, 1), "c": ["a", "b", "c"]}))
     seen_swap = seen_blend = False
@@ -110,6 +135,7 @@ def test_tournament_prefers_fitter_individuals():
         (lambda: MixedCrossover(swap_prob=2), "`swap_prob` must be a probability in [0, 1]; got 2"),
         (lambda: MixedMutation(eta=-1), "MixedMutation: `eta` must be a number > 0"),
         (lambda: MixedMutation(gene_prob=1.5), "`gene_prob` must be a probability"),
+        (lambda: MixedMutation(bound_prob=-0.1), "MixedMutation: `bound_prob` must be a probability in [0, 1]"),
         (lambda: Tournament(size=0), "Tournament: `size` must be an integer >= 1; got 0"),
     ],
 )

@@ -37,7 +37,7 @@ def _population(budget: int, scale: float, most: int) -> int:
 #: evotune 0.1's population and operators: population ~1.5 sqrt(budget) in [8, 50], SBX eta 15, mutation eta 20.
 def _plain_ga(budget: int) -> dict[str, Any]:
     return {"population_size": _population(budget, 1.5, 50),
-            "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20)}
+            "crossover": et.MixedCrossover(eta=15), "mutation": et.MixedMutation(eta=20, bound_prob=0.0)}
 
 
 def _bred_only(acquisition: str = "ei") -> et.GaussianProcessSurrogate:
