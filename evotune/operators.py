@@ -139,7 +139,8 @@ class MixedMutation(Mutation):
         self.bound_prob = bound_prob
 
     def __repr__(self) -> str:
-        return f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r}, bound_prob={self.bound_prob!r})"
+        return (f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r}, "
+                f"bound_prob={self.bound_prob!r})")
 
     def __call__(self, genome: Genome, child: list) -> None:
         prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob

@@ -5,7 +5,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evotune import Categorical, Float, Integer, InvalidParameterError, MixedCrossover, MixedMutation, Space, Tournament
+from evotune import (
+    Categorical,
+    Float,
+    Integer,
+    InvalidParameterError,
+    MixedCrossover,
+    MixedMutation,
+    Space,
+    Tournament,
+)
 from evotune._deap import FitnessMin, Individual, engine_random
 from evotune.genome import CAT, Genome
 
@@ -98,7 +107,8 @@ def test_bound_mutation_puts_a_numeric_gene_on_a_bound_or_else_moves_it_as_usual
     high = BOUNDED.decode(BOUNDED.repair(list(BOUNDED.high)))[BOUNDED.names[i]]
     middle = [0.2, 7, -4.0]
     assert set(_mutate_often(middle, i, 1.0)) == {low, high}
-    from_low = list(_mutate_often([0.0, 1, math.log(1e-4)], i, 1.0))  # on the lower bound: high, or a usual move
+    # on the lower bound: the upper one, or a usual move
+    from_low = list(_mutate_often([0.0, 1, math.log(1e-4)], i, 1.0))
     assert high in from_low and any(low < v < high for v in from_low)
     if i != 1:  # a float never lands exactly on a bound by a polynomial step
         assert not {low, high} & set(_mutate_often(middle, i, 0.0))
@@ -135,7 +145,7 @@ def test_tournament_prefers_fitter_individuals():
         (lambda: MixedCrossover(swap_prob=2), "`swap_prob` must be a probability in [0, 1]; got 2"),
         (lambda: MixedMutation(eta=-1), "MixedMutation: `eta` must be a number > 0"),
         (lambda: MixedMutation(gene_prob=1.5), "`gene_prob` must be a probability"),
-        (lambda: MixedMutation(bound_prob=-0.1), "MixedMutation: `bound_prob` must be a probability in [0, 1]"),
+        (lambda: MixedMutation(bound_prob=-0.1), "`bound_prob` must be a probability in [0, 1]; got -0.1"),
         (lambda: Tournament(size=0), "Tournament: `size` must be an integer >= 1; got 0"),
     ],
 )

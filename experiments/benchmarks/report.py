@@ -163,10 +163,15 @@ def main() -> None:
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark-suite.md"))
     parser.add_argument("--title", default="Benchmark suite results")
     parser.add_argument("--command", default="python -m experiments.benchmarks.run --quick")
+    parser.add_argument("--methods", default="",
+                        help="comma-separated: these methods only (default: all; keep random, the yardstick)")
+    parser.add_argument("--suites", default="", help="comma-separated: these suites only (default: all)")
     args = parser.parse_args()
     from .run import read_results
 
-    rows = [row for path in args.results.split(",") for row in read_results(path)]
+    methods, suites = ({name for name in names.split(",") if name} for names in (args.methods, args.suites))
+    rows = [row for path in args.results.split(",") for row in read_results(path)
+            if (not methods or row["method"] in methods) and (not suites or row["suite"] in suites)]
     for row in rows:
         if "error" in row:
             print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")
