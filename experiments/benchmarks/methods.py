@@ -68,8 +68,10 @@ def _half_population(budget: int) -> int:
 #: Ablation: evotune with parts of its default strategy taken away (method name -> settings for a budget).
 #: (The results files also hold "evotune-0.1": evotune 0.1 itself, run at commit 3b5f2ee; and
 #: results/full-evotune-e626449.jsonl the full-suite rows of the default of commit e626449.)
-#: The last four rank bred children only (they were measured before the immigrants came).
+#: The last four rank bred children only (they were measured before the immigrants came). Every variant
+#: but "evotune-no-bound" (the default up to commit af2b926) was measured before bound mutation.
 VARIANTS = {
+    "evotune-no-bound": lambda budget: {"mutation": et.MixedMutation(bound_prob=0.0)},
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
     "evotune-gp-plain-ga": _plain_ga,
     "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
