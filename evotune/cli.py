@@ -41,7 +41,7 @@ _SECTIONS = {
     "space": None,  # any parameter names
     "search": {
         "direction", "max_evaluations", "generations", "time_budget", "population_size", "offspring_size",
-        "seed", "n_jobs", "timeout", "hall_of_fame_size", "surrogate",
+        "lag", "seed", "n_jobs", "timeout", "hall_of_fame_size", "surrogate",
     },
     "storage": {"path", "run_name"},
 }  # fmt: skip

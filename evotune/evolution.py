@@ -1,32 +1,45 @@
-"""Evolution: the ask/tell population loop.
+"""Evolution: an asynchronous, deterministic ask/tell population loop.
 
 Generation 0 is a space-filling sample (plus any starting points the user
-gives). Every later generation breeds ``offspring_size`` new children from the
-evaluated population: tournament selection, crossover, mutation, repair into the
-space. A child that repeats an evaluated point is a cache hit: it is counted and
-bred again, so the budget only buys new points. With a surrogate (the default),
-several times more children are bred than evaluated, and a model fitted on the
-trials so far picks the most promising ones (see :mod:`evotune.surrogate`).
-When all of a generation's children are told, (mu + lambda) survival keeps the
-best ``population_size`` of parents and children (elitism), the hall of fame is
-updated and a history row is written.
+gives). Every later trial is bred from the population: tournament selection,
+crossover, mutation, repair into the space; with a surrogate (the default),
+``oversample`` candidates are bred (a share of them random immigrants) and a
+model of the trials so far picks the one to evaluate (see :mod:`evotune.surrogate`).
+
+**Asynchronous.** Trials are asked one at a time and told in any order, so a
+driver can hand a new candidate to every worker as soon as it frees up; the
+population, the hall of fame and the surrogate's data change on every tell
+(steady-state survival: the population is the best ``population_size`` trials).
+
+**Deterministic.** The proposal of trial *i* depends only on the seed and on
+trials ``0 .. i - lag`` (all of generation 0 at least), applied in number order:
+never on which evaluation finished first. So the same seed and ``lag`` give the
+same trials for any number of workers and any completion order. When one of
+those trials is still running, :meth:`Evolution.ask` returns no candidate and
+the driver waits for a result. A larger ``lag`` keeps more workers busy when
+evaluations differ in length; a smaller one lets every proposal see more.
+
+Generations remain as the unit of reporting: generation 0 is the initial design,
+each later one ``offspring_size`` consecutive trials. Its row of statistics is
+written when its last trial (and every earlier one) is told.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import random
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._checks import check_int, check_number
 from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
+from .breeding import Breeder
 from .exceptions import (
     AllEvaluationsFailedError,
     EvaluationFailedError,
@@ -34,16 +47,19 @@ from .exceptions import (
     FailedEvaluationWarning,
     InvalidParameterError,
 )
-from .genome import ENUMERATION_LIMIT, Genome
+from .genome import Genome
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Tournament
-from .result import COMPLETE, FAILED, GenerationStats, Result, Trial
+from .result import Result
 from .space import Space
 from .surrogate import GaussianProcessSurrogate, Surrogate
+from .trial import COMPLETE, FAILED, Candidate, Direction, GenerationStats, Trial
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
-_DIRECTIONS = ("minimize", "maximize")
 _ERROR_TEXT_LIMIT = 500
+# SeedSequence spawn keys: (1, i) is trial i's evaluation seed (Candidate.seed),
+# (2,) the initial design, (3, i) the proposal of trial i, (4, k) the k-th model tuning.
+_DESIGN, _PROPOSAL, _TUNING = 2, 3, 4
 
 
 def default_population_size(max_evaluations: int | None = None) -> int:
@@ -77,31 +93,37 @@ def _error_text(error: BaseException) -> str:
     return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 3] + "..."
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A point to evaluate: its trial number, generation and parameters.
+def _tuning_points(start: int = 2) -> Any:
+    """Numbers of trials at which the surrogate is tuned: each a quarter (at most 100) past the last."""
+    point = start
+    while True:
+        yield point
+        point += max(1, min(point // 4, 100))
 
-    ``seed`` is a 32-bit seed for the evaluation's own randomness, derived from
-    the run's seed and the trial number only (the same whatever the order or the
-    process in which candidates are evaluated).
-    """
 
-    number: int
-    generation: int
-    params: dict[str, Any]
-    _entropy: int = field(repr=False, compare=False, default=0)
-    #: The candidate's canonical gene vector (for the journal; never sent to workers).
-    genes: list = field(repr=False, compare=False, default_factory=list)
+class _Survivors:
+    """The best ``size`` of a prefix of the trials, applied in number order (ties: lower number first)."""
 
-    @property
-    def seed(self) -> int:
-        """Seed for this evaluation (e.g. a model's ``random_state``)."""
-        sequence = np.random.SeedSequence(self._entropy, spawn_key=(1, self.number))
-        return int(sequence.generate_state(1)[0])
+    def __init__(self, size: int):
+        self.size = size
+        self.members: list[Individual] = []
+        self.count = 0  # trials applied: numbers 0 .. count - 1
+
+    def add(self, ind: Individual) -> None:
+        self.members = tools.selBest(self.members + [ind], self.size)
+        self.count += 1
+
+
+class _Generation:
+    """What a generation's row needs while its trials come in."""
+
+    def __init__(self) -> None:
+        self.evaluated = self.failed = self.cached = 0
+        self.first_error: tuple[int, str, BaseException | None] | None = None
 
 
 class Evolution:
-    """An ask/tell evolutionary search over a mixed space.
+    """An ask/tell evolutionary search over a mixed space; asynchronous and deterministic.
 
     Parameters
     ----------
@@ -110,26 +132,34 @@ class Evolution:
     direction : {"minimize", "maximize"}
         Whether smaller or larger objective values are better.
     population_size : int, optional
-        Number of survivors per generation (mu) and the size of generation 0.
+        Number of survivors (mu) and the size of generation 0.
         Default: :func:`default_population_size` of ``max_evaluations``.
     offspring_size : int, optional
-        Children bred per generation (lambda); default ``population_size``.
+        Trials per generation after the first (a unit of reporting: statistics,
+        callbacks, journal states); default ``population_size``.
     crossover, mutation, selection :
         Variation operators; defaults :class:`~evotune.operators.MixedCrossover`,
         :class:`~evotune.operators.MixedMutation`, :class:`~evotune.operators.Tournament`.
     crossover_prob : float
         Chance that two parents are recombined before mutation.
     surrogate : Surrogate, True or None
-        Picks the children worth evaluating among ``oversample`` times as many
-        bred (see :mod:`evotune.surrogate`). ``True``: the default
+        Picks each trial among ``oversample`` bred candidates (see
+        :mod:`evotune.surrogate`). ``True``: the default
         :class:`~evotune.surrogate.GaussianProcessSurrogate`; ``None`` or ``False``:
-        evaluate every bred child, as a plain genetic algorithm does.
+        evaluate the first bred child, as a plain genetic algorithm does.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
-        How many of the best distinct trials to keep.
+        How many of the best trials to keep.
     max_evaluations : int, optional
-        The run's budget; only used to pick the default population size.
+        The run's budget: picks the default population size, and cuts the last
+        generation short (trials past it are not refused).
+    lag : int, optional
+        Trial *i* is bred from trials ``0 .. i - lag`` (and all of generation 0);
+        default ``population_size``. Up to about ``lag`` evaluations can run at
+        once without waiting: use ``lag >= 2 * workers`` to keep every worker busy
+        when evaluation times vary. The trials depend on ``lag``, never on the
+        number of workers or the order of results.
     keep_trials : bool
         Keep every trial in memory (:attr:`trials`). A run with storage turns
         this off: its trials live in the journal, and memory stays flat.
@@ -142,10 +172,21 @@ class Evolution:
     >>> ev = et.Evolution({"x": et.Float(-5, 5), "k": et.Categorical(["a", "b"])},
     ...                   population_size=8, seed=0)
     >>> for _ in range(5):
-    ...     batch = ev.ask()
+    ...     batch = ev.ask()  # every candidate that can be proposed now: here, 8 at a time
     ...     ev.tell(batch, [c.params["x"] ** 2 + (c.params["k"] == "b") for c in batch])
     >>> ev.generation, len(ev.trials), ev.result().best_params["k"]
     (5, 40, 'a')
+
+    Results may arrive in any order; the trials stay the same:
+
+    >>> ev = et.Evolution({"x": et.Float(-5, 5)}, population_size=8, lag=4, seed=0)
+    >>> first = ev.ask()
+    >>> for c in reversed(first):
+    ...     _ = ev.tell_one(c, c.params["x"] ** 2)
+    >>> [c.number for c in ev.ask()]  # trials 8 .. 11 need only generation 0
+    [8, 9, 10, 11]
+    >>> ev.ask()  # trial 12 needs trial 8
+    []
     """
 
     def __init__(
@@ -163,15 +204,16 @@ class Evolution:
         initial_points: Sequence[Mapping[str, Any]] | None = None,
         hall_of_fame_size: int = 10,
         max_evaluations: int | None = None,
+        lag: int | None = None,
         keep_trials: bool = True,
         seed: int | None = None,
     ):
-        if direction not in _DIRECTIONS:
-            raise InvalidParameterError(f"`direction` must be one of {_DIRECTIONS}; got {direction!r}.")
+        self.direction = Direction.parse(direction)
         check_int("population_size", population_size, 2, allow_none=True)
         check_int("offspring_size", offspring_size, 1, allow_none=True)
         check_int("hall_of_fame_size", hall_of_fame_size, 1)
         check_int("max_evaluations", max_evaluations, 1, allow_none=True)
+        check_int("lag", lag, 1, allow_none=True)
         check_int("seed", seed, 0, allow_none=True)
         check_number("crossover_prob", crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
         for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
@@ -187,165 +229,170 @@ class Evolution:
         self.surrogate: Surrogate | None = surrogate or None
         self.space = Space(space)
         self.genome = Genome(self.space)
-        self.direction = direction
         self.population_size = population_size or default_population_size(max_evaluations)
         self.offspring_size = offspring_size or self.population_size
+        self.lag = lag or self.population_size
+        self.hall_of_fame_size = hall_of_fame_size
+        self.max_evaluations = max_evaluations
         self.crossover = crossover or MixedCrossover()
         self.mutation = mutation or MixedMutation()
         self.selection = selection or Tournament()
         self.crossover_prob = float(crossover_prob)
+        self.breeder = Breeder(self.genome, selection=self.selection, crossover=self.crossover,
+                               mutation=self.mutation, crossover_prob=self.crossover_prob)
         initial = list(initial_points or [])
         for i, point in enumerate(initial):
             self.space.check_point(point, what=f"initial_points[{i}]")
-        self._initial = initial
 
         #: The seed of the run (drawn when none was given, so any run can be replayed).
         self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
-        sample_seed, deap_seed = np.random.SeedSequence(self.seed).spawn(2)
-        self._rng = np.random.default_rng(sample_seed)
-        # DEAP's operators draw from a random.Random, reseeded from this stream every
-        # generation, so the whole engine state is two small numpy generator states.
-        self._deap_rng = np.random.default_rng(deap_seed)
-        self._random = random.Random()
-        self._fitness = FitnessMin if direction == "minimize" else FitnessMax
-        self._worst = math.inf if direction == "minimize" else -math.inf
+        self._fitness = FitnessMin if self.direction is Direction.MINIMIZE else FitnessMax
+        self._random = random.Random()  # DEAP's draws, reseeded for every proposal
 
-        self.generation = 0
-        self.population: list[Individual] = []
-        self._all: list[Trial] | None = [] if keep_trials else None
-        self._generation_trials: dict[int, Trial] = {}  # this generation's, by number
-        self._hall_trials: dict[int, Trial] = {}  # the hall of fame's, by number
+        self._seen: set[int] = set()  # hashes of every asked genome (numbers only: stable)
+        design_rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_DESIGN,)))
+        self._design = self.breeder.design(design_rng, initial, max(self.population_size, len(initial)), set())
+        #: Size of generation 0 (fewer than ``population_size`` only in a tiny finite space).
+        self.n_initial = max(1, len(self._design))
+
         self._next_number = 0
+        self._pending: dict[int, Candidate] = {}  # asked, not yet told
+        self._results: dict[int, tuple[list, float]] = {}  # told, not yet applied to the view: genes, loss
+        self._view = _Survivors(self.population_size)  # what proposals see
+        self._reported = _Survivors(self.population_size)  # what history rows describe
+        self._generations: dict[int, _Generation] = {}
+        self._hall: list[tuple[float, int, Trial]] = []  # (loss, number, trial), best first
+        self._all: list[Trial] | None = [] if keep_trials else None
+        # trials (number, genes, loss) for the surrogate, in number order; trimmed to the latest
+        self._archive: list[tuple[int, list, float]] = []
+        self._tunings = _tuning_points()
+        self._tuning: tuple[int, Any] = (0, None)  # (trials it saw, result)
+        self._next_tuning = next(self._tunings)
         #: Number of trials told so far.
         self.n_told = 0
         self.history: list[GenerationStats] = []
         self.logbook = tools.Logbook()
-        self.hall_of_fame = tools.HallOfFame(hall_of_fame_size)
-        self._seen: set[int] = set()  # hashes of every evaluated genome (numbers only: stable)
-        # trials (number, genes, loss) for the surrogate; trimmed to the latest, so memory stays flat
-        self._archive: list[tuple[int, list, float]] = []
-        self._pending: dict[int, Individual] = {}
-        self._offspring: list[Individual] = []
-        self._errors: dict[int, BaseException | str] = {}  # this generation's, by trial number
-        self._cache_hits = 0
         self._started = time.perf_counter()
         self._stats = tools.Statistics(key=lambda ind: ind.fitness.values[0])
         for name, fn in (("best", self._best), ("mean", np.mean), ("std", np.std), ("worst", self._worst_of)):
             self._stats.register(name, lambda values, fn=fn: float(fn(values)) if values else math.nan)
+        #: True once a finite space has no point left that was not asked.
         self.exhausted = False
+
+    # -- generations -------------------------------------------------------------------------
+    def generation_of(self, number: int) -> int:
+        """The generation trial ``number`` belongs to."""
+        if number < self.n_initial:
+            return 0
+        return 1 + (number - self.n_initial) // self.offspring_size
+
+    def _end_of(self, generation: int) -> int:
+        """One past the last trial number of ``generation`` (the budget cuts the last one short)."""
+        end = self.n_initial + generation * self.offspring_size
+        return end if self.max_evaluations is None else min(end, self.max_evaluations)
+
+    @property
+    def generation(self) -> int:
+        """Generations completed so far (every trial of each told)."""
+        return len(self.history)
 
     # -- ask ---------------------------------------------------------------------------------
     def ask(self, n: int | None = None) -> list[Candidate]:
-        """The next candidates to evaluate: a whole generation, or ``n`` of it.
+        """Every candidate that can be proposed now, in number order (at most ``n``).
 
-        Returns an empty list when the space is finite and every point has been
-        evaluated (:attr:`exhausted` is then True).
+        A candidate can be proposed once the trials it is bred from are told, so
+        an empty list means: tell pending results first (or, when nothing is
+        pending, that a finite space is :attr:`exhausted`).
         """
-        if self._pending:
-            raise EvotuneError(
-                f"ask(): {len(self._pending)} candidate(s) of generation {self.generation} are "
-                f"still untold; tell() their values first."
-            )
         check_int("n", n, 1, allow_none=True)
-        if self.generation == 0:
-            size = max(self.population_size, len(self._initial))
-        else:
-            size = self.offspring_size
-        size = size if n is None else min(size, n)
-        self._cache_hits = 0
-        self._random.seed(int(self._deap_rng.integers(2**63)))
-        with engine_random(self._random):
-            if self.generation == 0 or not self.population:
-                genomes = self._initial_genomes(size)
-            else:
-                genomes = self._breed(size)
-        if len(genomes) < size:
-            genomes += self._fresh(size - len(genomes), {tuple(g) for g in genomes})
-        if not genomes:
-            self.exhausted = True
-            return []
-        candidates = []
-        for genes in genomes:
-            number = self._next_number
-            self._next_number += 1
-            self._pending[number] = Individual(genes, self._fitness, number)
-            candidates.append(Candidate(number, self.generation, self.genome.decode(genes), self.seed, genes))
-        self._offspring = list(self._pending.values())
-        return candidates
-
-    def _initial_genomes(self, size: int) -> list[list]:
-        genomes = [self.genome.complete(point, self._rng) for point in self._initial[:size]]
-        genomes += self.genome.sample(self._rng, size - len(genomes))
-        unique = {}
-        for genes in genomes:
-            key = tuple(genes)
-            if hash(key) not in self._seen:
-                unique.setdefault(key, genes)
-        return list(unique.values())
-
-    def _breed(self, size: int) -> list[list]:
-        oversample = self.surrogate.oversample if self.surrogate else 1
-        if oversample == 1:
-            return self._variations(size)
-        # a share of the candidates are random points, so the model can pick one off a plateau
-        sampled = round(size * oversample * self.surrogate.immigrants)
-        children = self._variations(size * oversample - sampled)
-        children += self._fresh(sampled, {tuple(genes) for genes in children})
-        if len(children) <= size:
-            return children
-        archive = self._latest_trials()
-        order = self.surrogate.rank(
-            self.genome,
-            [genes for _, genes, _ in archive],
-            np.array([loss for _, _, loss in archive]),
-            children,
-            seed=int(self._rng.integers(2**31)),
-        )
-        return [children[i] for i in order[:size]]
-
-    def _variations(self, size: int) -> list[list]:
-        """Up to ``size`` distinct children not evaluated before: selection, crossover, mutation."""
-        genome, children, seen = self.genome, [], set()
-        tries = 0
-        while len(children) < size and tries < 10 * size + 20:
-            parents = self.selection(self.population, 2)
-            pair = [list(parents[0]), list(parents[1])]
-            if random.random() < self.crossover_prob:
-                self.crossover(genome, *pair)
-                genome.repair(pair[0])
-                genome.repair(pair[1])
-            for child in pair:
-                tries += 1
-                self.mutation(genome, child)
-                key = tuple(genome.repair(child))
-                if hash(key) in self._seen:
-                    self._cache_hits += 1
-                elif key not in seen and len(children) < size:
-                    seen.add(key)
-                    children.append(child)
-        return children
-
-    def _fresh(self, n: int, taken: set[tuple]) -> list[list]:
-        """Up to ``n`` points neither evaluated nor in ``taken``: sampled, or enumerated when finite."""
-        out: list[list] = []
-        for _ in range(10):
-            for genes in self.genome.sample(self._rng, n):
-                key = tuple(genes)
-                if hash(key) not in self._seen and key not in taken and len(out) < n:
-                    taken.add(key)
-                    out.append(genes)
-            if len(out) == n:
-                return out
-        if self.genome.cardinality <= ENUMERATION_LIMIT:
-            for index in self._rng.permutation(int(self.genome.cardinality)):
-                genes = self.genome.point(int(index))
-                key = tuple(genes)
-                if hash(key) not in self._seen and key not in taken:
-                    taken.add(key)
-                    out.append(genes)
-                    if len(out) == n:
-                        break
+        out: list[Candidate] = []
+        while n is None or len(out) < n:
+            candidate = self.ask_one()
+            if candidate is None:
+                break
+            out.append(candidate)
         return out
+
+    def ask_one(self) -> Candidate | None:
+        """The next candidate, or None when it must wait for results (or the space is exhausted)."""
+        number = self._next_number
+        if self.exhausted or not self.ready(number):
+            return None
+        if number < len(self._design):
+            genes = self._design[number]
+            self._seen.add(hash(tuple(genes)))
+        else:
+            genes = self._propose(number)
+            if genes is None:
+                self.exhausted = True
+                return None
+        self._next_number += 1
+        generation = self.generation_of(number)
+        candidate = Candidate(number, generation, self.genome.decode(genes), self.seed, genes)
+        self._pending[number] = candidate
+        return candidate
+
+    def ready(self, number: int) -> bool:
+        """Whether every trial that trial ``number`` is bred from has been told."""
+        if number < self.n_initial:
+            return True
+        return self._reported.count >= self._view_size(number)
+
+    def _view_size(self, number: int) -> int:
+        """How many of the first trials trial ``number`` is bred from."""
+        return max(number - self.lag + 1, self.n_initial)
+
+    def _propose(self, number: int) -> list | None:
+        """Breed trial ``number`` from its view; None if no unseen point is left."""
+        self._advance_view(self._view_size(number))
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_PROPOSAL, number)))
+        self._random.seed(int(rng.integers(2**63)))
+        surrogate = self.surrogate
+        oversample = surrogate.oversample if surrogate else 1
+        sampled = round(oversample * surrogate.immigrants) if surrogate else 0
+        hits = self.breeder.cache_hits
+        with engine_random(self._random):
+            children = self.breeder.variations(self._view.members, oversample - sampled, self._seen)
+        children += self.breeder.fresh(rng, oversample - len(children), self._seen, {tuple(g) for g in children})
+        self._generation(self.generation_of(number)).cached += self.breeder.cache_hits - hits
+        if not children:
+            return None
+        genes = children[0]
+        if len(children) > 1:
+            genes = children[int(self._ranker()(children)[0])]
+        self._seen.add(hash(tuple(genes)))
+        return genes
+
+    def _ranker(self) -> Any:
+        """The surrogate fitted on the view (tuned when the view passed a tuning point)."""
+        count = self._view.count
+        while self._next_tuning <= count:
+            point, self._next_tuning = self._next_tuning, next(self._tunings)
+            if self._next_tuning > count:
+                genes, losses = self._window(point)
+                seed = int(np.random.SeedSequence(self.seed, spawn_key=(_TUNING, point)).generate_state(1)[0])
+                self._tuning = (point, self.surrogate.tune(self.genome, genes, losses, seed))
+        genes, losses = self._window(count)
+        return self.surrogate.fit(self.genome, genes, losses, self._tuning[1], seed=count)
+
+    def _window(self, count: int) -> tuple[list[list], np.ndarray]:
+        """The surrogate's ``window`` latest trials among the first ``count``."""
+        end = bisect.bisect_left(self._archive, count, key=lambda entry: entry[0])
+        rows = self._archive[max(0, end - self.surrogate.window) : end]
+        return [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
+
+    def _advance_view(self, count: int) -> None:
+        """Apply told trials, in number order, until the view holds the first ``count``."""
+        view = self._view
+        while view.count < count:
+            number = view.count
+            genes, loss = self._results.pop(number)
+            view.add(self._individual(number, genes, loss))
+            if self.surrogate is not None:
+                self._archive.append((number, genes, loss))
+                # memory stays flat; what is kept covers a tuning point's window (at most 100 trials back)
+                if len(self._archive) > 2 * self.surrogate.window + 100:
+                    del self._archive[: len(self._archive) - self.surrogate.window - 100]
 
     # -- tell --------------------------------------------------------------------------------
     def tell(
@@ -354,13 +401,12 @@ class Evolution:
         values: Sequence[Any],
         durations: Sequence[float] | None = None,
     ) -> None:
-        """Record the values (and optionally the durations, in seconds) of asked candidates.
+        """Record the values (and optionally the durations, in seconds) of asked candidates, in any order.
 
         A value is a number, a ``(number, info)`` pair whose ``info`` dict is kept
         in the trial (extra metrics, per-fold scores), or the exception the
         evaluation raised. Exceptions, NaN, infinities and non-numbers become
-        failed trials, ranked worst. The generation ends when its last candidate
-        is told.
+        failed trials, ranked worst.
         """
         if len(values) != len(candidates):
             raise InvalidParameterError(
@@ -370,15 +416,18 @@ class Evolution:
             raise InvalidParameterError(
                 f"tell(): got {len(durations)} duration(s) for {len(candidates)} candidate(s)."
             )
+        self._check_pending(candidates)
+        for i, (candidate, value) in enumerate(zip(candidates, values)):
+            self.tell_one(candidate, value, 0.0 if durations is None else float(durations[i]))
+
+    def _check_pending(self, candidates: Sequence[Candidate]) -> None:
         unknown = [c.number for c in candidates if c.number not in self._pending]
         if unknown:
             raise InvalidParameterError(
                 f"tell(): candidate number(s) {unknown} are not pending; pending: {sorted(self._pending)}."
             )
-        for i, (candidate, value) in enumerate(zip(candidates, values)):
-            self.record(candidate, value, 0.0 if durations is None else float(durations[i]))
 
-    def record(
+    def tell_one(
         self,
         candidate: Candidate,
         value: Any,
@@ -387,122 +436,139 @@ class Evolution:
         started: float | None = None,
     ) -> Trial:
         """Tell one candidate's value, with where and when it ran; returns its trial."""
-        ind = self._pending.pop(candidate.number, None)
-        if ind is None:
-            raise InvalidParameterError(
-                f"tell(): candidate number(s) {[candidate.number]} are not pending; pending: {sorted(self._pending)}."
-            )
-        value, state, error, info = self._judge(candidate.number, value)
-        trial = Trial(
-            candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started, info
-        )
-        self._store(ind, trial)
+        trial = self.judge(candidate, value, duration, worker, started)
+        self.told(trial, candidate.genes, cause=value if isinstance(value, BaseException) else None)
         return trial
 
-    def replay(self, candidate: Candidate, trial: Trial) -> None:
-        """Tell a candidate the trial a previous session recorded for it (resume)."""
-        ind = self._pending.pop(candidate.number, None)
-        if ind is None:
-            raise InvalidParameterError(f"replay(): candidate number {candidate.number} is not pending.")
-        if not trial.ok:
-            self._errors[trial.number] = trial.error or trial.state
-        self._store(ind, Trial(**{**vars(trial), "params": candidate.params}))
+    def judge(
+        self,
+        candidate: Candidate,
+        value: Any,
+        duration: float = 0.0,
+        worker: str | None = None,
+        started: float | None = None,
+    ) -> Trial:
+        """The trial a pending candidate's value makes (nothing is recorded yet: see :meth:`told`)."""
+        self._check_pending([candidate])
+        value, state, error, info = self._judge(value)
+        if not isinstance(value, float):
+            value = math.nan
+        return Trial(
+            candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started, info
+        )
 
-    def _store(self, ind: Individual, trial: Trial) -> None:
-        ind.fitness.values = (trial.value if trial.ok else self._worst,)
-        self._seen.add(hash(tuple(ind)))
-        self._remember(trial.number, list(ind), trial.value if trial.ok else None)
-        self._generation_trials[trial.number] = trial
+    def told(self, trial: Trial, genes: list, cause: BaseException | None = None) -> None:
+        """Record a finished trial of a pending candidate: from :meth:`tell_one`, or from a journal (resume).
+
+        Raises :class:`AllEvaluationsFailedError` when this tell completes a
+        generation 0 in which every evaluation failed.
+        """
+        candidate = self._pending.pop(trial.number)
+        trial = Trial(**{**vars(trial), "params": candidate.params, "generation": candidate.generation})
+        loss = trial.value * self.direction.sign if trial.ok else math.nan
+        self._results[trial.number] = (list(genes), loss)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
-        if not self._pending and self._offspring:
-            try:
-                self._end_generation()
-            except AllEvaluationsFailedError as exc:
-                exc.trial = trial  # the trial whose tell ended the generation, for the journal
-                raise
-
-    def _remember(self, number: int, genes: list, value: float | None) -> None:
-        if self.surrogate is not None:
-            loss = math.nan if value is None else (value if self.direction == "minimize" else -value)
-            self._archive.append((number, genes, loss))
-            if len(self._archive) > 2 * self.surrogate.window:
-                self._archive = self._latest_trials()
-
-    def _latest_trials(self) -> list[tuple[int, list, float]]:
-        """The surrogate's ``window`` highest-numbered trials, by number (whatever the order of tells)."""
-        return sorted(self._archive, key=lambda entry: entry[0])[-self.surrogate.window :]
-
-    def _judge(self, number: int, value: Any) -> tuple[float, str, str | None, dict | None]:
-        info = None
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
-            value, info = value[0], dict(value[1])
-        return (*self._judge_value(number, value), info)
-
-    def _judge_value(self, number: int, value: Any) -> tuple[float, str, str | None]:
-        if isinstance(value, BaseException):
-            self._errors[number] = value
-            return math.nan, trial_state(value), _error_text(value)
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
-        elif not math.isfinite(value):
-            text = f"objective returned {float(value)!r}"
+        row = self._generation(trial.generation)
+        row.evaluated += 1
+        if trial.ok:
+            bisect.insort(self._hall, (loss, trial.number, trial), key=lambda entry: entry[:2])
+            del self._hall[self.hall_of_fame_size :]
         else:
-            return float(value), COMPLETE, None
-        self._errors[number] = text
-        return math.nan, FAILED, text
+            row.failed += 1
+            if row.first_error is None or trial.number < row.first_error[0]:
+                row.first_error = (trial.number, trial.error or trial.state, cause)
+        self._report()
+
+    def _generation(self, generation: int) -> _Generation:
+        return self._generations.setdefault(generation, _Generation())
+
+    def _report(self) -> None:
+        """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
+        reported, results = self._reported, self._results
+        while reported.count in results:
+            genes, loss = results[reported.count]
+            reported.add(self._individual(reported.count, genes, loss))
+            if reported.count == self._end_of(self.generation):
+                self._end_generation()
+
+    def _individual(self, number: int, genes: list, loss: float) -> Individual:
+        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible)."""
+        ind = Individual(genes, self._fitness, number)
+        ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
+        return ind
 
     def _end_generation(self) -> None:
-        offspring, self._offspring = self._offspring, []
-        trials, self._generation_trials = self._generation_trials, {}
-        failed = sum(not trials[ind.number].ok for ind in offspring)
-        errors, self._errors = self._errors, {}
-        first = errors[min(errors)] if errors else None
-        first_text = trials[min(errors)].error if errors else None
-        if failed and failed == len(offspring) and self.generation == 0:
+        generation = self.generation
+        row = self._generations.pop(generation, _Generation())
+        first = row.first_error
+        if row.failed and row.failed == row.evaluated and generation == 0:
             raise AllEvaluationsFailedError(
-                f"all {failed} evaluations of the first generation failed; the first error was: {first_text}"
-            ) from (first if isinstance(first, BaseException) else None)
-        if failed:
+                f"all {row.failed} evaluations of the first generation failed; the first error was: {first[1]}"
+            ) from first[2]
+        if row.failed:
             warnings.warn(
-                f"{failed} of {len(offspring)} evaluations failed in generation {self.generation} "
-                f"(ranked worst); first error: {first_text}",
+                f"{row.failed} of {row.evaluated} evaluations failed in generation {generation} "
+                f"(ranked worst); first error: {first[1]}",
                 FailedEvaluationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        self.population = tools.selBest(self.population + offspring, self.population_size)
-        self.hall_of_fame.update([ind for ind in offspring if trials[ind.number].ok])
-        self._hall_trials = {
-            ind.number: self._hall_trials.get(ind.number) or trials[ind.number] for ind in self.hall_of_fame
-        }
-        completed = [ind for ind in self.population if math.isfinite(ind.fitness.values[0])]
-        row = self._stats.compile(completed)
-        best_so_far = self.hall_of_fame[0].fitness.values[0] if len(self.hall_of_fame) else math.nan
+        population = self._reported.members
+        completed = [ind for ind in population if math.isfinite(ind.fitness.values[0])]
+        stats = self._stats.compile(completed)
         stats = GenerationStats(
-            generation=self.generation,
-            best=row["best"],
-            mean=row["mean"],
-            std=row["std"],
-            worst=row["worst"],
-            best_so_far=best_so_far,
-            evaluated=len(offspring),
-            failed=failed,
-            cached=self._cache_hits,
-            diversity=self.genome.diversity(self.population),
+            generation=generation,
+            best=stats["best"],
+            mean=stats["mean"],
+            std=stats["std"],
+            worst=stats["worst"],
+            best_so_far=stats["best"],  # the population holds the best trials so far
+            evaluated=row.evaluated,
+            failed=row.failed,
+            cached=row.cached,
+            diversity=self.genome.diversity(population),
             elapsed=time.perf_counter() - self._started,
         )
         self.history.append(stats)
         self.logbook.record(**vars(stats))
-        self.generation += 1
+
+    def _judge(self, value: Any) -> tuple[Any, str, str | None, dict | None]:
+        info = None
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
+            value, info = value[0], dict(value[1])
+        if isinstance(value, BaseException):
+            return value, trial_state(value), _error_text(value), info
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
+        else:
+            try:
+                number = float(value)
+            except OverflowError:  # e.g. an int past float's range
+                number = math.inf
+            if math.isfinite(number):
+                return number, COMPLETE, None, info
+            text = f"objective returned {value!r}"[:_ERROR_TEXT_LIMIT]
+        return math.nan, FAILED, text, info
 
     def _best(self, values: list[float]) -> float:
-        return min(values) if self.direction == "minimize" else max(values)
+        return min(values) if self.direction is Direction.MINIMIZE else max(values)
 
     def _worst_of(self, values: list[float]) -> float:
-        return max(values) if self.direction == "minimize" else min(values)
+        return max(values) if self.direction is Direction.MINIMIZE else min(values)
 
     # -- results -----------------------------------------------------------------------------
+    @property
+    def population(self) -> list[Individual]:
+        """The survivors: the best ``population_size`` of the trials told so far without a gap in
+        their numbers (the next proposals are bred from those of trials ``0 .. i - lag``)."""
+        return self._reported.members
+
+    @property
+    def hall_of_fame(self) -> list[Trial]:
+        """The best completed trials told so far, best first (ties: lower number first)."""
+        return [trial for _, _, trial in self._hall]
+
     @property
     def trials(self) -> list[Trial]:
         """Every told trial, by trial number."""
@@ -520,96 +586,37 @@ class Evolution:
         """Candidates asked but not yet told."""
         return len(self._pending)
 
+    @property
+    def pending(self) -> list[Candidate]:
+        """Candidates asked but not yet told, by number."""
+        return [self._pending[n] for n in sorted(self._pending)]
+
     def result(self, stop_reason: str = "") -> Result:
         """A snapshot of the run so far."""
-        hall = [self._hall_trials[ind.number] for ind in self.hall_of_fame]
         return Result(
             trials=self.trials if self._all is not None else [],
             history=list(self.history),
-            hall_of_fame=hall,
-            direction=self.direction,
+            hall_of_fame=self.hall_of_fame,
+            direction=str(self.direction),
             seed=self.seed,
             stop_reason=stop_reason,
             settings=self.settings(),
             space=self.space,
         )
 
-    # -- state (for storage and resume) ---------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue the search exactly, as JSON-able data.
-
-        Taken between generations (no candidate pending). Trials, history and the
-        set of evaluated genomes are not included: the storage journal holds them.
-        """
-        if self._pending:
-            raise EvotuneError("state_dict(): candidates are pending; take the state between generations.")
-
-        def members(individuals: Any) -> list:
-            return [[list(ind), ind.fitness.values[0], ind.number] for ind in individuals]
-
-        return {
-            "generation": self.generation,
-            "next_number": self._next_number,
-            "n_told": self.n_told,
-            "exhausted": self.exhausted,
-            "population": members(self.population),
-            "hall_of_fame": members(self.hall_of_fame),
-            "sample_rng": self._rng.bit_generator.state,
-            "deap_rng": self._deap_rng.bit_generator.state,
-        }
-
-    def load_state_dict(
-        self,
-        state: Mapping[str, Any],
-        *,
-        history: Sequence[GenerationStats],
-        hall_of_fame_trials: Mapping[int, Trial],
-        evaluated: Any,
-    ) -> None:
-        """Continue from :meth:`state_dict`, with the journal's history, hall-of-fame trials and
-        evaluated trials (``(number, genes, value)`` triples by number; value None when failed)."""
-
-        def individuals(rows: list) -> list[Individual]:
-            out = []
-            for genes, fitness, number in rows:
-                ind = Individual(genes, self._fitness, number)
-                ind.fitness.values = (fitness,)
-                out.append(ind)
-            return out
-
-        self.generation = state["generation"]
-        self._next_number = state["next_number"]
-        self.n_told = state["n_told"]
-        self.exhausted = state["exhausted"]
-        self.population = individuals(state["population"])
-        self.hall_of_fame.clear()
-        for ind in reversed(individuals(state["hall_of_fame"])):  # DEAP puts a newcomer before its equals
-            self.hall_of_fame.insert(ind)
-        self._hall_trials = {ind.number: hall_of_fame_trials[ind.number] for ind in self.hall_of_fame}
-        self._rng.bit_generator.state = state["sample_rng"]
-        self._deap_rng.bit_generator.state = state["deap_rng"]
-        self._seen = set()
-        self._archive.clear()
-        for number, genes, value in evaluated:
-            self._seen.add(hash(tuple(genes)))
-            self._remember(number, genes, value)
-        self.history = list(history)
-        self.logbook = tools.Logbook()
-        for row in self.history:
-            self.logbook.record(**vars(row))
-
     def settings(self) -> dict[str, Any]:
         """The settings that define this search (for reports and resume checks)."""
         return {
             "space": repr(self.space),
-            "direction": self.direction,
+            "direction": str(self.direction),
             "population_size": self.population_size,
             "offspring_size": self.offspring_size,
+            "lag": self.lag,
             "crossover": repr(self.crossover),
             "mutation": repr(self.mutation),
             "selection": repr(self.selection),
             "crossover_prob": self.crossover_prob,
             "surrogate": repr(self.surrogate),
-            "hall_of_fame_size": self.hall_of_fame.maxsize,
+            "hall_of_fame_size": self.hall_of_fame_size,
             "seed": self.seed,
         }

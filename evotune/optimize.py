@@ -11,9 +11,10 @@ from typing import Any
 
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, make_evaluator
-from .evolution import Candidate, Evolution
+from .evolution import Evolution, default_population_size
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError
-from .result import Result, Trial
+from .result import Result
+from .trial import Candidate, Trial
 from .space import Space
 from .storage import RunJournal, Storage, StoredTrials
 
@@ -32,6 +33,7 @@ def optimize(
     time_budget: float | None = None,
     population_size: int | None = None,
     offspring_size: int | None = None,
+    lag: int | None = None,
     crossover: Any = None,
     mutation: Any = None,
     selection: Any = None,
@@ -72,6 +74,14 @@ def optimize(
 surrogate, initial_points, hall_of_fame_size :
         See :class:`Evolution`. The population size follows ``max_evaluations``
         by default.
+    lag : int, optional
+        Trial *i* is bred from trials ``0 .. i - lag``, so about ``lag``
+        evaluations can run at once without waiting for a result. The trials
+        depend on the seed and ``lag`` only: never on ``n_jobs`` or on the order
+        in which evaluations finish. By default ``max(population_size, 2 * n_jobs)``
+        (the number of workers the backend has): every worker stays busy, but a
+        run with more than ``population_size / 2`` workers then gets other trials
+        than a serial one. Pass ``lag`` to get the same trials for any ``n_jobs``.
     callbacks : list of callables
         Called as ``callback(evolution, stats)`` after every generation; a true
         return value stops the run (see :mod:`evotune.callbacks`).
@@ -80,8 +90,8 @@ surrogate, initial_points, hall_of_fame_size :
         failures are recorded and the search goes on.
     n_jobs : int
         Evaluations run at once: 1 (default) in this process, more in a pool
-        of worker processes, -1 for every core. A whole generation is
-        submitted at once.
+        of worker processes, -1 for every core. A worker that finishes gets the
+        next candidate at once (no waiting for the rest of a generation).
     backend : {"serial", "process", "dask"} or Evaluator, optional
         Where evaluations run; by default "serial" for ``n_jobs=1`` without a
         timeout, "process" otherwise, "dask" when ``dask_client`` is given.
@@ -95,14 +105,15 @@ surrogate, initial_points, hall_of_fame_size :
     progress : bool
         Show a progress bar (tqdm) with the best value so far.
     storage : str, path or Storage, optional
-        An SQLite run file to journal the run in: every finished evaluation,
-        and the engine state at every generation's end. A killed run then loses
-        at most its evaluations in flight.
+        An SQLite run file to journal the run in: every finished evaluation and
+        every generation's statistics. A killed run then loses at most its
+        evaluations in flight.
     run_name : str
         The run's name in the file (one file holds many runs).
     resume : bool
         Continue run ``run_name`` from where its journal ends (or start it, if
-        the file has no such run): the same search, finished evaluations reused. The space and search settings must match
+        the file has no such run): the same search, finished evaluations reused
+        (the search is replayed from its journal, then goes on as if never stopped). The space and search settings must match
         the stored ones; budgets (``max_evaluations``, ``generations``,
         ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
         ``max_evaluations`` counts the evaluations of every session.
@@ -155,7 +166,7 @@ surrogate, initial_points, hall_of_fame_size :
         store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
         return _optimize(
             objective, space, store, evaluator, callbacks, run_name=run_name, resume=resume, seed=seed,
-            population_size=population_size, offspring_size=offspring_size, progress=progress,
+            population_size=population_size, offspring_size=offspring_size, lag=lag, progress=progress,
             raise_errors=error_score == "raise",
             budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
             evolution_settings=dict(
@@ -183,6 +194,7 @@ def _optimize(
     seed: int | None,
     population_size: int | None,
     offspring_size: int | None,
+    lag: int | None,
     progress: bool,
     raise_errors: bool,
     budgets: dict[str, Any],
@@ -194,10 +206,13 @@ def _optimize(
         seed = stored.get("seed") if seed is None else seed
         population_size = population_size or stored.get("population_size")
         offspring_size = offspring_size or stored.get("offspring_size")
+        lag = lag or stored.get("lag")
+    population_size = population_size or default_population_size(budgets["max_evaluations"])
     evolution = Evolution(
         Space(space),
         population_size=population_size,
         offspring_size=offspring_size,
+        lag=lag or max(population_size, 2 * evaluator.capacity),
         max_evaluations=budgets["max_evaluations"],
         keep_trials=store is None,
         seed=seed,
@@ -217,8 +232,6 @@ def _optimize(
     run = _Run(evolution, objective, evaluator, journal=journal, callbacks=callbacks, raise_errors=raise_errors, bar=bar)
     status = "failed"
     try:
-        if journal is not None:
-            run.restore()
         reason = run.loop(**budgets)
         status = "interrupted" if reason == "interrupted" else "finished"
     except BaseException as exc:
@@ -241,7 +254,14 @@ def _result(evolution: Evolution, journal: RunJournal | None, reason: str) -> Re
 
 
 class _Run:
-    """One session of a run: ask, evaluate, tell, journal, until a stop rule fires."""
+    """One session of a run: keep the evaluator busy, tell results, journal them, until a stop rule fires.
+
+    Candidates are submitted ahead (twice the evaluator's capacity), so a worker
+    that frees up starts its next evaluation at once, while this process proposes
+    the following one. On resume, the engine is rebuilt by proposing the trials
+    again from trial 0: a proposal the journal already holds (same number, same
+    genes) is told from the journal instead of being evaluated.
+    """
 
     def __init__(
         self,
@@ -261,95 +281,101 @@ class _Run:
         self.callbacks = callbacks
         self.raise_errors = raise_errors
         self.bar = bar
-        self.replay: dict[int, tuple[Trial, list]] = {}
-
-    def restore(self) -> None:
-        """Continue from the journal: the last generation's state, and the trials finished after it."""
-        journal, evolution = self.journal, self.evolution
-        state = journal.load_state()
-        if state is not None:
-            evolution.load_state_dict(
-                state,
-                history=journal.history(),
-                hall_of_fame_trials=journal.trials_by_number([number for _, _, number in state["hall_of_fame"]]),
-                evaluated=journal.evaluated(below=state["next_number"]),
-            )
-            for callback, callback_state in zip(self.callbacks, state.get("callbacks", [])):
-                if callback_state is not None and hasattr(callback, "load_state_dict"):
-                    callback.load_state_dict(callback_state)
-        self.replay = journal.trials_after(evolution.next_number)
+        self.replay = journal.stored_trials() if journal is not None else iter(())
+        self.replayed: tuple[Trial, list] | None = next(self.replay, None)
+        self.stored_generations = len(journal.history()) if journal is not None else 0
 
     def loop(self, *, max_evaluations: int | None, generations: int | None, time_budget: float | None) -> str:
-        """Run generations until a stop rule fires; returns the stop reason."""
-        evolution = self.evolution
+        """Evaluate until a stop rule fires; returns the stop reason."""
+        evolution, evaluator = self.evolution, self.evaluator
         start = time.monotonic()
         try:
+            evaluator.start(self.objective)
             while True:
-                if generations is not None and evolution.generation >= generations:
+                verdict = self._fill(2 * evaluator.capacity, max_evaluations, generations)
+                if verdict is None and not evaluator.n_submitted:
+                    if evolution.exhausted or evolution.next_number >= evolution.genome.cardinality:
+                        return f"space exhausted: all {evolution.next_number} points evaluated"
+                    if max_evaluations is not None and evolution.next_number >= max_evaluations:
+                        return f"max_evaluations reached ({max_evaluations})"
                     return f"generations reached ({generations})"
-                if evolution.n_told >= evolution.genome.cardinality:
-                    return f"space exhausted: all {evolution.genome.cardinality} points evaluated"
-                remaining = None if max_evaluations is None else max_evaluations - evolution.n_told
-                if remaining is not None and remaining <= 0:
-                    return f"max_evaluations reached ({max_evaluations})"
-                batch = evolution.ask(remaining)
-                if not batch:
-                    return f"space exhausted: all {evolution.genome.cardinality} points evaluated"
-                generation = evolution.generation
-                outcomes = self.evaluator.evaluate(self.objective, self._replayed(batch))
-                for outcome in outcomes:
+                if verdict is None:
+                    outcome = evaluator.next_outcome()
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         raise outcome.value
-                    try:
-                        trial = evolution.record(
-                            outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
-                        )
-                    except AllEvaluationsFailedError as exc:
-                        self._journal(exc.trial, outcome.candidate)
-                        raise
-                    self._journal(trial, outcome.candidate)
-                    if time_budget is not None and time.monotonic() - start >= time_budget:
-                        outcomes.close()
-                        return f"time_budget reached ({time_budget} s)"
-                if evolution.generation > generation:
-                    verdict = self._end_generation()
-                    if verdict:
-                        return verdict
+                    trial = evolution.judge(
+                        outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
+                    )
+                    verdict = self._tell(trial, outcome.candidate.genes, outcome.value)
+                if verdict:
+                    return verdict
+                if time_budget is not None and time.monotonic() - start >= time_budget:
+                    return f"time_budget reached ({time_budget} s)"
         except KeyboardInterrupt:
             logger.warning("evotune: interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
+        finally:
+            evaluator.cancel()
 
-    def _replayed(self, batch: list[Candidate]) -> list[Candidate]:
-        """Tell the candidates a previous session already evaluated; return the others."""
-        rest = []
-        for candidate in batch:
-            stored = self.replay.pop(candidate.number, None)
-            if stored is not None and stored[1] == candidate.genes:
-                self.evolution.replay(candidate, stored[0])
-            else:
-                rest.append(candidate)
-        return rest
+    def _fill(self, target: int, max_evaluations: int | None, generations: int | None) -> str | None:
+        """Submit candidates until ``target`` are out (or none can be proposed now); tell the ones
+        the journal already holds. Returns a callback's stop verdict, if one fired."""
+        evolution, evaluator = self.evolution, self.evaluator
+        while evaluator.n_submitted < target:
+            number = evolution.next_number
+            if max_evaluations is not None and number >= max_evaluations:
+                return None
+            if generations is not None and evolution.generation_of(number) >= generations:
+                return None
+            candidate = evolution.ask_one()
+            if candidate is None:
+                return None
+            stored = self._stored(candidate)
+            if stored is None:
+                evaluator.submit(candidate)
+                continue
+            verdict = self._tell(stored, candidate.genes, None, journaled=True)
+            if verdict:
+                return verdict
+        return None
 
-    def _journal(self, trial: Trial, candidate: Candidate) -> None:
-        """Journal a new trial."""
-        if self.journal is not None:
-            self.journal.add_trial(trial, candidate.genes)
-        if self.bar is not None:
-            _advance(self.bar, trial)
+    def _stored(self, candidate: Candidate) -> Trial | None:
+        """The journal's trial for ``candidate`` (same number and genes), if it holds one."""
+        while self.replayed is not None and self.replayed[0].number < candidate.number:
+            self.replayed = next(self.replay, None)
+        if self.replayed is not None and self.replayed[0].number == candidate.number:
+            trial, genes = self.replayed
+            if genes == candidate.genes:
+                return trial
+        return None
 
-    def _end_generation(self) -> str | None:
-        """Run the callbacks on the generation just ended, journal it; returns a stop reason or None."""
-        evolution, stats = self.evolution, self.evolution.history[-1]
+    def _tell(self, trial: Trial, genes: list, value: Any, journaled: bool = False) -> str | None:
+        """Journal a trial (unless it came from the journal), tell the engine, end finished generations."""
+        if not journaled and self.journal is not None:
+            self.journal.add_trial(trial, genes)
+        done = self.evolution.generation
+        try:
+            self.evolution.told(trial, genes, cause=value if isinstance(value, BaseException) else None)
+        finally:
+            if self.bar is not None:
+                _advance(self.bar, trial)
+        verdict = None
+        for stats in self.evolution.history[done:]:
+            verdict = verdict or self._end_generation(stats)
+        return verdict
+
+    def _end_generation(self, stats: Any) -> str | None:
+        """Run the callbacks on a generation just ended, journal it; returns a stop reason or None."""
         verdict = None
         for callback in self.callbacks:
-            verdict = callback(evolution, stats)
+            verdict = callback(self.evolution, stats)
             if verdict:
                 verdict = verdict if isinstance(verdict, str) else f"stopped by {callback!r}"
                 break
-        if self.journal is not None:  # the state is taken now, serialized when committed
-            state = evolution.state_dict()
-            callbacks = [getattr(cb, "state_dict", lambda: None)() for cb in self.callbacks]
-            self.journal.end_generation(stats, lambda: {**state, "callbacks": callbacks})
+        # a resumed run rewrites its last stored row: a budget may have cut that generation short
+        if self.journal is not None and stats.generation >= self.stored_generations - 1:
+            state = {"generation": stats.generation, "next_number": self.evolution.next_number}
+            self.journal.end_generation(stats, lambda: state)
         return verdict
 
     def close(self, status: str, reason: str) -> None:

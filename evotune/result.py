@@ -1,4 +1,4 @@
-"""What a run produces: trials, per-generation statistics and the hall of fame."""
+"""What a run produces: trials, per-generation statistics and the hall of fame (its exports)."""
 
 from __future__ import annotations
 
@@ -11,65 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .exceptions import InvalidParameterError
+from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, GenerationStats, Trial
 
 __all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED"]
-
-#: Trial states.
-COMPLETE, FAILED, TIMEOUT, CRASHED = "complete", "failed", "timeout", "crashed"
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One evaluation of the objective.
-
-    ``value`` is ``nan`` unless ``state`` is ``"complete"``; ``error`` then holds a
-    short description of what went wrong. ``duration`` is in seconds; ``worker``
-    names the process that ran the evaluation and ``started`` is its start time
-    (seconds since the epoch), when known. ``info`` holds what the objective
-    returned beside its value (``return value, {"train_loss": ...}``).
-    """
-
-    number: int
-    generation: int
-    params: dict[str, Any]
-    value: float
-    state: str = COMPLETE
-    duration: float = 0.0
-    error: str | None = None
-    worker: str | None = None
-    started: float | None = None
-    info: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the evaluation completed with a finite value."""
-        return self.state == COMPLETE
-
-
-@dataclass(frozen=True)
-class GenerationStats:
-    """One row of a run's history.
-
-    ``best``, ``mean``, ``std`` and ``worst`` describe the population after
-    selection (completed members only); ``best_so_far`` is the best value of the
-    run up to this generation; ``evaluated`` counts this generation's new
-    evaluations, ``failed`` those that failed, ``cached`` the children that
-    repeated an already evaluated point (re-varied instead of re-evaluated);
-    ``diversity`` is the population's spread in [0, 1].
-    """
-
-    generation: int
-    best: float
-    mean: float
-    std: float
-    worst: float
-    best_so_far: float
-    evaluated: int
-    failed: int
-    cached: int
-    diversity: float
-    elapsed: float
-
 
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):

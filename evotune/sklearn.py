@@ -4,9 +4,9 @@ Swap the class name and keep the rest: the same inputs (``param_distributions``
 may hold plain lists, scipy.stats distributions or evotune parameters), the
 same ``cv_results_`` (plus ``generation`` and ``state`` columns), the same
 ``best_*`` attributes and delegated methods. Each candidate's whole cross-
-validation is one evotune evaluation, so a generation's candidates run in
-parallel (``n_jobs``), under a ``timeout``, isolated from crashes, on Dask, and
-journaled in ``storage`` to resume.
+validation is one evotune evaluation: candidates run in parallel (``n_jobs``, a
+free worker gets the next one at once), under a ``timeout``, isolated from
+crashes, on Dask, and journaled in ``storage`` to resume.
 """
 
 from __future__ import annotations
@@ -110,8 +110,13 @@ class EvolutionarySearchCV(BaseSearchCV):
         Candidates evaluated at once (each a whole cross-validation), in worker
         processes; -1 for every core.
     random_state : int, RandomState or None
-        Seed of the search: the same seed gives the same ``cv_results_`` for any
-        ``n_jobs``.
+        Seed of the search: the same seed (and ``lag``) gives the same
+        ``cv_results_`` for any ``n_jobs``.
+    lag : int, optional
+        Candidate *i* is bred from candidates ``0 .. i - lag``, so about ``lag``
+        cross-validations run at once (see :func:`evotune.optimize`). Default
+        ``max(population_size, 2 * n_jobs)``: every worker stays busy; pass it to
+        get the same ``cv_results_`` whatever ``n_jobs``.
     population_size, generations, max_evaluations :
         Size of the search. By default ``max_evaluations`` is 10 per parameter
         (at least 30), never more than a finite space has points, and the
@@ -177,6 +182,7 @@ refit_time_, multimetric_ :
         generations: int | None = None,
         max_evaluations: int | None = None,
         n_iter: int | None = None,
+        lag: int | None = None,
         surrogate: Any = True,
         timeout: float | None = None,
         dask_client: Any = None,
@@ -202,6 +208,7 @@ refit_time_, multimetric_ :
         self.generations = generations
         self.max_evaluations = max_evaluations
         self.n_iter = n_iter
+        self.lag = lag
         self.surrogate = surrogate
         self.timeout = timeout
         self.dask_client = dask_client
@@ -275,6 +282,7 @@ refit_time_, multimetric_ :
                     max_evaluations=budget if self._budget_given() or self.generations is None else None,
                     generations=self.generations,
                     population_size=population,
+                    lag=self.lag,
                     surrogate=self.surrogate,
                     callbacks=callbacks,
                     error_score="raise" if self.error_score == "raise" else np.nan,

@@ -315,6 +315,12 @@ class Storage:
                 )
             run_id, stored_space, stored_settings = row
             stored = {**json.loads(stored_settings), "space": json.loads(stored_space)}
+            if "lag" not in stored:
+                raise StorageError(
+                    f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "
+                    f"generations; this version reads it (load_run, report, export) but cannot continue it. "
+                    f"Start a new run_name (its trials stay in the file)."
+                )
             given = {**json.loads(_dumps(settings)), "space": json.loads(_dumps(description))}
             diff = differences(stored, given)
             if diff:
@@ -462,35 +468,21 @@ class RunJournal:
         self._lock.release()
 
     # -- reading (resume) ----------------------------------------------------------------------
-    def load_state(self) -> dict[str, Any] | None:
-        row = self._conn.execute("SELECT state FROM states WHERE run_id=?", (self.run_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
-
     def history(self) -> list[GenerationStats]:
         return _history(self._conn, self.run_id)
 
-    def trials_after(self, number: int) -> dict[int, tuple[Trial, list]]:
-        """Trials numbered ``number`` or more, with their genes (the unfinished generation's)."""
-        rows = self._conn.execute(
-            f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>=?", (self.run_id, number)
-        )
-        return {row[0]: (_trial(row, self._genome), json.loads(row[-1])) for row in rows}
-
-    def trials_by_number(self, numbers: Sequence[int]) -> dict[int, Trial]:
-        rows = self._conn.execute(
-            f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number IN ({','.join('?' * len(numbers))})",
-            (self.run_id, *numbers),
-        )
-        return {row[0]: _trial(row, self._genome) for row in rows}
-
-    def evaluated(self, below: int) -> Iterator[tuple[int, list, float | None]]:
-        """``(number, genes, value)`` of the trials numbered below ``below``, by number (value None: failed)."""
-        rows = self._conn.execute(
-            "SELECT number, genes, CASE WHEN state='complete' THEN value END FROM trials "
-            "WHERE run_id=? AND number<? ORDER BY number",
-            (self.run_id, below),
-        )
-        return ((number, json.loads(genes), value) for number, genes, value in rows)
+    def stored_trials(self) -> Iterator[tuple[Trial, list]]:
+        """Every journaled trial with its genes, by number, read in chunks (memory stays flat)."""
+        last = -1
+        while True:
+            rows = self._conn.execute(
+                f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>? ORDER BY number LIMIT 1000",
+                (self.run_id, last),
+            ).fetchall()
+            if not rows:
+                return
+            yield from ((_trial(row, self._genome), json.loads(row[-1])) for row in rows)
+            last = rows[-1][0]
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -605,31 +597,18 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         if row is None:
             raise InvalidParameterError(f"`run_name`: no run {run_name!r} in {path!r}; it holds {names}.")
         run_id, direction, seed, status, stop_reason, settings, space = row
-        state_row = conn.execute("SELECT state FROM states WHERE run_id=?", (run_id,)).fetchone()
         history = _history(conn, run_id)
-        state = json.loads(state_row[0]) if state_row is not None else {"hall_of_fame": [], "next_number": 0}
-        numbers = [number for _, _, number in state["hall_of_fame"]]
-        by_number = {
-            row[0]: _trial(row)
-            for row in conn.execute(
-                f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number IN ({','.join('?' * len(numbers))})",
-                (run_id, *numbers),
-            )
-        }
-        hall = [by_number[n] for n in numbers]
-        # a live run: the generation in progress may already hold better trials
+        # the hall of fame: the best completed trials, ties to the lower number (as the engine ranks them)
         order = "ASC" if direction == "minimize" else "DESC"
         size = json.loads(settings)["hall_of_fame_size"]
-        hall += [
+        hall = [
             _trial(row)
             for row in conn.execute(
-                f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>=? AND state='complete' "
+                f"SELECT {_TRIAL_COLUMNS} FROM trials WHERE run_id=? AND state='complete' "
                 f"ORDER BY value {order}, number LIMIT ?",
-                (run_id, state["next_number"], size),
+                (run_id, size),
             )
         ]
-        sign = 1 if direction == "minimize" else -1
-        hall = sorted(hall, key=lambda t: sign * t.value)[:size]
     finally:
         conn.close()
     return Result(

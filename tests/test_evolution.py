@@ -149,8 +149,7 @@ def test_partial_tells_in_any_order_end_the_generation_once():
     ev = Evolution({"x": et.Float(0, 1)}, population_size=4, seed=0)
     batch = ev.ask()
     ev.tell([batch[2]], [0.3])
-    with pytest.raises(EvotuneError, match="3 candidate\\(s\\) of generation 0 are still untold"):
-        ev.ask()
+    assert ev.ask() == []  # generation 1 is bred from generation 0: nothing to propose yet
     ev.tell([batch[3], batch[0]], [0.1, 0.2])
     assert ev.generation == 0 and ev.n_pending == 1
     ev.tell([batch[1]], [0.4])
@@ -228,3 +227,62 @@ def _safe(fn, params):
         return fn(params)
     except Exception as exc:
         return exc
+
+
+def simulate(ev, objective, budget, workers, seed):
+    """Drive ``ev`` like a pool of ``workers`` whose evaluations take random times: a free worker gets
+    the next candidate at once, results are told in the order they finish."""
+    rng = random.Random(seed)
+    clock, running = 0.0, []  # (finish time, candidate)
+    while ev.n_told < budget:
+        while len(running) < workers and ev.next_number < budget:
+            candidate = ev.ask_one()
+            if candidate is None:
+                break
+            running.append((clock + rng.expovariate(1.0), candidate))
+        assert running, "nothing running and nothing to ask: the engine would deadlock"
+        running.sort(key=lambda item: item[0])
+        clock, candidate = running.pop(0)
+        ev.tell_one(candidate, objective(candidate.params))
+    return ev
+
+
+@pytest.mark.parametrize("surrogate", [None, True])
+def test_same_trials_for_any_number_of_workers_and_any_completion_order(surrogate):
+    runs = [
+        simulate(Evolution(SPACE, population_size=8, lag=12, surrogate=surrogate, seed=5), objective, 80, workers, s)
+        for workers, s in ((1, 0), (3, 1), (12, 2), (12, 3), (40, 4))
+    ]
+    first = [(t.number, t.params, t.value) for t in runs[0].trials]
+    for ev in runs[1:]:
+        assert [(t.number, t.params, t.value) for t in ev.trials] == first
+        assert [row.best_so_far for row in ev.history] == [row.best_so_far for row in runs[0].history]
+        assert [t.number for t in ev.result().hall_of_fame] == [t.number for t in runs[0].result().hall_of_fame]
+
+
+def test_a_proposal_sees_exactly_the_trials_up_to_i_minus_lag():
+    """Trial i may be asked once trials 0 .. i - lag are told, and not before."""
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, lag=3, seed=0)
+    first = ev.ask()
+    assert [c.number for c in first] == [0, 1, 2, 3]  # the initial design needs nothing
+    for c in first[1:]:
+        ev.tell_one(c, c.params["x"])
+    assert ev.ask() == [] and ev.ready(4) is False  # every bred trial needs all of generation 0
+    ev.tell_one(first[0], first[0].params["x"])
+    assert [c.number for c in ev.ask()] == [4, 5, 6]  # trial 7 needs trial 4 (7 - 3)
+    assert ev.n_pending == 3 and not ev.ready(7)
+
+
+def test_lag_is_validated():
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 0"):
+        Evolution(SPACE, lag=0)
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 2.5"):
+        Evolution(SPACE, lag=2.5)
+
+
+def test_an_overflowing_value_is_a_failed_trial_not_a_crash():
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=2, seed=0)
+    batch = ev.ask()
+    with pytest.warns(FailedEvaluationWarning):
+        ev.tell(batch, [10**400, 1.0])
+    assert ev.trials[0].state == "failed" and "objective returned 1000" in ev.trials[0].error

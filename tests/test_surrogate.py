@@ -77,11 +77,14 @@ def test_same_seed_same_trials_whatever_the_order_of_tells():
 
 def test_the_trials_kept_for_the_surrogate_stay_bounded():
     ev = Evolution({"x": et.Float(0, 1)}, population_size=10, surrogate=GaussianProcessSurrogate(window=15), seed=0)
-    for _ in range(8):
+    for _ in range(40):
         batch = ev.ask()
         ev.tell(batch, [c.params["x"] for c in batch])
-        assert len(ev._archive) <= 30
-    assert [number for number, _, _ in ev._latest_trials()] == list(range(65, 80))
+        assert len(ev._archive) <= 2 * 15 + 100
+    count = ev._view.count
+    assert [number for number, _, _ in ev._archive][-15:] == list(range(count - 15, count))
+    genes, losses = ev._window(count)
+    assert len(genes) == len(losses) == 15
 
 
 def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
@@ -111,20 +114,24 @@ def test_settings_are_validated(kwargs, fragment):
 
 def test_immigrants_are_ranked_with_the_bred_children():
     """A share of the candidates come from anywhere in the space, not from the population's neighbourhood."""
-    class Recording(GaussianProcessSurrogate):
+    class Recording(et.Surrogate):
+        oversample, immigrants = 4, 0.5
+
         def rank(self, genome, genes, losses, children, seed):
             pools.append(np.array(children)[:, 0])
             return np.arange(len(children))
 
     pools = []
-    ev = Evolution({"x": et.Float(0, 1)}, population_size=8, surrogate=Recording(immigrants=0.5), seed=0)
+    near_zero = [{"x": x} for x in (0.01, 0.02, 0.03, 0.04)]  # every parent close to 0
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, initial_points=near_zero, lag=40,
+                   surrogate=Recording(), seed=0)
     batch = ev.ask()
-    ev.tell(batch, [0.0 if c.params["x"] < 0.5 else 1.0 for c in batch])  # survivors: all left of 0.5
-    ev.population = [ind for ind in ev.population if ind[0] < 0.5][:1] * 8  # one parent, copied
-    ev.ask()
-    parent = ev.population[0][0]
-    far = np.abs(pools[0] - parent) > 0.25
-    assert len(pools[0]) == 32 and 8 <= far.sum() <= 24  # about half drawn at random, the rest bred nearby
+    ev.tell(batch, [c.params["x"] for c in batch])
+    ev.ask()  # 40 proposals, all bred from those four
+    pools = np.array(pools)
+    assert pools.shape == (40, 4)  # oversample 4: two bred children, two immigrants
+    far = pools > 0.3
+    assert far[:, 2:].mean() > 0.5 > 0.3 > far[:, :2].mean()
 
 
 def test_evolution_refuses_what_is_not_a_surrogate():

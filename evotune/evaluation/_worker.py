@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
 import numbers
 import os
 import pickle
@@ -32,6 +33,23 @@ _objective: Any = None
 _load_error: str | None = None
 _current = threading.local()  # the trial number being evaluated, for log records
 _dask_objectives: dict[str, Any] = {}
+
+
+#: Longest log message a worker sends to the parent; longer ones are cut, with a marker.
+LOG_MESSAGE_LIMIT = 64 * 1024
+
+
+class BoundedQueueHandler(logging.handlers.QueueHandler):
+    """Sends records to the parent with their message cut to LOG_MESSAGE_LIMIT characters:
+    one huge record must not fill the pipe the parent's relay thread reads."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record = super().prepare(record)  # formats the message, traceback included, and drops args
+        if len(record.msg) > LOG_MESSAGE_LIMIT:
+            cut = len(record.msg) - LOG_MESSAGE_LIMIT
+            record.msg = f"{record.msg[:LOG_MESSAGE_LIMIT]}... [evotune: {cut} more characters cut]"
+            record.message = record.msg
+        return record
 
 
 def current_trial() -> int | None:
@@ -81,7 +99,7 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
             if isinstance(logger, logging.Logger):
                 logger.handlers.clear()
         root = logging.getLogger()
-        root.handlers[:] = [logging.handlers.QueueHandler(log_queue)]
+        root.handlers[:] = [BoundedQueueHandler(log_queue)]
         for name, level in log_levels.items():
             logging.getLogger(name or None).setLevel(level)
     install_trial_records()
@@ -94,27 +112,51 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
     limit_threads(blas_threads)
 
 
-def _portable(value: Any) -> Any:
-    """The value, made safe to send back to the parent."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
+def _round_trips(value: Any) -> bool:
+    """Whether ``value`` survives pickling both ways (an exception whose ``__init__`` takes other
+    arguments than it stores pickles, then fails to unpickle in the parent)."""
     try:
-        pickle.dumps(value)
-        return value
+        pickle.loads(pickle.dumps(value))
+        return True
     except Exception:
-        if isinstance(value, BaseException):
-            return EvaluationFailedError(f"{type(value).__name__}: {value}")
-        return EvaluationFailedError(f"objective returned {value!r} ({type(value).__name__}); expected a number")
+        return False
+
+
+def _portable(value: Any) -> Any:
+    """The value, made safe to send back to the parent: what cannot travel becomes its text.
+
+    A ``(value, info)`` pair keeps its value; entries of ``info`` that cannot travel
+    become their ``repr``, so a result never depends on the process that computed it.
+    """
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:  # an int past float's range: the engine records it as a failure
+            return value if _round_trips(value) else math.inf
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+        info = {key: item if _round_trips(item) else repr(item) for key, item in value[1].items()}
+        return _portable(value[0]), info
+    if _round_trips(value):
+        return value
+    if isinstance(value, BaseException):
+        return EvaluationFailedError(f"{type(value).__name__}: {value}")
+    return EvaluationFailedError(f"objective returned {value!r} ({type(value).__name__}); expected a number")
 
 
 def call(objective: Any, number: int, params: dict, portable: bool = True) -> tuple[Any, float, str, float]:
-    """Evaluate one candidate: (value or exception, seconds, worker id, start time)."""
+    """Evaluate one candidate: (value or exception, seconds, worker id, start time).
+
+    Any exception is a result, ``SystemExit`` included (``sys.exit`` in an objective
+    fails its trial, not the run); in a worker (``portable``) even ``KeyboardInterrupt``,
+    which in this process is the user's Ctrl-C and stops the run.
+    """
     started = time.time()
     start = time.perf_counter()
     _current.trial = number
+    caught = BaseException if portable else (Exception, SystemExit)
     try:
         value = objective(params)
-    except Exception as exc:  # a failing evaluation is data
+    except caught as exc:  # a failing evaluation is data
         value = exc
     finally:
         _current.trial = None

@@ -1,19 +1,22 @@
 """The evaluator protocol, the serial evaluator, and what crosses a process boundary.
 
-An evaluator implements one method, :meth:`Evaluator.evaluate`. Only plain data
-crosses it: a candidate's parameters go in; a value (or the exception raised),
-the time it took and where it ran come out.
+An evaluator is a stream: :meth:`Evaluator.submit` hands it one candidate,
+:meth:`Evaluator.next_outcome` returns the next evaluation to finish (in any
+order). A driver keeps every worker busy by submitting a new candidate whenever
+an outcome comes back. Only plain data crosses it: a candidate's parameters go
+in; a value (or the exception raised), the time it took and where it ran come out.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..evolution import Candidate
-from ..exceptions import InvalidParameterError
+from ..exceptions import EvotuneError, InvalidParameterError
+from ..trial import Candidate
 from . import _worker
 
 __all__ = ["Evaluator", "SerialEvaluator", "Outcome", "dump_objective"]
@@ -35,17 +38,52 @@ class Outcome:
 
 
 class Evaluator(ABC):
-    """Runs an objective over candidates."""
+    """Runs an objective over candidates, as a stream: submit one, receive results as they finish.
+
+    A backend implements :meth:`start`, :meth:`submit`, :meth:`next_outcome` and
+    :meth:`cancel`; :meth:`evaluate` runs a whole batch on top of them.
+    """
+
+    #: Evaluations that run at once; a driver keeps at least this many submitted.
+    capacity: int = 1
 
     @abstractmethod
+    def start(self, objective: Callable[[dict], Any]) -> None:
+        """Prepare to evaluate ``objective`` (start workers, ship it to them); cheap when already done."""
+
+    @abstractmethod
+    def submit(self, candidate: Candidate) -> None:
+        """Queue one evaluation of the started objective."""
+
+    @abstractmethod
+    def next_outcome(self) -> Outcome:
+        """Wait for the next submitted evaluation to finish (any order) and return its outcome."""
+
+    @property
+    @abstractmethod
+    def n_submitted(self) -> int:
+        """Evaluations submitted whose outcome has not been returned yet."""
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Drop every evaluation not yet returned (running ones are stopped where the backend can)."""
+
     def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
         """Yield one :class:`Outcome` per candidate as its evaluation finishes (any order).
 
         Closing the iterator early stops the evaluations still running.
         """
+        self.start(objective)
+        for candidate in candidates:
+            self.submit(candidate)
+        try:
+            while self.n_submitted:
+                yield self.next_outcome()
+        finally:
+            self.cancel()
 
     def close(self) -> None:
-        """Release workers; a later :meth:`evaluate` starts them again."""
+        """Release workers; a later :meth:`start` starts them again."""
 
     def __enter__(self) -> Evaluator:
         return self
@@ -55,20 +93,41 @@ class Evaluator(ABC):
 
 
 class SerialEvaluator(Evaluator):
-    """Evaluates candidates one after another in this process.
+    """Evaluates candidates one after another in this process, in the order submitted.
 
     Examples
     --------
-    >>> from evotune.evolution import Candidate
+    >>> from evotune.trial import Candidate
     >>> outcomes = SerialEvaluator().evaluate(lambda p: p["x"] * 2, [Candidate(0, 0, {"x": 3})])
     >>> [o.value for o in outcomes]
     [6]
     """
 
-    def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
+    def __init__(self) -> None:
+        self._objective: Any = None
+        self._queue: deque[Candidate] = deque()
+
+    def start(self, objective: Callable[[dict], Any]) -> None:
         _worker.install_trial_records()
-        for candidate in candidates:
-            yield Outcome(candidate, *_worker.call(objective, candidate.number, candidate.params, portable=False))
+        self._objective = objective
+
+    def submit(self, candidate: Candidate) -> None:
+        if self._objective is None:
+            raise EvotuneError("submit(): call start(objective) first.")
+        self._queue.append(candidate)
+
+    def next_outcome(self) -> Outcome:
+        if not self._queue:
+            raise EvotuneError("next_outcome(): nothing was submitted.")
+        candidate = self._queue.popleft()
+        return Outcome(candidate, *_worker.call(self._objective, candidate.number, candidate.params, portable=False))
+
+    @property
+    def n_submitted(self) -> int:
+        return len(self._queue)
+
+    def cancel(self) -> None:
+        self._queue.clear()
 
 
 def dump_objective(objective: Callable[[dict], Any]) -> bytes:

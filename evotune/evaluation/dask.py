@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from ..evolution import Candidate
-from ..exceptions import InvalidParameterError, WorkerCrashedError
+from ..exceptions import EvotuneError, InvalidParameterError, WorkerCrashedError
+from ..trial import Candidate
 from . import _worker
 from .base import Evaluator, Outcome, dump_objective
 
@@ -48,7 +48,7 @@ class DaskEvaluator(Evaluator):
     Examples
     --------
     >>> from distributed import Client, LocalCluster
-    >>> from evotune.evolution import Candidate
+    >>> from evotune.trial import Candidate
     >>> with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, \\
     ...         Client(cluster) as client, DaskEvaluator(client) as dask_eval:
     ...     [o.value for o in dask_eval.evaluate(lambda p: p["x"] + 1, [Candidate(0, 0, {"x": 1})])]
@@ -72,8 +72,18 @@ class DaskEvaluator(Evaluator):
         self._payload: Any = None
         self._key = ""
         self._forwarding = False
+        self._futures: dict[Any, tuple[Candidate, float]] = {}
+        self._stream: Any = None
+        self._capacity: int | None = None
 
-    def _start(self, objective: Callable[[dict], Any]) -> None:
+    @property
+    def capacity(self) -> int:
+        """The cluster's worker threads (asked of the scheduler when first needed)."""
+        if self._capacity is None:
+            self._capacity = max(1, sum(self.client.nthreads().values()))
+        return self._capacity
+
+    def start(self, objective: Callable[[dict], Any]) -> None:
         if objective is self._objective:
             return
         data = dump_objective(objective)
@@ -84,41 +94,50 @@ class DaskEvaluator(Evaluator):
             self.client.forward_logging()
             self._forwarding = True
 
-    def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
+    def submit(self, candidate: Candidate) -> None:
+        if self._objective is None:
+            raise EvotuneError("submit(): call start(objective) first.")
         distributed = _import_distributed()
-        self._start(objective)
-        submitted = time.time()
-        futures = {
-            self.client.submit(
-                _worker.run_dask,
-                self._payload,
-                self._key,
-                self.blas_threads,
-                self.timeout,
-                c.number,
-                c.params,
-                pure=False,
-                key=f"evotune-{self._key[:8]}-{c.number}-{time.monotonic_ns()}",
-            ): c
-            for c in candidates
-        }
+        future = self.client.submit(
+            _worker.run_dask, self._payload, self._key, self.blas_threads, self.timeout, candidate.number,
+            candidate.params, pure=False, key=f"evotune-{self._key[:8]}-{candidate.number}-{time.monotonic_ns()}",
+        )
+        if self._stream is None:
+            self._stream = distributed.as_completed()
+        self._stream.add(future)
+        self._futures[future] = (candidate, time.time())
+
+    def next_outcome(self) -> Outcome:
+        if not self._futures:
+            raise EvotuneError("next_outcome(): nothing was submitted.")
+        distributed = _import_distributed()
+        while True:
+            future = next(self._stream)
+            if future in self._futures:  # not one cancelled earlier
+                break
+        candidate, submitted = self._futures.pop(future)
         try:
-            for future in distributed.as_completed(list(futures)):
-                candidate = futures.pop(future)
-                try:
-                    value, duration, worker, started = future.result()
-                    yield Outcome(candidate, value, duration, worker, started)
-                except distributed.KilledWorker as exc:
-                    error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
-                    yield Outcome(candidate, error, time.time() - submitted)
-                except Exception as exc:
-                    yield Outcome(candidate, exc, time.time() - submitted)
-        finally:
-            if futures:
-                self.client.cancel(list(futures))
+            value, duration, worker, started = future.result()
+            return Outcome(candidate, value, duration, worker, started)
+        except distributed.KilledWorker as exc:
+            error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
+            return Outcome(candidate, error, time.time() - submitted)
+        except Exception as exc:
+            return Outcome(candidate, exc, time.time() - submitted)
+
+    @property
+    def n_submitted(self) -> int:
+        return len(self._futures)
+
+    def cancel(self) -> None:
+        if self._futures:
+            self.client.cancel(list(self._futures))
+        self._futures.clear()
+        self._stream = None
 
     def close(self) -> None:
         """Forget the broadcast objective; close the client if this evaluator opened it."""
+        self.cancel()
         self._objective = self._payload = None
         if self._owns_client:
             self.client.close()

@@ -14,12 +14,12 @@ import logging.handlers
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .._checks import check_int, check_number
-from ..evolution import Candidate
-from ..exceptions import EvaluationTimeoutError, InvalidParameterError, WorkerCrashedError
+from ..exceptions import EvaluationTimeoutError, EvotuneError, InvalidParameterError, WorkerCrashedError
+from ..trial import Candidate
 from . import _worker
 from .base import Evaluator, Outcome, dump_objective
 
@@ -86,7 +86,7 @@ class ProcessPoolEvaluator(Evaluator):
 
     Examples
     --------
-    >>> from evotune.evolution import Candidate
+    >>> from evotune.trial import Candidate
     >>> with ProcessPoolEvaluator(n_jobs=2) as pool:
     ...     outcomes = pool.evaluate(lambda p: p["x"] ** 2, [Candidate(i, 0, {"x": i}) for i in range(4)])
     ...     sorted(o.value for o in outcomes)
@@ -114,6 +114,11 @@ class ProcessPoolEvaluator(Evaluator):
         self._pool: Any = None
         self._objective: Any = None
         self._listener: logging.handlers.QueueListener | None = None
+        self._futures: dict[Any, tuple[Candidate, float]] = {}
+
+    @property
+    def capacity(self) -> int:
+        return self.n_workers
 
     def start(self, objective: Callable[[dict], Any]) -> None:
         """Start the workers for ``objective`` (done by :meth:`evaluate` when needed)."""
@@ -138,18 +143,28 @@ class ProcessPoolEvaluator(Evaluator):
         )
         self._objective = objective
 
-    def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
-        self.start(objective)
-        submitted = time.time()
-        futures = {
-            self._pool.schedule(_worker.run, args=(c.number, c.params), timeout=self.timeout): c for c in candidates
-        }
-        try:
-            for future in concurrent.futures.as_completed(list(futures)):
-                yield self._outcome(futures.pop(future), future, submitted)
-        finally:
-            for future in futures:  # stopped early: running ones are killed, queued ones dropped
-                future.cancel()
+    def submit(self, candidate: Candidate) -> None:
+        if self._pool is None:
+            raise EvotuneError("submit(): call start(objective) first.")
+        future = self._pool.schedule(_worker.run, args=(candidate.number, candidate.params), timeout=self.timeout)
+        self._futures[future] = (candidate, time.time())
+
+    def next_outcome(self) -> Outcome:
+        if not self._futures:
+            raise EvotuneError("next_outcome(): nothing was submitted.")
+        done, _ = concurrent.futures.wait(list(self._futures), return_when=concurrent.futures.FIRST_COMPLETED)
+        future = min(done, key=lambda f: self._futures[f][0].number)  # several at once: a fixed order
+        candidate, submitted = self._futures.pop(future)
+        return self._outcome(candidate, future, submitted)
+
+    @property
+    def n_submitted(self) -> int:
+        return len(self._futures)
+
+    def cancel(self) -> None:
+        for future in self._futures:  # running ones are killed, queued ones dropped
+            future.cancel()
+        self._futures.clear()
 
     def _outcome(self, candidate: Candidate, future: Any, submitted: float) -> Outcome:
         from pebble import ProcessExpired
@@ -172,6 +187,7 @@ class ProcessPoolEvaluator(Evaluator):
 
     def close(self) -> None:
         """Stop the workers (killing running evaluations) and wait for them to exit."""
+        self.cancel()
         if self._pool is not None:
             self._pool.stop()
             self._pool.join(timeout=10)

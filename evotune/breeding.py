@@ -1,0 +1,101 @@
+"""Breeding: new, never-evaluated gene vectors from a population, or from the space itself.
+
+Parents are selected from the population, recombined (with probability
+``crossover_prob``), mutated and repaired into the space. A child that repeats an
+evaluated (or already asked) point is a cache hit: it is counted and bred again,
+so the budget only buys new points. Random points of the space ("fresh" ones)
+come from :meth:`Genome.sample`, or from enumerating a finite space that
+sampling no longer finds new points in.
+
+Every draw comes from the generators passed in (numpy's for sampling, the global
+:mod:`random` module for DEAP's operators, swapped in by the engine), so a
+breeder holds no random state of its own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .genome import ENUMERATION_LIMIT, Genome
+
+__all__ = ["Breeder"]
+
+
+class Breeder:
+    """Selection, crossover, mutation and repair over one genome.
+
+    ``seen`` is the set of ``hash(tuple(genes))`` of every point already asked;
+    nothing it holds is returned again.
+    """
+
+    def __init__(self, genome: Genome, *, selection: Callable, crossover: Callable, mutation: Callable,
+                 crossover_prob: float):
+        self.genome = genome
+        self.selection, self.crossover, self.mutation = selection, crossover, mutation
+        self.crossover_prob = crossover_prob
+        #: Children that repeated a seen point since the counter was last reset.
+        self.cache_hits = 0
+
+    def variations(self, population: list, size: int, seen: set[int]) -> list[list]:
+        """Up to ``size`` distinct unseen children of ``population``: selection, crossover, mutation."""
+        genome, children, taken = self.genome, [], set()
+        tries = 0
+        while len(children) < size and tries < 10 * size + 20:
+            parents = self.selection(population, 2)
+            pair = [list(parents[0]), list(parents[1])]
+            if random.random() < self.crossover_prob:
+                self.crossover(genome, *pair)
+                genome.repair(pair[0])
+                genome.repair(pair[1])
+            for child in pair:
+                tries += 1
+                self.mutation(genome, child)
+                key = tuple(genome.repair(child))
+                if hash(key) in seen:
+                    self.cache_hits += 1
+                elif key not in taken and len(children) < size:
+                    taken.add(key)
+                    children.append(child)
+        return children
+
+    def fresh(self, rng: np.random.Generator, n: int, seen: set[int], taken: set[tuple] | None = None) -> list[list]:
+        """Up to ``n`` points neither seen nor in ``taken``: sampled, or enumerated when the space is finite."""
+        taken = set() if taken is None else taken
+        out: list[list] = []
+        for _ in range(10):
+            for genes in self.genome.sample(rng, n):
+                key = tuple(genes)
+                if hash(key) not in seen and key not in taken and len(out) < n:
+                    taken.add(key)
+                    out.append(genes)
+            if len(out) == n:
+                return out
+        if self.genome.cardinality <= ENUMERATION_LIMIT:
+            for index in rng.permutation(int(self.genome.cardinality)):
+                genes = self.genome.point(int(index))
+                key = tuple(genes)
+                if hash(key) not in seen and key not in taken:
+                    taken.add(key)
+                    out.append(genes)
+                    if len(out) == n:
+                        break
+        return out
+
+    def design(self, rng: np.random.Generator, points: list[dict[str, Any]], size: int, seen: set[int]) -> list[list]:
+        """The initial design: the user's ``points`` (missing parameters sampled), then a
+        space-filling sample, ``size`` distinct points in all (fewer only if the space has fewer)."""
+        genomes = [self.genome.complete(point, rng) for point in points[:size]]
+        genomes += self.genome.sample(rng, size - len(genomes))
+        unique: dict[tuple, list] = {}
+        for genes in genomes:
+            key = tuple(genes)
+            if hash(key) not in seen:
+                unique.setdefault(key, genes)
+        out = list(unique.values())
+        if len(out) < size:
+            out += self.fresh(rng, size - len(out), seen, set(unique))
+        return out

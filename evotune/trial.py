@@ -1,0 +1,145 @@
+"""The plain data the layers exchange: candidates, trials, history rows, states, directions.
+
+A leaf module: it imports nothing from evotune, so the engine, the evaluators,
+storage and the drivers can all depend on it without depending on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from .exceptions import InvalidParameterError
+
+__all__ = [
+    "Candidate", "Trial", "GenerationStats", "TrialState", "Direction",
+    "COMPLETE", "FAILED", "TIMEOUT", "CRASHED",
+]  # fmt: skip
+
+
+class TrialState(str, Enum):
+    """How an evaluation ended. A ``str``: ``TrialState.COMPLETE == "complete"``."""
+
+    COMPLETE = "complete"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+COMPLETE, FAILED, TIMEOUT, CRASHED = TrialState.COMPLETE, TrialState.FAILED, TrialState.TIMEOUT, TrialState.CRASHED
+
+
+class Direction(str, Enum):
+    """Whether smaller or larger objective values are better. A ``str``: ``Direction.MINIMIZE == "minimize"``.
+
+    Examples
+    --------
+    >>> Direction.parse("maximize").sign
+    -1
+    >>> Direction.parse("max")
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: `direction` must be one of ('minimize', 'maximize'); got 'max'.
+    """
+
+    MINIMIZE = "minimize"
+    MAXIMIZE = "maximize"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, value: Any) -> Direction:
+        """The direction ``value`` names, or an error that says what is allowed."""
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = tuple(d.value for d in cls)
+            raise InvalidParameterError(f"`direction` must be one of {allowed}; got {value!r}.") from None
+
+    @property
+    def sign(self) -> int:
+        """+1 when minimizing, -1 when maximizing: ``sign * value`` is a loss."""
+        return 1 if self is Direction.MINIMIZE else -1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A point to evaluate: its trial number, generation and parameters.
+
+    ``seed`` is a 32-bit seed for the evaluation's own randomness, derived from
+    the run's seed and the trial number only (the same whatever the order or the
+    process in which candidates are evaluated).
+    """
+
+    number: int
+    generation: int
+    params: dict[str, Any]
+    _entropy: int = field(repr=False, compare=False, default=0)
+    #: The candidate's canonical gene vector (for the journal; never sent to workers).
+    genes: list = field(repr=False, compare=False, default_factory=list)
+
+    @property
+    def seed(self) -> int:
+        """Seed for this evaluation (e.g. a model's ``random_state``)."""
+        sequence = np.random.SeedSequence(self._entropy, spawn_key=(1, self.number))
+        return int(sequence.generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One evaluation of the objective.
+
+    ``value`` is ``nan`` unless ``state`` is ``"complete"``; ``error`` then holds a
+    short description of what went wrong. ``duration`` is in seconds; ``worker``
+    names the process that ran the evaluation and ``started`` is its start time
+    (seconds since the epoch), when known. ``info`` holds what the objective
+    returned beside its value (``return value, {"train_loss": ...}``).
+    """
+
+    number: int
+    generation: int
+    params: dict[str, Any]
+    value: float
+    state: str = COMPLETE
+    duration: float = 0.0
+    error: str | None = None
+    worker: str | None = None
+    started: float | None = None
+    info: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the evaluation completed with a finite value."""
+        return self.state == COMPLETE
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """One row of a run's history.
+
+    ``best``, ``mean``, ``std`` and ``worst`` describe the population after
+    the generation (completed members only); ``best_so_far`` is the best value of the
+    run up to this generation; ``evaluated`` counts this generation's new
+    evaluations, ``failed`` those that failed, ``cached`` the children that
+    repeated an already evaluated point (re-varied instead of re-evaluated);
+    ``diversity`` is the population's spread in [0, 1].
+    """
+
+    generation: int
+    best: float
+    mean: float
+    std: float
+    worst: float
+    best_so_far: float
+    evaluated: int
+    failed: int
+    cached: int
+    diversity: float
+    elapsed: float
