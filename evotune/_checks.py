@@ -12,12 +12,15 @@ from typing import Any, Callable
 from .exceptions import InvalidParameterError
 
 
-def check_int(name: str, value: Any, minimum: int, *, owner: str = "", allow_none: bool = False) -> None:
-    """``value`` must be an integer (not a bool) >= ``minimum``, or None if ``allow_none``."""
+def check_int(name: str, value: Any, minimum: int, *, owner: str = "", allow_none: bool = False,
+              below: int | None = None) -> None:
+    """``value`` must be an integer (not a bool) >= ``minimum`` (and < ``below``), or None if ``allow_none``."""
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        _refuse(owner, name, f"an integer >= {minimum}", value, allow_none)
+    if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum
+            or (below is not None and value >= below)):
+        allowed = f"an integer >= {minimum}" + ("" if below is None else f" and < {below}")
+        _refuse(owner, name, allowed, value, allow_none)
 
 
 def check_number(name: str, value: Any, allowed: str, ok: Callable[[float], bool], *, owner: str = "",

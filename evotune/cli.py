@@ -206,17 +206,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> list[str]:
-    from .storage import Storage
+    from .storage import run_names
 
     if args.run_name:
         return [args.run_name]
-    names = []
-    if os.path.exists(args.run_file):
-        store = Storage(args.run_file)
-        try:
-            names = store.run_names()
-        finally:
-            store.close()
+    names = run_names(args.run_file) if os.path.exists(args.run_file) else []
     if not names:
         raise EvotuneError(f"{args.run_file}: no runs stored (or no such file).")
     return names

@@ -214,7 +214,7 @@ class Evolution:
         check_int("hall_of_fame_size", hall_of_fame_size, 1)
         check_int("max_evaluations", max_evaluations, 1, allow_none=True)
         check_int("lag", lag, 1, allow_none=True)
-        check_int("seed", seed, 0, allow_none=True)
+        check_int("seed", seed, 0, allow_none=True, below=2**63)  # run files store it as a 64-bit integer
         check_number("crossover_prob", crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
         for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
             if op is not None and not callable(op):
@@ -373,7 +373,10 @@ class Evolution:
                 seed = int(np.random.SeedSequence(self.seed, spawn_key=(_TUNING, point)).generate_state(1)[0])
                 self._tuning = (point, self.surrogate.tune(self.genome, genes, losses, seed))
         genes, losses = self._window(count)
-        return self.surrogate.fit(self.genome, genes, losses, self._tuning[1], seed=count)
+        # the trials asked since the view ends: running, or told but not yet in the view
+        pending = [self._pending[n].genes if n in self._pending else self._results[n][0]
+                   for n in range(count, self._next_number)]
+        return self.surrogate.fit(self.genome, genes, losses, self._tuning[1], seed=count, pending=pending)
 
     def _window(self, count: int) -> tuple[list[list], np.ndarray]:
         """The surrogate's ``window`` latest trials among the first ``count``."""

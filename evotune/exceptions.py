@@ -14,6 +14,7 @@ __all__ = [
     "EvaluationTimeoutError",
     "WorkerCrashedError",
     "AllEvaluationsFailedError",
+    "StorageError",
     "FailedEvaluationWarning",
 ]
 
@@ -52,6 +53,10 @@ class WorkerCrashedError(EvotuneError, RuntimeError):
 
 class AllEvaluationsFailedError(EvotuneError, RuntimeError):
     """Every evaluation of the first generation failed: the objective is likely broken."""
+
+
+class StorageError(EvotuneError, RuntimeError):
+    """A run file cannot be used: not an evotune file, another version, damaged, or busy."""
 
 
 class FailedEvaluationWarning(UserWarning):

@@ -12,7 +12,7 @@ from typing import Any
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, make_evaluator
 from .evolution import Evolution, default_population_size
-from .exceptions import AllEvaluationsFailedError, InvalidParameterError
+from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
 from .result import Result
 from .trial import Candidate, Trial
 from .space import Space
@@ -154,6 +154,8 @@ surrogate, initial_points, hall_of_fame_size :
         raise InvalidParameterError(
             f"`error_score` must be 'raise' or nan (record failures); got {error_score!r}."
         )
+    if not isinstance(callbacks, (list, tuple)):
+        raise InvalidParameterError(f"`callbacks` must be a list of callables; got {callbacks!r}.")
     callbacks = list(callbacks)
     for cb in callbacks:
         if not callable(cb):
@@ -380,8 +382,14 @@ class _Run:
 
     def close(self, status: str, reason: str) -> None:
         if self.journal is not None:
-            self.journal.finish(status, reason)
-            self.journal.close()
+            try:
+                self.journal.finish(status, reason)
+            except StorageError:
+                if status != "failed":  # the run's own error, if any, is the one to report
+                    raise
+                logger.warning("evotune: could not record the run's end in %s", self.journal.storage.path)
+            finally:
+                self.journal.close()
         if self.bar is not None:
             self.bar.close()
 

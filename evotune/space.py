@@ -23,7 +23,11 @@ def _check_number(kind: str, name: str, value: Any) -> float:
         raise InvalidSpaceError(
             f"{kind}: `{name}` must be a real number; got {value!r} ({type(value).__name__})."
         )
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int past float's range
+        finite = False
+    if not finite:
         raise InvalidSpaceError(f"{kind}: `{name}` must be finite; got {value!r}.")
     return value
 
@@ -34,6 +38,11 @@ def _check_bounds(kind: str, low: Any, high: Any, log: bool) -> None:
     if not low < high:
         raise InvalidSpaceError(
             f"{kind}: `low` must be smaller than `high`; got low={low!r}, high={high!r}."
+        )
+    if not math.isfinite(float(high) - float(low)):
+        raise InvalidSpaceError(
+            f"{kind}: `high - low` must be a finite number (the search moves in steps of it); "
+            f"got low={low!r}, high={high!r}."
         )
     if log and low <= 0:
         raise InvalidSpaceError(
@@ -170,13 +179,18 @@ class Categorical:
         choices = tuple(self.choices)
         if not choices:
             raise InvalidSpaceError("Categorical: `choices` must not be empty; got [].")
+        positions: dict[tuple, int] = {}  # (type, value) of hashable choices -> index: linear, not quadratic
+        unhashable: list[int] = []
         for i, a in enumerate(choices):
-            for b in choices[:i]:
-                if _same(a, b):
-                    raise InvalidSpaceError(
-                        f"Categorical: `choices` must be distinct; {a!r} appears twice in "
-                        f"{list(choices)!r}."
-                    )
+            try:
+                twice = positions.setdefault((type(a), a), i) != i
+            except TypeError:  # unhashable: compared one by one (there are few such choices)
+                twice = any(_same(a, choices[j]) for j in unhashable)
+                unhashable.append(i)
+            if twice:
+                shown = list(choices) if len(choices) <= 20 else f"{len(choices)} choices"
+                raise InvalidSpaceError(f"Categorical: `choices` must be distinct; {a!r} appears twice in {shown!r}.")
+        object.__setattr__(self, "_positions", positions)
         if not isinstance(self.ordered, bool):
             raise InvalidSpaceError(f"Categorical: `ordered` must be True or False; got {self.ordered!r}.")
         object.__setattr__(self, "choices", choices)
@@ -198,6 +212,12 @@ class Categorical:
 
     def index(self, value: Any) -> int:
         """Position of ``value`` among the choices; ``ValueError`` if it is not one."""
+        try:
+            i = self._positions.get((type(value), value))
+        except TypeError:
+            i = None
+        if i is not None and _same(self.choices[i], value):
+            return i
         for i, choice in enumerate(self.choices):
             if _same(choice, value):
                 return i

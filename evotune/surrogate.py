@@ -53,13 +53,16 @@ class Surrogate(ABC):
         return None
 
     def fit(
-        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int
+        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int,
+        pending: list[list] = (),
     ) -> Callable[[list[list]], np.ndarray]:
         """A ranking function ``children -> indices, most promising first``, fitted on the trials.
 
         ``genes`` and ``losses`` are the evaluated trials (lower is better; a failed
         trial's loss is NaN), oldest first; ``tuned`` is the latest :meth:`tune` result;
-        ``seed`` seeds any randomness. By default, :meth:`rank` for every call.
+        ``seed`` seeds any randomness; ``pending`` holds the genes of the trials asked
+        since (running, or told but not yet seen): a model may steer away from them.
+        By default, :meth:`rank` for every call.
         """
         return lambda children: self.rank(genome, genes, losses, children, seed)
 
@@ -159,6 +162,7 @@ class GaussianProcessSurrogate(Surrogate):
         self.immigrants = float(immigrants)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
+        self.believer = True
 
     def __repr__(self) -> str:
         kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
@@ -183,13 +187,18 @@ class GaussianProcessSurrogate(Surrogate):
             return fit_hyperparameters(X, y[subset], max_steps=_KERNEL_FIT_STEPS)
 
     def fit(
-        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int
+        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int,
+        pending: list[list] = (),
     ) -> Callable[[list[list]], np.ndarray]:
         y = _normal_scores(losses, self.min_trials)
         if y is None or tuned is None or len(tuned) != genome.features(genes[:1]).shape[1] + 2:
             return lambda children: np.arange(len(children))
+        X = genome.features(genes)
         with _one_thread():
-            gp = GaussianProcess(tuned, genome.features(genes), y)
+            gp = GaussianProcess(tuned, X, y)
+            if len(pending) and self.believer:  # pending trials "return" what the model expects of them
+                Xp = genome.features(pending)
+                gp = GaussianProcess(tuned, np.vstack([X, Xp]), np.concatenate([y, gp.predict(Xp)[0]]))
         best = y.min()
 
         def rank(children: list[list]) -> np.ndarray:

@@ -158,3 +158,34 @@ def test_a_union_of_sub_spaces_is_searched_and_exhausted():
     assert result.n_evaluations == 7 and result.stop_reason == "space exhausted: all 7 points evaluated"
     assert result.best_params == {"kernel": "rbf", "C": 1, "gamma": 0.1}
     assert {frozenset(t.params) for t in result.trials} == {frozenset({"kernel", "C"}), frozenset({"kernel", "C", "gamma"})}
+
+
+def test_a_budget_smaller_than_the_workers_starts_no_more_evaluations(tmp_path):
+    calls = tmp_path / "calls.txt"
+
+    def counted(p):
+        with open(calls, "a") as f:
+            f.write("1\n")
+        return objective(p)
+
+    result = et.optimize(counted, SPACE, max_evaluations=3, n_jobs=4, seed=0)
+    assert result.n_evaluations == 3 and len(calls.read_text().split()) == 3
+
+
+def test_more_workers_than_the_population_are_all_used():
+    """n_jobs is not capped by the population: with 6 workers and a population of 4, 6 run at once."""
+    def sleepy(p):
+        time.sleep(0.2)
+        return objective(p)
+
+    result = et.optimize(sleepy, SPACE, max_evaluations=24, population_size=4, n_jobs=6, seed=0)
+    spans = [(t.started, t.started + t.duration) for t in result.trials]
+    most = max(sum(start <= moment < end for start, end in spans) for moment, _ in spans)
+    assert most == 6
+    assert result.settings["lag"] == 12  # 2 x workers
+
+
+def test_explicit_lag_gives_the_same_trials_for_any_n_jobs():
+    serial = et.optimize(objective, SPACE, max_evaluations=40, lag=8, seed=2)
+    pooled = et.optimize(objective, SPACE, max_evaluations=40, lag=8, n_jobs=3, seed=2)
+    assert [(t.number, t.params) for t in serial.trials] == [(t.number, t.params) for t in pooled.trials]

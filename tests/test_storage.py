@@ -187,7 +187,7 @@ from tests.mixed_problem import SPACE, objective
 path, n_jobs, delay, resume, n = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5])
 
 def slow(p):
-    time.sleep(delay)
+    time.sleep(delay * (1 + 3 * (p["x0"] + 5) / 10))  # uneven: results arrive out of order
     return objective(p)
 
 if __name__ == "__main__":
@@ -236,6 +236,8 @@ def reference():
         # cheap evaluations (< 10 ms) are committed in groups about once a second
         (1, 0.004, 300, 100),
         (2, 0.004, 400, 150),
+        # four workers, twice as many submitted: several evaluations in flight at the kill
+        (4, 0.01, 160, 57),
     ],
 )
 def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n_jobs, delay, evaluations, kill_at):

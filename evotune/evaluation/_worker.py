@@ -200,6 +200,11 @@ def run_dask(
     return error, float(timeout), f"pid-{os.getpid()}", started
 
 
+def hold(data: bytes) -> bytes:
+    """Dask task that holds the serialized objective (the cluster keeps, moves and recomputes it)."""
+    return data
+
+
 def describe_exit(exitcode: int | None) -> str:
     """'killed by SIGSEGV' / 'exit code 3' for a dead worker's exit code."""
     if exitcode is not None and exitcode < 0:
@@ -210,4 +215,4 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-__all__ = ["initialize", "run", "run_dask", "call", "install_trial_records", "describe_exit"]
+__all__ = ["initialize", "run", "run_dask", "hold", "call", "install_trial_records", "describe_exit"]

@@ -1,7 +1,8 @@
 """Dask distributed: the same evaluations on a cluster.
 
-The objective is serialized once and broadcast to every worker; tasks then
-carry a trial number and a params dict. Worker log records are forwarded to
+The objective is serialized once and held as a task's result on the cluster
+(recomputed if the worker holding it dies); each worker fetches it once, and tasks
+then carry a trial number and a params dict. Worker log records are forwarded to
 this process (``Client.forward_logging``).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import CancelledError
 from collections.abc import Callable
 from typing import Any
 
@@ -58,7 +60,14 @@ class DaskEvaluator(Evaluator):
     def __init__(self, client: Any, *, timeout: float | None = None, blas_threads: int | None = 1):
         distributed = _import_distributed()
         if isinstance(client, str):
-            client, self._owns_client = distributed.Client(client), True
+            try:
+                client, self._owns_client = distributed.Client(client, timeout="10s"), True
+            except Exception as exc:
+                raise InvalidParameterError(
+                    f"`dask_client`: cannot connect to a Dask scheduler at {client!r} "
+                    f"({type(exc).__name__}: {exc}); give a distributed.Client or a scheduler address "
+                    f"such as 'tcp://10.0.0.5:8786'."
+                ) from None
         elif isinstance(client, distributed.Client):
             self._owns_client = False
         else:
@@ -75,6 +84,8 @@ class DaskEvaluator(Evaluator):
         self._futures: dict[Any, tuple[Candidate, float]] = {}
         self._stream: Any = None
         self._capacity: int | None = None
+        self._retries: dict[int, int] = {}
+        self._data = b""
 
     @property
     def capacity(self) -> int:
@@ -86,18 +97,26 @@ class DaskEvaluator(Evaluator):
     def start(self, objective: Callable[[dict], Any]) -> None:
         if objective is self._objective:
             return
-        data = dump_objective(objective)
-        self._key = hashlib.sha1(data).hexdigest()
-        self._payload = self.client.scatter(data, broadcast=True, hash=False)
+        self._data = dump_objective(objective)
+        self._key = hashlib.sha1(self._data).hexdigest()
+        self._payload = self._hold()
         self._objective = objective
         if not self._forwarding:
             self.client.forward_logging()
             self._forwarding = True
 
+    def _hold(self) -> Any:
+        """The serialized objective as the result of a task, not scattered data: when the worker
+        holding it dies, the scheduler recomputes it instead of cancelling every evaluation."""
+        return self.client.submit(_worker.hold, self._data, pure=False, key=f"evotune-objective-{self._key[:8]}-"
+                                  f"{time.monotonic_ns()}")
+
     def submit(self, candidate: Candidate) -> None:
         if self._objective is None:
             raise EvotuneError("submit(): call start(objective) first.")
         distributed = _import_distributed()
+        if self._payload.status in ("lost", "cancelled", "error"):
+            self._payload = self._hold()
         future = self.client.submit(
             _worker.run_dask, self._payload, self._key, self.blas_threads, self.timeout, candidate.number,
             candidate.params, pure=False, key=f"evotune-{self._key[:8]}-{candidate.number}-{time.monotonic_ns()}",
@@ -113,17 +132,26 @@ class DaskEvaluator(Evaluator):
         distributed = _import_distributed()
         while True:
             future = next(self._stream)
-            if future in self._futures:  # not one cancelled earlier
-                break
-        candidate, submitted = self._futures.pop(future)
-        try:
-            value, duration, worker, started = future.result()
-            return Outcome(candidate, value, duration, worker, started)
-        except distributed.KilledWorker as exc:
-            error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
-            return Outcome(candidate, error, time.time() - submitted)
-        except Exception as exc:
-            return Outcome(candidate, exc, time.time() - submitted)
+            if future not in self._futures:  # one cancelled earlier
+                continue
+            candidate, submitted = self._futures.pop(future)
+            try:
+                value, duration, worker, started = future.result()
+                return Outcome(candidate, value, duration, worker, started)
+            except distributed.KilledWorker as exc:
+                error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
+                return Outcome(candidate, error, time.time() - submitted)
+            except CancelledError as exc:
+                # cancelled by the cluster, not by us: a worker that died took the objective's data
+                # (or the task) with it; the evaluation never ran, so it runs again (a few times at most)
+                tries = self._retries.get(candidate.number, 0)
+                if tries >= 3:
+                    error = WorkerCrashedError(f"the Dask cluster lost the evaluation {tries + 1} times ({exc})")
+                    return Outcome(candidate, error, time.time() - submitted)
+                self._retries[candidate.number] = tries + 1
+                self.submit(candidate)
+            except Exception as exc:
+                return Outcome(candidate, exc, time.time() - submitted)
 
     @property
     def n_submitted(self) -> int:

@@ -1,5 +1,5 @@
 from evotune import SerialEvaluator
-from evotune.evolution import Candidate
+from evotune.trial import Candidate
 
 
 def test_serial_evaluator_turns_exceptions_into_outcomes():

@@ -5,7 +5,7 @@ import pytest
 
 import evotune as et
 from evotune.evaluation import DaskEvaluator
-from evotune.evolution import Candidate
+from evotune.trial import Candidate
 
 from ..mixed_problem import SPACE, objective
 
@@ -107,3 +107,24 @@ def test_evolutionary_search_cv_runs_on_dask_with_the_same_results(client):
     assert local.cv_results_["params"] == remote.cv_results_["params"]
     assert list(local.cv_results_["mean_test_score"]) == list(remote.cv_results_["mean_test_score"])
     assert {t.worker for t in remote.trials_} != {t.worker for t in local.trials_}
+
+
+def kills_its_worker(p):
+    import os
+
+    if 0.5 < p["x"] < 0.6:
+        os._exit(1)
+    time.sleep(0.02)
+    return p["x"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::evotune.exceptions.FailedEvaluationWarning")
+def test_an_objective_that_kills_its_dask_worker_is_one_crashed_trial(client):
+    """The dead worker takes the broadcast objective with it: the others' evaluations run again, on a
+    new broadcast, instead of failing as "lost scattered data"."""
+    result = et.optimize(kills_its_worker, {"x": et.Float(0, 1)}, max_evaluations=40, dask_client=client, seed=0)
+    crashed = [t for t in result.trials if t.state == "crashed"]
+    assert result.n_evaluations == 40 and crashed
+    assert all(0.5 < t.params["x"] < 0.6 for t in crashed)
+    assert all(t.ok for t in result.trials if not 0.5 < t.params["x"] < 0.6)

@@ -11,7 +11,7 @@ import pytest
 import evotune as et
 from evotune import InvalidParameterError
 from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
-from evotune.evolution import Candidate
+from evotune.trial import Candidate
 
 
 def candidates(n, **extra):

@@ -1,0 +1,163 @@
+"""What crosses between Python and the run file: JSON text, space descriptions, and every decode.
+
+Nothing is pickled. Every read of stored data goes through :func:`decode` or
+:func:`trial_from_row`, which turn any failure (a flipped byte, tampered JSON, a
+missing key) into a :class:`~evotune.exceptions.StorageError` naming the file,
+table and row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..exceptions import StorageError
+from ..genome import Genome
+from ..space import Categorical, Float, Integer, Space
+from ..trial import GenerationStats, Trial
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_STATS_FIELDS = [
+    "generation", "best", "mean", "std", "worst", "best_so_far",
+    "evaluated", "failed", "cached", "diversity", "elapsed",
+]  # fmt: skip
+TRIAL_COLUMNS = "number, generation, params, value, state, duration, error, worker, started, info, genes"
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` if JSON holds it exactly, else ``{"repr": ...}`` (memory addresses removed)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return {"repr": _ADDRESS.sub("", repr(value))}
+
+
+def _json_default(value: Any) -> Any:
+    """numpy scalars and arrays as plain numbers and lists; anything else as its repr."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return {"repr": _ADDRESS.sub("", repr(value))}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def finite_or_none(value: Any) -> Any:
+    """SQLite has no NaN: non-finite floats are stored as NULL."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+class RowEncoder:
+    """Turns a trial's params and genes into JSON text fast: fragments for every choice are made once.
+
+    Numbers are written with ``repr``, which is valid JSON for finite floats and ints
+    and round-trips exactly.
+    """
+
+    def __init__(self, genome: Genome):
+        self._union = genome.branches is not None  # its params are not one per gene
+        self._keys = [json.dumps(name) + ":" for name in genome.names]
+        self._choices = [
+            [dumps(_jsonable(c)) for c in p.choices] if isinstance(p, Categorical) else None for p in genome.params
+        ]
+
+    def params(self, params: dict[str, Any], genes: list) -> str:
+        if self._union:
+            return dumps({name: _jsonable(value) for name, value in params.items()})
+        items = zip(self._keys, self._choices, params.values(), genes)
+        return "{" + ",".join([k + (repr(v) if c is None else c[g]) for k, c, v, g in items]) + "}"
+
+    @staticmethod
+    def genes(genes: list) -> str:
+        return "[" + ",".join(map(repr, genes)) + "]"
+
+
+def space_to_json(space: Space) -> list[dict[str, Any]]:
+    """A JSON description of a space (choices JSON cannot hold become ``{"repr": ...}``).
+
+    Examples
+    --------
+    >>> space_to_json(Space({"lr": Float(1e-3, 1.0, log=True), "act": ["relu", None]}))
+    [{'name': 'lr', 'type': 'Float', 'low': 0.001, 'high': 1.0, 'log': True}, {'name': 'act', 'type': 'Categorical', 'choices': ['relu', None]}]
+    """
+    out = []
+    for name, p in space.items():
+        if isinstance(p, Categorical):
+            out.append({"name": name, "type": "Categorical", "choices": [_jsonable(c) for c in p.choices]})
+            if p.ordered:
+                out[-1]["ordered"] = True
+        else:
+            out.append({"name": name, "type": type(p).__name__, "low": p.low, "high": p.high, "log": p.log})
+    return out
+
+
+def space_from_json(description: list[dict[str, Any]]) -> Space:
+    """The space a description stands for (choices stored as repr come back as their repr text)."""
+    params: dict[str, Any] = {}
+    for d in description:
+        if d["type"] == "Categorical":
+            choices = [c["repr"] if isinstance(c, dict) else c for c in d["choices"]]
+            params[d["name"]] = Categorical(choices, ordered=d.get("ordered", False))
+        else:
+            params[d["name"]] = {"Float": Float, "Integer": Integer}[d["type"]](d["low"], d["high"], log=d["log"])
+    return Space(params)
+
+
+def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """Human-readable differences between two settings dicts."""
+    def normal(value: Any) -> Any:  # default reprs carry memory addresses that change every run
+        return _ADDRESS.sub("", value) if isinstance(value, str) else value
+
+    out = []
+    for key in sorted(set(stored) | set(given)):
+        if normal(stored.get(key)) != normal(given.get(key)):
+            out.append(f"{key}: stored {stored.get(key)!r}, given {given.get(key)!r}")
+    return out
+
+
+def decode(text: Any, path: str, where: str) -> Any:
+    """JSON text read from ``where`` ("table trials, run 1, trial 7") of the file at ``path``."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise StorageError(f"{path!r} is damaged: {where} holds unreadable JSON ({exc}).") from None
+
+
+def trial_from_row(row: Sequence[Any], path: str, run_id: int, genome: Genome | None = None) -> Trial:
+    """A trial from a row of TRIAL_COLUMNS; with the run's genome, params are decoded exactly from the genes."""
+    where = f"table trials, run {run_id}, trial {row[0] if row else '?'}"
+    try:
+        number, generation, params_json, value, state, duration, error, worker, started, info, genes_json = row
+        if genome is not None:
+            genes = decode(genes_json, path, where)
+            if not isinstance(genes, list) or len(genes) != genome.size:
+                raise ValueError(f"genes {genes!r} do not fit the run's {genome.size} parameters")
+            params = genome.decode(genes)
+        else:
+            params = {k: v["repr"] if isinstance(v, dict) else v for k, v in decode(params_json, path, where).items()}
+        return Trial(
+            number=int(number),
+            generation=int(generation),
+            params=params,
+            value=math.nan if value is None else float(value),
+            state=str(state),
+            duration=float(duration),
+            error=error,
+            worker=worker,
+            started=started,
+            info=None if info is None else decode(info, path, where),
+        )
+    except StorageError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise StorageError(f"{path!r} is damaged: {where} cannot be read ({type(exc).__name__}: {exc}).") from None
+
+
+def stats_from_row(row: Sequence[Any]) -> GenerationStats:
+    """A history row from the ``generations`` table (NULL is NaN)."""
+    return GenerationStats(**{f: (math.nan if v is None else v) for f, v in zip(_STATS_FIELDS, row)})

@@ -1,0 +1,253 @@
+"""The writer: a run file, and the journal of one run in it.
+
+Trials are appended as evaluations finish; each generation's statistics are
+committed with the generation's last trials. What is journaled waits in memory
+until the next commit: a commit comes at once after an evaluation that took
+GROUP_BELOW seconds or more, and at the end of a generation that held one; cheaper
+work is grouped into one commit per GROUP_WINDOW seconds. So real evaluations are
+never at risk, while a trivial objective does not pay a commit per evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..exceptions import InvalidParameterError, StorageError
+from ..genome import Genome
+from ..space import Space
+from ..trial import GenerationStats, Trial
+from ._codec import (
+    _STATS_FIELDS, TRIAL_COLUMNS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
+    stats_from_row, trial_from_row,
+)  # fmt: skip
+from ._file import check_file, connect, create_schema
+from .lock import RunLock
+
+__all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW"]
+
+#: Evaluations shorter than this, finishing within GROUP_WINDOW seconds of the last
+#: commit, are committed together with the next ones.
+GROUP_BELOW = 0.01
+GROUP_WINDOW = 1.0
+
+
+class Storage:
+    """An evotune run file (SQLite, WAL mode), created (with its folder) if absent.
+
+    Examples
+    --------
+    >>> import tempfile, os, evotune as et
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+    >>> storage = Storage(path)
+    >>> storage.run_names()
+    []
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        if not isinstance(path, (str, os.PathLike)):
+            raise InvalidParameterError(f"`storage` must be a path (str or os.PathLike) or a Storage; got {path!r}.")
+        self.path = os.fspath(path)
+        if os.path.exists(self.path) and os.stat(self.path).st_nlink > 1:
+            raise StorageError(
+                f"{self.path!r} has {os.stat(self.path).st_nlink} hard links; evotune writes a run file through one "
+                f"name only (a writer through another link could not be detected). Copy the file, or remove the "
+                f"other links."
+            )
+        check_file(self.path, create=True)
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
+        self._conn = connect(self.path)
+        if new:
+            create_schema(self._conn)
+
+    def run_names(self) -> list[str]:
+        """Names of the runs in the file, oldest first."""
+        return [row[0] for row in self._conn.execute("SELECT name FROM runs ORDER BY run_id")]
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def open_run(
+        self,
+        name: str,
+        *,
+        space: Space,
+        direction: str,
+        seed: int,
+        settings: dict[str, Any],
+        resume: bool,
+    ) -> RunJournal:
+        """Create run ``name``, or with ``resume=True`` continue it (settings must match)."""
+        if not isinstance(name, str) or not name:
+            raise InvalidParameterError(f"`run_name` must be a non-empty string; got {name!r}.")
+        row = self._conn.execute("SELECT run_id, space, settings FROM runs WHERE name=?", (name,)).fetchone()
+        lock = RunLock(self.path, name)
+        try:
+            description = space_to_json(space)
+            if row is None:
+                now = time.time()
+                self._conn.execute("BEGIN IMMEDIATE")
+                cursor = self._conn.execute(
+                    "INSERT INTO runs (name, created, updated, status, direction, seed, space, settings) "
+                    "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                    (name, now, now, direction, seed, dumps(description), dumps(settings)),
+                )
+                self._conn.execute("COMMIT")
+                return RunJournal(self, cursor.lastrowid, name, lock, space)
+            if not resume:
+                raise StorageError(
+                    f"run {name!r} already exists in {self.path!r}; pass resume=True to continue it, or choose "
+                    f"another run_name."
+                )
+            run_id, stored_space, stored_settings = row
+            where = f"table runs, run {name!r}"
+            stored = {**decode(stored_settings, self.path, where), "space": decode(stored_space, self.path, where)}
+            if "lag" not in stored:
+                raise StorageError(
+                    f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "
+                    f"generations; this version reads it (load_run, report, export) but cannot continue it. "
+                    f"Start a new run_name (its trials stay in the file)."
+                )
+            given = {**decode(dumps(settings), "", ""), "space": decode(dumps(description), "", "")}
+            diff = differences(stored, given)
+            if diff:
+                raise StorageError(
+                    f"cannot resume run {name!r}: its settings differ from the stored ones:\n  " + "\n  ".join(diff)
+                )
+            journal = RunJournal(self, run_id, name, lock, space)
+            for _ in journal.stored_trials():  # every stored trial must read back before the file changes
+                pass
+            journal.history()
+            self._conn.execute("UPDATE runs SET status='running', updated=? WHERE run_id=?", (time.time(), run_id))
+            return journal
+        except BaseException:
+            lock.release()
+            raise
+
+    def stored_settings(self, name: str) -> dict[str, Any] | None:
+        """The settings of run ``name``, or None if there is no such run."""
+        row = self._conn.execute("SELECT settings FROM runs WHERE name=?", (name,)).fetchone()
+        return None if row is None else decode(row[0], self.path, f"table runs, run {name!r}")
+
+
+class RunJournal:
+    """Writes one run: trials as they finish, generation ends, the final status."""
+
+    def __init__(self, storage: Storage, run_id: int, name: str, lock: RunLock, space: Space):
+        self.storage = storage
+        self.run_id = run_id
+        self.name = name
+        self._lock = lock
+        self._conn = storage._conn
+        self._genome = Genome(space)
+        self._encode = RowEncoder(self._genome)
+        self._trials: list[tuple] = []
+        self._generations: list[tuple] = []
+        self._state: tuple | None = None
+        self._costly = False  # a costly evaluation since the last state commit
+        self._last_commit = time.monotonic()
+
+    # -- writing (see the module docstring for when commits come) ---------------------------
+
+    def add_trial(self, trial: Trial, genes: list) -> None:
+        """Journal a finished evaluation."""
+        self._trials.append((
+            self.run_id, trial.number, trial.generation, self._encode.params(trial.params, genes),
+            self._encode.genes(genes), finite_or_none(trial.value), trial.state, trial.duration, trial.error,
+            trial.worker, trial.started, None if trial.info is None else dumps(trial.info),
+        ))  # fmt: skip
+        if trial.duration >= GROUP_BELOW:
+            self._costly = True
+            self.flush()
+        elif time.monotonic() - self._last_commit >= GROUP_WINDOW:
+            self.flush()
+
+    def end_generation(self, stats: GenerationStats, state: Callable[[], dict[str, Any]]) -> None:
+        """Journal a generation's statistics and the engine state after it (committed together).
+
+        ``state`` makes the engine state; it is called only when the state is committed.
+        """
+        self._generations.append((self.run_id, *[finite_or_none(getattr(stats, f)) for f in _STATS_FIELDS]))
+        self._state = (stats.generation, state)
+        if self._costly or time.monotonic() - self._last_commit >= GROUP_WINDOW:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit everything journaled, in one transaction."""
+        if self._trials or self._generations or self._state:
+            self._transaction(self._write)
+        self._last_commit = time.monotonic()
+
+    def _transaction(self, write: Callable[[], None]) -> None:
+        """Run ``write`` in one transaction; a failure (a full disk) rolls it back and says what is safe."""
+        try:
+            self._conn.execute("BEGIN")
+            write()
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise StorageError(
+                f"cannot write to {self.storage.path!r} ({exc}); every trial committed before is safe in it. "
+                f"Free space (or fix the cause) and resume the run."
+            ) from exc
+
+    def _write(self) -> None:
+        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
+        if self._state is not None:
+            generation, state = self._state
+            self._conn.execute("INSERT OR REPLACE INTO states VALUES (?,?,?)", (self.run_id, generation, dumps(state())))
+            self._costly = False
+        self._trials.clear()
+        self._generations.clear()
+        self._state = None
+
+    def finish(self, status: str, stop_reason: str) -> None:
+        """Commit everything and record how the run ended ("finished", "interrupted", "failed")."""
+
+        def write() -> None:
+            self._write()
+            self._conn.execute(
+                "UPDATE runs SET status=?, stop_reason=?, updated=? WHERE run_id=?",
+                (status, stop_reason, time.time(), self.run_id),
+            )
+
+        self._transaction(write)
+
+    def close(self) -> None:
+        """Release the run (the file stays open for reading)."""
+        self._lock.release()
+
+    # -- reading (resume) ----------------------------------------------------------------------
+    def history(self) -> list[GenerationStats]:
+        return history(self._conn, self.run_id)
+
+    def stored_trials(self) -> Iterator[tuple[Trial, list]]:
+        """Every journaled trial with its genes, by number, read in chunks (memory stays flat)."""
+        last = -1
+        while True:
+            rows = self._conn.execute(
+                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>? ORDER BY number LIMIT 1000",
+                (self.run_id, last),
+            ).fetchall()
+            if not rows:
+                return
+            path = self.storage.path
+            yield from ((trial_from_row(row, path, self.run_id, self._genome),
+                         decode(row[-1], path, f"table trials, run {self.run_id}, trial {row[0]}")) for row in rows)
+            last = rows[-1][0]
+
+
+
+
+def history(conn: sqlite3.Connection, run_id: int) -> list[GenerationStats]:
+    """The history rows of run ``run_id``, by generation."""
+    rows = conn.execute(
+        f"SELECT {', '.join(_STATS_FIELDS)} FROM generations WHERE run_id=? ORDER BY generation", (run_id,)
+    )
+    return [stats_from_row(row) for row in rows]

@@ -1,0 +1,154 @@
+"""Run files under attack: damaged, foreign, linked, read-only, full. Nothing is lost, nothing
+hangs, no foreign file is touched, and every refusal is a StorageError naming the file."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+import evotune as et
+from evotune import StorageError
+from evotune.storage import Storage, run_names
+
+from ..mixed_problem import SPACE, objective
+from ..test_storage import digest, start_run, wait_for_trials
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+def stored_run(tmp_path, n=30):
+    path = tmp_path / "runs.db"
+    et.optimize(objective, SPACE, max_evaluations=n, seed=0, storage=path, run_name="r")
+    return path
+
+
+def test_a_run_file_of_the_previous_release_opens_and_is_not_resumed(tmp_path):
+    """Made by evotune at commit 593b966 (the generational engine): tests/data/run-0.1.0.db."""
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.1.0.db"), path)
+    run = et.load_run(path, "previous-release")
+    assert len(run.trials) == 40 and len(run.history) == 5
+    assert run.best_value == min(t.value for t in run.trials) and run.best_params is not None
+    report = et.report.write_report(path, tmp_path / "report", run_name="previous-release") if hasattr(et, "report") \
+        else None
+    before = digest(path)
+    with pytest.raises(StorageError, match="written by an earlier evotune, whose search ran in generations"):
+        et.optimize(objective, SPACE, max_evaluations=60, population_size=8, seed=1, storage=path,
+                    run_name="previous-release", resume=True)
+    assert digest(path) == before
+    # a new run goes into the same file beside it
+    et.optimize(objective, SPACE, max_evaluations=10, seed=1, storage=path, run_name="new")
+    assert run_names(path) == ["previous-release", "new"]
+    del report
+
+
+def test_a_file_sqlite_reads_is_never_called_truncated(tmp_path):
+    """After a full disk, a header can count pages the file does not have; SQLite still reads it."""
+    path = stored_run(tmp_path)
+    with open(path, "r+b") as f:
+        header = bytearray(f.read(100))
+        header[28:32] = (int.from_bytes(header[28:32], "big") + 50).to_bytes(4, "big")  # more pages than exist
+        header[92:96] = (int.from_bytes(header[92:96], "big") + 1).to_bytes(4, "big")  # SQLite ignores the count
+        f.seek(0)
+        f.write(header)
+    assert len(et.load_run(path, "r").trials) == 30
+    resumed = et.optimize(objective, SPACE, max_evaluations=40, seed=0, storage=path, run_name="r", resume=True)
+    assert resumed.n_evaluations == 40
+
+
+def test_a_full_disk_stops_the_run_with_what_is_safe_and_it_resumes(tmp_path):
+    path = tmp_path / "runs.db"
+    store = Storage(path)
+    store._conn.execute("PRAGMA max_page_count=12")  # SQLite's own "database or disk is full"
+
+    def slow(p):  # >= 10 ms: every trial is committed at once
+        import time
+
+        time.sleep(0.01)
+        return objective(p)
+
+    with pytest.raises(StorageError, match="database or disk is full.*every trial committed before is safe"):
+        et.optimize(slow, SPACE, max_evaluations=400, seed=0, storage=store, run_name="r")
+    store.close()
+    saved = len(et.load_run(path, "r").trials)
+    assert saved > 0
+    resumed = et.optimize(objective, SPACE, max_evaluations=saved + 20, seed=0, storage=path, run_name="r", resume=True)
+    reference = et.optimize(objective, SPACE, max_evaluations=saved + 20, population_size=12, seed=0)
+    assert [t.params for t in resumed.trials] == [t.params for t in reference.trials]
+
+
+@pytest.mark.parametrize("kind", ["symlink", "hardlink"])
+def test_a_second_writer_through_a_link_is_refused(tmp_path, kind):
+    path = tmp_path / "runs.db"
+    proc = start_run(tmp_path, path, 1, 0.05, evaluations=400)
+    try:
+        wait_for_trials(path, 2, proc)
+        link = tmp_path / "link.db"
+        (os.symlink if kind == "symlink" else os.link)(path, link)
+        expected = "is being written by another process" if kind == "symlink" else "has 2 hard links"
+        with pytest.raises(StorageError, match=expected):
+            et.optimize(objective, SPACE, max_evaluations=400, population_size=12, seed=3, storage=link,
+                        run_name="killed", resume=True)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_foreign_empty_and_table_less_files_are_refused_byte_for_byte(tmp_path):
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:  # a meta table with a schema_version, and nothing else of ours
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.close()
+    tableless = tmp_path / "tableless.db"
+    with sqlite3.connect(tableless) as conn:
+        conn.execute("PRAGMA user_version=3")
+    conn.close()
+    for path, fragment in ((foreign, "an SQLite database but not an evotune run file"),
+                           (tableless, "an empty SQLite database but not an evotune run file")):
+        before = digest(path)
+        for attempt in (lambda: Storage(path), lambda: et.load_run(path), lambda: run_names(path)):
+            with pytest.raises(StorageError, match=fragment):
+                attempt()
+        assert digest(path) == before and not os.path.exists(f"{path}-wal")
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    status = subprocess.run([sys.executable, "-m", "evotune.cli", "status", str(empty)], capture_output=True, text=True)
+    assert status.returncode != 0 and "is empty" in status.stderr
+    assert os.path.getsize(empty) == 0  # status never writes
+
+
+@pytest.mark.parametrize(
+    "table, column, text",
+    [
+        ("runs", "settings", "{not json"),
+        ("runs", "space", '[{"name": "x", "type": "Banana"}]'),
+        ("trials", "params", "\udcff"),
+        ("trials", "genes", "[1, 2]"),
+        ("trials", "info", "{]"),
+    ],
+)
+def test_tampered_data_is_a_storage_error_naming_the_file_and_the_row(tmp_path, table, column, text):
+    path = stored_run(tmp_path)
+    with sqlite3.connect(path) as conn:
+        where = "" if table == "runs" else " WHERE number=3"
+        conn.execute(f"UPDATE {table} SET {column}=?{where}", (text.encode("utf-8", "surrogatepass"),))
+    conn.close()
+    before = digest(path)
+
+    def read_everything():
+        run = et.load_run(path, "r")
+        [t.info for t in run.trials]
+        run.save_trials(tmp_path / "out.csv")
+
+    attempts = [] if column == "genes" else [read_everything]  # readers decode params, not genes
+    if column in ("settings", "genes"):
+        attempts.append(lambda: et.optimize(objective, SPACE, max_evaluations=40, seed=0, storage=path, run_name="r",
+                                            resume=True))
+    for attempt in attempts:
+        with pytest.raises(StorageError, match=f"{path}.* is damaged: table {table}"):
+            attempt()
+    assert digest(path) == before
