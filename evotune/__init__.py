@@ -13,7 +13,8 @@ import logging as _logging
 
 from .callbacks import NoImprovement, TargetValue
 from .evaluation import DaskEvaluator, Evaluator, Outcome, ProcessPoolEvaluator, SerialEvaluator
-from .evolution import Candidate, Evolution, default_population_size
+from .evolution import Evolution, default_population_size
+from .trial import Candidate
 from .exceptions import (
     AllEvaluationsFailedError,
     EvaluationFailedError,
@@ -25,10 +26,11 @@ from .exceptions import (
     WorkerCrashedError,
 )
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selection, Tournament
-from .optimize import optimize
-from .result import GenerationStats, Result, Trial
+from .optimize import default_lag, optimize
+from .result import Result
+from .trial import Direction, GenerationStats, Trial, TrialState
 from .space import Categorical, Float, Integer, Space
-from .storage import Storage, StorageError, load_run
+from .storage import Storage, StorageError, load_run, run_names
 from .surrogate import GaussianProcessSurrogate, Surrogate
 
 __version__ = "0.1.0"
@@ -51,6 +53,7 @@ __all__ = [
     "Categorical",
     "Crossover",
     "DaskEvaluator",
+    "Direction",
     "EvaluationFailedError",
     "EvaluationTimeoutError",
     "Evaluator",
@@ -80,8 +83,11 @@ __all__ = [
     "TargetValue",
     "Tournament",
     "Trial",
+    "TrialState",
     "WorkerCrashedError",
+    "default_lag",
     "default_population_size",
     "load_run",
     "optimize",
+    "run_names",
 ]

@@ -1,27 +1,27 @@
 """Evolution: an asynchronous, deterministic ask/tell population loop.
 
 Generation 0 is a space-filling sample (plus any starting points the user
-gives). Every later trial is bred from the population: tournament selection,
-crossover, mutation, repair into the space; with a surrogate (the default),
-``oversample`` candidates are bred (a share of them random immigrants) and a
-model of the trials so far picks the one to evaluate (see :mod:`evotune.surrogate`).
+gives). Every later generation is ``offspring_size`` children bred from the
+population: tournament selection, crossover, mutation, repair into the space.
+With a surrogate (the default), ``oversample`` times more candidates are bred (a
+share of them random immigrants) and a model of the trials so far picks the ones
+to evaluate (see :mod:`evotune.surrogate`).
 
-**Asynchronous.** Trials are asked one at a time and told in any order, so a
-driver can hand a new candidate to every worker as soon as it frees up; the
-population, the hall of fame and the surrogate's data change on every tell
-(steady-state survival: the population is the best ``population_size`` trials).
+**Asynchronous.** Candidates are asked one at a time and told in any order, so
+a driver can hand a new candidate to every worker as soon as it frees up; the
+hall of fame and the statistics follow every tell.
 
-**Deterministic.** The proposal of trial *i* depends only on the seed and on
-trials ``0 .. i - lag`` (all of generation 0 at least), applied in number order:
-never on which evaluation finished first. So the same seed and ``lag`` give the
-same trials for any number of workers and any completion order. When one of
-those trials is still running, :meth:`Evolution.ask` returns no candidate and
-the driver waits for a result. A larger ``lag`` keeps more workers busy when
-evaluations differ in length; a smaller one lets every proposal see more.
-
-Generations remain as the unit of reporting: generation 0 is the initial design,
-each later one ``offspring_size`` consecutive trials. Its row of statistics is
-written when its last trial (and every earlier one) is told.
+**Deterministic.** Generation *g* is bred from the first ``start(g) - lag + 1``
+trials (``start(g)`` being its first trial number), applied in number order:
+never from whichever evaluations happened to finish first. So the same seed and
+``lag`` give the same trials for any number of workers and any completion order.
+``lag=1`` is a generational algorithm (each generation bred from every trial
+before it); a larger ``lag`` lets about ``lag`` evaluations run while a
+generation waits for its parents, at the price of breeding from older trials (a
+generation whose view would hold less than half of generation 0 is drawn at random).
+When a needed trial is still running, :meth:`Evolution.ask_one` returns None and
+the driver waits for a result. Survival keeps the best ``population_size``
+trials of the view (elitism).
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
 _ERROR_TEXT_LIMIT = 500
 # SeedSequence spawn keys: (1, i) is trial i's evaluation seed (Candidate.seed),
-# (2,) the initial design, (3, i) the proposal of trial i, (4, k) the k-th model tuning.
-_DESIGN, _PROPOSAL, _TUNING = 2, 3, 4
+# (2,) the initial design, (3, g) the proposal of generation g.
+_DESIGN, _BLOCK = 2, 3
 
 
 def default_population_size(max_evaluations: int | None = None) -> int:
@@ -91,14 +91,6 @@ def _error_text(error: BaseException) -> str:
     else:
         text = f"{type(error).__name__}: {error}".strip()
     return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 3] + "..."
-
-
-def _tuning_points(start: int = 2) -> Any:
-    """Numbers of trials at which the surrogate is tuned: each a quarter (at most 100) past the last."""
-    point = start
-    while True:
-        yield point
-        point += max(1, min(point // 4, 100))
 
 
 class _Survivors:
@@ -154,12 +146,13 @@ class Evolution:
     max_evaluations : int, optional
         The run's budget: picks the default population size, and cuts the last
         generation short (trials past it are not refused).
-    lag : int, optional
-        Trial *i* is bred from trials ``0 .. i - lag`` (and all of generation 0);
-        default ``population_size``. Up to about ``lag`` evaluations can run at
-        once without waiting: use ``lag >= 2 * workers`` to keep every worker busy
-        when evaluation times vary. The trials depend on ``lag``, never on the
-        number of workers or the order of results.
+    lag : int
+        Generation *g* is bred from trials ``0 .. start(g) - lag``; 1 (the
+        default) breeds each generation from every trial before it. About
+        ``lag`` evaluations can run while a generation waits for its parents:
+        ``lag = 2 * workers`` keeps every worker busy when evaluation times vary.
+        The trials depend on ``lag``, never on the number of workers or the
+        order of results.
     keep_trials : bool
         Keep every trial in memory (:attr:`trials`). A run with storage turns
         this off: its trials live in the journal, and memory stays flat.
@@ -172,20 +165,20 @@ class Evolution:
     >>> ev = et.Evolution({"x": et.Float(-5, 5), "k": et.Categorical(["a", "b"])},
     ...                   population_size=8, seed=0)
     >>> for _ in range(5):
-    ...     batch = ev.ask()  # every candidate that can be proposed now: here, 8 at a time
+    ...     batch = ev.ask()  # every candidate that can be proposed now: a generation at a time
     ...     ev.tell(batch, [c.params["x"] ** 2 + (c.params["k"] == "b") for c in batch])
     >>> ev.generation, len(ev.trials), ev.result().best_params["k"]
     (5, 40, 'a')
 
     Results may arrive in any order; the trials stay the same:
 
-    >>> ev = et.Evolution({"x": et.Float(-5, 5)}, population_size=8, lag=4, seed=0)
+    >>> ev = et.Evolution({"x": et.Float(-5, 5)}, population_size=4, lag=3, seed=0)
     >>> first = ev.ask()
     >>> for c in reversed(first):
     ...     _ = ev.tell_one(c, c.params["x"] ** 2)
-    >>> [c.number for c in ev.ask()]  # trials 8 .. 11 need only generation 0
-    [8, 9, 10, 11]
-    >>> ev.ask()  # trial 12 needs trial 8
+    >>> [c.number for c in ev.ask()]  # generation 1 (trials 4 .. 7) is bred from trials 0 .. 1
+    [4, 5, 6, 7]
+    >>> ev.ask()  # generation 2 (trials 8 .. 11) needs trials 0 .. 5: 4 and 5 are running
     []
     """
 
@@ -204,7 +197,7 @@ class Evolution:
         initial_points: Sequence[Mapping[str, Any]] | None = None,
         hall_of_fame_size: int = 10,
         max_evaluations: int | None = None,
-        lag: int | None = None,
+        lag: int = 1,
         keep_trials: bool = True,
         seed: int | None = None,
     ):
@@ -213,7 +206,7 @@ class Evolution:
         check_int("offspring_size", offspring_size, 1, allow_none=True)
         check_int("hall_of_fame_size", hall_of_fame_size, 1)
         check_int("max_evaluations", max_evaluations, 1, allow_none=True)
-        check_int("lag", lag, 1, allow_none=True)
+        check_int("lag", lag, 1)
         check_int("seed", seed, 0, allow_none=True, below=2**63)  # run files store it as a 64-bit integer
         check_number("crossover_prob", crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
         for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
@@ -231,7 +224,7 @@ class Evolution:
         self.genome = Genome(self.space)
         self.population_size = population_size or default_population_size(max_evaluations)
         self.offspring_size = offspring_size or self.population_size
-        self.lag = lag or self.population_size
+        self.lag = int(lag)
         self.hall_of_fame_size = hall_of_fame_size
         self.max_evaluations = max_evaluations
         self.crossover = crossover or MixedCrossover()
@@ -265,9 +258,7 @@ class Evolution:
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, loss) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, float]] = []
-        self._tunings = _tuning_points()
-        self._tuning: tuple[int, Any] = (0, None)  # (trials it saw, result)
-        self._next_tuning = next(self._tunings)
+        self._block: tuple[int, list[list]] = (0, [])  # the generation being asked, and its genes
         #: Number of trials told so far.
         self.n_told = 0
         self.history: list[GenerationStats] = []
@@ -286,10 +277,10 @@ class Evolution:
             return 0
         return 1 + (number - self.n_initial) // self.offspring_size
 
-    def _end_of(self, generation: int) -> int:
-        """One past the last trial number of ``generation`` (the budget cuts the last one short)."""
+    def _end_of(self, generation: int, cut: bool = True) -> int:
+        """One past the last trial number of ``generation`` (``cut``: the budget cuts the last one short)."""
         end = self.n_initial + generation * self.offspring_size
-        return end if self.max_evaluations is None else min(end, self.max_evaluations)
+        return end if self.max_evaluations is None or not cut else min(end, self.max_evaluations)
 
     @property
     def generation(self) -> int:
@@ -318,65 +309,60 @@ class Evolution:
         number = self._next_number
         if self.exhausted or not self.ready(number):
             return None
-        if number < len(self._design):
-            genes = self._design[number]
-            self._seen.add(hash(tuple(genes)))
-        else:
-            genes = self._propose(number)
-            if genes is None:
-                self.exhausted = True
-                return None
-        self._next_number += 1
         generation = self.generation_of(number)
+        if generation == 0:
+            genes = self._design[number] if number < len(self._design) else None
+        else:
+            if self._block[0] != generation:
+                self._block = (generation, self._propose(generation))
+            offset = number - self._end_of(generation - 1, cut=False)
+            genes = self._block[1][offset] if offset < len(self._block[1]) else None
+        if genes is None:
+            self.exhausted = True
+            return None
+        self._seen.add(hash(tuple(genes)))
+        self._next_number += 1
         candidate = Candidate(number, generation, self.genome.decode(genes), self.seed, genes)
         self._pending[number] = candidate
         return candidate
 
     def ready(self, number: int) -> bool:
         """Whether every trial that trial ``number`` is bred from has been told."""
-        if number < self.n_initial:
-            return True
-        return self._reported.count >= self._view_size(number)
+        return self._reported.count >= self._view_size(self.generation_of(number))
 
-    def _view_size(self, number: int) -> int:
-        """How many of the first trials trial ``number`` is bred from."""
-        return max(number - self.lag + 1, self.n_initial)
+    def _view_size(self, generation: int) -> int:
+        """How many of the first trials ``generation`` is bred from (0: it is drawn at random, as its
+        view would hold less than half of generation 0)."""
+        if generation == 0:
+            return 0
+        size = self._end_of(generation - 1, cut=False) - self.lag + 1
+        return size if 2 * size >= self.n_initial else 0
 
-    def _propose(self, number: int) -> list | None:
-        """Breed trial ``number`` from its view; None if no unseen point is left."""
-        self._advance_view(self._view_size(number))
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_PROPOSAL, number)))
+    def _propose(self, generation: int) -> list[list]:
+        """The genes of every trial of ``generation``, bred from its view (or drawn at random when the
+        view holds less than half of generation 0: a wide ``lag`` makes the first generations random)."""
+        count = self._view_size(generation)
+        self._advance_view(count)
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_BLOCK, generation)))
+        size = self.offspring_size
+        if count == 0:
+            return self.breeder.fresh(rng, size, self._seen)
         self._random.seed(int(rng.integers(2**63)))
         surrogate = self.surrogate
         oversample = surrogate.oversample if surrogate else 1
-        sampled = round(oversample * surrogate.immigrants) if surrogate else 0
+        # a share of the candidates are random points, so the model can pick one off a plateau
+        sampled = round(size * oversample * surrogate.immigrants) if surrogate else 0
         hits = self.breeder.cache_hits
         with engine_random(self._random):
-            children = self.breeder.variations(self._view.members, oversample - sampled, self._seen)
-        children += self.breeder.fresh(rng, oversample - len(children), self._seen, {tuple(g) for g in children})
-        self._generation(self.generation_of(number)).cached += self.breeder.cache_hits - hits
-        if not children:
-            return None
-        genes = children[0]
-        if len(children) > 1:
-            genes = children[int(self._ranker()(children)[0])]
-        self._seen.add(hash(tuple(genes)))
-        return genes
-
-    def _ranker(self) -> Any:
-        """The surrogate fitted on the view (tuned when the view passed a tuning point)."""
-        count = self._view.count
-        while self._next_tuning <= count:
-            point, self._next_tuning = self._next_tuning, next(self._tunings)
-            if self._next_tuning > count:
-                genes, losses = self._window(point)
-                seed = int(np.random.SeedSequence(self.seed, spawn_key=(_TUNING, point)).generate_state(1)[0])
-                self._tuning = (point, self.surrogate.tune(self.genome, genes, losses, seed))
-        genes, losses = self._window(count)
-        # the trials asked since the view ends: running, or told but not yet in the view
-        pending = [self._pending[n].genes if n in self._pending else self._results[n][0]
-                   for n in range(count, self._next_number)]
-        return self.surrogate.fit(self.genome, genes, losses, self._tuning[1], seed=count, pending=pending)
+            children = self.breeder.variations(self._view.members, size * oversample - sampled, self._seen)
+        self._generation(generation).cached += self.breeder.cache_hits - hits
+        children += self.breeder.fresh(rng, size * oversample - len(children), self._seen,
+                                       {tuple(g) for g in children})
+        if surrogate is not None and len(children) > size:
+            genes, losses = self._window(count)
+            order = surrogate.rank(self.genome, genes, losses, children, seed=int(rng.integers(2**31)))
+            children = [children[i] for i in order]
+        return children[:size]
 
     def _window(self, count: int) -> tuple[list[list], np.ndarray]:
         """The surrogate's ``window`` latest trials among the first ``count``."""
@@ -393,9 +379,8 @@ class Evolution:
             view.add(self._individual(number, genes, loss))
             if self.surrogate is not None:
                 self._archive.append((number, genes, loss))
-                # memory stays flat; what is kept covers a tuning point's window (at most 100 trials back)
-                if len(self._archive) > 2 * self.surrogate.window + 100:
-                    del self._archive[: len(self._archive) - self.surrogate.window - 100]
+                if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
+                    del self._archive[: len(self._archive) - self.surrogate.window]
 
     # -- tell --------------------------------------------------------------------------------
     def tell(

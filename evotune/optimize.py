@@ -18,7 +18,7 @@ from .trial import Candidate, Trial
 from .space import Space
 from .storage import RunJournal, Storage, StoredTrials
 
-__all__ = ["optimize"]
+__all__ = ["optimize", "default_lag"]
 
 logger = logging.getLogger("evotune")
 
@@ -75,13 +75,14 @@ surrogate, initial_points, hall_of_fame_size :
         See :class:`Evolution`. The population size follows ``max_evaluations``
         by default.
     lag : int, optional
-        Trial *i* is bred from trials ``0 .. i - lag``, so about ``lag``
-        evaluations can run at once without waiting for a result. The trials
-        depend on the seed and ``lag`` only: never on ``n_jobs`` or on the order
-        in which evaluations finish. By default ``max(population_size, 2 * n_jobs)``
-        (the number of workers the backend has): every worker stays busy, but a
-        run with more than ``population_size / 2`` workers then gets other trials
-        than a serial one. Pass ``lag`` to get the same trials for any ``n_jobs``.
+        Generation *g* is bred from trials ``0 .. start(g) - lag`` (see
+        :class:`Evolution`), so about ``lag`` evaluations can run while a
+        generation waits for its parents. The trials depend on the seed and
+        ``lag`` only: never on ``n_jobs`` or on the order in which evaluations
+        finish. By default :func:`default_lag` of the backend's workers: 1 (a
+        generational search) up to 4 workers, ``2 * workers`` beyond, which keeps
+        a big machine busy but gives other trials than a run on 1-4 workers.
+        Pass ``lag`` to get the same trials for any ``n_jobs``.
     callbacks : list of callables
         Called as ``callback(evolution, stats)`` after every generation; a true
         return value stops the run (see :mod:`evotune.callbacks`).
@@ -184,6 +185,18 @@ surrogate, initial_points, hall_of_fame_size :
             store.close()
 
 
+def default_lag(workers: int) -> int:
+    """``lag`` for a number of workers: 1 (a generational search: the best trials per evaluation)
+    up to 4 workers, who then stay busy most of the time; ``2 * workers`` beyond.
+
+    Examples
+    --------
+    >>> [default_lag(w) for w in (1, 2, 4, 8, 16)]
+    [1, 1, 1, 16, 32]
+    """
+    return 1 if workers <= 4 else 2 * workers
+
+
 def _optimize(
     objective: Callable[[dict[str, Any]], Any],
     space: Any,
@@ -214,7 +227,7 @@ def _optimize(
         Space(space),
         population_size=population_size,
         offspring_size=offspring_size,
-        lag=lag or max(population_size, 2 * evaluator.capacity),
+        lag=lag or default_lag(evaluator.capacity),
         max_evaluations=budgets["max_evaluations"],
         keep_trials=store is None,
         seed=seed,

@@ -113,10 +113,11 @@ class EvolutionarySearchCV(BaseSearchCV):
         Seed of the search: the same seed (and ``lag``) gives the same
         ``cv_results_`` for any ``n_jobs``.
     lag : int, optional
-        Candidate *i* is bred from candidates ``0 .. i - lag``, so about ``lag``
-        cross-validations run at once (see :func:`evotune.optimize`). Default
-        ``max(population_size, 2 * n_jobs)``: every worker stays busy; pass it to
-        get the same ``cv_results_`` whatever ``n_jobs``.
+        A generation is bred from the candidates up to ``lag`` before its first,
+        so about ``lag`` cross-validations run while it waits for its parents
+        (see :func:`evotune.optimize`). Default: 1 up to 4 workers, ``2 * n_jobs``
+        beyond (every worker stays busy); pass it to get the same ``cv_results_``
+        whatever ``n_jobs``.
     population_size, generations, max_evaluations :
         Size of the search. By default ``max_evaluations`` is 10 per parameter
         (at least 30), never more than a finite space has points, and the

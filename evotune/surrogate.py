@@ -12,14 +12,14 @@ poor, and the immigrants give it a way off a plateau every bred child sits on.
 A surrogate is an object with ``oversample``, ``immigrants`` and ``window``
 attributes and a ``rank`` method; :class:`GaussianProcessSurrogate` is the default. Pass
 ``surrogate=None`` for a plain genetic algorithm (for objectives that take
-less time than the model, about 0.1-1 s per generation).
+less time than the model: a few tens of milliseconds per generation, on one
+core, in evotune's own numpy Gaussian process, :mod:`evotune._gp`).
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -33,44 +33,24 @@ __all__ = ["Surrogate", "GaussianProcessSurrogate"]
 
 
 class Surrogate(ABC):
-    """Ranks bred children before any of them is evaluated.
+    """Ranks bred children before any of them is evaluated."""
 
-    The engine calls :meth:`fit` when its view of the evaluated trials grows and
-    keeps the model it returns for the next proposals; a subclass implements
-    :meth:`fit` (or only :meth:`rank`, refitted for every proposal).
-    """
-
-    #: Candidates ranked per trial proposed (1 turns ranking off).
+    #: Children bred per child evaluated.
     oversample: int = 1
     #: How many of the latest trials the engine keeps to fit the model on.
     window: int = 1000
     #: Share of the ranked candidates that are random points of the space instead of bred children.
     immigrants: float = 0.0
 
-    def tune(self, genome: Genome, genes: list[list], losses: np.ndarray, seed: int) -> Any:
-        """The slow part of fitting (e.g. a kernel's hyperparameters), run only when the trials
-        have grown by a quarter; its result is passed to :meth:`fit`. None by default."""
-        return None
-
-    def fit(
-        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int,
-        pending: list[list] = (),
-    ) -> Callable[[list[list]], np.ndarray]:
-        """A ranking function ``children -> indices, most promising first``, fitted on the trials.
-
-        ``genes`` and ``losses`` are the evaluated trials (lower is better; a failed
-        trial's loss is NaN), oldest first; ``tuned`` is the latest :meth:`tune` result;
-        ``seed`` seeds any randomness; ``pending`` holds the genes of the trials asked
-        since (running, or told but not yet seen): a model may steer away from them.
-        By default, :meth:`rank` for every call.
-        """
-        return lambda children: self.rank(genome, genes, losses, children, seed)
-
     @abstractmethod
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> np.ndarray:
-        """Indices of ``children``, most promising first, by a model fitted on the trials for this call."""
+        """Indices of ``children``, most promising first.
+
+        ``genes`` and ``losses`` are the evaluated trials (lower is better; a failed
+        trial's loss is NaN), oldest first; ``seed`` seeds any randomness.
+        """
 
 
 _controller: Any = None
@@ -162,7 +142,6 @@ class GaussianProcessSurrogate(Surrogate):
         self.immigrants = float(immigrants)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
-        self.believer = True
 
     def __repr__(self) -> str:
         kappa = f"kappa={self.kappa}, " if self.acquisition == "lcb" else ""
@@ -170,50 +149,26 @@ class GaussianProcessSurrogate(Surrogate):
                 f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
                 f"min_trials={self.min_trials})")
 
-    def tune(self, genome: Genome, genes: list[list], losses: np.ndarray, seed: int) -> np.ndarray | None:
-        """The kernel's log hyperparameters, fitted on at most ``fit_size`` trials (the best half and a
-        random rest); None while there are too few completed trials."""
+    def rank(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
+    ) -> np.ndarray:
         y = _normal_scores(losses, self.min_trials)
         if y is None:
-            return None
+            return np.arange(len(children))
+        X = genome.features(genes)
         subset = np.arange(len(y))
-        if len(y) > self.fit_size:
+        if len(y) > self.fit_size:  # the best half, and a random draw of the rest
             best = np.argsort(y, kind="stable")[: self.fit_size // 2]
             rest = np.random.default_rng(seed).choice(np.setdiff1d(subset, best), self.fit_size - len(best),
                                                       replace=False)
             subset = np.sort(np.concatenate([best, rest]))
-        X = genome.features([genes[i] for i in subset])
-        with _one_thread():  # a small problem: threads only add overhead, and workers are busy
-            return fit_hyperparameters(X, y[subset], max_steps=_KERNEL_FIT_STEPS)
-
-    def fit(
-        self, genome: Genome, genes: list[list], losses: np.ndarray, tuned: Any, seed: int,
-        pending: list[list] = (),
-    ) -> Callable[[list[list]], np.ndarray]:
-        y = _normal_scores(losses, self.min_trials)
-        if y is None or tuned is None or len(tuned) != genome.features(genes[:1]).shape[1] + 2:
-            return lambda children: np.arange(len(children))
-        X = genome.features(genes)
         with _one_thread():
-            gp = GaussianProcess(tuned, X, y)
-            if len(pending) and self.believer:  # pending trials "return" what the model expects of them
-                Xp = genome.features(pending)
-                gp = GaussianProcess(tuned, np.vstack([X, Xp]), np.concatenate([y, gp.predict(Xp)[0]]))
-        best = y.min()
-
-        def rank(children: list[list]) -> np.ndarray:
-            with _one_thread():
-                mean, std = gp.predict(genome.features(children))
-            if self.acquisition == "lcb":
-                return np.argsort(mean - self.kappa * std, kind="stable")
-            return np.argsort(-_expected_improvement(mean, std, best), kind="stable")
-
-        return rank
-
-    def rank(
-        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
-    ) -> np.ndarray:
-        return self.fit(genome, genes, losses, self.tune(genome, genes, losses, seed), seed)(children)
+            theta = fit_hyperparameters(X[subset], y[subset], max_steps=_KERNEL_FIT_STEPS)
+            # the fitted kernel, conditioned on every trial of the window
+            mean, std = GaussianProcess(theta, X, y).predict(genome.features(children))
+        if self.acquisition == "lcb":
+            return np.argsort(mean - self.kappa * std, kind="stable")
+        return np.argsort(-_expected_improvement(mean, std, y.min()), kind="stable")
 
 
 def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:

@@ -21,7 +21,13 @@ __all__ = [
 
 
 class TrialState(str, Enum):
-    """How an evaluation ended. A ``str``: ``TrialState.COMPLETE == "complete"``."""
+    """How an evaluation ended. A ``str``: ``TrialState.COMPLETE == "complete"``.
+
+    Examples
+    --------
+    >>> TrialState("timeout") is TrialState.TIMEOUT, TrialState.COMPLETE == "complete"
+    (True, True)
+    """
 
     COMPLETE = "complete"
     FAILED = "failed"

@@ -260,23 +260,33 @@ def test_same_trials_for_any_number_of_workers_and_any_completion_order(surrogat
         assert [t.number for t in ev.result().hall_of_fame] == [t.number for t in runs[0].result().hall_of_fame]
 
 
-def test_a_proposal_sees_exactly_the_trials_up_to_i_minus_lag():
-    """Trial i may be asked once trials 0 .. i - lag are told, and not before."""
+def test_a_generation_is_bred_from_the_trials_up_to_its_start_minus_lag():
+    """Generation g may be asked once trials 0 .. start(g) - lag are told, and not before."""
     ev = Evolution({"x": et.Float(0, 1)}, population_size=4, lag=3, seed=0)
     first = ev.ask()
     assert [c.number for c in first] == [0, 1, 2, 3]  # the initial design needs nothing
     for c in first[1:]:
         ev.tell_one(c, c.params["x"])
-    assert ev.ask() == [] and ev.ready(4) is False  # every bred trial needs all of generation 0
+    assert ev.ask() == [] and ev.ready(4) is False  # generation 1 (from 4) needs trials 0 .. 1
     ev.tell_one(first[0], first[0].params["x"])
-    assert [c.number for c in ev.ask()] == [4, 5, 6]  # trial 7 needs trial 4 (7 - 3)
-    assert ev.n_pending == 3 and not ev.ready(7)
+    second = ev.ask()
+    assert [c.number for c in second] == [4, 5, 6, 7]  # generation 2 (from 8) needs 0 .. 5
+    ev.tell_one(second[1], 0.5)
+    assert ev.ask() == [] and not ev.ready(8)
+    ev.tell_one(second[0], 0.5)
+    assert [c.number for c in ev.ask()] == [8, 9, 10, 11] and not ev.ready(12)
+
+
+def test_a_wide_lag_draws_the_first_generations_at_random():
+    """Generation 1 would be bred from less than half of generation 0: it is drawn without waiting."""
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, lag=10, seed=0)
+    assert [c.number for c in ev.ask()] == list(range(12))  # generations 0, 1 and 2: nothing to wait for
 
 
 def test_lag_is_validated():
-    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 0"):
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1; got 0"):
         Evolution(SPACE, lag=0)
-    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 2.5"):
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1; got 2.5"):
         Evolution(SPACE, lag=2.5)
 
 

@@ -123,15 +123,15 @@ def test_immigrants_are_ranked_with_the_bred_children():
 
     pools = []
     near_zero = [{"x": x} for x in (0.01, 0.02, 0.03, 0.04)]  # every parent close to 0
-    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, initial_points=near_zero, lag=40,
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, offspring_size=20, initial_points=near_zero,
                    surrogate=Recording(), seed=0)
     batch = ev.ask()
     ev.tell(batch, [c.params["x"] for c in batch])
-    ev.ask()  # 40 proposals, all bred from those four
+    ev.ask()  # 20 children, chosen among 80 candidates: 40 bred from those four, 40 immigrants
     pools = np.array(pools)
-    assert pools.shape == (40, 4)  # oversample 4: two bred children, two immigrants
-    far = pools > 0.3
-    assert far[:, 2:].mean() > 0.5 > 0.3 > far[:, :2].mean()
+    assert pools.shape == (1, 80)
+    far = pools[0] > 0.3
+    assert far[40:].mean() > 0.5 > 0.3 > far[:40].mean()
 
 
 def test_evolution_refuses_what_is_not_a_surrogate():
