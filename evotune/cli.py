@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import EvotuneError
@@ -195,6 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     from .optimize import optimize
 
     settings = load_experiment(args.experiment)
+    _set_aside(settings["storage"], settings["run_name"], args.restart)
     print(f"evotune: run {settings['run_name']!r} -> {settings['storage']} (run the same command again to resume)",
           file=sys.stderr)
     result = optimize(**settings, resume=True, progress=not args.no_progress)
@@ -203,6 +204,30 @@ def _run(args: argparse.Namespace) -> int:
     print(f"best parameters: {result.best_params}")
     print(f"next: evotune report {settings['storage']} -o reports/{settings['run_name']}/")
     return 130 if result.stop_reason == "interrupted" else 0
+
+
+def _set_aside(path: str, name: str, restart: bool) -> None:
+    """Refuse to resume a run that ended in failure; with ``restart``, keep the old run under a new
+    name (``name-1``, ``name-2``...) so that a new one starts. Nothing is deleted."""
+    from .storage import Storage, load_run, run_names
+
+    if not os.path.exists(path) or os.path.getsize(path) == 0 or name not in run_names(path):
+        return
+    if not restart:
+        run = load_run(path, name)
+        if run.settings.get("status") == "failed":
+            raise EvotuneError(
+                f"run {name!r} in {path} ended in failure ({run.stop_reason}); resuming it would replay its "
+                f"{len(run.trials)} stored evaluations. Fix the cause, then start it anew with --restart (the "
+                f"failed run stays in the file under another name)."
+            )
+        return
+    store = Storage(path)
+    try:
+        kept = store.rename_run(name)
+    finally:
+        store.close()
+    print(f"evotune: the previous run {name!r} is kept in {path} as {kept!r}; starting anew", file=sys.stderr)
 
 
 def _runs(args: argparse.Namespace) -> list[str]:
@@ -285,6 +310,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run (or resume) an experiment file")
     run.add_argument("experiment", help="a TOML experiment file")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--restart", action="store_true",
+                     help="start the run anew; the stored one is kept in the file under another name")
     run.set_defaults(handler=_run)
 
     for name, handler, text in (
@@ -318,18 +345,23 @@ class _TrialFormatter(logging.Formatter):
         return text if trial is None else f"{text} (trial {trial})"
 
 
-def _configure_logging(verbosity: int) -> None:
+def _configure_logging(verbosity: int) -> Callable[[], None]:
+    """Log to stderr for the command's duration; returns what puts the root logger back as it was."""
     from .evaluation._worker import install_trial_records
 
     install_trial_records()
     root = logging.getLogger()
+    level = root.level
     root.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)])
-    if any(getattr(h, "evotune_cli", False) for h in root.handlers):
-        return
     handler = logging.StreamHandler(sys.stderr)
-    handler.evotune_cli = True  # type: ignore[attr-defined]
     handler.setFormatter(_TrialFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     root.addHandler(handler)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+    return restore
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -341,7 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     1
     """
     args = _parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    restore_logging = _configure_logging(args.verbose)
     try:
         return args.handler(args)
     except ConfigError as exc:
@@ -353,6 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("evotune: interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore_logging()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,8 @@
-"""The benchmark suite's scoring (experiments/benchmarks/report.py) on rows whose answer is known."""
+"""The benchmark suite's scoring (experiments/benchmarks/report.py) on rows whose answer is known.
+
+The one test that imports benchmark code, on purpose: the published tables (docs/benchmark-*.md)
+are only as right as this scoring, and a wrong score would pass unnoticed anywhere else.
+"""
 
 import math
 

@@ -143,3 +143,34 @@ def test_status_tells_a_killed_run_from_a_running_one(tmp_path, capsys):
         proc.wait()
     assert main(["status", str(run_file)]) == 0
     assert "run 'slow': stopped: no process is running it (killed?)" in capsys.readouterr().out
+
+
+def test_the_command_leaves_the_root_logger_as_it_found_it():
+    import logging
+
+    from evotune.cli import main
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    main(["status", "no-such-file.db"])
+    assert root.handlers == handlers and root.level == level
+
+
+def test_a_failed_run_is_not_resumed_silently_and_restart_keeps_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "scoring.toml"
+    broken = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"
+              "scoring = '{scoring}'\n[space]\nmax_depth = [1, 2, 3, 4]\n[search]\ndirection = 'maximize'\n"
+              "max_evaluations = 4\n")
+    path.write_text(broken.format(scoring="Accuracy"))  # a scorer sklearn does not know: every fit fails
+    assert main(["run", str(path), "--no-progress"]) == 1
+    path.write_text(broken.format(scoring="accuracy"))  # fixed
+    capsys.readouterr()
+    assert main(["run", str(path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "ended in failure" in err and "--restart" in err
+    assert main(["run", str(path), "--no-progress", "--restart"]) == 0
+    from evotune import load_run, run_names
+
+    assert run_names("runs/scoring.db") == ["scoring-1", "scoring"]  # the failed run is kept, renamed
+    assert load_run("runs/scoring.db", "scoring").best_value > 0.9

@@ -74,4 +74,4 @@ def test_unknown_export_format_is_named(result, tmp_path):
 def test_a_run_without_completed_trials_has_no_best():
     empty = et.Result(trials=[], history=[], hall_of_fame=[], direction="minimize", seed=0)
     assert empty.best_params is None and empty.best_value is None and empty.n_evaluations == 0
-    assert math.isnan(float("nan"))
+    assert empty.best_trial is None and empty.hall_of_fame == []

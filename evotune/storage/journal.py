@@ -128,6 +128,17 @@ class Storage:
             lock.release()
             raise
 
+    def rename_run(self, name: str) -> str:
+        """Give run ``name`` the first free name ``name-1``, ``name-2``...; returns it."""
+        names = set(self.run_names())
+        new = next(f"{name}-{k}" for k in range(1, len(names) + 2) if f"{name}-{k}" not in names)
+        lock = RunLock(self.path, name)  # not while a process writes it
+        try:
+            self._conn.execute("UPDATE runs SET name=? WHERE name=?", (new, name))
+        finally:
+            lock.release()
+        return new
+
     def stored_settings(self, name: str) -> dict[str, Any] | None:
         """The settings of run ``name``, or None if there is no such run."""
         row = self._conn.execute("SELECT settings FROM runs WHERE name=?", (name,)).fetchone()

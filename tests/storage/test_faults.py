@@ -152,3 +152,24 @@ def test_tampered_data_is_a_storage_error_naming_the_file_and_the_row(tmp_path, 
         with pytest.raises(StorageError, match=f"{path}.* is damaged: table {table}"):
             attempt()
     assert digest(path) == before
+
+
+def test_a_run_file_in_a_folder_nobody_can_write_reads_and_exports(tmp_path):
+    """As on a read-only mount: the folder is made immutable (chattr +i), which stops root too."""
+    folder = tmp_path / "frozen"
+    folder.mkdir()
+    path = stored_run(folder)
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available on this file system")
+    try:
+        with pytest.raises(OSError):
+            (folder / "probe").write_text("x")
+        run = et.load_run(path, "r")
+        assert len(run.trials) == 30 and run.best_value == min(t.value for t in run.trials)
+        assert run_names(path) == ["r"]
+        run.save_trials(tmp_path / "trials.csv")
+        status = subprocess.run([sys.executable, "-m", "evotune.cli", "status", str(path)], capture_output=True,
+                                text=True)
+        assert status.returncode == 0 and "evaluations: 30" in status.stdout, status.stderr
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)])

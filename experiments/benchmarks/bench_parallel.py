@@ -1,6 +1,6 @@
 """Parallel evaluation: speed-up, dispatch overhead, and large captured data.
 
-    python experiments/bench_parallel.py        # ~2 min on 2 cores; needs the `bench` extra
+    python experiments/benchmarks/bench_parallel.py        # ~2 min on 2 cores; needs the `bench` extra
 
 (a) a CPU-bound objective of ~50 ms, 200 evaluations: wall time with n_jobs=1 and n_jobs=2;
     the same for sklearn-genetic-opt's GASearchCV (its n_jobs parallelizes CV folds).

@@ -1,7 +1,7 @@
 """Engine overhead: evaluations per second on a trivial objective, next to plain DEAP and Optuna.
 
-    python experiments/bench_overhead.py                 # ~1 min on 2 cores
-    python experiments/bench_overhead.py --optuna-evaluations 1000   # quicker
+    python experiments/benchmarks/bench_overhead.py                 # ~1 min on 2 cores
+    python experiments/benchmarks/bench_overhead.py --optuna-evaluations 1000   # quicker
 
 Space: 10 genes -- 4 floats (2 on a log scale), 3 integers (1 on a log scale), 3 categoricals
 of 4 levels. 5,000 evaluations, population 50. Each method runs the same trivial objective on a

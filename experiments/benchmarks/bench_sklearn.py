@@ -1,7 +1,7 @@
 """EvolutionarySearchCV against RandomizedSearchCV and GASearchCV: wall time and best score.
 
     pip install -e ".[bench]"
-    python experiments/bench_sklearn.py            # ~10 min on 2 cores
+    python experiments/benchmarks/bench_sklearn.py            # ~10 min on 2 cores
 
 Two problems, each method given the same number of candidates and n_jobs=2:
 - the GridSearchCV example: RandomForest, n_estimators x max_depth (a 16-point grid), cv=5,

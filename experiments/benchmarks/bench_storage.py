@@ -1,6 +1,6 @@
 """Storage cost: throughput with and without the journal, memory of a long run, resume time.
 
-    python experiments/bench_storage.py        # ~1 min on 2 cores
+    python experiments/benchmarks/bench_storage.py        # ~1 min on 2 cores
 
 (1) evaluations per second on a trivial objective, 5,000 evaluations, storage off vs on
     (best of 7 interleaved runs each);
