@@ -28,6 +28,7 @@ from .exceptions import (
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selection, Tournament
 from .optimize import default_lag, optimize
 from .result import Result
+from .settings import Settings
 from .trial import Direction, GenerationStats, Trial, TrialState
 from .space import Categorical, Float, Integer, Space
 from .storage import Storage, StorageError, load_run, run_names
@@ -76,6 +77,7 @@ __all__ = [
     "Result",
     "Selection",
     "SerialEvaluator",
+    "Settings",
     "Space",
     "Storage",
     "StorageError",

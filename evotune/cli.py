@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import EvotuneError
+from .settings import Settings
 from .space import Categorical, Float, Integer
 
 __all__ = ["main", "load_experiment", "ConfigError"]
@@ -39,10 +40,9 @@ class ConfigError(EvotuneError, ValueError):
 _SECTIONS = {
     "objective": {"function", "estimator", "dataset", "cv", "scoring", "params"},
     "space": None,  # any parameter names
-    "search": {
-        "direction", "max_evaluations", "generations", "time_budget", "population_size", "offspring_size",
-        "lag", "seed", "n_jobs", "timeout", "hall_of_fame_size", "surrogate",
-    },
+    # the budgets and where evaluations run, and every setting of the search that TOML can write
+    "search": {"max_evaluations", "generations", "time_budget", "n_jobs", "timeout"}
+    | set(Settings.names()) - {"crossover", "mutation", "selection", "initial_points"},
     "storage": {"path", "run_name"},
 }  # fmt: skip
 _PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered"}

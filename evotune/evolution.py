@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_int, check_number
+from ._checks import check_int
 from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
 from .breeding import Breeder
 from .exceptions import (
@@ -48,10 +48,11 @@ from .exceptions import (
     InvalidParameterError,
 )
 from .genome import Genome
-from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Tournament
+from .operators import MixedCrossover, MixedMutation, Tournament
 from .result import Result
 from .space import Space
-from .surrogate import GaussianProcessSurrogate, Surrogate
+from .settings import Settings
+from .surrogate import Surrogate
 from .trial import COMPLETE, FAILED, Candidate, Direction, GenerationStats, Trial
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
@@ -121,43 +122,18 @@ class Evolution:
     ----------
     space : Space or dict
         The parameters to search.
-    direction : {"minimize", "maximize"}
-        Whether smaller or larger objective values are better.
-    population_size : int, optional
-        Number of survivors (mu) and the size of generation 0.
-        Default: :func:`default_population_size` of ``max_evaluations``.
-    offspring_size : int, optional
-        Trials per generation after the first (a unit of reporting: statistics,
-        callbacks, journal states); default ``population_size``.
-    crossover, mutation, selection :
-        Variation operators; defaults :class:`~evotune.operators.MixedCrossover`,
-        :class:`~evotune.operators.MixedMutation`, :class:`~evotune.operators.Tournament`.
-    crossover_prob : float
-        Chance that two parents are recombined before mutation.
-    surrogate : Surrogate, True or None
-        Picks each trial among ``oversample`` bred candidates (see
-        :mod:`evotune.surrogate`). ``True``: the default
-        :class:`~evotune.surrogate.GaussianProcessSurrogate`; ``None`` or ``False``:
-        evaluate the first bred child, as a plain genetic algorithm does.
-    initial_points : list of dict, optional
-        Points to evaluate in generation 0 (missing parameters are sampled).
-    hall_of_fame_size : int
-        How many of the best trials to keep.
+    settings : Settings, optional
+        The search's settings (see :class:`~evotune.Settings`: direction,
+        population and offspring sizes, ``lag``, operators, surrogate, initial
+        points, hall of fame size, seed); keyword arguments set single ones:
+        ``Evolution(space, population_size=24, seed=0)``. ``lag`` is 1 here unless
+        given: each generation is bred from every trial before it.
     max_evaluations : int, optional
         The run's budget: picks the default population size, and cuts the last
         generation short (trials past it are not refused).
-    lag : int
-        Generation *g* is bred from trials ``0 .. start(g) - lag``; 1 (the
-        default) breeds each generation from every trial before it. About
-        ``lag`` evaluations can run while a generation waits for its parents:
-        ``lag = 2 * workers`` keeps every worker busy when evaluation times vary.
-        The trials depend on ``lag``, never on the number of workers or the
-        order of results.
     keep_trials : bool
         Keep every trial in memory (:attr:`trials`). A run with storage turns
         this off: its trials live in the journal, and memory stays flat.
-    seed : int, optional
-        Seed of every random choice; ``None`` draws one (see :attr:`seed`).
 
     Examples
     --------
@@ -185,60 +161,42 @@ class Evolution:
     def __init__(
         self,
         space: Space | Mapping[str, Any],
+        settings: Settings | None = None,
         *,
-        direction: str = "minimize",
-        population_size: int | None = None,
-        offspring_size: int | None = None,
-        crossover: Crossover | None = None,
-        mutation: Mutation | None = None,
-        selection: Any = None,
-        crossover_prob: float = 0.9,
-        surrogate: Surrogate | bool | None = True,
-        initial_points: Sequence[Mapping[str, Any]] | None = None,
-        hall_of_fame_size: int = 10,
         max_evaluations: int | None = None,
-        lag: int = 1,
         keep_trials: bool = True,
-        seed: int | None = None,
+        **changes: Any,
     ):
-        self.direction = Direction.parse(direction)
-        check_int("population_size", population_size, 2, allow_none=True)
-        check_int("offspring_size", offspring_size, 1, allow_none=True)
-        check_int("hall_of_fame_size", hall_of_fame_size, 1)
         check_int("max_evaluations", max_evaluations, 1, allow_none=True)
-        check_int("lag", lag, 1)
-        check_int("seed", seed, 0, allow_none=True, below=2**63)  # run files store it as a 64-bit integer
-        check_number("crossover_prob", crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
-        for name, op in (("crossover", crossover), ("mutation", mutation), ("selection", selection)):
-            if op is not None and not callable(op):
-                raise InvalidParameterError(f"`{name}` must be callable; got {op!r}.")
-        if surrogate is True:
-            surrogate = GaussianProcessSurrogate()
-        if surrogate not in (None, False) and not isinstance(surrogate, Surrogate):
-            raise InvalidParameterError(
-                f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; "
-                f"got {surrogate!r}."
-            )
-        self.surrogate: Surrogate | None = surrogate or None
+        settings = Settings.of(changes, settings)
         self.space = Space(space)
         self.genome = Genome(self.space)
-        self.population_size = population_size or default_population_size(max_evaluations)
-        self.offspring_size = offspring_size or self.population_size
-        self.lag = int(lag)
-        self.hall_of_fame_size = hall_of_fame_size
+        population_size = settings.population_size or default_population_size(max_evaluations)
+        #: The search's :class:`Settings`, with every default resolved (the seed drawn if none was given).
+        self.config = settings.replace(
+            population_size=population_size,
+            offspring_size=settings.offspring_size or population_size,
+            lag=settings.lag or 1,
+            seed=int(np.random.SeedSequence().entropy % 2**63) if settings.seed is None else settings.seed,
+        )
+        config = self.config
+        self.direction = config.direction
+        self.surrogate: Surrogate | None = config.surrogate
+        self.population_size, self.offspring_size, self.lag = population_size, config.offspring_size, config.lag
+        self.hall_of_fame_size = config.hall_of_fame_size
         self.max_evaluations = max_evaluations
-        self.crossover = crossover or MixedCrossover()
-        self.mutation = mutation or MixedMutation()
-        self.selection = selection or Tournament()
-        self.crossover_prob = float(crossover_prob)
+        self.crossover = config.crossover or MixedCrossover()
+        self.mutation = config.mutation or MixedMutation()
+        self.selection = config.selection or Tournament()
+        self.crossover_prob = float(config.crossover_prob)
         self.breeder = Breeder(self.genome, selection=self.selection, crossover=self.crossover,
                                mutation=self.mutation, crossover_prob=self.crossover_prob)
-        initial = list(initial_points or [])
+        initial = list(config.initial_points or [])
         for i, point in enumerate(initial):
             self.space.check_point(point, what=f"initial_points[{i}]")
 
         #: The seed of the run (drawn when none was given, so any run can be replayed).
-        self.seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
+        self.seed = int(config.seed)
         self._fitness = FitnessMin if self.direction is Direction.MINIMIZE else FitnessMax
         self._random = random.Random()  # DEAP's draws, reseeded for every proposal
 
@@ -593,18 +551,5 @@ class Evolution:
         )
 
     def settings(self) -> dict[str, Any]:
-        """The settings that define this search (for reports and resume checks)."""
-        return {
-            "space": repr(self.space),
-            "direction": str(self.direction),
-            "population_size": self.population_size,
-            "offspring_size": self.offspring_size,
-            "lag": self.lag,
-            "crossover": repr(self.crossover),
-            "mutation": repr(self.mutation),
-            "selection": repr(self.selection),
-            "crossover_prob": self.crossover_prob,
-            "surrogate": repr(self.surrogate),
-            "hall_of_fame_size": self.hall_of_fame_size,
-            "seed": self.seed,
-        }
+        """The settings that define this search, as the run file stores them (reports, resume checks)."""
+        return {"space": repr(self.space), **self.config.stored()}

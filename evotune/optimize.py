@@ -12,6 +12,7 @@ from typing import Any
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, make_evaluator
 from .evolution import Evolution, default_population_size
+from .settings import Settings
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
 from .result import Result
 from .trial import Candidate, Trial
@@ -26,21 +27,11 @@ logger = logging.getLogger("evotune")
 def optimize(
     objective: Callable[[dict[str, Any]], float],
     space: Space | Mapping[str, Any],
+    settings: Settings | None = None,
     *,
-    direction: str = "minimize",
     max_evaluations: int | None = None,
     generations: int | None = None,
     time_budget: float | None = None,
-    population_size: int | None = None,
-    offspring_size: int | None = None,
-    lag: int | None = None,
-    crossover: Any = None,
-    mutation: Any = None,
-    selection: Any = None,
-    crossover_prob: float = 0.9,
-    surrogate: Any = True,
-    initial_points: Sequence[Mapping[str, Any]] | None = None,
-    hall_of_fame_size: int = 10,
     callbacks: Sequence[Callable[..., Any]] = (),
     error_score: str | float = math.nan,
     n_jobs: int = 1,
@@ -52,7 +43,7 @@ def optimize(
     storage: str | os.PathLike | Storage | None = None,
     run_name: str = "default",
     resume: bool = False,
-    seed: int | None = None,
+    **changes: Any,
 ) -> Result:
     """Search ``space`` for the parameters that optimize ``objective``.
 
@@ -65,16 +56,18 @@ def optimize(
     space : Space or dict
         Parameter names mapped to :class:`Float`, :class:`Integer`,
         :class:`Categorical` (or a plain list of choices).
-    direction : {"minimize", "maximize"}
+    settings : Settings, optional
+        The search's settings (:class:`Settings`: ``direction``, ``population_size``,
+        ``offspring_size``, ``lag``, ``crossover``, ``mutation``, ``selection``,
+        ``crossover_prob``, ``surrogate``, ``initial_points``, ``hall_of_fame_size``,
+        ``seed``). Keyword arguments set single ones: ``optimize(f, space,
+        direction="maximize", seed=0, ...)``. The population size follows
+        ``max_evaluations`` by default; ``seed=None`` draws one (kept in ``Result.seed``).
     max_evaluations, generations, time_budget :
         Stop after this many evaluations of the objective, generations, or
         seconds (checked after every evaluation). At least one is required. A
         finite space also stops once every point has been evaluated.
-    population_size, offspring_size, crossover, mutation, selection, crossover_prob, \
-surrogate, initial_points, hall_of_fame_size :
-        See :class:`Evolution`. The population size follows ``max_evaluations``
-        by default.
-    lag : int, optional
+    lag : int, optional (a setting)
         Generation *g* is bred from trials ``0 .. start(g) - lag`` (see
         :class:`Evolution`), so about ``lag`` evaluations can run while a
         generation waits for its parents. The trials depend on the seed and
@@ -114,13 +107,12 @@ surrogate, initial_points, hall_of_fame_size :
     resume : bool
         Continue run ``run_name`` from where its journal ends (or start it, if
         the file has no such run): the same search, finished evaluations reused
-        (the search is replayed from its journal, then goes on as if never stopped). The space and search settings must match
-        the stored ones; budgets (``max_evaluations``, ``generations``,
+        (the search is replayed from its journal, then goes on as if never
+        stopped). Settings not given are taken from the stored run (its seed,
+        direction, sizes, ``lag``...); the space and the given settings must match
+        the stored ones. Budgets (``max_evaluations``, ``generations``,
         ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
         ``max_evaluations`` counts the evaluations of every session.
-    seed : int, optional
-        Same seed, same trials. ``None`` draws one; it is kept in ``Result.seed``.
-
     Returns
     -------
     Result
@@ -161,6 +153,8 @@ surrogate, initial_points, hall_of_fame_size :
     for cb in callbacks:
         if not callable(cb):
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
+    given = set(changes)  # on resume, what the user did not give comes from the stored run
+    settings = Settings.of(changes, settings)
     evaluator = make_evaluator(
         n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
     )
@@ -168,15 +162,9 @@ surrogate, initial_points, hall_of_fame_size :
     try:
         store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
         return _optimize(
-            objective, space, store, evaluator, callbacks, run_name=run_name, resume=resume, seed=seed,
-            population_size=population_size, offspring_size=offspring_size, lag=lag, progress=progress,
-            raise_errors=error_score == "raise",
+            objective, space, settings, given, store, evaluator, callbacks, run_name=run_name, resume=resume,
+            progress=progress, raise_errors=error_score == "raise",
             budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
-            evolution_settings=dict(
-                direction=direction, crossover=crossover, mutation=mutation, selection=selection,
-                crossover_prob=crossover_prob, surrogate=surrogate, initial_points=initial_points,
-                hall_of_fame_size=hall_of_fame_size,
-            ),
         )
     finally:
         if evaluator is not backend:  # ours to close; a user's evaluator stays open
@@ -200,38 +188,32 @@ def default_lag(workers: int) -> int:
 def _optimize(
     objective: Callable[[dict[str, Any]], Any],
     space: Any,
+    settings: Settings,
+    given: set[str],
     store: Storage | None,
     evaluator: Evaluator,
     callbacks: list[Callable[..., Any]],
     *,
     run_name: str,
     resume: bool,
-    seed: int | None,
-    population_size: int | None,
-    offspring_size: int | None,
-    lag: int | None,
     progress: bool,
     raise_errors: bool,
     budgets: dict[str, Any],
-    evolution_settings: dict[str, Any],
 ) -> Result:
     """optimize() once its arguments are checked and its resources open."""
-    if store is not None and resume:  # settings the user left to defaults come from the stored run
-        stored = store.stored_settings(run_name) or {}
-        seed = stored.get("seed") if seed is None else seed
-        population_size = population_size or stored.get("population_size")
-        offspring_size = offspring_size or stored.get("offspring_size")
-        lag = lag or stored.get("lag")
-    population_size = population_size or default_population_size(budgets["max_evaluations"])
+    if store is not None and resume:  # settings the user did not give come from the stored run
+        stored = Settings.restorable(store.stored_settings(run_name) or {})
+        default = Settings()
+        settings = settings.replace(**{
+            name: value for name, value in stored.items()
+            if name not in given and getattr(settings, name) == getattr(default, name)
+        })  # fmt: skip
+    population_size = settings.population_size or default_population_size(budgets["max_evaluations"])
     evolution = Evolution(
         Space(space),
-        population_size=population_size,
-        offspring_size=offspring_size,
-        lag=lag or default_lag(evaluator.capacity),
+        settings.replace(population_size=population_size, lag=settings.lag or default_lag(evaluator.capacity)),
         max_evaluations=budgets["max_evaluations"],
         keep_trials=store is None,
-        seed=seed,
-        **evolution_settings,
     )
     journal = None
     if store is not None:

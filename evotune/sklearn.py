@@ -34,6 +34,7 @@ from ._sklearn_compat import (
 from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
+from .settings import Settings
 from .space import Space
 
 __all__ = ["EvolutionarySearchCV"]
@@ -126,6 +127,10 @@ class EvolutionarySearchCV(BaseSearchCV):
     surrogate : Surrogate, True or None
         Which children of a generation are worth a cross-validation (see
         :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
+    settings : evotune.Settings, optional
+        Every other setting of the search (operators, ``crossover_prob``,
+        ``offspring_size``, ``initial_points``, ``hall_of_fame_size``...); the
+        arguments above, when given, take precedence over it.
     timeout : float, optional
         Seconds one candidate's cross-validation may take; past it the worker is
         killed and the candidate scored ``error_score``.
@@ -191,6 +196,7 @@ refit_time_, multimetric_ :
         run_name: str = "default",
         resume: bool = False,
         callbacks: Sequence[Any] | None = None,
+        settings: Any = None,
     ):
         super().__init__(
             estimator=estimator,
@@ -217,6 +223,7 @@ refit_time_, multimetric_ :
         self.run_name = run_name
         self.resume = resume
         self.callbacks = callbacks
+        self.settings = settings
 
     def _run_search(self, evaluate_candidates: Any) -> None:  # pragma: no cover - fit is overridden
         raise NotImplementedError("EvolutionarySearchCV runs its own search in fit().")
@@ -271,7 +278,17 @@ refit_time_, multimetric_ :
         seed = self.random_state
         if seed is not None and not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(2**31 - 1))
-        population = self.population_size or max(2, min(default_population_size(budget), int(min(budget, space.cardinality))))
+        base = self.settings.population_size if isinstance(self.settings, Settings) else None
+        population = self.population_size or base or max(
+            2, min(default_population_size(budget), int(min(budget, space.cardinality)))
+        )
+        changes: dict[str, Any] = {"direction": "maximize", "population_size": population}
+        if self.lag is not None:
+            changes["lag"] = self.lag
+        if seed is not None:
+            changes["seed"] = seed
+        if self.settings is None or self.surrogate is not True:  # the argument, when given, wins
+            changes["surrogate"] = self.surrogate
         with warnings.catch_warnings():
             # failed fits are reported once, in scikit-learn's own words, below
             warnings.simplefilter("ignore", FailedEvaluationWarning)
@@ -279,12 +296,10 @@ refit_time_, multimetric_ :
                 result = optimize(
                     objective,
                     space,
-                    direction="maximize",
+                    self.settings,
                     max_evaluations=budget if self._budget_given() or self.generations is None else None,
                     generations=self.generations,
-                    population_size=population,
-                    lag=self.lag,
-                    surrogate=self.surrogate,
+                    **changes,
                     callbacks=callbacks,
                     error_score="raise" if self.error_score == "raise" else np.nan,
                     n_jobs=1 if self.n_jobs is None else self.n_jobs,
@@ -293,7 +308,6 @@ refit_time_, multimetric_ :
                     storage=self.storage,
                     run_name=self.run_name,
                     resume=self.resume,
-                    seed=seed,
                 )
             except AllEvaluationsFailedError as exc:
                 result = exc.result  # scikit-learn's "All the N fits failed" error, below, says why

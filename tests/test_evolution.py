@@ -284,9 +284,9 @@ def test_a_wide_lag_draws_the_first_generations_at_random():
 
 
 def test_lag_is_validated():
-    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1; got 0"):
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 0"):
         Evolution(SPACE, lag=0)
-    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1; got 2.5"):
+    with pytest.raises(InvalidParameterError, match="`lag` must be an integer >= 1 or None; got 2.5"):
         Evolution(SPACE, lag=2.5)
 
 

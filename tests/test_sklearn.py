@@ -240,3 +240,28 @@ def test_a_list_of_grids_is_searched_as_gridsearchcv_does():
     gamma = ours.cv_results_["param_gamma"]
     assert list(gamma.mask) == ["gamma" not in p for p in ours.cv_results_["params"]]
     assert ours.best_params_ == theirs.best_params_
+
+
+def test_every_engine_setting_is_reachable_through_settings():
+    """EvolutionarySearchCV lists a few settings; the rest (operators included) come in an evotune.Settings."""
+    from sklearn.base import clone
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    class Counting(et.MixedMutation):
+        calls = 0
+
+        def __call__(self, genome, child):
+            Counting.calls += 1
+            super().__call__(genome, child)
+
+    X, y = load_iris(return_X_y=True)
+    settings = et.Settings(mutation=Counting(), crossover_prob=0.5, offspring_size=6, hall_of_fame_size=3)
+    search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": list(range(1, 30))},
+                                  cv=3, max_evaluations=20, population_size=6, settings=settings, random_state=0)
+    clone(search).fit(X, y)
+    search.fit(X, y)
+    assert Counting.calls > 0 and len(search.hall_of_fame_) == 3
+    assert {row.evaluated for row in search.history_[1:-1]} == {6}
+    with pytest.raises(et.InvalidParameterError, match="`settings` must be an evotune.Settings or None"):
+        EvolutionarySearchCV(DecisionTreeClassifier(), {"max_depth": [1, 2]}, settings={"seed": 1}).fit(X, y)

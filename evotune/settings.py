@@ -1,0 +1,152 @@
+"""Settings: every setting of the search, declared and validated in one place.
+
+:class:`Evolution`, :func:`optimize`, ``EvolutionarySearchCV`` and the CLI take
+these fields without listing them again (``Evolution(space, population_size=24)``
+builds ``Settings(population_size=24)``), the run file stores them, and a resumed
+run restores the ones it can from there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ._checks import check_int, check_number
+from .exceptions import InvalidParameterError
+from .surrogate import GaussianProcessSurrogate, Surrogate
+from .trial import Direction
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The settings of a search (everything but the space, the budget and where evaluations run).
+
+    Parameters
+    ----------
+    direction : {"minimize", "maximize"}
+        Whether smaller or larger objective values are better.
+    population_size : int, optional
+        Survivors per generation (mu) and the size of generation 0; by default
+        :func:`~evotune.default_population_size` of the budget.
+    offspring_size : int, optional
+        Children per generation after the first (lambda); default ``population_size``.
+    lag : int, optional
+        A generation is bred from the trials up to ``lag`` before its first (see
+        :class:`~evotune.Evolution`); by default :func:`~evotune.default_lag` of the
+        workers in :func:`~evotune.optimize`, 1 in an :class:`~evotune.Evolution` of your own.
+    crossover, mutation, selection :
+        Variation operators; defaults :class:`~evotune.MixedCrossover`,
+        :class:`~evotune.MixedMutation`, :class:`~evotune.Tournament`.
+    crossover_prob : float
+        Chance that two parents are recombined before mutation.
+    surrogate : Surrogate, True or None
+        Picks the children worth evaluating (see :mod:`evotune.surrogate`); ``True``
+        is the default :class:`~evotune.GaussianProcessSurrogate`, ``None`` or
+        ``False`` a plain genetic algorithm.
+    initial_points : list of dict, optional
+        Points to evaluate in generation 0 (missing parameters are sampled).
+    hall_of_fame_size : int
+        How many of the best trials to keep.
+    seed : int, optional
+        Seed of every random choice; ``None`` draws one.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> settings = et.Settings(population_size=16, crossover_prob=0.7, seed=0)
+    >>> settings.replace(seed=1).seed, settings.population_size
+    (1, 16)
+    >>> et.Settings(population_sise=16)
+    Traceback (most recent call last):
+    ...
+    TypeError: Settings.__init__() got an unexpected keyword argument 'population_sise'
+    >>> et.Settings.of({"population_sise": 16})
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, seed, selection, surrogate.
+    """
+
+    direction: str = "minimize"
+    population_size: int | None = None
+    offspring_size: int | None = None
+    lag: int | None = None
+    crossover: Any = None
+    mutation: Any = None
+    selection: Any = None
+    crossover_prob: float = 0.9
+    surrogate: Surrogate | bool | None = True
+    initial_points: Sequence[Mapping[str, Any]] | None = None
+    hall_of_fame_size: int = 10
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "direction", Direction.parse(self.direction))
+        check_int("population_size", self.population_size, 2, allow_none=True)
+        check_int("offspring_size", self.offspring_size, 1, allow_none=True)
+        check_int("lag", self.lag, 1, allow_none=True)
+        check_int("hall_of_fame_size", self.hall_of_fame_size, 1)
+        check_int("seed", self.seed, 0, allow_none=True, below=2**63)  # run files store it as a 64-bit integer
+        check_number("crossover_prob", self.crossover_prob, "a probability in [0, 1]", lambda v: 0 <= v <= 1)
+        for name in ("crossover", "mutation", "selection"):
+            op = getattr(self, name)
+            if op is not None and not callable(op):
+                raise InvalidParameterError(f"`{name}` must be callable; got {op!r}.")
+        surrogate = self.surrogate
+        if surrogate is True:
+            object.__setattr__(self, "surrogate", GaussianProcessSurrogate())
+        elif surrogate is False:
+            object.__setattr__(self, "surrogate", None)
+        elif surrogate is not None and not isinstance(surrogate, Surrogate):
+            raise InvalidParameterError(
+                f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; got {surrogate!r}."
+            )
+        if self.initial_points is not None and (
+            isinstance(self.initial_points, (str, Mapping)) or not isinstance(self.initial_points, Sequence)
+        ):
+            raise InvalidParameterError(f"`initial_points` must be a list of dicts; got {self.initial_points!r}.")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The names of the settings, in order."""
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any], base: Settings | None = None) -> Settings:
+        """``base`` (or the defaults) with ``values`` set; an unknown name is an error that lists the known ones."""
+        if base is not None and not isinstance(base, Settings):
+            raise InvalidParameterError(f"`settings` must be an evotune.Settings or None; got {base!r}.")
+        unknown = sorted(set(values) - set(cls.names()))
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown setting {unknown[0]!r}; the settings are: {', '.join(sorted(cls.names()))}."
+            )
+        return dataclasses.replace(base or cls(), **values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with ``changes``, validated again."""
+        return Settings.of(changes, self)
+
+    def stored(self) -> dict[str, Any]:
+        """The settings as the run file keeps them: values JSON holds as they are, objects as their repr."""
+        out = {}
+        for name in self.names():
+            value = getattr(self, name)
+            if name == "direction":
+                value = str(value)
+            elif name == "surrogate":
+                value = repr(value)
+            elif name in ("crossover", "mutation", "selection", "initial_points") and value is not None:
+                value = repr(value)
+            out[name] = value
+        return out
+
+    @classmethod
+    def restorable(cls, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored settings a resumed run takes back as they are (numbers and names; objects are
+        only compared, by their repr, since nothing is unpickled from a run file)."""
+        names = ("direction", "population_size", "offspring_size", "lag", "crossover_prob", "hall_of_fame_size", "seed")
+        return {name: stored[name] for name in names if stored.get(name) is not None}
