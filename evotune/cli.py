@@ -347,7 +347,7 @@ class _TrialFormatter(logging.Formatter):
 
 def _configure_logging(verbosity: int) -> Callable[[], None]:
     """Log to stderr for the command's duration; returns what puts the root logger back as it was."""
-    from .evaluation._worker import install_trial_records
+    from .evaluation import install_trial_records
 
     install_trial_records()
     root = logging.getLogger()

@@ -317,16 +317,11 @@ class Evolution:
         children += self.breeder.fresh(rng, size * oversample - len(children), self._seen,
                                        {tuple(g) for g in children})
         if surrogate is not None and len(children) > size:
-            genes, losses = self._window(count)
+            rows = self._archive[-surrogate.window :]  # the latest trials of the view
+            genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
             order = surrogate.rank(self.genome, genes, losses, children, seed=int(rng.integers(2**31)))
             children = [children[i] for i in order]
         return children[:size]
-
-    def _window(self, count: int) -> tuple[list[list], np.ndarray]:
-        """The surrogate's ``window`` latest trials among the first ``count``."""
-        end = bisect.bisect_left(self._archive, count, key=lambda entry: entry[0])
-        rows = self._archive[max(0, end - self.surrogate.window) : end]
-        return [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
@@ -507,7 +502,7 @@ class Evolution:
     @property
     def population(self) -> list[Individual]:
         """The survivors: the best ``population_size`` of the trials told so far without a gap in
-        their numbers (the next proposals are bred from those of trials ``0 .. i - lag``)."""
+        their numbers (a generation is bred from those of its view: see the module docstring)."""
         return self._reported.members
 
     @property

@@ -12,12 +12,12 @@ from typing import Any
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, make_evaluator
 from .evolution import Evolution, default_population_size
-from .settings import Settings
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
 from .result import Result
-from .trial import Candidate, Trial
+from .settings import Settings
 from .space import Space
 from .storage import RunJournal, Storage, StoredTrials
+from .trial import Candidate, Trial
 
 __all__ = ["optimize", "default_lag"]
 
@@ -113,6 +113,7 @@ def optimize(
         the stored ones. Budgets (``max_evaluations``, ``generations``,
         ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
         ``max_evaluations`` counts the evaluations of every session.
+
     Returns
     -------
     Result

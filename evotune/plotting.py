@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from .exceptions import InvalidParameterError
 from .result import Result, Trial
-from .space import Categorical, Float, Integer, Space
+from .space import Categorical, Float, Integer
 
 __all__ = [
     "plot_evolution",
@@ -36,6 +37,8 @@ __all__ = [
     "plot_workers",
     "save",
     "load",
+    "pyplot",
+    "searched_parameters",
     "FIGURES",
 ]
 
@@ -44,7 +47,8 @@ WIDTH = 6.5
 _STATE_COLOURS = {"complete": "#4c72b0", "failed": "#c44e52", "timeout": "#dd8452", "crashed": "#8c1c13"}
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib.pyplot, headless (the Agg backend unless one that saves files is set), with the figures' fonts."""
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "module://matplotlib_inline.backend_inline"):
@@ -56,29 +60,22 @@ def _pyplot() -> Any:
 
 
 def load(source: Any, run_name: str | None = None) -> Result:
-    """A Result from a Result, a fitted EvolutionarySearchCV, or a run file path."""
+    """A Result from a Result, a fitted EvolutionarySearchCV (its ``result_``), or a run file path."""
     if isinstance(source, Result):
         return source
-    if hasattr(source, "trials_") and hasattr(source, "history_"):
-        return Result(
-            trials=source.trials_,
-            history=source.history_,
-            hall_of_fame=source.hall_of_fame_,
-            direction="maximize",
-            seed=0,
-            stop_reason=getattr(source, "stop_reason_", ""),
-            space=Space(source.param_distributions),
-        )
+    if isinstance(getattr(source, "result_", None), Result):
+        return source.result_
     if isinstance(source, (str, os.PathLike)):
         from .storage import load_run
 
         return load_run(source, run_name)
-    raise TypeError(
-        f"expected a Result, a fitted EvolutionarySearchCV or the path of a run file; got {type(source).__name__}"
+    raise InvalidParameterError(
+        f"`source` must be a Result, a fitted EvolutionarySearchCV or the path of a run file; "
+        f"got {type(source).__name__}."
     )
 
 
-def _parameters(result: Result) -> dict[str, Any]:
+def searched_parameters(result: Result) -> dict[str, Any]:
     """Parameter name -> parameter (scale, choices), sub-spaces of a union merged (first one wins)."""
     space = result.space
     if space is None:
@@ -109,7 +106,7 @@ def plot_evolution(source: Any, run_name: str | None = None) -> Any:
     """The evolution curve: best, mean and worst of the population per generation (band: mean ± std),
     and the best value so far against the number of evaluations, over every trial's value."""
     result = load(source, run_name)
-    plt = _pyplot()
+    plt = pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
     history = result.history
     generations = [h.generation for h in history]
@@ -160,8 +157,8 @@ def _short(value: Any) -> str:
 def plot_parameters(source: Any, run_name: str | None = None) -> Any:
     """Each parameter's values over the generations, coloured by objective value (failures in grey)."""
     result = load(source, run_name)
-    plt = _pyplot()
-    params = _parameters(result)
+    plt = pyplot()
+    params = searched_parameters(result)
     trials = list(result.trials)
     names = list(params) or sorted({n for t in trials for n in t.params})
     columns = min(3, len(names))
@@ -196,7 +193,7 @@ def plot_diversity(source: Any, run_name: str | None = None) -> Any:
     """Population diversity per generation (0: all alike, 1: a uniform sample), with the
     generation's failed evaluations and repeats bred again (cache hits)."""
     result = load(source, run_name)
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH, 2.6), layout="constrained")
     history = result.history
     generations = [h.generation for h in history]
@@ -222,8 +219,8 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
     """Parallel coordinates of the hall of fame: one line per candidate across the parameters,
     each axis from its lowest to its highest value in the space, coloured by objective value."""
     result = load(source, run_name)
-    plt = _pyplot()
-    params = _parameters(result)
+    plt = pyplot()
+    params = searched_parameters(result)
     hall = list(result.hall_of_fame)
     names = list(params) or sorted({n for t in hall for n in t.params})
     fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
@@ -266,7 +263,7 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
 def plot_workers(source: Any, run_name: str | None = None) -> Any:
     """Worker timeline: which worker ran which evaluation, and when. Gaps are idle time."""
     result = load(source, run_name)
-    plt = _pyplot()
+    plt = pyplot()
     trials = [t for t in result.trials if t.started is not None]
     workers = sorted({t.worker or "?" for t in trials})
     fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(workers) + 1.4), layout="constrained")
@@ -320,4 +317,4 @@ def save(fig: Any, path: str | os.PathLike, dpi: int = 200) -> None:
 
         raise InvalidParameterError(f"save(): the path must end in .png, .svg or .pdf; got {os.fspath(path)!r}.")
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    _pyplot().close(fig)
+    pyplot().close(fig)

@@ -104,7 +104,7 @@ def write_report(
         _table(["parameter", "value"], [[k, v] for k, v in (result.best_params or {}).items()]),
     ]
     present = {n for t in result.hall_of_fame for n in t.params}
-    in_space = [n for n in plotting._parameters(result) if n in present]
+    in_space = [n for n in plotting.searched_parameters(result) if n in present]
     names = in_space + sorted(present - set(in_space))  # the space's order, then any others
     parts += [
         "<h2>Hall of fame</h2>",
@@ -122,7 +122,7 @@ def write_report(
         fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
         with open(os.path.join(out_dir, f"{stem}.png"), "wb") as f:
             f.write(buffer.getvalue())
-        plotting._pyplot().close(fig)
+        plotting.pyplot().close(fig)
         encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
         parts.append(
             f'<figure><img alt="{stem.replace("_", " ")}" src="data:image/png;base64,{encoded}">'

@@ -154,6 +154,9 @@ refit_time_, multimetric_ :
         The best distinct candidates, best first.
     history_ : list of GenerationStats
         One row per generation.
+    result_ : evotune.Result
+        The search's result, as :func:`evotune.optimize` returns it (the figures
+        of :mod:`evotune.plotting` take it, or the search itself).
 
     Examples
     --------
@@ -326,6 +329,7 @@ refit_time_, multimetric_ :
             self._check_refit_for_multimetric(out[0]["test_scores"])
             refit_metric = self.refit
         self.trials_ = trials
+        self.result_ = result
         self.hall_of_fame_ = list(result.hall_of_fame)
         self.history_ = list(result.history)
         self.stop_reason_ = result.stop_reason

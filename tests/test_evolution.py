@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import evotune as et
-from evotune import Evolution, EvotuneError, InvalidParameterError, InvalidSpaceError
+from evotune import Evolution, InvalidParameterError, InvalidSpaceError
 from evotune.exceptions import (
     AllEvaluationsFailedError,
     EvaluationTimeoutError,

@@ -4,7 +4,7 @@ import matplotlib
 import pytest
 
 import evotune as et
-from evotune import plotting
+from evotune import InvalidParameterError, plotting
 from evotune.sklearn import EvolutionarySearchCV
 
 from .mixed_problem import SPACE, objective
@@ -62,7 +62,7 @@ def test_a_fitted_search_can_be_plotted():
 
 
 def test_wrong_sources_and_formats_are_named(stored, tmp_path):
-    with pytest.raises(TypeError, match="expected a Result, a fitted EvolutionarySearchCV or the path of a run file; got int"):
+    with pytest.raises(InvalidParameterError, match="`source` must be a Result, a fitted EvolutionarySearchCV or the path of a run file; got int"):
         plotting.plot_evolution(3)
     with pytest.raises(et.InvalidParameterError, match=r"must end in .png, .svg or .pdf; got .*\.jpg"):
         plotting.save(plotting.plot_evolution(stored[1]), tmp_path / "x.jpg")

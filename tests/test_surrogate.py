@@ -76,15 +76,21 @@ def test_same_seed_same_trials_whatever_the_order_of_tells():
 
 
 def test_the_trials_kept_for_the_surrogate_stay_bounded():
-    ev = Evolution({"x": et.Float(0, 1)}, population_size=10, surrogate=GaussianProcessSurrogate(window=15), seed=0)
+    seen = []
+
+    class Window(GaussianProcessSurrogate):
+        def rank(self, genome, genes, losses, children, seed):
+            seen.append(len(genes))
+            return super().rank(genome, genes, losses, children, seed)
+
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=10, surrogate=Window(window=15), seed=0)
     for _ in range(40):
         batch = ev.ask()
         ev.tell(batch, [c.params["x"] for c in batch])
-        assert len(ev._archive) <= 2 * 15 + 100
+        assert len(ev._archive) <= 2 * 15
     count = ev._view.count
     assert [number for number, _, _ in ev._archive][-15:] == list(range(count - 15, count))
-    genes, losses = ev._window(count)
-    assert len(genes) == len(losses) == 15
+    assert seen[0] == 10 and set(seen[1:]) == {15}  # the model sees the latest 15 trials at most
 
 
 def test_the_surrogate_changes_which_children_are_evaluated_and_helps():

@@ -8,11 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..exceptions import InvalidParameterError
+from ._worker import install_trial_records
 from .base import Evaluator, Outcome, SerialEvaluator
 from .dask import DaskEvaluator
 from .process import ProcessPoolEvaluator, check_timeout, resolve_n_jobs
 
-__all__ = ["Evaluator", "Outcome", "SerialEvaluator", "ProcessPoolEvaluator", "DaskEvaluator", "make_evaluator"]
+__all__ = [
+    "Evaluator", "Outcome", "SerialEvaluator", "ProcessPoolEvaluator", "DaskEvaluator", "make_evaluator",
+    "install_trial_records",
+]  # fmt: skip
 
 _BACKENDS = ("serial", "process", "dask")
 

@@ -176,7 +176,6 @@ def part_sampler(args) -> None:
 
 
 def part_sklearn(args) -> None:
-    from sklearn.base import BaseEstimator, RegressorMixin
     from sklearn.datasets import load_diabetes
     from sklearn.model_selection import RandomizedSearchCV
 
