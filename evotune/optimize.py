@@ -63,19 +63,19 @@ def optimize(
         ``seed``). Keyword arguments set single ones: ``optimize(f, space,
         direction="maximize", seed=0, ...)``. The population size follows
         ``max_evaluations`` by default; ``seed=None`` draws one (kept in ``Result.seed``).
-    max_evaluations, generations, time_budget :
-        Stop after this many evaluations of the objective, generations, or
-        seconds (checked after every evaluation). At least one is required. A
-        finite space also stops once every point has been evaluated.
-    lag : int, optional (a setting)
-        Generation *g* is bred from trials ``0 .. start(g) - lag`` (see
+
+        ``lag``: generation *g* is bred from trials ``0 .. start(g) - lag`` (see
         :class:`Evolution`), so about ``lag`` evaluations can run while a
         generation waits for its parents. The trials depend on the seed and
         ``lag`` only: never on ``n_jobs`` or on the order in which evaluations
         finish. By default :func:`default_lag` of the backend's workers: 1 (a
-        generational search) up to 4 workers, ``2 * workers`` beyond, which keeps
-        a big machine busy but gives other trials than a run on 1-4 workers.
-        Pass ``lag`` to get the same trials for any ``n_jobs``.
+        generational search) for 1 or 2 workers, ``2 * workers`` beyond, which
+        keeps every worker busy but gives other trials than a run on 1 or 2
+        workers. Pass ``lag`` to get the same trials for any ``n_jobs``.
+    max_evaluations, generations, time_budget :
+        Stop after this many evaluations of the objective, generations, or
+        seconds (checked after every evaluation). At least one is required. A
+        finite space also stops once every point has been evaluated.
     callbacks : list of callables
         Called as ``callback(evolution, stats)`` after every generation; a true
         return value stops the run (see :mod:`evotune.callbacks`).
@@ -175,15 +175,16 @@ def optimize(
 
 
 def default_lag(workers: int) -> int:
-    """``lag`` for a number of workers: 1 (a generational search: the best trials per evaluation)
-    up to 4 workers, who then stay busy most of the time; ``2 * workers`` beyond.
+    """``lag`` for a number of workers: 1 (a generational search: the most information per
+    proposal) for 1 or 2 workers, who then stay busy 95 % of the time; ``2 * workers`` beyond, where
+    a generation's slowest evaluation would idle the others (4 workers: 82 % busy with ``lag=1``).
 
     Examples
     --------
     >>> [default_lag(w) for w in (1, 2, 4, 8, 16)]
-    [1, 1, 1, 16, 32]
+    [1, 1, 8, 16, 32]
     """
-    return 1 if workers <= 4 else 2 * workers
+    return 1 if workers <= 2 else 2 * workers
 
 
 def _optimize(

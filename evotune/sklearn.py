@@ -116,7 +116,7 @@ class EvolutionarySearchCV(BaseSearchCV):
     lag : int, optional
         A generation is bred from the candidates up to ``lag`` before its first,
         so about ``lag`` cross-validations run while it waits for its parents
-        (see :func:`evotune.optimize`). Default: 1 up to 4 workers, ``2 * n_jobs``
+        (see :func:`evotune.optimize`). Default: 1 for 1 or 2 workers, ``2 * n_jobs``
         beyond (every worker stays busy); pass it to get the same ``cv_results_``
         whatever ``n_jobs``.
     population_size, generations, max_evaluations :

@@ -185,23 +185,24 @@ import evotune as et
 from tests.mixed_problem import SPACE, objective
 
 path, n_jobs, delay, resume, n = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5])
+lag = int(sys.argv[6]) or None
 
 def slow(p):
     time.sleep(delay * (1 + 3 * (p["x0"] + 5) / 10))  # uneven: results arrive out of order
     return objective(p)
 
 if __name__ == "__main__":
-    result = et.optimize(slow, SPACE, max_evaluations=n, population_size=12, seed=3, n_jobs=n_jobs,
+    result = et.optimize(slow, SPACE, max_evaluations=n, population_size=12, seed=3, n_jobs=n_jobs, lag=lag,
                          storage=path, run_name="killed", resume=resume)
     print(result.stop_reason, flush=True)
 """
 
 
-def start_run(tmp_path, path, n_jobs, delay, evaluations=120):
+def start_run(tmp_path, path, n_jobs, delay, evaluations=120, lag=None):
     script = tmp_path / "run.py"
     script.write_text(RUN_SCRIPT.format(root=ROOT))
     return subprocess.Popen(
-        [sys.executable, str(script), str(path), str(n_jobs), str(delay), "0", str(evaluations)],
+        [sys.executable, str(script), str(path), str(n_jobs), str(delay), "0", str(evaluations), str(lag or 0)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -216,8 +217,8 @@ def wait_for_trials(path, count, proc, limit=60):
         time.sleep(0.01)
 
 
-def reference_run(evaluations=120):
-    return et.optimize(objective, SPACE, max_evaluations=evaluations, population_size=12, seed=3)
+def reference_run(evaluations=120, lag=None):
+    return et.optimize(objective, SPACE, max_evaluations=evaluations, population_size=12, seed=3, lag=lag)
 
 
 @pytest.fixture(scope="module")
@@ -227,22 +228,23 @@ def reference():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "n_jobs, delay, evaluations, kill_at",
+    "n_jobs, delay, evaluations, kill_at, lag",
     [
-        (1, 0.02, 120, 5),
-        (1, 0.02, 120, 40),
-        (2, 0.02, 120, 13),
-        (2, 0.02, 120, 61),
+        (1, 0.02, 120, 5, None),
+        (1, 0.02, 120, 40, None),
+        (2, 0.02, 120, 13, None),
+        (2, 0.02, 120, 61, None),
         # cheap evaluations (< 10 ms) are committed in groups about once a second
-        (1, 0.004, 300, 100),
-        (2, 0.004, 400, 150),
-        # four workers, twice as many submitted: several evaluations in flight at the kill
-        (4, 0.01, 160, 57),
+        (1, 0.004, 300, 100, None),
+        (2, 0.004, 400, 150, None),
+        # four workers, a lag of 8, twice as many submitted: several evaluations in flight at the kill
+        (4, 0.01, 160, 57, 8),
     ],
 )
-def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n_jobs, delay, evaluations, kill_at):
+def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n_jobs, delay, evaluations, kill_at,
+                                                                     lag):
     path = tmp_path / "runs.db"
-    proc = start_run(tmp_path, path, n_jobs, delay, evaluations)
+    proc = start_run(tmp_path, path, n_jobs, delay, evaluations, lag)
     wait_for_trials(path, kill_at, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -257,7 +259,7 @@ def test_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path, n
 
     resumed = et.optimize(counted, SPACE, max_evaluations=evaluations, n_jobs=n_jobs, storage=path, run_name="killed", resume=True)
     assert len(calls.read_text().split()) == evaluations - done  # finished evaluations are reused, not recomputed
-    reference = reference_run(evaluations)
+    reference = reference_run(evaluations, lag)  # a resume takes the stored lag back
     assert key(resumed.trials) == key(reference.trials)
     assert history(resumed) == history(reference)
     assert [(t.number, t.value) for t in resumed.hall_of_fame] == [(t.number, t.value) for t in reference.hall_of_fame]

@@ -47,10 +47,11 @@ def run(path: str | None, n_jobs: int, budget: int, seed: int, counter: str | No
     from tests.mixed_problem import SPACE
 
     def counted(p):
+        begin = time.perf_counter()
         value = objective(p)
         if counter:
             with open(counter, "a") as f:  # workers are other processes: log completions in a file
-                f.write(f"{time.time()}\n")
+                f.write(f"{time.time()} {time.perf_counter() - begin}\n")
         return value
 
     return et.optimize(counted, SPACE, max_evaluations=budget, n_jobs=n_jobs, lag=12, seed=seed,
@@ -65,29 +66,44 @@ def journaled(path: str) -> int:
         return 0
 
 
-def completions(counter: str, after: float, before: float) -> int:
+def completions(counter: str, after: float, before: float) -> tuple[int, int]:
+    """Evaluations that finished between ``after`` and ``before``: (all, those of 10 ms or more)."""
     if not os.path.exists(counter):
-        return 0
+        return 0, 0
     with open(counter) as f:
-        return sum(after <= float(line) < before for line in f)
+        rows = [tuple(map(float, line.split())) for line in f]
+    done = [seconds for at, seconds in rows if after <= at < before]
+    return len(done), sum(seconds >= 0.01 for seconds in done)
 
 
-def kill_at(script: str, path: str, n_jobs: int, budget: int, seed: int, at: int, counter: str) -> int:
+def kill_at(script: str, path: str, n_jobs: int, budget: int, seed: int, at: int, counter: str) -> tuple | None:
     """Start (or resume) the run in a subprocess and SIGKILL it once ``at`` trials are journaled.
-    Returns the evaluations that finished before the kill and are not in the journal (-1: the run
-    finished before the kill)."""
-    start, journaled_before = time.time(), journaled(path)
+    Returns the evaluations that finished before the kill and are not in the journal, and how
+    many of those finished before the last journaled one of 10 ms or more started its commit
+    (None: the run finished before the kill)."""
+    start, before = time.time(), durations(path)
     proc = subprocess.Popen([sys.executable, script, path, str(n_jobs), str(budget), str(seed), counter],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while journaled(path) < at and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
     if proc.poll() is not None:
-        return -1
+        return None
     proc.send_signal(signal.SIGKILL)
     killed = time.time()
     proc.wait()
-    return completions(counter, start, killed) - (journaled(path) - journaled_before)
+    finished, costly = completions(counter, start, killed)
+    new = [seconds for number, seconds in durations(path).items() if number not in before]
+    return finished - len(new), costly - sum(seconds >= 0.01 for seconds in new)
+
+
+def durations(path: str) -> dict[int, float]:
+    """Trial number -> duration of every journaled trial."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return dict(conn.execute("SELECT number, duration FROM trials").fetchall())
+    except sqlite3.Error:
+        return {}
 
 
 def key(result: et.Result) -> tuple:
@@ -104,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     references: dict[int, tuple] = {}
-    identical = lost_total = rounds = 0
+    identical = lost_total = costly_total = kills_total = rounds = 0
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "run.py")
         with open(script, "w") as f:
@@ -114,21 +130,23 @@ def main() -> None:
             if seed not in references:
                 references[seed] = key(run(None, 1, args.budget, seed))
             path, counter = os.path.join(tmp, f"r{round_}.db"), os.path.join(tmp, f"c{round_}.txt")
-            kills = lost = 0
+            kills = lost = lost_costly = 0
             for _ in range(2 if rng.random() < 1 / 3 else 1):
                 at = rng.randrange(journaled(path) + 1, args.budget - 5)
                 outcome = kill_at(script, path, n_jobs, args.budget, seed, at, counter)
-                kills, lost = kills + (outcome >= 0), lost + max(outcome, 0)
+                if outcome is not None:
+                    kills, lost, lost_costly = kills + 1, lost + outcome[0], lost_costly + outcome[1]
             before = journaled(path)
             result = run(path, n_jobs, args.budget, seed)
             same = key(result) == references[seed]
             identical += same
-            lost_total += lost
+            lost_total, costly_total, kills_total = lost_total + lost, costly_total + lost_costly, kills_total + kills
             rounds += 1
             print(f"round {round_:3d}: n_jobs={n_jobs} seed={seed} kills={kills} journaled at the last kill={before:3d} "
-                  f"lost={lost:2d} identical={same}", flush=True)
-    print(f"\n{identical}/{rounds} resumed runs identical to an uninterrupted run; "
-          f"{lost_total} finished evaluations lost in all (recomputed after a kill)")
+                  f"lost={lost:2d} (of 10 ms or more: {lost_costly}) identical={same}", flush=True)
+    print(f"\n{identical}/{rounds} resumed runs identical to an uninterrupted run, after {kills_total} kills; "
+          f"{lost_total} evaluations that had finished in a worker were not journaled (recomputed after the "
+          f"resume), {costly_total} of them of 10 ms or more (their results were on their way to the killed process)")
 
 
 if __name__ == "__main__":
