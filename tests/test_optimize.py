@@ -189,3 +189,19 @@ def test_explicit_lag_gives_the_same_trials_for_any_n_jobs():
     serial = et.optimize(objective, SPACE, max_evaluations=40, lag=8, seed=2)
     pooled = et.optimize(objective, SPACE, max_evaluations=40, lag=8, n_jobs=3, seed=2)
     assert [(t.number, t.params) for t in serial.trials] == [(t.number, t.params) for t in pooled.trials]
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"seed": 2**63}, "`seed` must be an integer >= 0 and < 9223372036854775808"),
+        ({"storage": 123}, "`storage` must be a path (str or os.PathLike) or a Storage; got 123"),
+        ({"callbacks": 5}, "`callbacks` must be a list of callables; got 5"),
+        ({"dask_client": "nonsense"}, "`dask_client`: cannot connect to a Dask scheduler at 'nonsense'"),
+        ({"population_sise": 8}, "unknown setting 'population_sise'; the settings are: crossover"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, fragment):
+    with pytest.raises(InvalidParameterError) as info:
+        et.optimize(objective, SPACE, max_evaluations=4, **kwargs)
+    assert fragment in str(info.value)
