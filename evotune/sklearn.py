@@ -100,11 +100,12 @@ class EvolutionarySearchCV(BaseSearchCV):
     ----------
     estimator : estimator object
         The estimator to tune; it is cloned, never changed.
-    param_distributions : dict or list of dicts
+    param_distributions, param_grid : dict or list of dicts
         Parameter names mapped to evotune parameters (``et.Float(1e-3, 1e3,
         log=True)``), lists of choices (as in ``param_grid``; increasing numbers
         are searched as a scale) or scipy.stats distributions with bounded
-        support (``loguniform``, ``uniform``, ``randint``).
+        support (``loguniform``, ``uniform``, ``randint``). ``param_grid=`` is
+        the same argument under GridSearchCV's name; give one of the two.
     scoring, cv, refit, error_score, return_train_score, verbose, pre_dispatch :
         As in GridSearchCV. ``verbose >= 1`` prints one line per generation.
     n_jobs : int, optional
@@ -176,8 +177,9 @@ refit_time_, multimetric_ :
     def __init__(
         self,
         estimator: Any,
-        param_distributions: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        param_distributions: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
+        param_grid: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         scoring: Any = None,
         n_jobs: int | None = None,
         refit: Any = True,
@@ -213,6 +215,7 @@ refit_time_, multimetric_ :
             return_train_score=return_train_score,
         )
         self.param_distributions = param_distributions
+        self.param_grid = param_grid
         self.random_state = random_state
         self.population_size = population_size
         self.generations = generations
@@ -237,7 +240,7 @@ refit_time_, multimetric_ :
         ``params`` are routed as in GridSearchCV: ``groups`` to the CV splitter,
         ``sample_weight`` and other fit parameters to the estimator's ``fit``.
         """
-        space = Space(self.param_distributions)
+        space = Space(self._parameters())
         budget = self._budget(space)
         scorers, refit_metric = self._get_scorers()
         X, y = indexable(X, y)
@@ -335,6 +338,15 @@ refit_time_, multimetric_ :
         self.stop_reason_ = result.stop_reason
         self._finish(X, y, routed_params, base_estimator, scorers, refit_metric, results)
         return self
+
+    def _parameters(self) -> Any:
+        """The search space: ``param_distributions``, or ``param_grid`` as GridSearchCV users pass it."""
+        if (self.param_distributions is None) == (self.param_grid is None):
+            raise InvalidParameterError(
+                "give the parameters to search as `param_distributions` or as `param_grid` (its alias, as in "
+                f"GridSearchCV), not {'both' if self.param_grid is not None else 'neither'}."
+            )
+        return self.param_distributions if self.param_grid is None else self.param_grid
 
     def _budget_given(self) -> bool:
         return self.max_evaluations is not None or self.n_iter is not None

@@ -265,3 +265,18 @@ def test_every_engine_setting_is_reachable_through_settings():
     assert {row.evaluated for row in search.history_[1:-1]} == {6}
     with pytest.raises(et.InvalidParameterError, match="`settings` must be an evotune.Settings or None"):
         EvolutionarySearchCV(DecisionTreeClassifier(), {"max_depth": [1, 2]}, settings={"seed": 1}).fit(X, y)
+
+
+def test_param_grid_is_accepted_as_gridsearchcvs_name_for_the_space():
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    grid = {"max_depth": [1, 2, 3, 4, None], "criterion": ["gini", "entropy"]}
+    by_grid = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), param_grid=grid, cv=3, random_state=0)
+    by_distributions = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), grid, cv=3, random_state=0)
+    assert by_grid.fit(X, y).cv_results_["params"] == by_distributions.fit(X, y).cv_results_["params"]
+    assert clone(by_grid).get_params()["param_grid"] == grid
+    for bad in ({}, {"param_distributions": grid, "param_grid": grid}):
+        with pytest.raises(et.InvalidParameterError, match="`param_distributions` or as `param_grid`"):
+            EvolutionarySearchCV(DecisionTreeClassifier(), cv=3, **bad).fit(X, y)
