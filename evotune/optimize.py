@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._checks import check_int, check_number
-from .evaluation import Evaluator, make_evaluator
+from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
 from .evolution import Evolution, default_population_size
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
 from .result import Result
@@ -52,7 +52,9 @@ def optimize(
     objective : callable
         ``objective(params) -> float``, where ``params`` is a dict of parameter
         values. An exception, NaN, an infinity or a non-number is recorded as a
-        failed trial and ranked worst.
+        failed trial and ranked worst. An objective made of independent parts
+        (``parts``, ``part(params, i)``, ``combine(params, results)``: see
+        :mod:`evotune.evaluation.parts`) runs each part as a task of its own.
     space : Space or dict
         Parameter names mapped to :class:`Float`, :class:`Integer`,
         :class:`Categorical` (or a plain list of choices).
@@ -159,6 +161,9 @@ def optimize(
     evaluator = make_evaluator(
         n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
     )
+    owned = not isinstance(backend, Evaluator)
+    if has_parts(objective):  # e.g. cross-validation folds: each its own task
+        evaluator = PartsEvaluator(evaluator)
     store = None
     try:
         store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)
@@ -168,8 +173,10 @@ def optimize(
             budgets={"max_evaluations": max_evaluations, "generations": generations, "time_budget": time_budget},
         )
     finally:
-        if evaluator is not backend:  # ours to close; a user's evaluator stays open
+        if owned:  # ours to close; a user's evaluator stays open
             evaluator.close()
+        else:
+            evaluator.cancel()
         if store is not None and store is not storage:
             store.close()
 

@@ -43,23 +43,32 @@ __all__ = ["EvolutionarySearchCV"]
 class _CrossValidation:
     """J(params): the mean cross-validated score of one candidate, with every fold's result.
 
-    Runs in worker processes: plain data in (a params dict), plain data out.
+    Each fold is a part (:mod:`evotune.evaluation.parts`): a task of its own in the
+    worker processes, so a few candidates keep many workers busy. Plain data in (a
+    params dict), plain data out.
     """
 
     def __init__(self, estimator, X, y, splits, fit_kwargs, metric):
         self.estimator, self.X, self.y, self.splits = estimator, X, y, splits
         self.fit_kwargs, self.metric = fit_kwargs, metric
+        self.parts = len(splits)
 
-    def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
-        folds = []
-        for train, test in self.splits:
-            out = _fit_and_score(
-                clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **self.fit_kwargs
-            )
-            out.pop("parameters", None)
-            folds.append(out)
+    def part(self, params: dict[str, Any], i: int) -> dict[str, Any]:
+        """Fit and score fold ``i``."""
+        train, test = self.splits[i]
+        out = _fit_and_score(
+            clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **self.fit_kwargs
+        )
+        out.pop("parameters", None)
+        return out
+
+    def combine(self, params: dict[str, Any], folds: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
+        """The mean score over the folds, with every fold's result."""
         scores = [_metric_score(fold["test_scores"], self.metric) for fold in folds]
         return float(np.mean(scores)), {"splits": folds}
+
+    def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+        return self.combine(params, [self.part(params, i) for i in range(self.parts)])
 
 
 def _metric_score(scores: Any, metric: str | None) -> float:
@@ -133,8 +142,8 @@ class EvolutionarySearchCV(BaseSearchCV):
         ``offspring_size``, ``initial_points``, ``hall_of_fame_size``...); the
         arguments above, when given, take precedence over it.
     timeout : float, optional
-        Seconds one candidate's cross-validation may take; past it the worker is
-        killed and the candidate scored ``error_score``.
+        Seconds one fold's fit and score may take (each fold is a task of its
+        own); past it the worker is killed and the candidate scored ``error_score``.
     dask_client : distributed.Client or str, optional
         Evaluate the candidates on a Dask cluster instead of local processes.
     storage, run_name, resume :

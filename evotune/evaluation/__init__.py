@@ -11,11 +11,12 @@ from ..exceptions import InvalidParameterError
 from ._worker import install_trial_records
 from .base import Evaluator, Outcome, SerialEvaluator
 from .dask import DaskEvaluator
+from .parts import PartsEvaluator, has_parts
 from .process import ProcessPoolEvaluator, check_timeout, resolve_n_jobs
 
 __all__ = [
     "Evaluator", "Outcome", "SerialEvaluator", "ProcessPoolEvaluator", "DaskEvaluator", "make_evaluator",
-    "install_trial_records",
+    "install_trial_records", "PartsEvaluator", "has_parts",
 ]  # fmt: skip
 
 _BACKENDS = ("serial", "process", "dask")
