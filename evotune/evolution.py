@@ -392,8 +392,6 @@ class Evolution:
         """The trial a pending candidate's value makes (nothing is recorded yet: see :meth:`told`)."""
         self._check_pending([candidate])
         value, state, error, info = self._judge(value)
-        if not isinstance(value, float):
-            value = math.nan
         return Trial(
             candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started, info
         )
@@ -474,12 +472,12 @@ class Evolution:
         self.history.append(stats)
         self.logbook.record(**vars(stats))
 
-    def _judge(self, value: Any) -> tuple[Any, str, str | None, dict | None]:
+    def _judge(self, value: Any) -> tuple[float, str, str | None, dict | None]:
         info = None
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
             value, info = value[0], dict(value[1])
         if isinstance(value, BaseException):
-            return value, trial_state(value), _error_text(value), info
+            return math.nan, trial_state(value), _error_text(value), info
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
         else:
@@ -526,11 +524,6 @@ class Evolution:
     def n_pending(self) -> int:
         """Candidates asked but not yet told."""
         return len(self._pending)
-
-    @property
-    def pending(self) -> list[Candidate]:
-        """Candidates asked but not yet told, by number."""
-        return [self._pending[n] for n in sorted(self._pending)]
 
     def result(self, stop_reason: str = "") -> Result:
         """A snapshot of the run so far."""

@@ -11,6 +11,7 @@ out makes its candidate's outcome; the candidate's other parts are then ignored.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -76,8 +77,7 @@ class PartsEvaluator(Evaluator):
         self._candidates[candidate.number] = candidate
         self._parts[candidate.number] = [None] * self._objective.parts
         for i in range(self._objective.parts):
-            self.inner.submit(Candidate(candidate.number, candidate.generation, {**candidate.params, _PART: i},
-                                        candidate._entropy, candidate.genes))
+            self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _PART: i}))
 
     def next_outcome(self) -> Outcome:
         while True:

@@ -20,7 +20,7 @@ from ..space import Categorical, Float, Integer, Space
 from ..trial import GenerationStats, Trial
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-_STATS_FIELDS = [
+STATS_FIELDS = [
     "generation", "best", "mean", "std", "worst", "best_so_far",
     "evaluated", "failed", "cached", "diversity", "elapsed",
 ]  # fmt: skip
@@ -160,4 +160,4 @@ def trial_from_row(row: Sequence[Any], path: str, run_id: int, genome: Genome | 
 
 def stats_from_row(row: Sequence[Any]) -> GenerationStats:
     """A history row from the ``generations`` table (NULL is NaN)."""
-    return GenerationStats(**{f: (math.nan if v is None else v) for f, v in zip(_STATS_FIELDS, row)})
+    return GenerationStats(**{f: (math.nan if v is None else v) for f, v in zip(STATS_FIELDS, row)})

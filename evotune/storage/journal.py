@@ -21,7 +21,7 @@ from ..genome import Genome
 from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
-    _STATS_FIELDS, TRIAL_COLUMNS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
+    STATS_FIELDS, TRIAL_COLUMNS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
     stats_from_row, trial_from_row,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema
@@ -182,7 +182,7 @@ class RunJournal:
 
         ``state`` makes the engine state; it is called only when the state is committed.
         """
-        self._generations.append((self.run_id, *[finite_or_none(getattr(stats, f)) for f in _STATS_FIELDS]))
+        self._generations.append((self.run_id, *[finite_or_none(getattr(stats, f)) for f in STATS_FIELDS]))
         self._state = (stats.generation, state)
         if self._costly or time.monotonic() - self._last_commit >= GROUP_WINDOW:
             self.flush()
@@ -259,6 +259,6 @@ class RunJournal:
 def history(conn: sqlite3.Connection, run_id: int) -> list[GenerationStats]:
     """The history rows of run ``run_id``, by generation."""
     rows = conn.execute(
-        f"SELECT {', '.join(_STATS_FIELDS)} FROM generations WHERE run_id=? ORDER BY generation", (run_id,)
+        f"SELECT {', '.join(STATS_FIELDS)} FROM generations WHERE run_id=? ORDER BY generation", (run_id,)
     )
     return [stats_from_row(row) for row in rows]
