@@ -14,6 +14,7 @@ from typing import Any
 
 from ._checks import check_int, check_number
 from .result import GenerationStats
+from .trial import Direction
 
 __all__ = ["NoImprovement", "TargetValue"]
 
@@ -49,9 +50,7 @@ class NoImprovement:
         self.best, self.stale = float(state["best"]), int(state["stale"])
 
     def __call__(self, evolution: Any, stats: GenerationStats) -> str | None:
-        value = stats.best_so_far
-        if evolution.direction == "maximize":
-            value = -value
+        value = stats.best_so_far * Direction.parse(evolution.direction).sign
         if math.isnan(self.best) or value < self.best - self.min_delta:
             self.best, self.stale = value, 0
             return None
@@ -82,5 +81,5 @@ class TargetValue:
 
     def __call__(self, evolution: Any, stats: GenerationStats) -> str | None:
         best = stats.best_so_far
-        reached = best <= self.value if evolution.direction == "minimize" else best >= self.value
+        reached = Direction.parse(evolution.direction).best([best, self.value]) == best
         return f"target value {self.value!r} reached" if reached else None

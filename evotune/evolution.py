@@ -223,7 +223,7 @@ class Evolution:
         self.logbook = tools.Logbook()
         self._started = time.perf_counter()
         self._stats = tools.Statistics(key=lambda ind: ind.fitness.values[0])
-        for name, fn in (("best", self._best), ("mean", np.mean), ("std", np.std), ("worst", self._worst_of)):
+        for name, fn in (("best", self.direction.best), ("mean", np.mean), ("std", np.std), ("worst", self.direction.worst)):
             self._stats.register(name, lambda values, fn=fn: float(fn(values)) if values else math.nan)
         #: True once a finite space has no point left that was not asked.
         self.exhausted = False
@@ -490,12 +490,6 @@ class Evolution:
             text = f"objective returned {value!r}"[:_ERROR_TEXT_LIMIT]
         return math.nan, FAILED, text, info
 
-    def _best(self, values: list[float]) -> float:
-        return min(values) if self.direction is Direction.MINIMIZE else max(values)
-
-    def _worst_of(self, values: list[float]) -> float:
-        return max(values) if self.direction is Direction.MINIMIZE else min(values)
-
     # -- results -----------------------------------------------------------------------------
     @property
     def population(self) -> list[Individual]:
@@ -531,7 +525,7 @@ class Evolution:
             trials=self.trials if self._all is not None else [],
             history=list(self.history),
             hall_of_fame=self.hall_of_fame,
-            direction=str(self.direction),
+            direction=self.direction,
             seed=self.seed,
             stop_reason=stop_reason,
             settings=self.settings(),

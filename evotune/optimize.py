@@ -17,7 +17,7 @@ from .result import Result
 from .settings import Settings
 from .space import Space
 from .storage import RunJournal, Storage, StoredTrials
-from .trial import Candidate, Trial
+from .trial import Candidate, Direction, Trial
 
 __all__ = ["optimize", "default_lag"]
 
@@ -403,7 +403,7 @@ def _progress_bar(total: int | None, direction: str) -> Any:
 
     bar = tqdm(total=total, unit="eval", desc=f"evotune ({direction})", dynamic_ncols=True)
     bar.best = None
-    bar.better = min if direction == "minimize" else max
+    bar.better = Direction.parse(direction).best
     return bar
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from .exceptions import InvalidParameterError
 from .result import Result, Trial
 from .space import Categorical, Float, Integer
+from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction
 
 __all__ = [
     "plot_evolution",
@@ -44,7 +45,7 @@ __all__ = [
 
 #: A report's column: 6.5 inches wide.
 WIDTH = 6.5
-_STATE_COLOURS = {"complete": "#4c72b0", "failed": "#c44e52", "timeout": "#dd8452", "crashed": "#8c1c13"}
+_STATE_COLOURS = {COMPLETE: "#4c72b0", FAILED: "#c44e52", TIMEOUT: "#dd8452", CRASHED: "#8c1c13"}
 
 
 def pyplot() -> Any:
@@ -88,7 +89,7 @@ def searched_parameters(result: Result) -> dict[str, Any]:
 
 
 def _value_label(result: Result) -> str:
-    better = "lower" if result.direction == "minimize" else "higher"
+    better = "lower" if result.direction is Direction.MINIMIZE else "higher"
     return f"objective value ({better} is better)"
 
 
@@ -99,7 +100,7 @@ def _completed(trials: Sequence[Trial]) -> list[Trial]:
 def _colour_scale(plt: Any, result: Result, values: list[float]) -> tuple[Any, Any]:
     """Norm and colour map for objective values: the better, the brighter."""
     norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
-    return norm, plt.get_cmap("viridis_r" if result.direction == "minimize" else "viridis")
+    return norm, plt.get_cmap("viridis_r" if result.direction is Direction.MINIMIZE else "viridis")
 
 
 def plot_evolution(source: Any, run_name: str | None = None) -> Any:
@@ -125,7 +126,7 @@ def plot_evolution(source: Any, run_name: str | None = None) -> Any:
     right.scatter([t.number + 1 for t in done], [t.value for t in done], s=6, color="#8c8c8c", alpha=0.5,
                   label="each evaluation", linewidths=0)
     best, curve = None, []
-    pick = min if result.direction == "minimize" else max
+    pick = result.direction.best
     for t in trials:
         if t.ok:
             best = t.value if best is None else pick(best, t.value)

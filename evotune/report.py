@@ -26,6 +26,7 @@ from typing import Any
 
 from . import plotting
 from .result import Result
+from .trial import TrialState
 
 __all__ = ["write_report"]
 
@@ -94,7 +95,7 @@ def write_report(
         ["direction", result.direction],
         ["best value", result.best_value if result.best_value is not None else math.nan],
         ["seed", result.seed],
-    ] + [[f"{state} evaluations", states.get(state, 0)] for state in ("complete", "failed", "timeout", "crashed")]
+    ] + [[f"{state} evaluations", states.get(state, 0)] for state in TrialState]
     parts = [
         f"<h1>{html.escape(name)}</h1>",
         f'<p class="muted">evotune report, written {time.strftime("%Y-%m-%d %H:%M")}</p>',

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .exceptions import InvalidParameterError
-from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, GenerationStats, Trial
+from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStats, Trial
 
 __all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED"]
 
@@ -75,12 +75,15 @@ class Result:
     trials: list[Trial]
     history: list[GenerationStats]
     hall_of_fame: list[Trial]
-    direction: str
+    direction: Direction
     seed: int
     stop_reason: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     #: The search space (for plots: scales and choices), when known.
     space: Any = None
+
+    def __post_init__(self) -> None:
+        self.direction = Direction.parse(self.direction)
 
     @property
     def best_trial(self) -> Trial | None:

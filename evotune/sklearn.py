@@ -28,13 +28,17 @@ from ._sklearn_compat import (
     _check_method_params,
     _fit_and_score,
     _insert_error_scores,
-    _MultimetricScorer,
     _warn_or_raise_about_fit_failures,
+    check_input_parameters,
+    get_scorers,
+    public_scorer,
+    scorer_names,
 )
 from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
 from .settings import Settings
+from .trial import COMPLETE, FAILED
 from .space import Space
 
 __all__ = ["EvolutionarySearchCV"]
@@ -251,12 +255,13 @@ refit_time_, multimetric_ :
         """
         space = Space(self._parameters())
         budget = self._budget(space)
-        scorers, refit_metric = self._get_scorers()
+        scorers, refit_metric = get_scorers(self)
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
         routed_params = self._get_routed_params_for_fit(params)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._checked_cv_orig = cv
+        check_input_parameters(self, X, y, routed_params.splitter.split)
         self.n_splits_ = cv.get_n_splits(X, y, **routed_params.splitter.split)
         splits = list(cv.split(X, y, **routed_params.splitter.split))
         if len(splits) != self.n_splits_:
@@ -266,8 +271,8 @@ refit_time_, multimetric_ :
             )
         base_estimator = clone(self.estimator)
         metric = refit_metric if isinstance(refit_metric, str) else None
-        if metric is None and isinstance(scorers, _MultimetricScorer):
-            metric = next(iter(scorers._scorers))
+        if metric is None and scorer_names(scorers):
+            metric = scorer_names(scorers)[0]
         objective = _CrossValidation(
             base_estimator,
             X,
@@ -370,8 +375,8 @@ refit_time_, multimetric_ :
         """The fold results of a trial; for an evaluation that never returned, failed folds."""
         if trial.info and "splits" in trial.info:
             return trial.info["splits"]
-        if isinstance(scorers, _MultimetricScorer):
-            score: Any = {name: self.error_score for name in scorers._scorers}
+        if scorer_names(scorers):
+            score: Any = {name: self.error_score for name in scorer_names(scorers)}
         else:
             score = self.error_score
         folds = []
@@ -390,9 +395,9 @@ refit_time_, multimetric_ :
 
     @staticmethod
     def _state(trial: Any) -> str:
-        if trial.state == "complete" or not trial.info:
+        if trial.state is COMPLETE or not trial.info:
             return trial.state
-        return "failed" if any(f.get("fit_error") for f in trial.info["splits"]) else trial.state
+        return FAILED if any(f.get("fit_error") for f in trial.info["splits"]) else trial.state
 
     def _finish(self, X, y, routed_params, base_estimator, scorers, refit_metric, results) -> None:
         """Best candidate, refit and fitted attributes, as BaseSearchCV.fit sets them."""
@@ -411,5 +416,5 @@ refit_time_, multimetric_ :
             self.refit_time_ = time.time() - start
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
-        self.scorer_ = scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        self.scorer_ = public_scorer(scorers)
         self.cv_results_ = results

@@ -74,6 +74,14 @@ class Direction(str, Enum):
         """+1 when minimizing, -1 when maximizing: ``sign * value`` is a loss."""
         return 1 if self is Direction.MINIMIZE else -1
 
+    def best(self, *values: Any) -> Any:
+        """The best of ``values``, as ``min``/``max`` take them: ``Direction.MAXIMIZE.best(1, 3) == 3``."""
+        return (min if self is Direction.MINIMIZE else max)(*values)
+
+    def worst(self, *values: Any) -> Any:
+        """The worst of ``values``, as ``max``/``min`` take them."""
+        return (max if self is Direction.MINIMIZE else min)(*values)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -113,17 +121,20 @@ class Trial:
     generation: int
     params: dict[str, Any]
     value: float
-    state: str = COMPLETE
+    state: TrialState = COMPLETE
     duration: float = 0.0
     error: str | None = None
     worker: str | None = None
     started: float | None = None
     info: dict[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", TrialState(self.state))
+
     @property
     def ok(self) -> bool:
         """Whether the evaluation completed with a finite value."""
-        return self.state == COMPLETE
+        return self.state is COMPLETE
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from ..exceptions import InvalidParameterError, StorageError
 from ..genome import Genome
 from ..result import Result
-from ..trial import Trial
+from ..trial import Direction, Trial
 from ._codec import TRIAL_COLUMNS, decode, space_from_json, trial_from_row
 from ._file import check_file, connect
 from .journal import history
@@ -123,7 +123,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         run_id, direction, seed, status, stop_reason, settings, space = row
         rows = history(conn, run_id)
         # the hall of fame: the best completed trials, ties to the lower number (as the engine ranks them)
-        order = "ASC" if direction == "minimize" else "DESC"
+        order = "ASC" if Direction.parse(direction) is Direction.MINIMIZE else "DESC"
         where = f"table runs, run {run_name!r}"
         settings = decode(settings, path, where)
         size = settings.get("hall_of_fame_size", 10)
