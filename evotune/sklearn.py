@@ -7,6 +7,16 @@ same ``cv_results_`` (plus ``generation`` and ``state`` columns), the same
 validation is one evotune evaluation: candidates run in parallel (``n_jobs``, a
 free worker gets the next one at once), under a ``timeout``, isolated from
 crashes, on Dask, and journaled in ``storage`` to resume.
+
+Why ``fit`` is evotune's own: ``BaseSearchCV.fit``'s hook, ``_run_search
+(evaluate_candidates)``, fits each batch of candidates with joblib and waits for
+the whole batch, which would undo the asynchronous pool, the per-fold timeouts and
+the journal. So ``fit`` follows ``BaseSearchCV.fit`` step by step with the same
+scikit-learn helpers (routing, ``_fit_and_score``, ``_format_results``, the
+failure warning, ``_select_best_index``), every private one reached through
+``_sklearn_compat``; the tests compare it with GridSearchCV on the oldest
+(.ci/oldest.txt) and the newest scikit-learn. Not followed: scikit-learn 1.9's
+experimental fit callbacks.
 """
 
 from __future__ import annotations
