@@ -33,7 +33,7 @@ else:  # pragma: no cover
 
 
 class ConfigError(EvotuneError, ValueError):
-    """An experiment file is not valid; the message names the file, line and key."""
+    """An experiment file (the message names the file, line and key) or the command line is not valid."""
 
 
 # -- experiment files --------------------------------------------------------------------------
@@ -132,21 +132,53 @@ def _import(experiment: _Experiment, key: str, target: str) -> Any:
         raise experiment.error("objective", key, f"cannot import {target!r}: {exc}") from None
 
 
-class CrossValidationObjective:
-    """J(params): mean cross-validated score of an estimator on a dataset bundled with scikit-learn."""
+def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space: dict[str, Any]) -> Any:
+    """The cross-validation an ``estimator`` + ``dataset`` objective stands for, every name checked
+    (parameters, scorer, dataset, cv) before the first fit."""
+    from sklearn import datasets
 
-    def __init__(self, estimator: Any, dataset: str, cv: int = 5, scoring: str | None = None, params: dict | None = None):
-        from sklearn import datasets
+    from .sklearn import check_parameter_names, check_scoring_name, cross_validation
 
-        self.estimator, self.cv, self.scoring, self.params = estimator, cv, scoring, dict(params or {})
-        self.X, self.y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    if "dataset" not in section:
+        raise experiment.error("objective", "estimator", "an estimator needs a `dataset` (e.g. \"digits\").")
+    dataset = section["dataset"]
+    if not hasattr(datasets, f"load_{dataset}"):
+        raise experiment.error("objective", "dataset", f"scikit-learn has no load_{dataset}(); try iris, wine, "
+                                                      f"breast_cancer, digits or diabetes.")
+    estimator = _import(experiment, "estimator", section["estimator"])()
+    fixed = section.get("params", {})
+    for key, names in (("params", list(fixed)), *((name, [name]) for name in space)):
+        try:
+            check_parameter_names(estimator, names)
+        except EvotuneError as exc:
+            raise experiment.error("objective" if key == "params" else "space", key, str(exc)) from None
+    try:
+        scoring = check_scoring_name(section.get("scoring"))
+    except EvotuneError as exc:
+        raise experiment.error("objective", "scoring", str(exc)) from None
+    X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    try:
+        return cross_validation(estimator.set_params(**fixed), X, y, cv=section.get("cv", 5), scoring=scoring)
+    except (ValueError, TypeError) as exc:
+        raise experiment.error("objective", "cv", str(exc)) from None
 
-    def __call__(self, params: dict[str, Any]) -> float:
-        from sklearn.base import clone
-        from sklearn.model_selection import cross_val_score
 
-        model = clone(self.estimator).set_params(**self.params, **params)
-        return float(cross_val_score(model, self.X, self.y, cv=self.cv, scoring=self.scoring).mean())
+def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
+    """Refuse, with the file and line, a [search] value optimize() would refuse later."""
+    from .evaluation import check_timeout, resolve_n_jobs
+    from .optimize import check_budgets
+
+    checks = {"n_jobs": resolve_n_jobs, "timeout": check_timeout}
+    for key, value in search.items():
+        try:
+            if key in checks:
+                checks[key](value)
+            elif key in Settings.names():
+                Settings.of({key: value})
+            else:
+                check_budgets(**{key: value})
+        except EvotuneError as exc:
+            raise experiment.error("search", key, str(exc)) from None
 
 
 def load_experiment(path: str) -> dict[str, Any]:
@@ -159,6 +191,7 @@ def load_experiment(path: str) -> dict[str, Any]:
     storage = experiment.section("storage", required=False)
     if not any(k in search for k in ("max_evaluations", "generations", "time_budget")):
         raise experiment.error("search", None, "give `max_evaluations`, `generations` or `time_budget`.")
+    _check_search(experiment, search)
     objective_section = experiment.section("objective")
     space = {name: _parameter(experiment, name, spec) for name, spec in experiment.section("space").items()}
     if not space:
@@ -166,17 +199,7 @@ def load_experiment(path: str) -> dict[str, Any]:
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:
-        if "dataset" not in objective_section:
-            raise experiment.error("objective", "estimator", "an estimator needs a `dataset` (e.g. \"digits\").")
-        from sklearn import datasets
-
-        dataset = objective_section["dataset"]
-        if not hasattr(datasets, f"load_{dataset}"):
-            raise experiment.error("objective", "dataset", f"scikit-learn has no load_{dataset}(); try iris, wine, "
-                                                          f"breast_cancer, digits or diabetes.")
-        estimator = _import(experiment, "estimator", objective_section["estimator"])()
-        objective = CrossValidationObjective(estimator, dataset, objective_section.get("cv", 5),
-                                             objective_section.get("scoring"), objective_section.get("params"))
+        objective = _estimator_objective(experiment, objective_section, space)
     else:
         raise experiment.error("objective", None, "give `function` (\"module:function\") or `estimator` + `dataset`.")
     stem = os.path.splitext(os.path.basename(path))[0]
@@ -251,7 +274,8 @@ def _status(args: argparse.Namespace) -> int:
         status = run.settings["status"]
         if status == "running" and not is_being_written(args.run_file, name):
             status = "stopped: no process is running it (killed?); resume it by running it again"
-        print(f"run {name!r}: {status}" + (f" ({run.stop_reason})" if run.stop_reason else ""))
+        reason = f" ({run.stop_reason})" if run.stop_reason and run.stop_reason != status else ""
+        print(f"run {name!r}: {status}{reason}")
         print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
         print(f"  generations: {len(run.history)}; direction: {run.direction}; seed: {run.seed}")
         print(f"  best value: {run.best_value}")
@@ -273,7 +297,7 @@ def _export(args: argparse.Namespace) -> int:
     from .storage import load_run
 
     if not (args.trials or args.hall_of_fame):
-        raise EvotuneError("export: give --trials FILE and/or --hall-of-fame FILE (.csv or .json).")
+        raise ConfigError("export: give --trials FILE and/or --hall-of-fame FILE (.csv or .json).")
     run = load_run(args.run_file, args.run_name)
     if args.trials:
         run.save_trials(args.trials)

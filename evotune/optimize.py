@@ -139,9 +139,7 @@ def optimize(
     """
     if not callable(objective):
         raise InvalidParameterError(f"`objective` must be callable; got {objective!r}.")
-    check_int("max_evaluations", max_evaluations, 1, allow_none=True)
-    check_int("generations", generations, 1, allow_none=True)
-    check_number("time_budget", time_budget, "a number of seconds > 0", lambda v: v > 0, allow_none=True)
+    check_budgets(max_evaluations=max_evaluations, generations=generations, time_budget=time_budget)
     if max_evaluations is None and generations is None and time_budget is None:
         raise InvalidParameterError(
             "optimize(): give at least one of `max_evaluations`, `generations` or `time_budget`."
@@ -179,6 +177,13 @@ def optimize(
             evaluator.cancel()
         if store is not None and store is not storage:
             store.close()
+
+
+def check_budgets(*, max_evaluations: Any = None, generations: Any = None, time_budget: Any = None) -> None:
+    """Refuse a budget :func:`optimize` would refuse (the CLI checks experiment files with it)."""
+    check_int("max_evaluations", max_evaluations, 1, allow_none=True)
+    check_int("generations", generations, 1, allow_none=True)
+    check_number("time_budget", time_budget, "a number of seconds > 0", lambda v: v > 0, allow_none=True)
 
 
 def default_lag(workers: int) -> int:
@@ -247,7 +252,7 @@ def _optimize(
         raise
     finally:
         run.close(status, reason)
-    logger.info("evotune: stopped after %d evaluations: %s", evolution.n_told, reason)
+    logger.info("stopped after %d evaluations: %s", evolution.n_told, reason)
     return _result(evolution, journal, reason)
 
 
@@ -318,7 +323,7 @@ class _Run:
                 if time_budget is not None and time.monotonic() - start >= time_budget:
                     return f"time_budget reached ({time_budget} s)"
         except KeyboardInterrupt:
-            logger.warning("evotune: interrupted; returning the %d finished evaluations", evolution.n_told)
+            logger.warning("interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
         finally:
             evaluator.cancel()
@@ -391,7 +396,7 @@ class _Run:
             except StorageError:
                 if status != "failed":  # the run's own error, if any, is the one to report
                     raise
-                logger.warning("evotune: could not record the run's end in %s", self.journal.storage.path)
+                logger.warning("could not record the run's end in %s", self.journal.storage.path)
             finally:
                 self.journal.close()
         if self.bar is not None:

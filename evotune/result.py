@@ -8,6 +8,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from .exceptions import InvalidParameterError
@@ -30,6 +31,18 @@ def _trial_row(trial: Trial) -> dict[str, Any]:
     return row
 
 
+def _table(trials: Sequence[Trial]) -> tuple[list[str], list[list[Any]]]:
+    """The trials as a table: one row each, one ``param_<name>`` column per parameter any trial has."""
+    names = list(dict.fromkeys(name for t in trials for name in t.params))
+    columns = ["number", "generation", "value", "state", "duration", "error", "worker", "started"]
+    rows = [
+        [t.number, t.generation, t.value, str(t.state), t.duration, t.error, t.worker, t.started]
+        + [t.params.get(name) for name in names]
+        for t in trials
+    ]
+    return columns + [f"param_{name}" for name in names], rows
+
+
 def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None) -> None:
     fmt = fmt or os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
     if fmt == "json":
@@ -37,19 +50,14 @@ def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None) ->
             json.dump([_trial_row(t) for t in trials], f, indent=2)
             f.write("\n")
     elif fmt == "csv":
-        names = list(trials[0].params) if trials else []
+        columns, rows = _table(trials)
         with open(path, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(
-                ["number", "generation", "value", "state", "duration", "error", "worker", "started"]
-                + [f"param_{n}" for n in names]
-            )
-            for t in trials:
-                params = [_jsonable(t.params[n]) for n in names]
-                writer.writerow(
-                    [t.number, t.generation, t.value, t.state, t.duration, t.error or "", t.worker or "", t.started or ""]
-                    + params
-                )
+            writer.writerow(columns)
+            for row in rows:
+                started = row[7]
+                row[7] = "" if started is None else datetime.fromtimestamp(started, timezone.utc).isoformat()
+                writer.writerow(["" if v is None else _jsonable(v) for v in row])
     else:
         raise InvalidParameterError(
             f"format: must be 'json' or 'csv' (or a path ending in .json or .csv); got {fmt!r} "
@@ -113,5 +121,34 @@ class Result:
         _write(path, self.hall_of_fame, format)
 
     def save_trials(self, path: str | os.PathLike, format: str | None = None) -> None:
-        """Write every trial, in order, as JSON or CSV (chosen by ``format`` or extension)."""
+        """Write every trial, in order, as JSON or CSV (chosen by ``format`` or extension).
+
+        The CSV's ``started`` column is an ISO 8601 time in UTC."""
         _write(path, self.trials, format)
+
+    def to_dataframe(self) -> Any:
+        """Every trial as a pandas DataFrame, one row each (pandas is needed for this method only).
+
+        Columns: ``number``, ``generation``, ``value``, ``state``, ``duration`` (s),
+        ``error``, ``worker``, ``started`` (a UTC timestamp) and one ``param_<name>``
+        per parameter (a parameter a trial does not have is missing there).
+
+        Examples
+        --------
+        >>> import evotune as et
+        >>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1), "k": ["a", "b"]},
+        ...                      max_evaluations=20, seed=0)
+        >>> frame = result.to_dataframe()
+        >>> frame.shape, list(frame.columns[-2:])
+        ((20, 10), ['param_x', 'param_k'])
+        >>> frame.groupby("param_k")["value"].min().index.tolist()
+        ['a', 'b']
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Result.to_dataframe() needs pandas: pip install pandas") from None
+        columns, rows = _table(self.trials)
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["started"] = pd.to_datetime(frame["started"], unit="s", utc=True)
+        return frame

@@ -21,6 +21,7 @@ experimental fit callbacks.
 
 from __future__ import annotations
 
+import difflib
 import numbers
 import time
 import warnings
@@ -51,7 +52,7 @@ from .settings import Settings
 from .trial import COMPLETE, FAILED
 from .space import Space
 
-__all__ = ["EvolutionarySearchCV"]
+__all__ = ["EvolutionarySearchCV", "cross_validation", "check_parameter_names", "check_scoring_name"]
 
 
 class _CrossValidation:
@@ -83,6 +84,77 @@ class _CrossValidation:
 
     def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+def cross_validation(estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: Any = None) -> _CrossValidation:
+    """J(params) = the mean cross-validated score of ``estimator`` with ``params``, folds as tasks.
+
+    What ``evotune run`` tunes for an experiment file's ``estimator`` (one scorer, no
+    fit parameters); the same objective EvolutionarySearchCV builds.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> objective = cross_validation(DecisionTreeClassifier(random_state=0), *load_iris(return_X_y=True), cv=3)
+    >>> value, info = objective({"max_depth": 2})
+    >>> round(value, 3), len(info["splits"])
+    (0.933, 3)
+    """
+    from sklearn.metrics import check_scoring
+
+    check_parameter_names(estimator, [])
+    splits = list(check_cv(cv, y, classifier=is_classifier(estimator)).split(X, y))
+    fit_kwargs = dict(
+        scorer=check_scoring(estimator, scoring=check_scoring_name(scoring)), verbose=0, fit_params=None, score_params=None,
+        return_n_test_samples=True, return_times=True, error_score=np.nan,
+    )
+    return _CrossValidation(clone(estimator), X, y, splits, fit_kwargs, None)
+
+
+def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:
+    """Refuse parameter names ``estimator.set_params`` would refuse, before any fit.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> check_parameter_names(DecisionTreeClassifier(), ["min_sample_leaf"])
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: DecisionTreeClassifier has no parameter 'min_sample_leaf'; did you mean 'min_samples_leaf'? ...
+    """
+    if not hasattr(estimator, "get_params"):
+        raise InvalidParameterError(f"`estimator` must be a scikit-learn estimator (with get_params); got {estimator!r}.")
+    valid = estimator.get_params(deep=True)
+    for name in names:
+        if name not in valid:
+            close = difflib.get_close_matches(name, list(valid), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise InvalidParameterError(
+                f"{type(estimator).__name__} has no parameter {name!r}; {hint}its parameters: {', '.join(sorted(valid))}."
+            )
+
+
+def check_scoring_name(scoring: Any) -> Any:
+    """``scoring`` itself; a string must name one of scikit-learn's scorers.
+
+    Examples
+    --------
+    >>> check_scoring_name("R2")
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: `scoring`: scikit-learn has no scorer 'R2'; did you mean 'r2'? (the names: sklearn.metrics.get_scorer_names())
+    """
+    from sklearn.metrics import get_scorer_names
+
+    if isinstance(scoring, str) and scoring not in get_scorer_names():
+        close = difflib.get_close_matches(scoring, get_scorer_names(), n=1) or \
+            difflib.get_close_matches(scoring.lower(), get_scorer_names(), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InvalidParameterError(
+            f"`scoring`: scikit-learn has no scorer {scoring!r}; {hint}(the names: sklearn.metrics.get_scorer_names())"
+        )
+    return scoring
 
 
 def _metric_score(scores: Any, metric: str | None) -> float:
@@ -264,6 +336,7 @@ refit_time_, multimetric_ :
         ``sample_weight`` and other fit parameters to the estimator's ``fit``.
         """
         space = Space(self._parameters())
+        check_parameter_names(self.estimator, [name for branch in space.branches or [space] for name in branch])
         budget = self._budget(space)
         scorers, refit_metric = get_scorers(self)
         X, y = indexable(X, y)

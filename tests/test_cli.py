@@ -61,6 +61,10 @@ def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
     assert (tmp_path / "figs" / "diversity.pdf").stat().st_size > 1000
 
 
+TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"
+        "[space]\nmax_depth = [2, 4]\n")
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
@@ -76,9 +80,24 @@ def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
          ":3: [objective] dataset: scikit-learn has no load_mnist()"),
         ("[objective\n", "not valid TOML: "),
         ("[objective]\nfunction = 'x:y'\n[space]\nx = [1, 2]\n", "[search]: give `max_evaluations`, `generations` or `time_budget`."),
+        # found before the first evaluation, not after a generation of failed ones
+        (f"{TREE}[search]\ndirection = 'max'\nmax_evaluations = 3\n",
+         ":8: [search] direction: `direction` must be one of ('minimize', 'maximize'); got 'max'."),
+        (f"{TREE}[search]\nmax_evaluations = 3\nn_jobs = 'two'\n",
+         ":9: [search] n_jobs: `n_jobs` must be a non-zero integer (-1 = all cores); got 'two'."),
+        (f"{TREE}[search]\nmax_evaluations = 3\ntimeout = -1\n", ":9: [search] timeout: `timeout` must be"),
+        (f"{TREE}[search]\nmax_evaluations = 3.5\n", ":8: [search] max_evaluations: `max_evaluations` must be"),
+        (TREE.replace("cv = 3", "cv = 3\nscoring = 'R2'") + "[search]\nmax_evaluations = 3\n",
+         ":5: [objective] scoring: `scoring`: scikit-learn has no scorer 'R2'; did you mean 'r2'?"),
+        (TREE + "min_sample_leaf = [1, 2]\n[search]\nmax_evaluations = 3\n",
+         ":7: [space] min_sample_leaf: DecisionTreeClassifier has no parameter 'min_sample_leaf'; "
+         "did you mean 'min_samples_leaf'?"),
+        (TREE.replace("cv = 3", "cv = 3\nparams = { max_dept = 3 }") + "[search]\nmax_evaluations = 3\n",
+         ":5: [objective] params: DecisionTreeClassifier has no parameter 'max_dept'; did you mean 'max_depth'?"),
     ],
 )
-def test_bad_experiment_files_name_the_line_and_key(tmp_path, capsys, content, message):
+def test_bad_experiment_files_name_the_line_and_key(tmp_path, capsys, monkeypatch, content, message):
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / "bad.toml"
     path.write_text(content)
     with pytest.raises(ConfigError) as info:
@@ -86,6 +105,7 @@ def test_bad_experiment_files_name_the_line_and_key(tmp_path, capsys, content, m
     assert message in str(info.value)
     assert main(["run", str(path)]) == 2
     assert message in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # refused before a run file is made
 
 
 def test_none_in_toml_choices_and_estimator_objectives(tmp_path):
@@ -97,7 +117,8 @@ def test_none_in_toml_choices_and_estimator_objectives(tmp_path):
     settings = load_experiment(str(path))
     assert settings["space"]["max_depth"] == [None, 2, 4]
     assert settings["storage"] == os.path.join("runs", "rf.db") and settings["run_name"] == "rf"
-    assert 0.9 < settings["objective"]({"max_depth": 4}) <= 1.0
+    value, info = settings["objective"]({"max_depth": 4})
+    assert 0.9 < value <= 1.0 and len(info["splits"]) == 3
 
 
 def test_the_surrogate_can_be_turned_off_in_an_experiment_file(tmp_path):
@@ -160,11 +181,11 @@ def test_a_failed_run_is_not_resumed_silently_and_restart_keeps_it(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "scoring.toml"
     broken = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"
-              "scoring = '{scoring}'\n[space]\nmax_depth = [1, 2, 3, 4]\n[search]\ndirection = 'maximize'\n"
+              "params = {{ criterion = '{criterion}' }}\n[space]\nmax_depth = [1, 2, 3, 4]\n[search]\ndirection = 'maximize'\n"
               "max_evaluations = 4\n")
-    path.write_text(broken.format(scoring="Accuracy"))  # a scorer sklearn does not know: every fit fails
+    path.write_text(broken.format(criterion="ginni"))  # a value only fit() refuses: every fit fails
     assert main(["run", str(path), "--no-progress"]) == 1
-    path.write_text(broken.format(scoring="accuracy"))  # fixed
+    path.write_text(broken.format(criterion="gini"))  # fixed
     capsys.readouterr()
     assert main(["run", str(path), "--no-progress"]) == 1
     err = capsys.readouterr().err

@@ -63,6 +63,30 @@ def test_csv_export_has_one_column_per_parameter(result, tmp_path):
     assert [int(r["param_n"]) for r in rows] == [t.params["n"] for t in result.hall_of_fame]
 
 
+def test_csv_started_is_a_utc_time_and_a_union_space_leaves_absent_parameters_empty(tmp_path):
+    from datetime import datetime
+
+    space = [{"kind": ["a"], "x": et.Float(0, 1)}, {"kind": ["b"], "n": et.Integer(1, 5)}]
+    result = et.optimize(lambda p: p.get("x", 0) + p.get("n", 0), space, max_evaluations=12, n_jobs=2, seed=0)
+    result.save_trials(tmp_path / "trials.csv")
+    with open(tmp_path / "trials.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    started = datetime.fromisoformat(rows[0]["started"])
+    assert started.utcoffset().total_seconds() == 0 and abs(started.timestamp() - result.trials[0].started) < 1e-3
+    assert {r["param_kind"] for r in rows} == {"a", "b"}
+    assert all((r["param_x"] == "") == (r["param_kind"] == "b") for r in rows)
+
+
+def test_to_dataframe_has_a_row_per_trial_with_typed_columns(result):
+    frame = result.to_dataframe()
+    assert len(frame) == 60 and list(frame["number"]) == list(range(60))
+    assert str(frame["started"].dt.tz) == "UTC"
+    assert set(frame["state"]) == {"complete", "failed"}
+    failed = frame[frame["state"] == "failed"]
+    assert failed["value"].isna().all() and failed["error"].str.contains("n=3").all()
+    assert frame["param_n"].dtype.kind == "i"
+
+
 def test_unknown_export_format_is_named(result, tmp_path):
     with pytest.raises(InvalidParameterError, match="format: must be 'json' or 'csv'.*got 'xlsx'"):
         result.save_trials(tmp_path / "trials.xlsx")
