@@ -1,10 +1,34 @@
-"""Stopping rules and hooks, called after every generation.
+"""Stopping rules and hooks, called after every generation (and, if they wish, every evaluation).
 
 A callback is any callable ``callback(evolution, stats)``; ``stats`` is the
 :class:`~evotune.result.GenerationStats` row just written. Returning a true
 value stops the run; a string return value is used as the stop reason. A
-callback with state defines ``state_dict()`` and ``load_state_dict(state)``
-(JSON-able), so that a resumed run carries on where it stopped.
+callback with an ``on_trial(evolution, trial)`` method is also called with every
+:class:`~evotune.Trial` this session evaluates, as it is recorded (trials a resumed
+run reads back from its journal are not announced again): the place to log to an
+experiment tracker. A callback with state defines ``state_dict()`` and
+``load_state_dict(state)`` (JSON-able), so that a resumed run carries on where it
+stopped.
+
+Examples
+--------
+A tracker callback (here a list; with MLflow, ``mlflow.log_metric("value",
+trial.value, step=trial.number)`` and ``mlflow.log_metric("best", stats.best_so_far,
+step=stats.generation)`` in the same places):
+
+>>> import evotune as et
+>>> class Tracker:
+...     def __init__(self):
+...         self.logged = []
+...     def on_trial(self, evolution, trial):
+...         self.logged.append(("trial", trial.number, trial.value))
+...     def __call__(self, evolution, stats):
+...         self.logged.append(("generation", stats.generation, stats.best_so_far))
+>>> tracker = Tracker()
+>>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, max_evaluations=12,
+...                      population_size=4, callbacks=[tracker], seed=0)
+>>> sum(kind == "trial" for kind, *_ in tracker.logged), sum(kind == "generation" for kind, *_ in tracker.logged)
+(12, 3)
 """
 
 from __future__ import annotations

@@ -80,7 +80,9 @@ def optimize(
         finite space also stops once every point has been evaluated.
     callbacks : list of callables
         Called as ``callback(evolution, stats)`` after every generation; a true
-        return value stops the run (see :mod:`evotune.callbacks`).
+        return value stops the run. A callback with an ``on_trial(evolution,
+        trial)`` method also hears of every evaluation as it is recorded (see
+        :mod:`evotune.callbacks`).
     error_score : "raise" or nan
         ``"raise"`` re-raises the first exception of the objective; by default
         failures are recorded and the search goes on.
@@ -370,6 +372,10 @@ class _Run:
         finally:
             if self.bar is not None:
                 _advance(self.bar, trial)
+        if not journaled:
+            for callback in self.callbacks:
+                if hasattr(callback, "on_trial"):
+                    callback.on_trial(self.evolution, trial)
         verdict = None
         for stats in self.evolution.history[done:]:
             verdict = verdict or self._end_generation(stats)

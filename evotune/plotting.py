@@ -261,6 +261,30 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+def _sessions(trials: Sequence[Trial]) -> list[tuple[float, int]]:
+    """(span in seconds, workers) of each session of a run: the stretches of time in which evaluations
+    ran, split where nothing ran for longer than the longest evaluation (at least a second); a session's
+    workers are the most evaluations that ran at once in it."""
+    events = sorted((t.started, t.started + t.duration) for t in trials)
+    gap = max(1.0, max(end - begin for begin, end in events))
+    groups: list[list[tuple[float, float]]] = [[events[0]]]
+    reach = events[0][1]
+    for begin, end in events[1:]:
+        if begin - reach > gap:
+            groups.append([])
+        groups[-1].append((begin, end))
+        reach = max(reach, end)
+    sessions = []
+    for group in groups:
+        marks = sorted([(begin, 1) for begin, _ in group] + [(end, -1) for _, end in group])
+        running = peak = 0
+        for _, step in marks:
+            running += step
+            peak = max(peak, running)
+        sessions.append((max(end for _, end in group) - group[0][0], peak))
+    return sessions
+
+
 def plot_workers(source: Any, run_name: str | None = None) -> Any:
     """Worker timeline: which worker ran which evaluation, and when. Gaps are idle time."""
     result = load(source, run_name)
@@ -279,11 +303,13 @@ def plot_workers(source: Any, run_name: str | None = None) -> Any:
             ax.barh([workers.index(t.worker or "?") for t in group], [t.duration for t in group],
                     left=[t.started - start for t in group], height=0.7, color=colour, edgecolor="white",
                     linewidth=0.3, label=state)
-    busy = sum(t.duration for t in trials) / (len(workers) * max(end - start, 1e-9))
+    sessions = _sessions(trials)
+    busy = sum(t.duration for t in trials) / max(sum(span * width for span, width in sessions), 1e-9)
     ax.set_yticks(range(len(workers)))
     ax.set_yticklabels(workers)
     ax.set_xlabel("seconds since the first evaluation started")
-    ax.set_title(f"worker timeline: workers busy {busy:.0%} of the time")
+    between = f" ({len(sessions)} sessions; the time between them left out)" if len(sessions) > 1 else ""
+    ax.set_title(f"worker timeline: workers busy {busy:.0%} of the time{between}")
     ax.legend(loc="lower right", frameon=False, ncols=4)
     ax.invert_yaxis()
     return fig

@@ -169,10 +169,11 @@ def _default_budget(space: Space) -> int:
 
 
 class _Verbose:
-    """Prints one line per generation, as scikit-learn's searches do for their fits."""
+    """scikit-learn-like output: a line per generation (``verbose >= 1``), a line per candidate
+    (``>= 2``) with its fold scores (``>= 3``)."""
 
-    def __init__(self, n_splits: int):
-        self.n_splits = n_splits
+    def __init__(self, level: int, n_splits: int):
+        self.level, self.n_splits = level, n_splits
         self.start = time.monotonic()
 
     def __call__(self, evolution: Any, stats: Any) -> None:
@@ -182,6 +183,17 @@ class _Verbose:
             f"{stats.failed} failed; {time.monotonic() - self.start:.1f} s",
             flush=True,
         )
+
+    def on_trial(self, evolution: Any, trial: Any) -> None:
+        if self.level < 2:
+            return
+        params = ", ".join(f"{name}={value!r}" for name, value in trial.params.items())
+        score = f"score={trial.value:.4g}" if trial.ok else f"{trial.state}: {trial.error}"
+        folds = (trial.info or {}).get("splits", [])
+        if self.level >= 3 and folds:
+            score += " (folds: " + ", ".join(f"{_metric_score(f['test_scores'], None):.4g}" for f in folds) + ")"
+        print(f"[EvolutionarySearchCV] candidate {trial.number} (generation {trial.generation}) END {params}; "
+              f"{score}; total time={trial.duration:.2f} s", flush=True)
 
 
 class EvolutionarySearchCV(BaseSearchCV):
@@ -201,8 +213,14 @@ class EvolutionarySearchCV(BaseSearchCV):
         are searched as a scale) or scipy.stats distributions with bounded
         support (``loguniform``, ``uniform``, ``randint``). ``param_grid=`` is
         the same argument under GridSearchCV's name; give one of the two.
-    scoring, cv, refit, error_score, return_train_score, verbose, pre_dispatch :
-        As in GridSearchCV. ``verbose >= 1`` prints one line per generation.
+    scoring, cv, refit, error_score, return_train_score, pre_dispatch :
+        As in GridSearchCV (``pre_dispatch`` is accepted and not needed: a free
+        worker gets the next fold at once).
+    verbose : int
+        0 silent; 1 a line per generation; 2 also a line per candidate; 3 also
+        its fold scores.
+    progress : bool
+        Show a progress bar (tqdm) over the candidates, with the best score so far.
     n_jobs : int, optional
         Candidates evaluated at once (each a whole cross-validation), in worker
         processes; -1 for every core.
@@ -215,6 +233,12 @@ class EvolutionarySearchCV(BaseSearchCV):
         (see :func:`evotune.optimize`). Default: 1 for 1 or 2 workers, ``2 * n_jobs``
         beyond (every worker stays busy); pass it to get the same ``cv_results_``
         whatever ``n_jobs``.
+    time_budget : float, optional
+        Stop starting candidates after this many seconds (the search then
+        refits the best so far); given alone, the search runs until it is spent.
+    initial_points : list of dict, optional
+        Candidates to evaluate first (known good settings, the defaults),
+        before the evolution proposes its own.
     population_size, generations, max_evaluations :
         Size of the search. By default ``max_evaluations`` is 10 per parameter
         (at least 30), never more than a finite space has points, and the
@@ -297,6 +321,9 @@ refit_time_, multimetric_ :
         resume: bool = False,
         callbacks: Sequence[Any] | None = None,
         settings: Any = None,
+        progress: bool = False,
+        time_budget: float | None = None,
+        initial_points: Sequence[Mapping[str, Any]] | None = None,
     ):
         super().__init__(
             estimator=estimator,
@@ -325,6 +352,9 @@ refit_time_, multimetric_ :
         self.resume = resume
         self.callbacks = callbacks
         self.settings = settings
+        self.progress = progress
+        self.time_budget = time_budget
+        self.initial_points = initial_points
 
     def _run_search(self, evaluate_candidates: Any) -> None:  # pragma: no cover - fit is overridden
         raise NotImplementedError("EvolutionarySearchCV runs its own search in fit().")
@@ -377,7 +407,7 @@ refit_time_, multimetric_ :
         if self.verbose > 0:
             print(f"Fitting {self.n_splits_} folds for each of up to {budget} candidates, totalling up to "
                   f"{budget * self.n_splits_} fits")
-            callbacks.append(_Verbose(self.n_splits_))
+            callbacks.append(_Verbose(self.verbose, self.n_splits_))
         seed = self.random_state
         if seed is not None and not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(2**31 - 1))
@@ -388,6 +418,8 @@ refit_time_, multimetric_ :
         changes: dict[str, Any] = {"direction": "maximize", "population_size": population}
         if self.lag is not None:
             changes["lag"] = self.lag
+        if self.initial_points is not None:
+            changes["initial_points"] = self.initial_points
         if seed is not None:
             changes["seed"] = seed
         if self.settings is None or self.surrogate is not True:  # the argument, when given, wins
@@ -400,8 +432,10 @@ refit_time_, multimetric_ :
                     objective,
                     space,
                     self.settings,
-                    max_evaluations=budget if self._budget_given() or self.generations is None else None,
+                    max_evaluations=budget if self._budget_given() or (self.generations, self.time_budget) == (None, None) else None,
                     generations=self.generations,
+                    time_budget=self.time_budget,
+                    progress=self.progress,
                     **changes,
                     callbacks=callbacks,
                     error_score="raise" if self.error_score == "raise" else np.nan,

@@ -73,3 +73,17 @@ def test_parameter_names_with_colons_are_plotted_under_their_own_names():
                          max_evaluations=16, surrogate=None, seed=0)
     fig = plotting.plot_parameters(result)
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()][:2] == ["clf:C", "k"]
+
+
+def test_worker_busy_share_leaves_out_the_time_between_sessions():
+    def trial(number, worker, started):
+        return et.Trial(number, 0, {"x": 0.0}, 1.0, duration=10.0, worker=worker, started=started)
+
+    # two sessions an hour apart, two workers each (new processes, new names), busy all the time
+    trials = [trial(0, "pid-1", 0), trial(1, "pid-2", 0), trial(2, "pid-1", 10), trial(3, "pid-2", 10),
+              trial(4, "pid-3", 3600), trial(5, "pid-4", 3600)]
+    result = et.Result(trials=trials, history=[], hall_of_fame=[], direction="minimize", seed=0)
+    title = plotting.plot_workers(result).axes[0].get_title()
+    assert "workers busy 100% of the time (2 sessions" in title
+    half = et.Result(trials=trials[:2] + trials[3:4], history=[], hall_of_fame=[], direction="minimize", seed=0)
+    assert "busy 75% of the time" in plotting.plot_workers(half).axes[0].get_title()

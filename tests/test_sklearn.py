@@ -221,6 +221,33 @@ def test_verbose_prints_one_line_per_generation(capsys):
     assert [line.split(":")[0] for line in lines[1:]] == [f"[EvolutionarySearchCV] generation {g}" for g in range(3)]
 
 
+def test_verbose_2_and_3_add_a_line_per_candidate_and_its_folds(capsys):
+    search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 12)}, cv=2,
+                                  population_size=4, generations=2, verbose=3, random_state=0).fit(X_iris, y_iris)
+    lines = capsys.readouterr().out.strip().splitlines()
+    candidates = [line for line in lines if " candidate " in line]
+    assert len(candidates) == len(search.cv_results_["params"]) == 8
+    first = candidates[0]
+    assert first.startswith("[EvolutionarySearchCV] candidate 0 (generation 0) END max_depth=") and "(folds: " in first
+    assert first.count(",", first.index("(folds: ")) == 1  # two folds
+
+
+def test_progress_initial_points_and_time_budget(capsys):
+    search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 12)}, cv=2,
+                                  initial_points=[{"max_depth": 7}], time_budget=1.0, progress=True,
+                                  random_state=0).fit(X_iris, y_iris)
+    assert search.cv_results_["params"][0] == {"max_depth": 7}
+    assert search.stop_reason_.startswith(("time_budget reached", "space exhausted"))
+    assert "evotune (maximize)" in capsys.readouterr().err  # the bar
+
+
+def test_misspelled_parameters_are_refused_before_any_fit():
+    search = EvolutionarySearchCV(DecisionTreeClassifier(), {"min_sample_leaf": [1, 2]}, cv=2, n_jobs=2)
+    with pytest.raises(et.InvalidParameterError, match="no parameter 'min_sample_leaf'; did you mean 'min_samples_leaf'"):
+        search.fit(X_iris, y_iris)
+    assert not hasattr(search, "cv_results_")
+
+
 def test_a_stored_search_resumes_to_the_same_results(tmp_path):
     space = {"max_depth": et.Integer(1, 12), "min_samples_split": et.Integer(2, 20), "criterion": ["gini", "entropy", "log_loss"]}
     make = lambda **kw: EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=3, population_size=8, **kw)
