@@ -158,7 +158,8 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
         raise experiment.error("objective", "scoring", str(exc)) from None
     X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
     try:
-        return cross_validation(estimator.set_params(**fixed), X, y, cv=section.get("cv", 5), scoring=scoring)
+        return cross_validation(estimator.set_params(**fixed), X, y, cv=section.get("cv", 5), scoring=scoring,
+                                data=f"scikit-learn's {dataset}")
     except (ValueError, TypeError) as exc:
         raise experiment.error("objective", "cv", str(exc)) from None
 

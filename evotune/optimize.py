@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ._about import describe, environment
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
 from .evolution import Evolution, default_population_size
@@ -232,6 +233,8 @@ def _optimize(
         keep_trials=store is None,
     )
     journal = None
+    session = {"workers": evaluator.capacity, "environment": environment(), "objective": describe(objective)}
+    started = time.time()
     if store is not None:
         journal = store.open_run(
             run_name,
@@ -240,6 +243,7 @@ def _optimize(
             seed=evolution.seed,
             settings=evolution.settings(),
             resume=resume,
+            session=session,
         )
     bar = _progress_bar(budgets["max_evaluations"], evolution.direction) if progress else None
     run = _Run(evolution, objective, evaluator, journal=journal, callbacks=callbacks, raise_errors=raise_errors, bar=bar)
@@ -254,8 +258,11 @@ def _optimize(
         raise
     finally:
         run.close(status, reason)
+        session.update(session=0, started=started, ended=time.time(), evaluations=run.evaluated, status=status)
     logger.info("stopped after %d evaluations: %s", evolution.n_told, reason)
-    return _result(evolution, journal, reason)
+    result = _result(evolution, journal, reason)
+    result.sessions = [session] if journal is None else journal.sessions()
+    return result
 
 
 def _result(evolution: Evolution, journal: RunJournal | None, reason: str) -> Result:
@@ -297,6 +304,7 @@ class _Run:
         self.replay = journal.stored_trials() if journal is not None else iter(())
         self.replayed: tuple[Trial, list] | None = next(self.replay, None)
         self.stored_generations = len(journal.history()) if journal is not None else 0
+        self.evaluated = 0  # this session's evaluations
 
     def loop(self, *, max_evaluations: int | None, generations: int | None, time_budget: float | None) -> str:
         """Evaluate until a stop rule fires; returns the stop reason."""
@@ -364,8 +372,10 @@ class _Run:
 
     def _tell(self, trial: Trial, genes: list, value: Any, journaled: bool = False) -> str | None:
         """Journal a trial (unless it came from the journal), tell the engine, end finished generations."""
-        if not journaled and self.journal is not None:
-            self.journal.add_trial(trial, genes)
+        if not journaled:
+            self.evaluated += 1
+            if self.journal is not None:
+                self.journal.add_trial(trial, genes)
         done = self.evolution.generation
         try:
             self.evolution.told(trial, genes, cause=value if isinstance(value, BaseException) else None)

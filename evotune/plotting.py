@@ -36,6 +36,7 @@ __all__ = [
     "plot_diversity",
     "plot_hall_of_fame",
     "plot_workers",
+    "plot_importance",
     "save",
     "load",
     "pyplot",
@@ -77,15 +78,9 @@ def load(source: Any, run_name: str | None = None) -> Result:
 
 
 def searched_parameters(result: Result) -> dict[str, Any]:
-    """Parameter name -> parameter (scale, choices), sub-spaces of a union merged (first one wins)."""
-    space = result.space
-    if space is None:
-        return {}
-    out: dict[str, Any] = {}
-    for sub in space.branches if space.branches is not None else [space]:
-        for name, p in sub.items():
-            out.setdefault(name, p)
-    return out
+    """Parameter name -> parameter (scale, choices), sub-spaces of a union merged (first one wins):
+    :attr:`Result.parameters <evotune.Result.parameters>`."""
+    return result.parameters
 
 
 def _value_label(result: Result) -> str:
@@ -98,9 +93,20 @@ def _completed(trials: Sequence[Trial]) -> list[Trial]:
 
 
 def _colour_scale(plt: Any, result: Result, values: list[float]) -> tuple[Any, Any]:
-    """Norm and colour map for objective values: the better, the brighter."""
-    norm = plt.Normalize(min(values), max(values)) if values else plt.Normalize(0, 1)
-    return norm, plt.get_cmap("viridis_r" if result.direction is Direction.MINIMIZE else "viridis")
+    """Norm and colour map for objective values: the better, the brighter. When every value is the
+    same, they are all the best (the scale opens on the worse side)."""
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    if low == high:
+        pad = abs(low) or 1.0
+        low, high = (low, low + pad) if result.direction is Direction.MINIMIZE else (low - pad, low)
+    return plt.Normalize(low, high), plt.get_cmap("viridis_r" if result.direction is Direction.MINIMIZE else "viridis")
+
+
+def _integer_axis(axis: Any) -> None:
+    """Ticks on whole numbers only (generations, counts)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_evolution(source: Any, run_name: str | None = None) -> Any:
@@ -113,11 +119,16 @@ def plot_evolution(source: Any, run_name: str | None = None) -> Any:
     generations = [h.generation for h in history]
     mean = np.array([h.mean for h in history])
     std = np.array([h.std for h in history])
-    left.fill_between(generations, mean - std, mean + std, color="#4c72b0", alpha=0.2, label="mean ± std")
+    tops, bottoms = np.array([h.best for h in history]), np.array([h.worst for h in history])
+    # the band stays within the population's values (an accuracy's never passes 1)
+    low, high = np.fmin(tops, bottoms), np.fmax(tops, bottoms)
+    left.fill_between(generations, np.clip(mean - std, low, high), np.clip(mean + std, low, high),
+                      color="#4c72b0", alpha=0.2, label="mean ± std (within best and worst)")
     left.plot(generations, [h.worst for h in history], color="#8c8c8c", lw=1, label="worst")
     left.plot(generations, mean, color="#4c72b0", lw=1.2, label="mean")
     left.plot(generations, [h.best for h in history], color="#c44e52", lw=1.6, label="best")
     left.set_xlabel("generation")
+    _integer_axis(left.xaxis)
     left.set_ylabel(_value_label(result))
     left.set_title("population per generation")
     left.legend(loc="best", frameon=False)
@@ -180,6 +191,7 @@ def plot_parameters(source: Any, run_name: str | None = None) -> Any:
             ax.scatter(x, y, s=7, c=colours, linewidths=0, alpha=0.85)
         ax.set_title(name)
         ax.set_xlabel("generation")
+        _integer_axis(ax.xaxis)
         if isinstance(p, Categorical):
             _categorical_ticks(ax.yaxis, p)
         elif isinstance(p, (Float, Integer)) and p.log:
@@ -201,6 +213,7 @@ def plot_diversity(source: Any, run_name: str | None = None) -> Any:
     ax.plot(generations, [h.diversity for h in history], color="#55a868", lw=1.6, marker="o", ms=3)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("generation")
+    _integer_axis(ax.xaxis)
     ax.set_ylabel("diversity (0 = converged)")
     counts = ax.twinx()
     width = 0.35
@@ -315,6 +328,28 @@ def plot_workers(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+def plot_importance(source: Any, run_name: str | None = None) -> Any:
+    """Parameter importance: the share of the objective's variation each parameter explains
+    (:meth:`Result.parameter_importance <evotune.Result.parameter_importance>`), most important on top."""
+    result = load(source, run_name)
+    plt = pyplot()
+    importance = result.parameter_importance()
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * max(len(importance), 2) + 1.0), layout="constrained")
+    if not importance:
+        ax.set_axis_off()
+        ax.set_title("parameter importance: too few completed evaluations (or a constant objective)")
+        return fig
+    names = list(importance)
+    ax.barh(range(len(names)), [importance[n] for n in names], color="#4c72b0", height=0.6)
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of importance (permutation importance of a random forest on the trials)")
+    ax.set_title("parameter importance")
+    return fig
+
+
 #: The figures of a report: file stem -> function.
 FIGURES = {
     "evolution": plot_evolution,
@@ -322,6 +357,7 @@ FIGURES = {
     "diversity": plot_diversity,
     "hall_of_fame": plot_hall_of_fame,
     "workers": plot_workers,
+    "importance": plot_importance,
 }
 
 

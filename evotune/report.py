@@ -52,6 +52,8 @@ _CAPTIONS = {
     "upper bound (log scale for log parameters).",
     "workers": "Which worker ran which evaluation, and when; gaps are idle time (waiting for the slowest "
     "candidate of a generation).",
+    "importance": "How much each parameter mattered: the loss of fit of a random forest, trained on the "
+    "completed evaluations, when that parameter's values are shuffled (shares summing to 1).",
 }
 
 
@@ -62,6 +64,15 @@ def _cell(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f'<td class="num">{value}</td>'
     return f"<td>{html.escape(str(value))}</td>"
+
+
+def _duration(seconds: float) -> str:
+    """1 h 02 min, 3 min 04 s, 5.2 s."""
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    if seconds >= 60:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{seconds:.1f} s"
 
 
 def _table(headers: list[str] | None, rows: list[list[Any]]) -> str:
@@ -96,11 +107,32 @@ def write_report(
         ["best value", result.best_value if result.best_value is not None else math.nan],
         ["seed", result.seed],
     ] + [[f"{state} evaluations", states.get(state, 0)] for state in TrialState]
+    sessions = result.sessions
+    if sessions:
+        summary.insert(3, ["wall time", _duration(sum((s["ended"] or s["started"]) - s["started"] for s in sessions))])
     parts = [
         f"<h1>{html.escape(name)}</h1>",
         f'<p class="muted">evotune report, written {time.strftime("%Y-%m-%d %H:%M")}</p>',
         "<h2>Summary</h2>",
         _table(None, summary),
+    ]
+    tuned = next((s["objective"] for s in reversed(sessions) if s.get("objective")), None)
+    if tuned:
+        parts += ["<h2>What was tuned</h2>", _table(None, [[k, v] for k, v in tuned.items()])]
+    if sessions:
+        parts += ["<h2>Sessions</h2>", _table(
+            ["session", "started", "wall time", "new evaluations", "workers", "ended"],
+            [[s["session"], time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s["started"])),
+              _duration(s["ended"] - s["started"]) if s["ended"] else "—", s["evaluations"], s["workers"] or "—",
+              s["status"] or "did not end (killed?)"] for s in sessions],
+        )]
+        environments = [s["environment"] or {} for s in sessions]
+        keys = list(dict.fromkeys(k for e in environments for k in e))
+        parts += ["<h2>Environment</h2>", _table(
+            ["", *[f"session {s['session']}" for s in sessions]] if len(sessions) > 1 else None,
+            [[k, *[e.get(k, "—") for e in environments]] for k in keys],
+        )]
+    parts += [
         "<h2>Best parameters</h2>",
         _table(["parameter", "value"], [[k, v] for k, v in (result.best_params or {}).items()]),
     ]

@@ -89,9 +89,25 @@ class Result:
     settings: dict[str, Any] = field(default_factory=dict)
     #: The search space (for plots: scales and choices), when known.
     space: Any = None
+    #: The run's sessions, oldest first: a dict each with ``started`` and ``ended`` (seconds since
+    #: the epoch), ``evaluations`` (new ones), ``status``, ``workers``, ``environment`` (versions,
+    #: platform, cores) and ``objective`` (what was tuned). Empty for a run file written before 0.2.
+    sessions: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.direction = Direction.parse(self.direction)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Parameter name -> parameter (its scale or choices), the sub-spaces of a union merged
+        (the first one's wins); empty when the space is not known."""
+        if self.space is None:
+            return {}
+        out: dict[str, Any] = {}
+        for branch in self.space.branches if self.space.branches is not None else [self.space]:
+            for name, p in branch.items():
+                out.setdefault(name, p)
+        return out
 
     @property
     def best_trial(self) -> Trial | None:
@@ -125,6 +141,28 @@ class Result:
 
         The CSV's ``started`` column is an ISO 8601 time in UTC."""
         _write(path, self.trials, format)
+
+    def parameter_importance(self) -> dict[str, float]:
+        """How much each parameter mattered to the objective, as shares summing to 1, most important first.
+
+        The permutation importance of a random forest fitted to the completed trials (see
+        :mod:`evotune._importance`); empty with fewer than 10 completed trials or a constant
+        objective. The space must be known (runs and run files always have it).
+
+        Examples
+        --------
+        >>> import evotune as et
+        >>> result = et.optimize(lambda p: (p["x"] - 1) ** 2 + 0.01 * p["noise"],
+        ...                      {"x": et.Float(-5, 5), "noise": et.Float(0, 1)}, max_evaluations=60, seed=0)
+        >>> importance = result.parameter_importance()
+        >>> list(importance), importance["x"] > 0.9
+        (['x', 'noise'], True)
+        """
+        from ._importance import parameter_importance
+
+        if self.space is None:
+            raise InvalidParameterError("parameter_importance: this result does not know its space.")
+        return parameter_importance(self.parameters, list(self.trials), seed=self.seed)
 
     def to_dataframe(self) -> Any:
         """Every trial as a pandas DataFrame, one row each (pandas is needed for this method only).

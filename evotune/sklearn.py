@@ -63,10 +63,15 @@ class _CrossValidation:
     params dict), plain data out.
     """
 
-    def __init__(self, estimator, X, y, splits, fit_kwargs, metric):
+    def __init__(self, estimator, X, y, splits, fit_kwargs, metric, about):
         self.estimator, self.X, self.y, self.splits = estimator, X, y, splits
-        self.fit_kwargs, self.metric = fit_kwargs, metric
+        self.fit_kwargs, self.metric, self.about = fit_kwargs, metric, about
         self.parts = len(splits)
+
+    def describe(self) -> dict[str, Any]:
+        """What is tuned, for the run file and the report: estimator, data, folds, scoring."""
+        data = f"X {_shape(self.X)}" + ("" if self.y is None else f", y {_shape(self.y)}")
+        return {"estimator": _short_repr(self.estimator), **self.about, "data": data, "cv": f"{self.parts} folds"}
 
     def part(self, params: dict[str, Any], i: int) -> dict[str, Any]:
         """Fit and score fold ``i``."""
@@ -86,7 +91,9 @@ class _CrossValidation:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
 
 
-def cross_validation(estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: Any = None) -> _CrossValidation:
+def cross_validation(
+    estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: Any = None, data: str | None = None
+) -> _CrossValidation:
     """J(params) = the mean cross-validated score of ``estimator`` with ``params``, folds as tasks.
 
     What ``evotune run`` tunes for an experiment file's ``estimator`` (one scorer, no
@@ -109,7 +116,9 @@ def cross_validation(estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: An
         scorer=check_scoring(estimator, scoring=check_scoring_name(scoring)), verbose=0, fit_params=None, score_params=None,
         return_n_test_samples=True, return_times=True, error_score=np.nan,
     )
-    return _CrossValidation(clone(estimator), X, y, splits, fit_kwargs, None)
+    about = {"dataset": data} if data else {}
+    about["scoring"] = _short_repr(scoring) if scoring is not None else "the estimator's score method"
+    return _CrossValidation(clone(estimator), X, y, splits, fit_kwargs, None, about)
 
 
 def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:
@@ -155,6 +164,16 @@ def check_scoring_name(scoring: Any) -> Any:
             f"`scoring`: scikit-learn has no scorer {scoring!r}; {hint}(the names: sklearn.metrics.get_scorer_names())"
         )
     return scoring
+
+
+def _shape(data: Any) -> str:
+    shape = getattr(data, "shape", None)
+    return "×".join(str(n) for n in shape) if shape is not None else str(len(data))
+
+
+def _short_repr(value: Any, limit: int = 300) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _metric_score(scores: Any, metric: str | None) -> float:
@@ -402,6 +421,7 @@ refit_time_, multimetric_ :
                 error_score=self.error_score,
             ),
             metric,
+            {"scoring": "the estimator's score method" if self.scoring is None else _short_repr(self.scoring)},
         )
         callbacks = list(self.callbacks or [])
         if self.verbose > 0:

@@ -87,3 +87,29 @@ def test_worker_busy_share_leaves_out_the_time_between_sessions():
     assert "workers busy 100% of the time (2 sessions" in title
     half = et.Result(trials=trials[:2] + trials[3:4], history=[], hall_of_fame=[], direction="minimize", seed=0)
     assert "busy 75% of the time" in plotting.plot_workers(half).axes[0].get_title()
+
+
+def test_tied_values_are_coloured_as_the_best_bands_stay_within_the_population_and_generations_are_whole():
+    # an accuracy-like objective that is 1.0 for most candidates: ties, and a band that would pass 1
+    result = et.optimize(lambda p: 1.0 if p["x"] > -0.9 else 0.2, {"x": et.Float(-1, 1)}, max_evaluations=40,
+                         direction="maximize", population_size=8, seed=0)
+    fig = plotting.plot_hall_of_fame(result)
+    colours = {tuple(line.get_color()) for line in fig.axes[0].lines if line.get_marker() == "o"}
+    best = plotting.pyplot().get_cmap("viridis")(1.0)
+    assert colours == {tuple(best)}  # ten tied candidates: all painted as the best, not the worst
+    left = plotting.plot_evolution(result).axes[0]
+    band = left.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() <= 1.0
+    assert all(float(t).is_integer() for t in left.get_xticks())
+
+
+def test_parameter_importance_finds_the_parameter_that_matters():
+    result = et.optimize(lambda p: (p["x"] - 1) ** 2 + (p["k"] == "b") * 0.001, {"x": et.Float(-5, 5), "k": ["a", "b"],
+                         "n": et.Integer(1, 100, log=True)}, max_evaluations=60, seed=0)
+    importance = result.parameter_importance()
+    assert list(importance)[0] == "x" and importance["x"] > 0.8 and abs(sum(importance.values()) - 1) < 1e-9
+    fig = plotting.plot_importance(result)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][0] == "x"
+    few = et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=5, seed=0)
+    assert few.parameter_importance() == {}
+    assert "too few" in plotting.plot_importance(few).axes[0].get_title()

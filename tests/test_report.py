@@ -34,7 +34,7 @@ def report(tmp_path_factory):
 def test_the_report_is_one_self_contained_page_with_the_files_beside_it(report):
     page, result = report
     html = open(page, encoding="utf-8").read()
-    assert "<h1>mixed problem</h1>" in html and html.count('src="data:image/png;base64,') == 5
+    assert "<h1>mixed problem</h1>" in html and html.count('src="data:image/png;base64,') == len(et.plotting.FIGURES)
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched: images, styles and scripts inline
     assert "Hall of fame" in html and "Best parameters" in html and "complete evaluations" in html
     folder = os.path.dirname(page)
@@ -59,4 +59,22 @@ def test_the_report_loads_in_a_real_browser_with_its_images_and_no_errors(report
          f"--user-data-dir={tempfile.mkdtemp()}", "--virtual-time-budget=10000", "--dump-dom", f"file://{probe}"],
         capture_output=True, text=True, timeout=120,
     ).stdout
-    assert 'data-probe="images 5/5 errors 0"' in dom
+    n = len(et.plotting.FIGURES)
+    assert f'data-probe="images {n}/{n} errors 0"' in dom
+
+
+def test_the_report_says_what_was_tuned_in_which_sessions_and_environment(tmp_path):
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    search = et.EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 30)}, cv=3,
+                                     max_evaluations=8, storage=tmp_path / "s.db", random_state=0, scoring="accuracy")
+    search.fit(*load_iris(return_X_y=True))
+    search.set_params(max_evaluations=12, resume=True).fit(*load_iris(return_X_y=True))
+    html = open(write_report(tmp_path / "s.db", tmp_path / "out"), encoding="utf-8").read()
+    assert "<h2>What was tuned</h2>" in html and "DecisionTreeClassifier(random_state=0)" in html
+    assert "X 150×4, y 150" in html and "3 folds" in html and "&#x27;accuracy&#x27;" in html
+    assert "<h2>Sessions</h2>" in html and "<th>session 1</th>" in html and "wall time" in html
+    rows = re.findall(r"<tr><td class=\"num\">(\d)</td><td>[\d: -]+</td><td>[^<]+</td><td class=\"num\">(\d+)</td>", html)
+    assert rows == [("0", "8"), ("1", "4")]
+    assert "<h2>Environment</h2>" in html and "scikit-learn" in html and "cores" in html

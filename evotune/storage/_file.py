@@ -12,11 +12,13 @@ import sqlite3
 
 from ..exceptions import StorageError
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate"]
 
-SCHEMA_VERSION = 1
+#: Version 2 added the sessions table; a version-1 file is read as it is and migrated by its next writer.
+SCHEMA_VERSION = 2
+_READABLE = (1, 2)
 _HEADER = b"SQLite format 3\x00"
-#: The tables of an evotune run file.
+#: The tables every evotune run file has (version 2 adds ``sessions``).
 TABLES = {"meta", "runs", "trials", "generations", "states"}
 
 _SCHEMA = """
@@ -61,7 +63,21 @@ CREATE TABLE states (
     generation INTEGER NOT NULL,
     state TEXT NOT NULL
 );
-"""
+""" + """
+CREATE TABLE sessions (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    session INTEGER NOT NULL,
+    started REAL NOT NULL,
+    ended REAL,
+    evaluations INTEGER NOT NULL DEFAULT 0,
+    status TEXT,
+    workers INTEGER,
+    environment TEXT,
+    objective TEXT,
+    PRIMARY KEY (run_id, session)
+) WITHOUT ROWID;
+"""  # the sessions table: version 2
+_SESSIONS_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE sessions"):]
 
 
 
@@ -102,11 +118,11 @@ def check_file(path: str, *, create: bool = False) -> None:
     if version is None:
         what = "an empty SQLite database" if not tables else "an SQLite database"
         raise StorageError(f"{shown!r} is {what} but not an evotune run file; it was left untouched.")
-    if version != SCHEMA_VERSION:
+    if version not in _READABLE:
         newer = "a newer" if version > SCHEMA_VERSION else "an older"
         raise StorageError(
-            f"{shown!r} was written by {newer} evotune (schema version {version}; this evotune reads version "
-            f"{SCHEMA_VERSION}). Open it with a matching evotune version."
+            f"{shown!r} was written by {newer} evotune (schema version {version}; this evotune reads versions "
+            f"{', '.join(map(str, _READABLE))}). Open it with a matching evotune version."
         )
 
 
@@ -147,3 +163,21 @@ def create_schema(conn: sqlite3.Connection) -> None:
                 conn.execute(statement)
         conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file of an earlier schema version to this one, in one transaction (its writer does this)."""
+    version = int(conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    if version < 2:
+        conn.execute(_SESSIONS_TABLE.strip().rstrip(";"))
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+    conn.execute("COMMIT")
+
+
+def has_sessions(conn: sqlite3.Connection) -> bool:
+    """Whether the file has the sessions table (schema version 2 and later)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sessions'").fetchone() is not None
+

@@ -24,7 +24,7 @@ from ._codec import (
     STATS_FIELDS, TRIAL_COLUMNS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
     stats_from_row, trial_from_row,
 )  # fmt: skip
-from ._file import check_file, connect, create_schema
+from ._file import check_file, connect, create_schema, has_sessions, migrate
 from .lock import RunLock
 
 __all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW"]
@@ -80,8 +80,13 @@ class Storage:
         seed: int,
         settings: dict[str, Any],
         resume: bool,
+        session: dict[str, Any] | None = None,
     ) -> RunJournal:
-        """Create run ``name``, or with ``resume=True`` continue it (settings must match)."""
+        """Create run ``name``, or with ``resume=True`` continue it (settings must match).
+
+        ``session`` describes this session (``workers``, ``environment``, ``objective``);
+        it is recorded with its start, and its end and evaluations when the journal finishes.
+        """
         if not isinstance(name, str) or not name:
             raise InvalidParameterError(f"`run_name` must be a non-empty string; got {name!r}.")
         row = self._conn.execute("SELECT run_id, space, settings FROM runs WHERE name=?", (name,)).fetchone()
@@ -90,12 +95,14 @@ class Storage:
             description = space_to_json(space)
             if row is None:
                 now = time.time()
+                migrate(self._conn)  # a file of an earlier schema: only once a run is written into it
                 self._conn.execute("BEGIN IMMEDIATE")
                 cursor = self._conn.execute(
                     "INSERT INTO runs (name, created, updated, status, direction, seed, space, settings) "
                     "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
                     (name, now, now, direction, seed, dumps(description), dumps(settings)),
                 )
+                self._start_session(cursor.lastrowid, session or {})
                 self._conn.execute("COMMIT")
                 return RunJournal(self, cursor.lastrowid, name, lock, space)
             if not resume:
@@ -122,11 +129,24 @@ class Storage:
             for _ in journal.stored_trials():  # every stored trial must read back before the file changes
                 pass
             journal.history()
+            migrate(self._conn)
+            self._conn.execute("BEGIN IMMEDIATE")
             self._conn.execute("UPDATE runs SET status='running', updated=? WHERE run_id=?", (time.time(), run_id))
+            self._start_session(run_id, session or {})
+            self._conn.execute("COMMIT")
             return journal
         except BaseException:
             lock.release()
             raise
+
+    def _start_session(self, run_id: int, session: dict[str, Any]) -> None:
+        number = self._conn.execute("SELECT COALESCE(MAX(session) + 1, 0) FROM sessions WHERE run_id=?",
+                                    (run_id,)).fetchone()[0]
+        self._conn.execute(
+            "INSERT INTO sessions (run_id, session, started, workers, environment, objective) VALUES (?,?,?,?,?,?)",
+            (run_id, number, time.time(), session.get("workers"), dumps(session.get("environment")),
+             dumps(session.get("objective"))),
+        )
 
     def rename_run(self, name: str) -> str:
         """Give run ``name`` the first free name ``name-1``, ``name-2``...; returns it."""
@@ -161,11 +181,13 @@ class RunJournal:
         self._state: tuple | None = None
         self._costly = False  # a costly evaluation since the last state commit
         self._last_commit = time.monotonic()
+        self._evaluations = 0  # this session's
 
     # -- writing (see the module docstring for when commits come) ---------------------------
 
     def add_trial(self, trial: Trial, genes: list) -> None:
         """Journal a finished evaluation."""
+        self._evaluations += 1
         self._trials.append((
             self.run_id, trial.number, trial.generation, self._encode.params(trial.params, genes),
             self._encode.genes(genes), finite_or_none(trial.value), trial.state, trial.duration, trial.error,
@@ -223,9 +245,15 @@ class RunJournal:
 
         def write() -> None:
             self._write()
+            now = time.time()
             self._conn.execute(
                 "UPDATE runs SET status=?, stop_reason=?, updated=? WHERE run_id=?",
-                (status, stop_reason, time.time(), self.run_id),
+                (status, stop_reason, now, self.run_id),
+            )
+            self._conn.execute(
+                "UPDATE sessions SET ended=?, evaluations=?, status=? WHERE run_id=? AND session="
+                "(SELECT MAX(session) FROM sessions WHERE run_id=?)",
+                (now, self._evaluations, status, self.run_id, self.run_id),
             )
 
         self._transaction(write)
@@ -237,6 +265,9 @@ class RunJournal:
     # -- reading (resume) ----------------------------------------------------------------------
     def history(self) -> list[GenerationStats]:
         return history(self._conn, self.run_id)
+
+    def sessions(self) -> list[dict[str, Any]]:
+        return sessions(self._conn, self.run_id, self.storage.path)
 
     def stored_trials(self) -> Iterator[tuple[Trial, list]]:
         """Every journaled trial with its genes, by number, read in chunks (memory stays flat)."""
@@ -254,6 +285,22 @@ class RunJournal:
             last = rows[-1][0]
 
 
+
+
+def sessions(conn: sqlite3.Connection, run_id: int, path: str) -> list[dict[str, Any]]:
+    """The sessions of run ``run_id`` (none in a file of schema version 1), oldest first."""
+    if not has_sessions(conn):
+        return []
+    rows = conn.execute(
+        "SELECT session, started, ended, evaluations, status, workers, environment, objective FROM sessions "
+        "WHERE run_id=? ORDER BY session", (run_id,),
+    )
+    where = f"table sessions, run {run_id}"
+    return [
+        {"session": s, "started": started, "ended": ended, "evaluations": evaluations, "status": status,
+         "workers": workers, "environment": decode(environment, path, where), "objective": decode(objective, path, where)}
+        for s, started, ended, evaluations, status, workers, environment, objective in rows
+    ]  # fmt: skip
 
 
 def history(conn: sqlite3.Connection, run_id: int) -> list[GenerationStats]:

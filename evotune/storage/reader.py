@@ -17,7 +17,7 @@ from ..result import Result
 from ..trial import Direction, Trial
 from ._codec import TRIAL_COLUMNS, decode, space_from_json, trial_from_row
 from ._file import check_file, connect
-from .journal import history
+from .journal import history, sessions
 
 __all__ = ["StoredTrials", "load_run", "run_names"]
 
@@ -122,6 +122,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
             raise InvalidParameterError(f"`run_name`: no run {run_name!r} in {path!r}; it holds {names}.")
         run_id, direction, seed, status, stop_reason, settings, space = row
         rows = history(conn, run_id)
+        run_sessions = sessions(conn, run_id, path)
         # the hall of fame: the best completed trials, ties to the lower number (as the engine ranks them)
         order = "ASC" if Direction.parse(direction) is Direction.MINIMIZE else "DESC"
         where = f"table runs, run {run_name!r}"
@@ -146,6 +147,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         stop_reason=stop_reason or "",
         settings={**settings, "status": status, "run_name": run_name},
         space=_space(path, where, space),
+        sessions=run_sessions,
     )
 
 

@@ -173,3 +173,40 @@ def test_a_run_file_in_a_folder_nobody_can_write_reads_and_exports(tmp_path):
         assert status.returncode == 0 and "evaluations: 30" in status.stdout, status.stderr
     finally:
         subprocess.run(["chattr", "-i", str(folder)])
+
+
+def test_a_run_file_of_the_last_release_is_migrated_and_resumed_exactly(tmp_path):
+    """Made by evotune at commit ac1d4e8 (schema version 1, no sessions table) with
+    tests/data/make_run_file.py: 20 trials of run "previous". Reading leaves it as it is; resuming
+    adds the sessions table (schema version 2) and goes on with the same trials as a straight run."""
+    from tests.data.make_run_file import f, space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-ac1d4e8.db"), path)
+    before = digest(path)
+    run = et.load_run(path, "previous")
+    assert len(run.trials) == 20 and run.sessions == []
+    assert digest(path) == before  # a reader never migrates
+    resumed = et.optimize(f, space, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                          resume=True, seed=3)
+    straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
+    assert [s["evaluations"] for s in resumed.sessions] == [20]  # the sessions before the table are unknown
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+
+
+def test_each_session_is_recorded_with_its_evaluations_environment_and_objective(tmp_path):
+    path = tmp_path / "runs.db"
+    first = et.optimize(objective, SPACE, max_evaluations=12, seed=0, storage=path, run_name="r")
+    second = et.optimize(objective, SPACE, max_evaluations=30, n_jobs=2, seed=0, storage=path, run_name="r",
+                         resume=True)
+    assert [s["session"] for s in first.sessions] == [0]
+    sessions = et.load_run(path, "r").sessions
+    assert sessions == second.sessions
+    assert [(s["evaluations"], s["workers"], s["status"]) for s in sessions] == [(12, 1, "finished"), (18, 2, "finished")]
+    assert all(s["started"] <= s["ended"] for s in sessions) and sessions[0]["ended"] <= sessions[1]["started"]
+    assert sessions[1]["environment"]["python"] == sys.version.split()[0]
+    assert sessions[1]["objective"] == {"objective": "tests.mixed_problem.objective"}
+    memory = et.optimize(objective, SPACE, max_evaluations=5, seed=0)
+    assert [(s["session"], s["evaluations"], s["status"]) for s in memory.sessions] == [(0, 5, "finished")]

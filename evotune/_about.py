@@ -1,0 +1,32 @@
+"""What a session records about itself: the environment it ran in and what it tuned."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+_PACKAGES = ("evotune", "numpy", "scikit-learn", "deap")
+
+
+def environment() -> dict[str, Any]:
+    """Python, the versions of evotune and the libraries it runs on, the platform and its cores."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # e.g. evotune imported from a source tree
+            versions[name] = "not installed"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"python": sys.version.split()[0], **versions, "platform": platform.platform(), "cores": cores}
+
+
+def describe(objective: Any) -> dict[str, Any]:
+    """What an objective is: its own ``describe()``, else its importable name."""
+    own = getattr(objective, "describe", None)
+    if callable(own):
+        return dict(own())
+    target = objective if hasattr(objective, "__qualname__") else type(objective)
+    return {"objective": f"{getattr(target, '__module__', '?')}.{target.__qualname__}"}
