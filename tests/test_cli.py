@@ -59,6 +59,8 @@ def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
     assert len((tmp_path / "hof.csv").read_text().splitlines()) == 11
     assert main(["plot", run_file, "--kind", "diversity", "--format", "pdf", "-o", "figs"]) == 0
     assert (tmp_path / "figs" / "diversity.pdf").stat().st_size > 1000
+    assert main(["export", run_file]) == 2  # nothing asked for: bad usage
+    assert "give --trials FILE and/or --hall-of-fame FILE" in capsys.readouterr().err
 
 
 TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"

@@ -137,6 +137,15 @@ def test_progress_bar_shows_evaluations_and_best(capsys):
     assert "30/30" in err and "best=" in err
 
 
+def test_a_resumed_runs_progress_bar_counts_the_whole_run(tmp_path, capsys):
+    path = tmp_path / "runs.db"
+    et.optimize(objective, SPACE, max_evaluations=20, storage=path, seed=0)
+    capsys.readouterr()
+    et.optimize(objective, SPACE, max_evaluations=48, storage=path, resume=True, progress=True, seed=0)
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "48/48" in last  # not 28/48: the stored evaluations count
+
+
 def test_all_cores_and_where_each_trial_ran_are_recorded():
     result = et.optimize(objective, SPACE, max_evaluations=20, n_jobs=-1, seed=0)
     assert result.n_evaluations == 20
