@@ -28,7 +28,7 @@ __all__ = ["Breeder"]
 class Breeder:
     """Selection, crossover, mutation and repair over one genome.
 
-    ``seen`` is the set of ``hash(tuple(genes))`` of every point already asked;
+    ``seen`` is the set of ``hash(genome.key(genes))`` of every point already asked;
     nothing it holds is returned again.
     """
 
@@ -54,7 +54,7 @@ class Breeder:
             for child in pair:
                 tries += 1
                 self.mutation(genome, child)
-                key = tuple(genome.repair(child))
+                key = genome.key(genome.repair(child))
                 if hash(key) in seen:
                     self.cache_hits += 1
                 elif key not in taken and len(children) < size:
@@ -68,7 +68,7 @@ class Breeder:
         out: list[list] = []
         for _ in range(10):
             for genes in self.genome.sample(rng, n):
-                key = tuple(genes)
+                key = self.genome.key(genes)
                 if hash(key) not in seen and key not in taken and len(out) < n:
                     taken.add(key)
                     out.append(genes)
@@ -77,7 +77,7 @@ class Breeder:
         if self.genome.cardinality <= ENUMERATION_LIMIT:
             for index in rng.permutation(int(self.genome.cardinality)):
                 genes = self.genome.point(int(index))
-                key = tuple(genes)
+                key = self.genome.key(genes)
                 if hash(key) not in seen and key not in taken:
                     taken.add(key)
                     out.append(genes)
@@ -92,7 +92,7 @@ class Breeder:
         genomes += self.genome.sample(rng, size - len(genomes))
         unique: dict[tuple, list] = {}
         for genes in genomes:
-            key = tuple(genes)
+            key = self.genome.key(genes)
             if hash(key) not in seen:
                 unique.setdefault(key, genes)
         out = list(unique.values())

@@ -278,7 +278,7 @@ class Evolution:
         if genes is None:
             self.exhausted = True
             return None
-        self._seen.add(hash(tuple(genes)))
+        self._seen.add(hash(self.genome.key(genes)))
         self._next_number += 1
         candidate = Candidate(number, generation, self.genome.decode(genes), self.seed, genes)
         self._pending[number] = candidate
@@ -315,7 +315,7 @@ class Evolution:
             children = self.breeder.variations(self._view.members, size * oversample - sampled, self._seen)
         self._generation(generation).cached += self.breeder.cache_hits - hits
         children += self.breeder.fresh(rng, size * oversample - len(children), self._seen,
-                                       {tuple(g) for g in children})
+                                       {self.genome.key(g) for g in children})
         if surrogate is not None and len(children) > size:
             rows = self._archive[-surrogate.window :]  # the latest trials of the view
             genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])

@@ -13,7 +13,13 @@ Categorical        the index of the choice (a numeric gene when ``ordered``)
 Variation works on the numeric genes inside *variation bounds*; for integers
 these reach half a step past each end, so that every whole number owns an
 equal share of the line. :meth:`Genome.repair` brings any gene vector back to
-the canonical form above, so that ``tuple(genes)`` identifies a point.
+the canonical form above, so that :meth:`Genome.key` identifies a point.
+
+With ``when=`` conditions every parameter keeps its gene whether active or not:
+an inactive gene holds the value it inherited (variation still moves it), so a
+child that switches back to its branch finds it again. The point a gene vector
+stands for has only the active parameters, and :meth:`Genome.key` looks only at
+their genes.
 """
 
 from __future__ import annotations
@@ -92,6 +98,8 @@ class Genome:
         self.cardinality = space.cardinality
         self._decoders = [self._decoder(p, k) for p, k in zip(self.params, self.kinds)]
         self._repairers = [self._repairer(i) for i in range(self.size)]
+        #: Whether some parameters have conditions (then inactive genes keep their values).
+        self.conditional = space.conditional
         #: A union space's sub-spaces (gene 0 picks one), else None.
         self.branches = space.branches
         if self.branches is not None:
@@ -125,12 +133,38 @@ class Genome:
     def decode(self, genes: list) -> dict[str, Any]:
         """The parameters a gene vector stands for (genes out of bounds are clipped).
 
-        For a union space: the parameters of the sub-space that gene 0 picks.
+        For a union space: the parameters of the sub-space that gene 0 picks; with
+        conditions: the active parameters.
         """
         if self.branches is None:
-            return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+            values = {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+            if self.conditional:
+                on = self.space.active(values)
+                return {name: value for name, value in values.items() if name in on}
+            return values
         decoders = self._decoders
         return {name: decoders[i](genes[i]) for i, name in self._branch_genes[decoders[0](genes[0])]}
+
+    def active(self, genes: list) -> list[bool]:
+        """Which genes are active (all of them without conditions)."""
+        if not self.conditional:
+            return [True] * self.size
+        on = self.space.active({name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)})
+        return [name in on for name in self.names]
+
+    def key(self, genes: list) -> tuple:
+        """What identifies the point of canonical ``genes``: the genes, inactive ones left out (None).
+
+        Examples
+        --------
+        >>> from evotune import Space, Integer, Categorical
+        >>> g = Genome(Space({"kernel": ["rbf", "poly"], "degree": Integer(2, 5).when(kernel="poly")}))
+        >>> g.key([0, 3]) == g.key([0, 5]), g.key([1, 3]) == g.key([1, 5])
+        (True, False)
+        """
+        if not self.conditional:
+            return tuple(genes)
+        return tuple(g if on else None for g, on in zip(genes, self.active(genes)))
 
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> list:
@@ -139,6 +173,13 @@ class Genome:
             self.space.check_point(params)
             owned = list(enumerate(self.names))
             genes: list = [None] * self.size
+            if self.conditional:  # an inactive parameter may be missing: its gene starts at its lower bound
+                values = {name: params.get(name, p.choices[0] if isinstance(p, Categorical) else p.low)
+                          for name, p in zip(self.names, self.params)}
+                on = self.space.active(values)
+                params = {name: value for name, value in values.items() if name in on or name in params}
+                owned = [(i, name) for i, name in owned if name in params]
+                genes = [self._repairers[i](self.low[i]) for i in range(self.size)]
         else:
             b = self.space.branch_of(params)  # checks the point against that sub-space
             owned = self._branch_genes[b]
@@ -160,7 +201,10 @@ class Genome:
     def complete(self, point: Mapping[str, Any], rng: np.random.Generator) -> list:
         """Canonical genes for a partial point: the missing parameters are sampled."""
         sub = self if self.branches is None else self._branch_genomes[self.space.branch_of(point)]
-        return self.encode(dict(sub.decode(sub.sample(rng, 1)[0]), **point))
+        sample = sub.sample(rng, 1)[0]
+        if self.conditional:  # every gene holds a value, active or not
+            return self.encode(dict({name: dec(g) for name, dec, g in zip(self.names, self._decoders, sample)}, **point))
+        return self.encode(dict(sub.decode(sample), **point))
 
     # -- canonical form ----------------------------------------------------------------------
     def _repairer(self, i: int):
@@ -225,6 +269,8 @@ class Genome:
 
     def point(self, index: int) -> list:
         """The ``index``-th point of a finite space (mixed-radix order), as canonical genes."""
+        if self.conditional:
+            return self.encode(self.space.distinct_points()[index])
         if self.branches is not None:
             for b, sub in enumerate(self._branch_genomes):
                 if index < sub.cardinality:
@@ -263,9 +309,13 @@ class Genome:
         genes = np.asarray(rows, dtype=float).reshape(len(rows), self.size)
         low, high = np.asarray(self.low), np.asarray(self.high)
         numeric = self.numeric
-        columns = [(genes[:, numeric] - low[numeric]) / np.maximum(high[numeric] - low[numeric], 1e-300)]
-        columns += [genes[:, [i]] == np.arange(self.n_choices[i]) for i in self.categorical]
-        return np.hstack(columns).astype(float)
+        scaled = (genes[:, numeric] - low[numeric]) / np.maximum(high[numeric] - low[numeric], 1e-300)
+        onehot = [genes[:, [i]] == np.arange(self.n_choices[i]) for i in self.categorical]
+        if self.conditional:  # an inactive gene is no value: numeric at -0.5 (outside [0, 1]), one-hot all 0
+            active = np.array([self.active(list(row)) for row in rows], dtype=bool).reshape(len(rows), self.size)
+            scaled = np.where(active[:, numeric], scaled, -0.5)
+            onehot = [column & active[:, [i]] for column, i in zip(onehot, self.categorical)]
+        return np.hstack([scaled, *onehot]).astype(float)
 
     # -- population measures -----------------------------------------------------------------
     def diversity(self, population: list[list]) -> float:

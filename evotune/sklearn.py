@@ -144,6 +144,32 @@ def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:
             )
 
 
+def _check_space_names(estimator: Any, space: Space) -> None:
+    """Every name of the space must be a parameter of ``estimator``, or of the estimators a searched
+    parameter chooses among (``clf__C`` when ``clf`` chooses among SVC() and LogisticRegression();
+    with a when= condition on ``clf``, of the estimators it names)."""
+    for branch in space.branches or [space]:
+        for name in branch:
+            parts = name.split("__")
+            owner = next(("__".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)
+                          if "__".join(parts[:k]) in branch), None)
+            if owner is None:
+                check_parameter_names(estimator, [name])
+                continue
+            choices = dict(branch[name].condition).get(owner, getattr(branch[owner], "choices", ()))
+            estimators = [c for c in choices if hasattr(c, "get_params")]
+            rest = name[len(owner) + 2:]
+            if estimators and not any(rest in c.get_params(deep=True) for c in estimators):
+                valid = sorted({p for c in estimators for p in c.get_params(deep=True)})
+                close = difflib.get_close_matches(rest, valid, n=1)
+                hint = f"did you mean {owner}__{close[0]}? " if close else ""
+                names = ", ".join(type(c).__name__ for c in estimators)
+                raise InvalidParameterError(
+                    f"{name!r}: none of the estimators {owner!r} takes here ({names}) has a parameter {rest!r}; {hint}"
+                    f"their parameters: {', '.join(valid)}."
+                )
+
+
 def check_scoring_name(scoring: Any) -> Any:
     """``scoring`` itself; a string must name one of scikit-learn's scorers.
 
@@ -385,7 +411,7 @@ refit_time_, multimetric_ :
         ``sample_weight`` and other fit parameters to the estimator's ``fit``.
         """
         space = Space(self._parameters())
-        check_parameter_names(self.estimator, [name for branch in space.branches or [space] for name in branch])
+        _check_space_names(self.estimator, space)
         budget = self._budget(space)
         scorers, refit_metric = get_scorers(self)
         X, y = indexable(X, y)

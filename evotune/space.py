@@ -7,10 +7,11 @@ wrong space fails before the first model is trained.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from .exceptions import InvalidSpaceError
@@ -51,8 +52,43 @@ def _check_bounds(kind: str, low: Any, high: Any, log: bool) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Float:
+class _Conditional:
+    """``when()``: the parameter exists only when other parameters take given values."""
+
+    condition: tuple
+
+    def when(self, **conditions: Any):
+        """This parameter, active only when each named parameter takes one of the given values.
+
+        ``Integer(2, 5).when(kernel="poly")``, ``Float(0, 1).when(model=["svc", "logreg"])``;
+        several names must all hold. A parameter whose condition does not hold is absent
+        from the candidate (and from its params dict); its gene keeps the value it had,
+        so a child that switches back finds it again. The named parameters must be
+        Categorical or Integer parameters of the same space (checked by the Space).
+
+        Examples
+        --------
+        >>> Integer(2, 5).when(kernel="poly")
+        Integer(low=2, high=5, log=False).when(kernel=['poly'])
+        """
+        if not conditions:
+            raise InvalidSpaceError(f"{type(self).__name__}.when(): name at least one parameter and its value(s).")
+        clauses = []
+        for name, values in sorted(conditions.items()):
+            values = tuple(values) if isinstance(values, (list, tuple, set, frozenset)) else (values,)
+            if not values:
+                raise InvalidSpaceError(f"{type(self).__name__}.when(): `{name}` needs at least one value; got [].")
+            clauses.append((name, values))
+        return replace(self, condition=tuple(clauses))
+
+    def _when_repr(self) -> str:
+        if not self.condition:
+            return ""
+        return ".when(" + ", ".join(f"{name}={list(values)!r}" for name, values in self.condition) + ")"
+
+
+@dataclass(frozen=True, repr=False)
+class Float(_Conditional):
     """A real-valued parameter in ``[low, high]``, searched on a linear or log scale.
 
     With ``log=True`` the search moves in ``ln(value)``: use it for quantities
@@ -70,6 +106,10 @@ class Float:
     low: float
     high: float
     log: bool = False
+    condition: tuple = field(default=(), kw_only=True)
+
+    def __repr__(self) -> str:
+        return f"Float(low={self.low!r}, high={self.high!r}, log={self.log!r}){self._when_repr()}"
 
     def __post_init__(self) -> None:
         low = float(_check_number("Float", "low", self.low))
@@ -92,8 +132,8 @@ class Float:
         return math.inf
 
 
-@dataclass(frozen=True)
-class Integer:
+@dataclass(frozen=True, repr=False)
+class Integer(_Conditional):
     """An integer parameter in ``[low, high]`` (both included), linear or log scale.
 
     Examples
@@ -107,6 +147,10 @@ class Integer:
     low: int
     high: int
     log: bool = False
+    condition: tuple = field(default=(), kw_only=True)
+
+    def __repr__(self) -> str:
+        return f"Integer(low={self.low!r}, high={self.high!r}, log={self.log!r}){self._when_repr()}"
 
     def __post_init__(self) -> None:
         bounds = {}
@@ -150,7 +194,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Categorical:
+class Categorical(_Conditional):
     """A parameter that takes one of a fixed list of choices.
 
     Choices may be strings, numbers, booleans, ``None`` or any object (an
@@ -170,6 +214,7 @@ class Categorical:
 
     choices: tuple
     ordered: bool = False
+    condition: tuple = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
         if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Sequence):
@@ -197,12 +242,13 @@ class Categorical:
 
     def __repr__(self) -> str:
         ordered = ", ordered=True" if self.ordered else ""
-        return f"Categorical(choices={self.choices!r}{ordered})"
+        return f"Categorical(choices={self.choices!r}{ordered}){self._when_repr()}"
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Categorical)
             and other.ordered == self.ordered
+            and _same_condition(other.condition, self.condition)
             and len(other.choices) == len(self.choices)
             and all(_same(a, b) for a, b in zip(self.choices, other.choices))
         )
@@ -231,6 +277,24 @@ class Categorical:
     def cardinality(self) -> int:
         """Number of choices."""
         return len(self.choices)
+
+
+def _condition_value(where: str, owner: Any, value: Any) -> Any:
+    """``value`` as one of ``owner``'s values; a class name stands for the one choice of that class."""
+    if owner.contains(value):
+        return value
+    if isinstance(owner, Categorical) and isinstance(value, str):
+        matches = [c for c in owner.choices if type(c).__name__ == value and not isinstance(c, str)]
+        if len(matches) == 1:
+            return matches[0]
+    allowed = list(owner.choices) if isinstance(owner, Categorical) else f"{owner.low}..{owner.high}"
+    raise InvalidSpaceError(f"{where}: {value!r} is not a value it can take; it takes {allowed}.")
+
+
+def _same_condition(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(
+        n1 == n2 and len(v1) == len(v2) and all(_same(x, y) for x, y in zip(v1, v2)) for (n1, v1), (n2, v2) in zip(a, b)
+    )
 
 
 Parameter = Union[Float, Integer, Categorical]
@@ -274,6 +338,9 @@ def _as_parameter(name: str, spec: Any) -> Parameter:
     )
 
 
+#: Largest number of combinations a conditional space enumerates to count its distinct points.
+_COUNT_LIMIT = 100_000
+
 #: Name of the gene that picks the sub-space of a union space.
 BRANCH = "__space__"
 
@@ -311,9 +378,14 @@ class Space(Mapping):
     def __init__(self, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Space):
         #: The sub-spaces of a union space, else None.
         self.branches: list[Space] | None = None
+        #: Whether some parameter has a when= condition; ``order`` lists the names so that every
+        #: parameter comes after those its condition names.
+        self.conditional: bool = False
+        self.order: list[str] = []
         if isinstance(parameters, Space):
             self.branches = parameters.branches
             self._params = dict(parameters._params)
+            self.conditional, self.order = parameters.conditional, list(parameters.order)
             return
         if isinstance(parameters, Sequence) and not isinstance(parameters, (str, bytes)) and parameters:
             if not all(isinstance(p, Mapping) for p in parameters):
@@ -325,6 +397,12 @@ class Space(Mapping):
                 parameters = parameters[0]
             else:
                 self.branches = [Space(p) for p in parameters]
+                if any(branch.conditional for branch in self.branches):
+                    raise InvalidSpaceError(
+                        "space: a list of sub-spaces cannot also hold when= conditions; write it as one dict "
+                        "with a choice parameter and conditions on it."
+                    )
+                self.conditional, self.order = False, []
                 self._params = {BRANCH: Categorical(list(range(len(self.branches))))}
                 for i, branch in enumerate(self.branches):
                     self._params.update({f"{i}:{name}": p for name, p in branch.items()})
@@ -340,6 +418,64 @@ class Space(Mapping):
             if not isinstance(name, str):
                 raise InvalidSpaceError(f"space: parameter names must be strings; got {name!r}.")
         self._params = {name: _as_parameter(name, spec) for name, spec in parameters.items()}
+        self._check_conditions()
+
+    def _check_conditions(self) -> None:
+        """Every condition names another Categorical or Integer parameter of this space and values it
+        can take; no cycles. Sets ``conditional`` and ``order``. A condition value that names the class
+        of an object choice (``"SVC"`` for ``SVC()``) stands for that choice."""
+        for name, p in list(self._params.items()):
+            clauses = []
+            for parent, values in p.condition:
+                where = f"parameter {name!r}: when({parent}=...)"
+                if parent not in self._params:
+                    raise InvalidSpaceError(f"{where}: the space has no parameter {parent!r}; it has {list(self)}.")
+                if parent == name:
+                    raise InvalidSpaceError(f"{where}: a parameter cannot depend on itself.")
+                owner = self._params[parent]
+                if isinstance(owner, Float):
+                    raise InvalidSpaceError(
+                        f"{where}: {parent!r} is a Float, whose values are never exactly equal; condition on a "
+                        f"Categorical or Integer parameter."
+                    )
+                clauses.append((parent, tuple(_condition_value(where, owner, v) for v in values)))
+            if clauses:
+                self._params[name] = replace(p, condition=tuple(clauses))
+        self.conditional = any(p.condition for p in self._params.values())
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1: being visited, 2: done
+
+        def visit(name: str, path: list[str]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                cycle = path[path.index(name):] + [name]
+                raise InvalidSpaceError(f"space: the conditions form a cycle: {' -> '.join(cycle)}.")
+            state[name] = 1
+            for parent, _ in self._params[name].condition:
+                visit(parent, path + [name])
+            state[name] = 2
+            order.append(name)
+
+        for name in self._params:
+            visit(name, [])
+        self.order = order
+
+    def active(self, values: Mapping[str, Any]) -> set[str]:
+        """The names whose conditions hold for ``values`` (a value for every name, active or not).
+
+        Examples
+        --------
+        >>> space = Space({"kernel": ["rbf", "poly"], "degree": Integer(2, 5).when(kernel="poly")})
+        >>> sorted(space.active({"kernel": "rbf", "degree": 3}))
+        ['kernel']
+        """
+        on: set[str] = set()
+        for name in self.order:
+            if all(parent in on and any(_same(values[parent], v) for v in allowed)
+                   for parent, allowed in self._params[name].condition):
+                on.add(name)
+        return on
 
     def __getitem__(self, name: str) -> Parameter:
         return self._params[name]
@@ -363,13 +499,35 @@ class Space(Mapping):
 
     @property
     def cardinality(self) -> float:
-        """Number of distinct points: ``math.inf`` if any parameter is a Float."""
+        """Number of distinct points: ``math.inf`` if any parameter is a Float. With conditions,
+        points that differ only in inactive parameters are one point (counted when there are at
+        most 100,000 combinations; beyond, the number of combinations, an upper bound)."""
         if self.branches is not None:
             return sum(branch.cardinality for branch in self.branches)
         total = 1
         for param in self._params.values():
             total *= param.cardinality
+        if self.conditional and total <= _COUNT_LIMIT:
+            return len(self.distinct_points())
         return total
+
+    def distinct_points(self) -> list[dict[str, Any]]:
+        """Every distinct point of a finite conditional space (only active parameters), in
+        mixed-radix order of the first combination that gives it."""
+        cached = self.__dict__.get("_distinct")
+        if cached is None:
+            names = list(self._params)
+            values = [self._params[n].choices if isinstance(self._params[n], Categorical)
+                      else range(self._params[n].low, self._params[n].high + 1) for n in names]
+            seen: dict[tuple, dict[str, Any]] = {}
+            for combination in itertools.product(*(range(len(v)) for v in reversed(values))):
+                indices = combination[::-1]  # the first name varies fastest
+                point = {n: v[j] for n, v, j in zip(names, values, indices)}
+                on = self.active(point)
+                key = tuple((i, j) for i, (n, j) in enumerate(zip(names, indices)) if n in on)
+                seen.setdefault(key, {n: point[n] for n in names if n in on})
+            cached = self.__dict__["_distinct"] = list(seen.values())
+        return cached
 
     def branch_of(self, point: Mapping[str, Any], *, what: str = "point") -> int:
         """The sub-space of a union space that ``point`` (a partial point) belongs to."""

@@ -133,3 +133,60 @@ def test_union_spaces_decode_to_one_sub_space_and_hold_inactive_genes_fixed():
     assert [finite.decode(finite.point(i)) for i in range(5)] == [{"a": 1}, {"a": 2}, {"b": "x"}, {"b": "y"}, {"b": "z"}]
     rng = np.random.default_rng(1)
     assert finite.decode(finite.complete({"b": "y"}, rng)) == {"b": "y"}
+
+
+# -- conditions: genes that remember ------------------------------------------------------------
+def svc_genome():
+    return Genome(Space({
+        "kernel": Categorical(["linear", "rbf", "poly"]),
+        "C": Float(1e-2, 1e3, log=True),
+        "gamma": Float(1e-5, 1e-1, log=True).when(kernel=["rbf", "poly"]),
+        "degree": Integer(2, 5).when(kernel="poly"),
+    }))
+
+
+def test_inactive_genes_keep_their_values_and_do_not_tell_points_apart():
+    g = svc_genome()
+    genes = g.encode({"kernel": "poly", "C": 1.0, "gamma": 1e-3, "degree": 4})
+    genes[0] = 0  # switch to linear: gamma and degree go quiet
+    g.repair(genes)
+    assert g.decode(genes) == {"kernel": "linear", "C": 1.0}
+    assert math.isclose(math.exp(genes[2]), 1e-3) and genes[3] == 4  # remembered
+    genes[0] = 2  # and back
+    assert g.decode(genes) == {"kernel": "poly", "C": 1.0, "gamma": 1e-3, "degree": 4}
+    linear = g.encode({"kernel": "linear", "C": 1.0})  # inactive parameters may be left out
+    assert g.key(linear) == g.key([0, *genes[1:]])  # the same point, whatever its quiet genes hold
+    assert g.active(linear) == [True, True, False, False]
+
+
+def test_the_surrogate_sees_inactive_genes_as_absent_not_as_a_bound():
+    g = svc_genome()
+    X = g.features([g.encode({"kernel": "linear", "C": 1e-2}), g.encode({"kernel": "rbf", "C": 1e-2, "gamma": 1e-5})])
+    # columns: C, gamma, degree (scaled), then kernel one-hot
+    assert X[0, 1] == -0.5 and X[0, 2] == -0.5 and X[1, 1] == 0.0 and X[1, 2] == -0.5
+    assert X[0, 3:].tolist() == [1.0, 0.0, 0.0]
+
+
+def test_children_switching_branch_do_not_land_on_the_new_branchs_bounds():
+    """Issue #17: with a union of sub-spaces, 93 % of the children that switched from a linear to an
+    rbf kernel had gamma on its lower bound. experiments/benchmarks/bench_branch_switch.py measures it."""
+    import random
+
+    from evotune import MixedCrossover, MixedMutation
+
+    g = svc_genome()
+    rng = np.random.default_rng(0)
+    random.seed(0)
+    parents = [g.repair([0, *genes[1:]]) for genes in g.sample(rng, 600)]
+    crossover, mutation = MixedCrossover(), MixedMutation()
+    switched = []
+    for a, b in zip(parents[::2], parents[1::2]):
+        pair = [list(a), list(b)]
+        crossover(g, *pair)
+        for child in pair:
+            mutation(g, child)
+            params = g.decode(g.repair(child))
+            if params["kernel"] == "rbf":
+                switched.append(params["gamma"])
+    assert len(switched) > 30
+    assert np.mean([gamma <= 1e-5 for gamma in switched]) < 0.15

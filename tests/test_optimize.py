@@ -214,3 +214,40 @@ def test_bad_arguments_name_the_parameter(kwargs, fragment):
     with pytest.raises(InvalidParameterError) as info:
         et.optimize(objective, SPACE, max_evaluations=4, **kwargs)
     assert fragment in str(info.value)
+
+
+# -- conditional spaces ------------------------------------------------------------------------------
+COND_SPACE = {
+    "kernel": ["linear", "rbf", "poly"],
+    "C": et.Float(1e-2, 1e3, log=True),
+    "gamma": et.Float(1e-5, 1e-1, log=True).when(kernel=["rbf", "poly"]),
+    "degree": et.Integer(2, 5).when(kernel="poly"),
+}
+
+
+def cond_objective(p):
+    assert ("gamma" in p) == (p["kernel"] != "linear") and ("degree" in p) == (p["kernel"] == "poly")
+    return (math.log10(p["C"]) - 1) ** 2 + (math.log10(p.get("gamma", 1e-2)) + 2) ** 2 + abs(p.get("degree", 3) - 3)
+
+
+def test_the_objective_gets_only_the_active_parameters_and_so_do_results(tmp_path):
+    result = et.optimize(cond_objective, COND_SPACE, max_evaluations=60, population_size=10, n_jobs=2, seed=0,
+                         storage=tmp_path / "c.db")
+    assert all(set(t.params) == {"kernel", "C", *(["gamma"] if t.params["kernel"] != "linear" else []),
+                                 *(["degree"] if t.params["kernel"] == "poly" else [])} for t in result.trials)
+    stored = et.load_run(tmp_path / "c.db")
+    assert [t.params for t in stored.trials] == [t.params for t in result.trials]
+    assert stored.space == et.Space(COND_SPACE)  # conditions round-trip through the run file
+    result.save_trials(tmp_path / "t.csv")
+    assert result.to_dataframe()["param_degree"].isna().sum() == sum("degree" not in t.params for t in result.trials)
+    resumed = et.optimize(cond_objective, COND_SPACE, max_evaluations=90, n_jobs=2, seed=0, storage=tmp_path / "c.db",
+                          resume=True)
+    straight = et.optimize(cond_objective, COND_SPACE, max_evaluations=90, population_size=10, n_jobs=2, seed=0)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
+
+
+def test_points_that_differ_only_in_inactive_parameters_are_evaluated_once():
+    space = {"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly"), "c": [1, 2, 3]}
+    result = et.optimize(lambda p: p["c"] + p.get("degree", 0), space, max_evaluations=100, population_size=4, seed=0)
+    points = [tuple(sorted(t.params.items())) for t in result.trials]
+    assert len(points) == len(set(points)) == 15 and result.stop_reason.startswith("space exhausted")

@@ -316,3 +316,33 @@ def test_param_grid_is_accepted_as_gridsearchcvs_name_for_the_space():
     for bad in ({}, {"param_distributions": grid, "param_grid": grid}):
         with pytest.raises(et.InvalidParameterError, match="`param_distributions` or as `param_grid`"):
             EvolutionarySearchCV(DecisionTreeClassifier(), cv=3, **bad).fit(X, y)
+
+
+def test_model_selection_with_estimators_as_choices_and_conditions():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    families = [SVC(), LogisticRegression(max_iter=500), KNeighborsClassifier()]
+    space = {
+        "clf": families,
+        "clf__C": et.Float(1e-2, 1e2, log=True).when(clf=["SVC", "LogisticRegression"]),
+        "clf__gamma": et.Float(1e-4, 1, log=True).when(clf="SVC"),
+        "clf__n_neighbors": et.Integer(1, 30).when(clf="KNeighborsClassifier"),
+    }
+    search = EvolutionarySearchCV(pipe, space, cv=3, max_evaluations=24, n_jobs=2, random_state=0).fit(X_iris, y_iris)
+    expected = {"SVC": {"clf", "clf__C", "clf__gamma"}, "LogisticRegression": {"clf", "clf__C"},
+                "KNeighborsClassifier": {"clf", "clf__n_neighbors"}}
+    for params in search.cv_results_["params"]:
+        assert set(params) == expected[type(params["clf"]).__name__]
+    assert {type(p["clf"]).__name__ for p in search.cv_results_["params"]} == set(expected)
+    assert all(f is not search.best_estimator_.named_steps["clf"] for f in families)  # cloned, never fitted in place
+    assert not any(hasattr(f, "classes_") for f in families)
+    assert search.best_score_ > 0.9
+    # a masked param_ column, as sklearn has for parameters a grid does not set
+    column = search.cv_results_["param_clf__n_neighbors"]
+    assert column.mask.sum() == sum(type(p["clf"]).__name__ != "KNeighborsClassifier" for p in search.cv_results_["params"])
+    with pytest.raises(et.InvalidParameterError, match="none of the estimators 'clf' takes here .KNeighborsClassifier. "
+                                                       "has a parameter 'n_neighbor'; did you mean clf__n_neighbors"):
+        EvolutionarySearchCV(pipe, {**space, "clf__n_neighbor": et.Integer(1, 3).when(clf="KNeighborsClassifier")},
+                             cv=2).fit(X_iris, y_iris)

@@ -159,3 +159,61 @@ def test_a_categorical_of_twenty_thousand_choices_builds_and_finds_duplicates():
     unhashable = [[1], [2], [1]]
     with pytest.raises(et.InvalidSpaceError, match=re.escape("[1] appears twice")):
         et.Categorical(unhashable)
+
+
+# -- conditions (when=) ----------------------------------------------------------------------------
+SVC_SPACE = {
+    "kernel": ["linear", "rbf", "poly"],
+    "C": et.Float(1e-2, 1e3, log=True),
+    "gamma": et.Float(1e-5, 1e-1, log=True).when(kernel=["rbf", "poly"]),
+    "degree": et.Integer(2, 5).when(kernel="poly"),
+}
+
+
+def test_conditions_say_which_parameters_a_point_has():
+    space = et.Space(SVC_SPACE)
+    assert space.conditional and space.order.index("kernel") < space.order.index("degree")
+    assert space.active({"kernel": "linear", "C": 1.0, "gamma": 1e-3, "degree": 3}) == {"kernel", "C"}
+    assert space.active({"kernel": "poly", "C": 1.0, "gamma": 1e-3, "degree": 3}) == set(SVC_SPACE)
+    nested = et.Space({**SVC_SPACE, "coef0": et.Float(0, 1).when(degree=[4, 5])})  # a condition on a conditional one
+    assert "coef0" not in nested.active({"kernel": "rbf", "C": 1.0, "gamma": 1e-3, "degree": 5, "coef0": 0.5})
+    assert "coef0" in nested.active({"kernel": "poly", "C": 1.0, "gamma": 1e-3, "degree": 5, "coef0": 0.5})
+    assert repr(space["degree"]) == "Integer(low=2, high=5, log=False).when(kernel=['poly'])"
+    assert space == et.Space(SVC_SPACE) and space != et.Space({**SVC_SPACE, "degree": et.Integer(2, 5)})
+
+
+def test_a_finite_conditional_space_counts_points_that_differ_in_active_parameters():
+    space = et.Space({"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly"), "c": [1, 2, 3]})
+    assert space.cardinality == 3 + 4 * 3
+    assert len({tuple(sorted(p.items())) for p in space.distinct_points()}) == 15
+
+
+def test_a_condition_may_name_the_class_of_an_object_choice():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    svc, logreg = SVC(), LogisticRegression()
+    space = et.Space({"clf": [svc, logreg], "clf__gamma": et.Float(1e-4, 1, log=True).when(clf="SVC")})
+    assert space["clf__gamma"].condition == (("clf", (svc,)),)
+    assert space.active({"clf": logreg, "clf__gamma": 0.1}) == {"clf"}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"a": et.Float(0, 1).when(b=1)}, "parameter 'a': when(b=...): the space has no parameter 'b'; it has ['a']."),
+    ({"a": ["x"], "b": et.Float(0, 1).when(a="y")}, "parameter 'b': when(a=...): 'y' is not a value it can take; it takes ['x']."),
+    ({"a": et.Integer(0, 3), "b": et.Float(0, 1).when(a=7)}, "'b': when(a=...): 7 is not a value it can take; it takes 0..3."),
+    ({"a": et.Float(0, 1), "b": et.Integer(0, 2).when(a=0.5)}, "'a' is a Float, whose values are never exactly equal"),
+    ({"a": et.Categorical([1, 2]).when(b=1), "b": et.Categorical([1, 2]).when(a=1)}, "the conditions form a cycle: a -> b -> a."),
+    ({"a": et.Categorical([1, 2]).when(a=1)}, "a parameter cannot depend on itself"),
+    ([{"k": ["x"], "a": et.Float(0, 1).when(k="x")}, {"b": [1]}], "a list of sub-spaces cannot also hold when= conditions"),
+])
+def test_bad_conditions_are_named_before_any_evaluation(spec, message):
+    with pytest.raises(et.InvalidSpaceError, match=re.escape(message)):
+        et.Space(spec)
+
+
+def test_when_needs_a_name_and_a_value():
+    with pytest.raises(et.InvalidSpaceError, match=r"Float.when\(\): name at least one parameter"):
+        et.Float(0, 1).when()
+    with pytest.raises(et.InvalidSpaceError, match="`k` needs at least one value"):
+        et.Float(0, 1).when(k=[])

@@ -93,6 +93,8 @@ def space_to_json(space: Space) -> list[dict[str, Any]]:
                 out[-1]["ordered"] = True
         else:
             out.append({"name": name, "type": type(p).__name__, "low": p.low, "high": p.high, "log": p.log})
+        if p.condition:
+            out[-1]["when"] = {parent: [_jsonable(v) for v in values] for parent, values in p.condition}
     return out
 
 
@@ -105,6 +107,10 @@ def space_from_json(description: list[dict[str, Any]]) -> Space:
             params[d["name"]] = Categorical(choices, ordered=d.get("ordered", False))
         else:
             params[d["name"]] = {"Float": Float, "Integer": Integer}[d["type"]](d["low"], d["high"], log=d["log"])
+        if d.get("when"):
+            params[d["name"]] = params[d["name"]].when(
+                **{parent: [v["repr"] if isinstance(v, dict) else v for v in values] for parent, values in d["when"].items()}
+            )
     return Space(params)
 
 
