@@ -309,7 +309,6 @@ def plot_workers(source: Any, run_name: str | None = None) -> Any:
         ax.set_title("worker timeline: no timing recorded")
         return fig
     start = min(t.started for t in trials)
-    end = max(t.started + t.duration for t in trials)
     for state, colour in _STATE_COLOURS.items():
         group = [t for t in trials if t.state == state]
         if group:
