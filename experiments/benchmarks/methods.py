@@ -106,7 +106,20 @@ def _draw(param: Any, rng: np.random.Generator) -> Any:
 def run_random(problem, budget: int, seed: int) -> list[float]:
     rng = np.random.default_rng(seed)
     space = et.Space(problem.space)
-    return [_safe(problem.objective, {k: _draw(p, rng) for k, p in space.items()}) for _ in range(budget)]
+
+    def point() -> dict[str, Any]:
+        values = {k: _draw(p, rng) for k, p in space.items()}
+        on = space.active(values) if space.conditional else values
+        return {k: v for k, v in values.items() if k in on}
+
+    return [_safe(problem.objective, point()) for _ in range(budget)]
+
+
+def run_evotune_union(problem, budget: int, seed: int) -> list[float]:
+    """evotune on the cash suite's choices written as a list of sub-spaces (the encoding before when=)."""
+    from dataclasses import replace
+
+    return run_evotune(replace(problem, space=problem.union), budget, seed)
 
 
 def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
@@ -118,7 +131,11 @@ def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
 
     def objective(trial):
         params = {}
-        for name, p in space.items():
+        for name in space.order or list(space):  # define-by-run: a parameter only where its condition holds
+            p = space[name]
+            if any(parent not in params or not any(params[parent] is v or params[parent] == v for v in values)
+                   for parent, values in p.condition):
+                continue
             if isinstance(p, et.Categorical):
                 params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
             elif isinstance(p, et.Integer):
@@ -139,6 +156,16 @@ def run_optuna_tpe(problem, budget: int, seed: int) -> list[float]:
     return _optuna(problem, budget, seed, optuna.samplers.TPESampler(seed=seed))
 
 
+def run_optuna_tpe_group(problem, budget: int, seed: int) -> list[float]:
+    """TPE as Optuna advises for conditional spaces: multivariate, grouped by which parameters a trial has."""
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # multivariate and group are "experimental"
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+    return _optuna(problem, budget, seed, sampler)
+
+
 def run_optuna_nsga2(problem, budget: int, seed: int) -> list[float]:
     import optuna
 
@@ -150,20 +177,47 @@ def run_hyperopt(problem, budget: int, seed: int) -> list[float]:
     from hyperopt import STATUS_OK, Trials, fmin, hp, tpe
 
     params_space = et.Space(problem.space)  # plain lists become Categorical
-    space = {}
-    for name, p in params_space.items():
+
+    def expression(name: str, p: Any, label: str) -> Any:
         if isinstance(p, et.Categorical):
-            space[name] = hp.choice(name, list(p.choices))
-        elif isinstance(p, et.Integer):
-            space[name] = (hp.qloguniform(name, math.log(p.low), math.log(p.high), 1) if p.log
-                           else hp.quniform(name, p.low, p.high, 1))
-        else:
-            space[name] = hp.loguniform(name, math.log(p.low), math.log(p.high)) if p.log else hp.uniform(name, p.low, p.high)
+            return hp.choice(label, list(p.choices))
+        if isinstance(p, et.Integer):
+            return (hp.qloguniform(label, math.log(p.low), math.log(p.high), 1) if p.log
+                    else hp.quniform(label, p.low, p.high, 1))
+        return hp.loguniform(label, math.log(p.low), math.log(p.high)) if p.log else hp.uniform(label, p.low, p.high)
+
+    def nested(parents: dict[str, Any], path: str) -> dict[str, Any]:
+        """The parameters active under ``parents`` (a choice made for each conditioning parameter), with
+        a nested hp.choice for each categorical parameter others depend on (hyperopt's nested choices)."""
+        out: dict[str, Any] = {}
+        for name in params_space.order or list(params_space):
+            p = params_space[name]
+            clauses = dict(p.condition)
+            if set(clauses) - set(parents) or any(parents[k] not in v for k, v in clauses.items()):
+                continue
+            if name in parents:
+                continue
+            children = [n for n in params_space if name in dict(params_space[n].condition)]
+            if children and isinstance(p, et.Categorical):
+                out[name] = hp.choice(f"{name}{path}", [
+                    {name: c, **nested({**parents, name: c}, f"{path}|{name}={i}")} for i, c in enumerate(p.choices)
+                ])
+            else:
+                out[name] = expression(name, p, f"{name}{path}")
+        return out
+
+    space = nested({}, "")
     losses: list[float] = []
+
+    def flat(params: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for k, v in params.items():
+            out.update(flat(v) if isinstance(v, dict) else {k: v})
+        return out
 
     def objective(params):
         params = {k: (int(min(max(round(v), params_space[k].low), params_space[k].high))
-                      if isinstance(params_space[k], et.Integer) else v) for k, v in params.items()}
+                      if isinstance(params_space[k], et.Integer) else v) for k, v in flat(params).items()}
         value = _safe(problem.objective, params)
         losses.append(value)
         return {"loss": value if not math.isnan(value) else float("inf"), "status": STATUS_OK}
@@ -211,6 +265,8 @@ METHODS = {
     "evotune": run_evotune,
     "random": run_random,
     "optuna-tpe": run_optuna_tpe,
+    "optuna-tpe-group": run_optuna_tpe_group,
+    "evotune-union": run_evotune_union,
     "optuna-nsga2": run_optuna_nsga2,
     "hyperopt-tpe": run_hyperopt,
     "gasearchcv": run_gasearchcv,

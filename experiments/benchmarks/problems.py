@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -34,6 +34,7 @@ class Problem:
     space: dict[str, Any]
     objective: Callable[[dict[str, Any]], float]
     estimator: Any = None  # for GASearchCV: (factory, X, y, scoring)
+    union: Any = None  # cash suite: the same choices as a list of sub-spaces (the encoding before when=)
 
 
 class SklearnObjective:
@@ -222,4 +223,64 @@ def synthetic_suite() -> list[Problem]:
     return problems
 
 
-SUITES = {"sklearn": sklearn_suite, "mixed": mixed_suite, "synthetic": synthetic_suite}
+# -- CASH: choose the model family and its parameters together ------------------------------------
+def _families() -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
+    """Six model families, each with its own parameters (SVC's nested on its kernel)."""
+    from sklearn import ensemble, linear_model, neighbors, neural_network, svm
+
+    return {
+        "svc": (svm.SVC, {"kernel": ["linear", "rbf", "poly"], "C": et.Float(1e-2, 1e3, log=True),
+                          "gamma": et.Float(1e-5, 1e0, log=True).when(kernel=["rbf", "poly"]),
+                          "degree": et.Integer(2, 5).when(kernel="poly")}, {}),
+        "rf": (ensemble.RandomForestClassifier,
+               {"max_depth": et.Integer(1, 20), "max_features": et.Float(0.05, 1.0),
+                "min_samples_leaf": et.Integer(1, 20), "criterion": ["gini", "entropy"]},
+               {"n_estimators": 20, "random_state": 0}),
+        "gb": (ensemble.HistGradientBoostingClassifier,
+               {"max_iter": et.Integer(10, 40, log=True), "learning_rate": et.Float(1e-2, 1.0, log=True),
+                "max_leaf_nodes": et.Integer(4, 31, log=True), "l2_regularization": et.Float(1e-6, 10.0, log=True)},
+               {"early_stopping": False, "random_state": 0}),
+        "logreg": (linear_model.LogisticRegression, {"C": et.Float(1e-3, 1e3, log=True), "fit_intercept": [True, False]},
+                   {"max_iter": 1000}),
+        "knn": (neighbors.KNeighborsClassifier,
+                {"n_neighbors": et.Integer(1, 30), "weights": ["uniform", "distance"], "p": et.Integer(1, 2)}, {}),
+        "mlp": (neural_network.MLPClassifier,
+                {"hidden_layer_sizes": et.Integer(8, 128, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
+                 "learning_rate_init": et.Float(1e-4, 1e-1, log=True)}, {"max_iter": 50, "random_state": 0}),
+    }
+
+
+class CashObjective:
+    """Loss (1 - mean 3-fold accuracy, fixed folds) of the family ``params["model"]`` with the parameters
+    named ``<family>__<parameter>``; the others are not there (or, in the union encoding, ignored)."""
+
+    def __init__(self, dataset: str):
+        self.families = _families()
+        self.inner = SklearnObjective(lambda **kw: kw, dataset)  # data, folds, scoring
+
+    def __call__(self, params: dict[str, Any]) -> float:
+        name = params["model"]
+        make, space, fixed = self.families[name]
+        own = {key.split("__", 1)[1]: value for key, value in params.items() if key.startswith(f"{name}__")}
+        if own.get("kernel") == "linear":  # the union encoding carries SVC's nested parameters along
+            own = {k: v for k, v in own.items() if k not in ("gamma", "degree")}
+        self.inner.make = lambda **kw: make(**fixed, **own)
+        return self.inner({})
+
+
+def cash_suite() -> list[Problem]:
+    families = _families()
+    space: dict[str, Any] = {"model": list(families)}
+    union = []
+    for name, (_, params, _) in families.items():
+        own = {}
+        for key, p in et.Space(params).items():
+            conditions = {f"{name}__{parent}": values for parent, values in p.condition}
+            space[f"{name}__{key}"] = p.when(model=[name], **conditions)
+            own[f"{name}__{key}"] = replace(p, condition=())  # a sub-space holds no conditions
+        union.append({"model": [name], **own})
+    return [Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union)
+            for dataset in ("wine", "breast_cancer", "digits")]
+
+
+SUITES = {"sklearn": sklearn_suite, "mixed": mixed_suite, "synthetic": synthetic_suite, "cash": cash_suite}

@@ -28,6 +28,7 @@ QUICK_PROBLEMS = {
                 "ridge-diabetes", "RF-iris"],
     "mixed": ["logistic-penalty", "rf-criterion", "svc-kernel"],
     "synthetic": ["rastrigin-20d", "ellipsoid-20d"],
+    "cash": ["cash-wine"],
 }
 
 
