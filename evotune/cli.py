@@ -22,7 +22,7 @@ from typing import Any
 
 from .exceptions import EvotuneError
 from .settings import Settings
-from .space import Categorical, Float, Integer
+from .space import Categorical, Float, Integer, Space
 
 __all__ = ["main", "load_experiment", "ConfigError"]
 
@@ -45,7 +45,7 @@ _SECTIONS = {
     | set(Settings.names()) - {"crossover", "mutation", "selection", "initial_points"},
     "storage": {"path", "run_name"},
 }  # fmt: skip
-_PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered"}
+_PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered", "when"}
 
 
 def _none(value: Any) -> Any:
@@ -107,13 +107,21 @@ def _parameter(experiment: _Experiment, name: str, spec: Any) -> Any:
     if unknown:
         raise experiment.error("space", name, f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_PARAMETER_KEYS))}.")
     kind = spec.get("type")
+    when = spec.get("when", {})
+    if not isinstance(when, dict):
+        raise experiment.error("space", name, f"`when` must be a table (when = {{ kernel = \"poly\" }}); got {when!r}.")
     try:
         if kind == "float":
-            return Float(spec["low"], spec["high"], log=spec.get("log", False))
-        if kind == "integer":
-            return Integer(spec["low"], spec["high"], log=spec.get("log", False))
-        if kind == "categorical":
-            return Categorical([_none(v) for v in spec["choices"]], ordered=spec.get("ordered", False))
+            parameter: Any = Float(spec["low"], spec["high"], log=spec.get("log", False))
+        elif kind == "integer":
+            parameter = Integer(spec["low"], spec["high"], log=spec.get("log", False))
+        elif kind == "categorical":
+            parameter = Categorical([_none(v) for v in spec["choices"]], ordered=spec.get("ordered", False))
+        else:
+            parameter = None
+        if parameter is not None:
+            return parameter.when(**{k: [_none(v) for v in (vs if isinstance(vs, list) else [vs])]
+                                     for k, vs in when.items()}) if when else parameter
     except KeyError as exc:
         raise experiment.error("space", name, f"a {kind} parameter needs `{exc.args[0]}`.") from None
     except EvotuneError as exc:
@@ -197,6 +205,11 @@ def load_experiment(path: str) -> dict[str, Any]:
     space = {name: _parameter(experiment, name, spec) for name, spec in experiment.section("space").items()}
     if not space:
         raise experiment.error("space", None, "give at least one parameter.")
+    try:
+        Space(space)  # conditions: names, values, cycles
+    except EvotuneError as exc:
+        named = next((n for n in space if f"'{n}'" in str(exc)), None)
+        raise experiment.error("space", named, str(exc)) from None
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:

@@ -94,6 +94,8 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
         (TREE + "min_sample_leaf = [1, 2]\n[search]\nmax_evaluations = 3\n",
          ":7: [space] min_sample_leaf: DecisionTreeClassifier has no parameter 'min_sample_leaf'; "
          "did you mean 'min_samples_leaf'?"),
+        ("[objective]\nfunction = 'x:y'\n[space]\nk = ['a', 'b']\nx = { type = 'float', low = 0, high = 1, when = { k = 'z' } }\n"
+         "[search]\nmax_evaluations = 3\n", ":5: [space] x: parameter 'x': when(k=...): 'z' is not a value it can take"),
         (TREE.replace("cv = 3", "cv = 3\nparams = { max_dept = 3 }") + "[search]\nmax_evaluations = 3\n",
          ":5: [objective] params: DecisionTreeClassifier has no parameter 'max_dept'; did you mean 'max_depth'?"),
     ],
@@ -197,3 +199,18 @@ def test_a_failed_run_is_not_resumed_silently_and_restart_keeps_it(tmp_path, mon
 
     assert run_names("runs/scoring.db") == ["scoring-1", "scoring"]  # the failed run is kept, renamed
     assert load_run("runs/scoring.db", "scoring").best_value > 0.9
+
+
+def test_conditions_in_an_experiment_file(tmp_path):
+    path = tmp_path / "svc.toml"
+    path.write_text(
+        "[objective]\nestimator = 'sklearn.svm.SVC'\ndataset = 'iris'\ncv = 3\n[space]\nkernel = ['rbf', 'poly']\n"
+        "degree = { type = 'integer', low = 2, high = 4, when = { kernel = 'poly' } }\n"
+        "[search]\nmax_evaluations = 12\ndirection = 'maximize'\n"
+    )
+    settings = load_experiment(str(path))
+    assert repr(settings["space"]["degree"]).endswith(".when(kernel=['poly'])")
+    settings["storage"] = str(tmp_path / "svc.db")
+    result = __import__("evotune").optimize(**settings)
+    assert all(("degree" in t.params) == (t.params["kernel"] == "poly") for t in result.trials)
+    assert len(result.trials) == 4  # rbf, and poly with degree 2, 3 or 4: the space's distinct points
