@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .exceptions import InvalidSpaceError
 from .genome import ENUMERATION_LIMIT, Genome
 
 __all__ = ["Breeder"]
@@ -57,6 +58,8 @@ class Breeder:
                 key = genome.key(genome.repair(child))
                 if hash(key) in seen:
                     self.cache_hits += 1
+                elif not genome.allowed(child):
+                    continue
                 elif key not in taken and len(children) < size:
                     taken.add(key)
                     children.append(child)
@@ -69,7 +72,7 @@ class Breeder:
         for _ in range(10):
             for genes in self.genome.sample(rng, n):
                 key = self.genome.key(genes)
-                if hash(key) not in seen and key not in taken and len(out) < n:
+                if hash(key) not in seen and key not in taken and len(out) < n and self.genome.allowed(genes):
                     taken.add(key)
                     out.append(genes)
             if len(out) == n:
@@ -78,7 +81,7 @@ class Breeder:
             for index in rng.permutation(int(self.genome.cardinality)):
                 genes = self.genome.point(int(index))
                 key = self.genome.key(genes)
-                if hash(key) not in seen and key not in taken:
+                if hash(key) not in seen and key not in taken and self.genome.allowed(genes):
                     taken.add(key)
                     out.append(genes)
                     if len(out) == n:
@@ -88,12 +91,16 @@ class Breeder:
     def design(self, rng: np.random.Generator, points: list[dict[str, Any]], size: int, seen: set[int]) -> list[list]:
         """The initial design: the user's ``points`` (missing parameters sampled), then a
         space-filling sample, ``size`` distinct points in all (fewer only if the space has fewer)."""
+        self.genome.check_forbidden(np.random.default_rng(0))
         genomes = [self.genome.complete(point, rng) for point in points[:size]]
+        for point, genes in zip(points, genomes):
+            if not self.genome.allowed(genes):
+                raise InvalidSpaceError(f"initial_points: {dict(point)!r} is ruled out by the space's `forbidden` rule.")
         genomes += self.genome.sample(rng, size - len(genomes))
         unique: dict[tuple, list] = {}
         for genes in genomes:
             key = self.genome.key(genes)
-            if hash(key) not in seen:
+            if hash(key) not in seen and self.genome.allowed(genes):
                 unique.setdefault(key, genes)
         out = list(unique.values())
         if len(out) < size:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .exceptions import InvalidSpaceError
 from .space import Categorical, Integer, Space
 
 __all__ = ["Genome", "FLOAT", "LOG_FLOAT", "INT", "LOG_INT", "CAT", "ORD", "STEPPED"]
@@ -100,6 +101,7 @@ class Genome:
         self._repairers = [self._repairer(i) for i in range(self.size)]
         #: Whether some parameters have conditions (then inactive genes keep their values).
         self.conditional = space.conditional
+        self._forbidden = space.forbidden
         #: A union space's sub-spaces (gene 0 picks one), else None.
         self.branches = space.branches
         if self.branches is not None:
@@ -151,6 +153,18 @@ class Genome:
             return [True] * self.size
         on = self.space.active({name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)})
         return [name in on for name in self.names]
+
+    def allowed(self, genes: list) -> bool:
+        """Whether the point of ``genes`` is not ruled out by the space's ``forbidden`` rule."""
+        return self._forbidden is None or not self._forbidden(self.decode(genes))
+
+    def check_forbidden(self, rng: np.random.Generator, draws: int = 1000) -> None:
+        """Refuse a ``forbidden`` rule that rules out every one of ``draws`` sampled points."""
+        if self._forbidden is not None and not any(self.allowed(g) for g in self.sample(rng, draws)):
+            raise InvalidSpaceError(
+                f"space: `forbidden` rules out all {draws} points sampled from the space; it likely excludes "
+                f"the whole space."
+            )
 
     def key(self, genes: list) -> tuple:
         """What identifies the point of canonical ``genes``: the genes, inactive ones left out (None).

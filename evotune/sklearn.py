@@ -150,6 +150,15 @@ def _check_space_names(estimator: Any, space: Space) -> None:
     with a when= condition on ``clf``, of the estimators it names)."""
     for branch in space.branches or [space]:
         for name in branch:
+            for choice in getattr(branch[name], "choices", ()):
+                if hasattr(choice, "get_params"):
+                    try:
+                        clone(choice)
+                    except Exception as exc:  # sklearn raises TypeError or RuntimeError, a custom class anything
+                        raise InvalidParameterError(
+                            f"{name!r}: the choice {choice!r} cannot be cloned ({type(exc).__name__}: {exc}); every "
+                            f"candidate gets a clone of it."
+                        ) from None
             parts = name.split("__")
             owner = next(("__".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)
                           if "__".join(parts[:k]) in branch), None)

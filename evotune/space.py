@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
@@ -373,9 +373,19 @@ class Space(Mapping):
     >>> union = Space([{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0]}])
     >>> union.cardinality, len(union.branches)
     (5, 2)
+
+    ``forbidden``, a callable ``params -> bool``, rules points out: they are never
+    proposed (a space it rules out entirely is refused when the search starts).
+
+    >>> narrow = Space({"low": Integer(0, 9), "high": Integer(0, 9)}, forbidden=lambda p: p["low"] >= p["high"])
     """
 
-    def __init__(self, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Space):
+    def __init__(self, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Space,
+                 *, forbidden: Callable[[dict[str, Any]], bool] | None = None):
+        if forbidden is not None and not callable(forbidden):
+            raise InvalidSpaceError(f"space: `forbidden` must be a callable params -> bool; got {forbidden!r}.")
+        #: ``forbidden(params)`` is true for the points never to evaluate (e.g. ``lambda p: p["a"] > p["b"]``).
+        self.forbidden = forbidden if forbidden is not None else getattr(parameters, "forbidden", None)
         #: The sub-spaces of a union space, else None.
         self.branches: list[Space] | None = None
         #: Whether some parameter has a when= condition; ``order`` lists the names so that every

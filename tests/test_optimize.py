@@ -251,3 +251,16 @@ def test_points_that_differ_only_in_inactive_parameters_are_evaluated_once():
     result = et.optimize(lambda p: p["c"] + p.get("degree", 0), space, max_evaluations=100, population_size=4, seed=0)
     points = [tuple(sorted(t.params.items())) for t in result.trials]
     assert len(points) == len(set(points)) == 15 and result.stop_reason.startswith("space exhausted")
+
+
+def test_forbidden_points_are_never_proposed_and_an_empty_space_is_refused():
+    space = et.Space({"low": et.Integer(0, 9), "high": et.Integer(0, 9)}, forbidden=lambda p: p["low"] >= p["high"])
+    result = et.optimize(lambda p: p["high"] - p["low"], space, max_evaluations=200, population_size=8, seed=0)
+    assert all(t.params["low"] < t.params["high"] for t in result.trials)
+    assert len(result.trials) == 45 and result.stop_reason.startswith("space exhausted")
+    with pytest.raises(et.InvalidSpaceError, match="`forbidden` rules out all 1000 points sampled"):
+        et.optimize(lambda p: 0.0, et.Space({"x": et.Float(0, 1)}, forbidden=lambda p: True), max_evaluations=5)
+    with pytest.raises(et.InvalidSpaceError, match="initial_points: .* is ruled out by the space's `forbidden` rule"):
+        et.optimize(lambda p: 0.0, space, max_evaluations=5, initial_points=[{"low": 5, "high": 1}])
+    with pytest.raises(et.InvalidSpaceError, match="`forbidden` must be a callable"):
+        et.Space({"x": et.Float(0, 1)}, forbidden="x > 1")

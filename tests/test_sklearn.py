@@ -346,3 +346,16 @@ def test_model_selection_with_estimators_as_choices_and_conditions():
                                                        "has a parameter 'n_neighbor'; did you mean clf__n_neighbors"):
         EvolutionarySearchCV(pipe, {**space, "clf__n_neighbor": et.Integer(1, 3).when(clf="KNeighborsClassifier")},
                              cv=2).fit(X_iris, y_iris)
+
+
+def test_an_estimator_choice_that_cannot_be_cloned_is_refused_before_any_fit():
+    class Uncloneable(BaseEstimator, ClassifierMixin):
+        def __init__(self, depth=1):
+            self.depth = depth + 1  # changes its parameter: clone() refuses it
+
+        def fit(self, X, y):
+            return self
+
+    pipe = Pipeline([("clf", LogisticRegression())])
+    with pytest.raises(et.InvalidParameterError, match="'clf': the choice .* cannot be cloned"):
+        EvolutionarySearchCV(pipe, {"clf": [LogisticRegression(), Uncloneable()]}, cv=2).fit(X_iris, y_iris)
