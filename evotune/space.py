@@ -378,6 +378,8 @@ class Space(Mapping):
     proposed (a space it rules out entirely is refused when the search starts).
 
     >>> narrow = Space({"low": Integer(0, 9), "high": Integer(0, 9)}, forbidden=lambda p: p["low"] >= p["high"])
+    >>> narrow.forbidden({"low": 3, "high": 2})
+    True
     """
 
     def __init__(self, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | Space,
