@@ -102,7 +102,10 @@ class MixedMutation(Mutation):
     """Polynomial mutation on numeric genes, random reset on categorical ones.
 
     Each gene mutates with probability ``gene_prob`` (default ``1 / n_genes``), and
-    at least one gene always does, so a mutated child is rarely a plain copy. An
+    at least one gene always does, so a mutated child is rarely a plain copy. With
+    ``when=`` conditions, an active gene mutates with probability ``1 / n_active`` (the
+    child's own dimension), an inactive one with ``1 / n_genes`` (it keeps moving), and
+    the gene that always mutates is an active one. An
     integer gene that mutates moves by at least one whole step; a categorical gene
     that mutates takes a different choice. A numeric gene that mutates jumps to one
     of its bounds with probability ``bound_prob`` (when it already sits on that
@@ -143,12 +146,30 @@ class MixedMutation(Mutation):
                 f"bound_prob={self.bound_prob!r})")
 
     def __call__(self, genome: Genome, child: list) -> None:
-        prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
-        chosen = [i for i in range(genome.size) if random.random() < prob]
-        if not chosen:
-            chosen = [random.randrange(genome.size)]
+        if genome.conditional:
+            chosen = self._chosen_active(genome, child)
+        else:
+            prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
+            chosen = [i for i in range(genome.size) if random.random() < prob]
+            if not chosen:
+                chosen = [random.randrange(genome.size)]
         for i in chosen:
             self._mutate_gene(genome, child, i)
+
+    def _chosen_active(self, genome: Genome, child: list) -> list[int]:
+        """With conditions, the child's dimension is its active genes: ``1 / n_active`` per active gene
+        (inactive genes keep moving at ``1 / n_genes``), and at least one active gene mutates, so the
+        child is a new point."""
+        on = genome.active(child)
+        active = [i for i in range(genome.size) if on[i]]
+        if self.gene_prob is None:
+            probs = [1.0 / len(active) if on[i] else 1.0 / genome.size for i in range(genome.size)]
+        else:
+            probs = [self.gene_prob] * genome.size
+        chosen = [i for i in range(genome.size) if random.random() < probs[i]]
+        if not set(chosen) & set(active):
+            chosen.append(random.choice(active))
+        return chosen
 
     def _mutate_gene(self, genome: Genome, child: list, i: int) -> None:
         old = child[i]
