@@ -224,10 +224,30 @@ def synthetic_suite() -> list[Problem]:
 
 
 # -- CASH: choose the model family and its parameters together ------------------------------------
-def _families() -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
+def _families(regression: bool = False) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
     """Six model families, each with its own parameters (SVC's nested on its kernel)."""
     from sklearn import ensemble, linear_model, neighbors, neural_network, svm
 
+    if regression:  # the same families for a continuous loss (diabetes: MSE / var(y))
+        return {
+            "svr": (svm.SVR, {"kernel": ["linear", "rbf", "poly"], "C": et.Float(1e-2, 1e3, log=True),
+                              "epsilon": et.Float(1e-3, 1.0, log=True),
+                              "gamma": et.Float(1e-5, 1e0, log=True).when(kernel=["rbf", "poly"]),
+                              "degree": et.Integer(2, 4).when(kernel="poly")}, {}),
+            "rf": (ensemble.RandomForestRegressor,
+                   {"max_depth": et.Integer(1, 20), "max_features": et.Float(0.05, 1.0),
+                    "min_samples_leaf": et.Integer(1, 30)}, {"n_estimators": 20, "random_state": 0}),
+            "gb": (ensemble.HistGradientBoostingRegressor,
+                   {"max_iter": et.Integer(10, 100, log=True), "learning_rate": et.Float(1e-2, 1.0, log=True),
+                    "max_leaf_nodes": et.Integer(4, 31, log=True), "min_samples_leaf": et.Integer(2, 60, log=True),
+                    "l2_regularization": et.Float(1e-6, 10.0, log=True)}, {"early_stopping": False, "random_state": 0}),
+            "ridge": (linear_model.Ridge, {"alpha": et.Float(1e-3, 1e3, log=True)}, {}),
+            "knn": (neighbors.KNeighborsRegressor,
+                    {"n_neighbors": et.Integer(1, 50), "weights": ["uniform", "distance"], "p": et.Integer(1, 2)}, {}),
+            "mlp": (neural_network.MLPRegressor,
+                    {"hidden_layer_sizes": et.Integer(8, 128, log=True), "alpha": et.Float(1e-6, 10.0, log=True),
+                     "learning_rate_init": et.Float(1e-4, 1e-1, log=True)}, {"max_iter": 200, "random_state": 0}),
+        }
     return {
         "svc": (svm.SVC, {"kernel": ["linear", "rbf", "poly"], "C": et.Float(1e-2, 1e3, log=True),
                           "gamma": et.Float(1e-5, 1e0, log=True).when(kernel=["rbf", "poly"]),
@@ -255,7 +275,7 @@ class CashObjective:
     named ``<family>__<parameter>``; the others are not there (or, in the union encoding, ignored)."""
 
     def __init__(self, dataset: str):
-        self.families = _families()
+        self.families = _families(regression=dataset == "diabetes")
         self.inner = SklearnObjective(lambda **kw: kw, dataset)  # data, folds, scoring
 
     def __call__(self, params: dict[str, Any]) -> float:
@@ -268,8 +288,8 @@ class CashObjective:
         return self.inner({})
 
 
-def cash_suite() -> list[Problem]:
-    families = _families()
+def _cash_spaces(families: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The families as one conditional space, and as a list of sub-spaces (the encoding before when=)."""
     space: dict[str, Any] = {"model": list(families)}
     union = []
     for name, (_, params, _) in families.items():
@@ -279,8 +299,17 @@ def cash_suite() -> list[Problem]:
             space[f"{name}__{key}"] = p.when(model=[name], **conditions)
             own[f"{name}__{key}"] = replace(p, condition=())  # a sub-space holds no conditions
         union.append({"model": [name], **own})
-    return [Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union)
-            for dataset in ("wine", "breast_cancer", "digits")]
+    return space, union
+
+
+def cash_suite() -> list[Problem]:
+    """Classification on wine, breast_cancer and digits (1 - accuracy: a loss in steps of one test
+    sample), and regression on diabetes (MSE / var(y): a continuous loss)."""
+    problems = []
+    for dataset in ("wine", "breast_cancer", "digits", "diabetes"):
+        space, union = _cash_spaces(_families(regression=dataset == "diabetes"))
+        problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union))
+    return problems
 
 
 SUITES = {"sklearn": sklearn_suite, "mixed": mixed_suite, "synthetic": synthetic_suite, "cash": cash_suite}
