@@ -282,7 +282,7 @@ class Categorical(_Conditional):
 def _condition_value(where: str, owner: Any, value: Any) -> Any:
     """``value`` as one of ``owner``'s values; a class name stands for the one choice of that class."""
     if owner.contains(value):
-        return value
+        return int(value) if isinstance(owner, Integer) else value  # 2.0 for an Integer means 2
     if isinstance(owner, Categorical) and isinstance(value, str):
         matches = [c for c in owner.choices if type(c).__name__ == value and not isinstance(c, str)]
         if len(matches) == 1:

@@ -182,6 +182,12 @@ def test_conditions_say_which_parameters_a_point_has():
     assert space == et.Space(SVC_SPACE) and space != et.Space({**SVC_SPACE, "degree": et.Integer(2, 5)})
 
 
+def test_a_condition_on_an_integer_takes_whole_numbers_written_as_floats():
+    space = et.Space({"layers": et.Integer(1, 3), "width2": et.Integer(8, 64).when(layers=[2.0, 3])})
+    assert space["width2"].condition == (("layers", (2, 3)),)
+    assert "width2" in space.active({"layers": 2, "width2": 16})
+
+
 def test_a_finite_conditional_space_counts_points_that_differ_in_active_parameters():
     space = et.Space({"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly"), "c": [1, 2, 3]})
     assert space.cardinality == 3 + 4 * 3
