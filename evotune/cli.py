@@ -129,6 +129,11 @@ def _parameter(experiment: _Experiment, name: str, spec: Any) -> Any:
     raise experiment.error("space", name, f"`type` must be 'float', 'integer' or 'categorical'; got {kind!r}.")
 
 
+def _named(error: Exception, names: Any) -> str | None:
+    """The parameter an error is about: the longest of ``names`` it quotes (``'estimator__C'``, not ``'estimator'``)."""
+    return next((n for n in sorted(names, key=len, reverse=True) if f"'{n}'" in str(error)), None)
+
+
 def _import(experiment: _Experiment, key: str, target: str) -> Any:
     module_name, _, attribute = target.partition(":") if ":" in target else target.rpartition(".")
     folder = os.path.dirname(os.path.abspath(experiment.path))
@@ -153,13 +158,24 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
     if not hasattr(datasets, f"load_{dataset}"):
         raise experiment.error("objective", "dataset", f"scikit-learn has no load_{dataset}(); try iris, wine, "
                                                       f"breast_cancer, digits or diabetes.")
-    estimator = _import(experiment, "estimator", section["estimator"])()
     fixed = section.get("params", {})
-    for key, names in (("params", list(fixed)), *((name, [name]) for name in space)):
+    if isinstance(section["estimator"], list):  # model selection: a one-step pipeline whose step is searched
+        from sklearn.pipeline import Pipeline
+
+        from .sklearn import check_space_names
+
+        estimator = Pipeline([("estimator", space["estimator"].choices[0])])
         try:
-            check_parameter_names(estimator, names)
+            check_space_names(estimator, Space(space))
         except EvotuneError as exc:
-            raise experiment.error("objective" if key == "params" else "space", key, str(exc)) from None
+            raise experiment.error("space", _named(exc, space), str(exc)) from None
+    else:
+        estimator = _import(experiment, "estimator", section["estimator"])()
+        for key, names in (("params", list(fixed)), *((name, [name]) for name in space)):
+            try:
+                check_parameter_names(estimator, names)
+            except EvotuneError as exc:
+                raise experiment.error("objective" if key == "params" else "space", key, str(exc)) from None
     try:
         scoring = check_scoring_name(section.get("scoring"))
     except EvotuneError as exc:
@@ -205,11 +221,17 @@ def load_experiment(path: str) -> dict[str, Any]:
     space = {name: _parameter(experiment, name, spec) for name, spec in experiment.section("space").items()}
     if not space:
         raise experiment.error("space", None, "give at least one parameter.")
+    if isinstance(objective_section.get("estimator"), list):  # the estimator is chosen: a parameter of its own
+        if "estimator" in space:
+            raise experiment.error("space", "estimator", "the estimators to choose from are [objective] estimator.")
+        if not objective_section["estimator"]:
+            raise experiment.error("objective", "estimator", "give at least one estimator to choose from.")
+        choices = [_import(experiment, "estimator", target)() for target in objective_section["estimator"]]
+        space = {"estimator": Categorical(choices), **space}
     try:
         Space(space)  # conditions: names, values, cycles
     except EvotuneError as exc:
-        named = next((n for n in space if f"'{n}'" in str(exc)), None)
-        raise experiment.error("space", named, str(exc)) from None
+        raise experiment.error("space", _named(exc, space), str(exc)) from None
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:

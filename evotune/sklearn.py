@@ -52,7 +52,9 @@ from .settings import Settings
 from .trial import COMPLETE, FAILED
 from .space import Space
 
-__all__ = ["EvolutionarySearchCV", "cross_validation", "check_parameter_names", "check_scoring_name"]
+__all__ = [
+    "EvolutionarySearchCV", "cross_validation", "check_parameter_names", "check_scoring_name", "check_space_names",
+]
 
 
 class _CrossValidation:
@@ -144,10 +146,24 @@ def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:
             )
 
 
-def _check_space_names(estimator: Any, space: Space) -> None:
+def check_space_names(estimator: Any, space: Space) -> None:
     """Every name of the space must be a parameter of ``estimator``, or of the estimators a searched
     parameter chooses among (``clf__C`` when ``clf`` chooses among SVC() and LogisticRegression();
-    with a when= condition on ``clf``, of the estimators it names)."""
+    with a when= condition on ``clf``, of the estimators it names); every estimator choice must clone.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklearn.svm import SVC
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> import evotune as et
+    >>> space = et.Space({"clf": [SVC(), KNeighborsClassifier()],
+    ...                   "clf__k": et.Integer(1, 9).when(clf="KNeighborsClassifier")})
+    >>> check_space_names(Pipeline([("clf", SVC())]), space)
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: 'clf__k': none of the estimators 'clf' takes here (KNeighborsClassifier) has a parameter 'k'; ...
+    """
     for branch in space.branches or [space]:
         for name in branch:
             for choice in getattr(branch[name], "choices", ()):
@@ -420,7 +436,7 @@ refit_time_, multimetric_ :
         ``sample_weight`` and other fit parameters to the estimator's ``fit``.
         """
         space = Space(self._parameters())
-        _check_space_names(self.estimator, space)
+        check_space_names(self.estimator, space)
         budget = self._budget(space)
         scorers, refit_metric = get_scorers(self)
         X, y = indexable(X, y)

@@ -214,3 +214,25 @@ def test_conditions_in_an_experiment_file(tmp_path):
     result = __import__("evotune").optimize(**settings)
     assert all(("degree" in t.params) == (t.params["kernel"] == "poly") for t in result.trials)
     assert len(result.trials) == 4  # rbf, and poly with degree 2, 3 or 4: the space's distinct points
+
+
+def test_an_experiment_file_can_choose_among_estimators(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = (
+        "[objective]\nestimator = ['sklearn.tree.DecisionTreeClassifier', 'sklearn.neighbors.KNeighborsClassifier']\n"
+        "dataset = 'iris'\ncv = 3\n[space]\n"
+        "estimator__max_depth = { type = 'integer', low = 1, high = 5, when = { estimator = 'DecisionTreeClassifier' } }\n"
+        "estimator__n_neighbors = { type = 'integer', low = 1, high = 9, when = { estimator = 'KNeighborsClassifier' } }\n"
+        "[search]\ndirection = 'maximize'\nmax_evaluations = 10\n"
+    )
+    path = tmp_path / "choose.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--no-progress"]) == 0
+    trials = __import__("evotune").load_run("runs/choose.db").trials
+    names = {t.params["estimator"].split("(")[0]: set(t.params) for t in trials}  # stored estimators: their repr
+    assert names == {"DecisionTreeClassifier": {"estimator", "estimator__max_depth"},
+                     "KNeighborsClassifier": {"estimator", "estimator__n_neighbors"}}
+    path.write_text(text.replace("estimator__n_neighbors =", "estimator__n_neighbor ="))
+    assert main(["run", str(path), "--restart"]) == 2
+    assert ":7: [space] estimator__n_neighbor: 'estimator__n_neighbor': none of the estimators" in capsys.readouterr().err
+    assert __import__("evotune").run_names("runs/choose.db") == ["choose"]  # refused before --restart renamed it

@@ -246,6 +246,14 @@ def test_the_objective_gets_only_the_active_parameters_and_so_do_results(tmp_pat
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
 
 
+def test_stored_params_name_the_active_parameters_whatever_their_order(tmp_path):
+    space = {"model": ["tree", "knn"], "depth": et.Integer(1, 5).when(model="tree"), "k": et.Integer(1, 9).when(model="knn")}
+    result = et.optimize(lambda p: p.get("depth", 0) + p.get("k", 0), space, max_evaluations=20, seed=0,
+                         storage=tmp_path / "o.db")
+    assert [t.params for t in et.load_run(tmp_path / "o.db").trials] == [t.params for t in result.trials]
+    assert any("k" in t.params for t in result.trials)
+
+
 def test_points_that_differ_only_in_inactive_parameters_are_evaluated_once():
     space = {"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly"), "c": [1, 2, 3]}
     result = et.optimize(lambda p: p["c"] + p.get("degree", 0), space, max_evaluations=100, population_size=4, seed=0)

@@ -60,14 +60,15 @@ class RowEncoder:
     """
 
     def __init__(self, genome: Genome):
-        self._union = genome.branches is not None  # its params are not one per gene
+        # a union's or a conditional space's params are not one per gene
+        self._by_name = genome.branches is not None or genome.conditional
         self._keys = [json.dumps(name) + ":" for name in genome.names]
         self._choices = [
             [dumps(_jsonable(c)) for c in p.choices] if isinstance(p, Categorical) else None for p in genome.params
         ]
 
     def params(self, params: dict[str, Any], genes: list) -> str:
-        if self._union:
+        if self._by_name:
             return dumps({name: _jsonable(value) for name, value in params.items()})
         items = zip(self._keys, self._choices, params.values(), genes)
         return "{" + ",".join([k + (repr(v) if c is None else c[g]) for k, c, v, g in items]) + "}"
