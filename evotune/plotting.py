@@ -270,7 +270,9 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
         ax.annotate(low, (i, -0.1), ha="center", va="center", fontsize=7, color="#555555")
         ax.annotate(high, (i, 1.1), ha="center", va="center", fontsize=7, color="#555555")
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_value_label(result))
-    ax.set_title(f"hall of fame: the {len(hall)} best candidates (axis ends: the space's bounds)")
+    absent = any(n not in t.params for t in hall for n in names)
+    note = "; a gap: the candidate has no such parameter" if absent else ""
+    ax.set_title(f"hall of fame: the {len(hall)} best candidates (axis ends: the space's bounds{note})")
     return fig
 
 

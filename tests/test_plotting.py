@@ -103,6 +103,14 @@ def test_tied_values_are_coloured_as_the_best_bands_stay_within_the_population_a
     assert all(float(t).is_integer() for t in left.get_xticks())
 
 
+def test_the_hall_of_fame_figure_says_what_a_gap_means():
+    space = {"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly"), "C": et.Float(0.1, 10)}
+    result = et.optimize(lambda p: p["C"] + p.get("degree", 0), space, max_evaluations=30, seed=0)
+    assert "a gap: the candidate has no such parameter" in plotting.plot_hall_of_fame(result).axes[0].get_title()
+    plain = et.optimize(lambda p: p["C"], {"C": et.Float(0.1, 10)}, max_evaluations=10, seed=0)
+    assert "gap" not in plotting.plot_hall_of_fame(plain).axes[0].get_title()
+
+
 def test_parameter_importance_finds_the_parameter_that_matters():
     result = et.optimize(lambda p: (p["x"] - 1) ** 2 + (p["k"] == "b") * 0.001, {"x": et.Float(-5, 5), "k": ["a", "b"],
                          "n": et.Integer(1, 100, log=True)}, max_evaluations=60, seed=0)
