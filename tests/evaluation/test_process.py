@@ -241,9 +241,9 @@ import json, os, sys, time
 import evotune as et
 
 def objective(p):
-    with open(sys.argv[1], "a") as f:
-        f.write(f"{os.getpid()}\\n")
     time.sleep(0.3)
+    with open(sys.argv[1], "a") as f:  # a line per evaluation finished in a worker
+        f.write(f"{os.getpid()}\\n")
     return p["x"]
 
 result = et.optimize(objective, {"x": et.Float(0, 1)}, max_evaluations=1000, n_jobs=2, seed=0)
