@@ -272,3 +272,9 @@ def test_forbidden_points_are_never_proposed_and_an_empty_space_is_refused():
         et.optimize(lambda p: 0.0, space, max_evaluations=5, initial_points=[{"low": 5, "high": 1}])
     with pytest.raises(et.InvalidSpaceError, match="`forbidden` must be a callable"):
         et.Space({"x": et.Float(0, 1)}, forbidden="x > 1")
+
+
+def test_a_conditional_space_gives_the_same_trials_for_any_number_of_workers():
+    runs = [et.optimize(cond_objective, COND_SPACE, max_evaluations=40, population_size=8, lag=4, n_jobs=n, seed=3)
+            for n in (1, 2)]
+    assert [(t.params, t.value) for t in runs[0].trials] == [(t.params, t.value) for t in runs[1].trials]
