@@ -274,9 +274,13 @@ class CashObjective:
     """Loss (1 - mean 3-fold accuracy, fixed folds) of the family ``params["model"]`` with the parameters
     named ``<family>__<parameter>``; the others are not there (or, in the union encoding, ignored)."""
 
-    def __init__(self, dataset: str):
+    def __init__(self, dataset: str, train_size: float | None = None):
         self.families = _families(regression=dataset == "diabetes")
         self.inner = SklearnObjective(lambda **kw: kw, dataset)  # data, folds, scoring
+        if train_size is not None:  # a small training set: harder, and a large test set: a finer loss
+            from sklearn.model_selection import StratifiedShuffleSplit
+
+            self.inner.cv = StratifiedShuffleSplit(3, train_size=train_size, random_state=0)
 
     def __call__(self, params: dict[str, Any]) -> float:
         name = params["model"]
@@ -304,11 +308,14 @@ def _cash_spaces(families: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
 
 def cash_suite() -> list[Problem]:
     """Classification on wine, breast_cancer and digits (1 - accuracy: a loss in steps of one test
-    sample), and regression on diabetes (MSE / var(y): a continuous loss)."""
+    sample), digits from a 20 % training set (a finer loss), and regression on diabetes (MSE / var(y))."""
     problems = []
     for dataset in ("wine", "breast_cancer", "digits", "diabetes"):
         space, union = _cash_spaces(_families(regression=dataset == "diabetes"))
         problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union))
+    # digits learned from 20 % of its samples and tested on 80 %: a loss in steps of 0.0007, models far apart
+    space, union = _cash_spaces(_families())
+    problems.append(Problem("cash-digits-small", "cash", space, CashObjective("digits", train_size=0.2), union=union))
     return problems
 
 
