@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .space import Categorical, Float, Integer
+from .space import Categorical
 
 #: Fewer completed trials than this give no importance (a forest on fewer says little).
 MIN_TRIALS = 10
@@ -25,11 +25,9 @@ MIN_TRIALS = 10
 def _column(parameter: Any, values: list[Any]) -> np.ndarray:
     if isinstance(parameter, Categorical):
         return np.array([-1.0 if v is _ABSENT else float(parameter.index(v)) for v in values])
-    if isinstance(parameter, (Float, Integer)):
-        scale = math.log if parameter.log else float
-        low, high = scale(parameter.low), scale(parameter.high)
-        return np.array([low - (high - low) if v is _ABSENT else scale(v) for v in values])
-    return np.array([-1.0 if v is _ABSENT else float(hash(repr(v)) % 1000) for v in values])
+    scale = math.log if parameter.log else float  # Float or Integer: a space holds nothing else
+    low, high = scale(parameter.low), scale(parameter.high)
+    return np.array([low - (high - low) if v is _ABSENT else scale(v) for v in values])
 
 
 _ABSENT = object()

@@ -139,7 +139,7 @@ class Genome:
         conditions: the active parameters.
         """
         if self.branches is None:
-            values = {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+            values = self._values(genes)
             if self.conditional:
                 on = self.space.active(values)
                 return {name: value for name, value in values.items() if name in on}
@@ -147,11 +147,15 @@ class Genome:
         decoders = self._decoders
         return {name: decoders[i](genes[i]) for i, name in self._branch_genes[decoders[0](genes[0])]}
 
+    def _values(self, genes: list) -> dict[str, Any]:
+        """Every parameter's value, active or not (a union space's sub-space genes included)."""
+        return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
+
     def active(self, genes: list) -> list[bool]:
         """Which genes are active (all of them without conditions)."""
         if not self.conditional:
             return [True] * self.size
-        on = self.space.active({name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)})
+        on = self.space.active(self._values(genes))
         return [name in on for name in self.names]
 
     def allowed(self, genes: list) -> bool:
@@ -217,7 +221,7 @@ class Genome:
         sub = self if self.branches is None else self._branch_genomes[self.space.branch_of(point)]
         sample = sub.sample(rng, 1)[0]
         if self.conditional:  # every gene holds a value, active or not
-            return self.encode(dict({name: dec(g) for name, dec, g in zip(self.names, self._decoders, sample)}, **point))
+            return self.encode(dict(self._values(sample), **point))
         return self.encode(dict(sub.decode(sample), **point))
 
     # -- canonical form ----------------------------------------------------------------------
