@@ -164,6 +164,10 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
 
         from .sklearn import check_space_names
 
+        if fixed:  # they would be set on the pipeline's first step, which every candidate replaces
+            raise experiment.error("objective", "params", "with a list of estimators, give fixed values in [space] "
+                                   "as one-choice parameters (estimator__max_iter = { type = \"categorical\", "
+                                   "choices = [5000], when = ... }).")
         estimator = Pipeline([("estimator", space["estimator"].choices[0])])
         try:
             check_space_names(estimator, Space(space))
@@ -181,8 +185,9 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
     except EvotuneError as exc:
         raise experiment.error("objective", "scoring", str(exc)) from None
     X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
+    estimator.set_params(**fixed)  # names checked above
     try:
-        return cross_validation(estimator.set_params(**fixed), X, y, cv=section.get("cv", 5), scoring=scoring,
+        return cross_validation(estimator, X, y, cv=section.get("cv", 5), scoring=scoring,
                                 data=f"scikit-learn's {dataset}")
     except (ValueError, TypeError) as exc:
         raise experiment.error("objective", "cv", str(exc)) from None

@@ -236,3 +236,6 @@ def test_an_experiment_file_can_choose_among_estimators(tmp_path, capsys, monkey
     assert main(["run", str(path), "--restart"]) == 2
     assert ":7: [space] estimator__n_neighbor: 'estimator__n_neighbor': none of the estimators" in capsys.readouterr().err
     assert __import__("evotune").run_names("runs/choose.db") == ["choose"]  # refused before --restart renamed it
+    path.write_text(text.replace("cv = 3", "cv = 3\nparams = { estimator__max_depth = 2 }"))
+    assert main(["run", str(path), "--restart"]) == 2
+    assert ":5: [objective] params: with a list of estimators, give fixed values in [space]" in capsys.readouterr().err
