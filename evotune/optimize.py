@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -310,7 +312,9 @@ class _Run:
         """Evaluate until a stop rule fires; returns the stop reason."""
         evolution, evaluator = self.evolution, self.evaluator
         start = time.monotonic()
+        interrupts = _Interrupts()
         try:
+            interrupts.install()
             evaluator.start(self.objective)
             while True:
                 verdict = self._fill(2 * evaluator.capacity, max_evaluations, generations)
@@ -321,7 +325,7 @@ class _Run:
                         return f"max_evaluations reached ({max_evaluations})"
                     return f"generations reached ({generations})"
                 if verdict is None:
-                    outcome = evaluator.next_outcome()
+                    outcome = interrupts.waiting(evaluator.next_outcome)
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         raise outcome.value
                     trial = evolution.judge(
@@ -336,6 +340,7 @@ class _Run:
             logger.warning("interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
         finally:
+            interrupts.restore()
             evaluator.cancel()
 
     def _fill(self, target: int, max_evaluations: int | None, generations: int | None) -> str | None:
@@ -417,6 +422,47 @@ class _Run:
                 self.journal.close()
         if self.bar is not None:
             self.bar.close()
+
+
+class _Interrupts:
+    """Ctrl-C during the loop, raised only while the driver waits for a result.
+
+    A ``KeyboardInterrupt`` raised at an arbitrary point could land inside the evaluator's
+    own bookkeeping (a process pool's task queue, between its lock and its notify) and
+    leave the pool unable to stop: the run then hung in ``ProcessPool.join`` (seen about
+    once in 30 Ctrl-Cs). So a Ctrl-C that comes while the driver proposes, submits or
+    journals is held and raised at the next wait, at most one proposal later. Installed
+    only in the main thread, and only over Python's default handler.
+    """
+
+    def __init__(self) -> None:
+        self.pending = self.active = self.installed = False
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handle)
+            self.installed = True
+
+    def restore(self) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self.installed = False
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.active:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def waiting(self, wait: Callable[[], Any]) -> Any:
+        """``wait()``, interruptible; a Ctrl-C held since the last wait is raised now."""
+        if self.pending:
+            raise KeyboardInterrupt
+        self.active = True
+        try:
+            return wait()
+        finally:
+            self.active = False
 
 
 def _progress_bar(total: int | None, direction: str) -> Any:
