@@ -27,6 +27,7 @@ from .exceptions import (
 )
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selection, Tournament
 from .optimize import default_lag, optimize
+from .racing import Racing
 from .result import Result
 from .settings import Settings
 from .trial import Direction, GenerationStats, Trial, TrialState
@@ -74,6 +75,7 @@ __all__ = [
     "NoImprovement",
     "Outcome",
     "ProcessPoolEvaluator",
+    "Racing",
     "Result",
     "Selection",
     "SerialEvaluator",

@@ -37,6 +37,7 @@ class Individual(list):
         super().__init__(genes)
         self.fitness = fitness_class()
         self.number = number
+        self.parts: tuple[float, ...] | None = None  # the trial's losses part by part (racing)
 
 
 @contextmanager

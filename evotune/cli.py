@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .exceptions import EvotuneError
+from .exceptions import EvotuneError, InvalidParameterError
+from .racing import Racing
 from .settings import Settings
 from .space import Categorical, Float, Integer, Space
 
@@ -201,7 +202,12 @@ def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
     checks = {"n_jobs": resolve_n_jobs, "timeout": check_timeout}
     for key, value in search.items():
         try:
-            if key in checks:
+            if key == "racing" and isinstance(value, dict):  # racing = {min_parts = 3, confidence = 0.9}
+                unknown = sorted(set(value) - {"min_parts", "confidence"})
+                if unknown:
+                    raise InvalidParameterError(f"unknown racing setting {unknown[0]!r}; they are: confidence, min_parts.")
+                search[key] = Racing(**value)
+            elif key in checks:
                 checks[key](value)
             elif key in Settings.names():
                 Settings.of({key: value})

@@ -53,7 +53,8 @@ from .result import Result
 from .space import Space
 from .settings import Settings
 from .surrogate import Surrogate
-from .trial import COMPLETE, FAILED, Candidate, Direction, GenerationStats, Trial
+from .racing import Race
+from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
@@ -208,7 +209,8 @@ class Evolution:
 
         self._next_number = 0
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
-        self._results: dict[int, tuple[list, float]] = {}  # told, not yet applied to the view: genes, loss
+        # told, not yet applied to the view: genes, loss, the parts' losses (objectives run fold by fold)
+        self._results: dict[int, tuple[list, float, tuple | None]] = {}
         self._view = _Survivors(self.population_size)  # what proposals see
         self._reported = _Survivors(self.population_size)  # what history rows describe
         self._generations: dict[int, _Generation] = {}
@@ -216,7 +218,8 @@ class Evolution:
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, loss) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, float]] = []
-        self._block: tuple[int, list[list]] = (0, [])  # the generation being asked, and its genes
+        # the generation being asked, its genes, and what its candidates race against
+        self._block: tuple[int, list[list], Race | None] = (0, [], None)
         #: Number of trials told so far.
         self.n_told = 0
         self.history: list[GenerationStats] = []
@@ -268,19 +271,21 @@ class Evolution:
         if self.exhausted or not self.ready(number):
             return None
         generation = self.generation_of(number)
+        race = None
         if generation == 0:
             genes = self._design[number] if number < len(self._design) else None
         else:
             if self._block[0] != generation:
-                self._block = (generation, self._propose(generation))
+                self._block = (generation, self._propose(generation), self._race())
             offset = number - self._end_of(generation - 1, cut=False)
             genes = self._block[1][offset] if offset < len(self._block[1]) else None
+            race = self._block[2]
         if genes is None:
             self.exhausted = True
             return None
         self._seen.add(hash(self.genome.key(genes)))
         self._next_number += 1
-        candidate = Candidate(number, generation, self.genome.decode(genes), self.seed, genes)
+        candidate = Candidate(number, generation, self.genome.decode(genes), self.seed, genes, race)
         self._pending[number] = candidate
         return candidate
 
@@ -323,13 +328,23 @@ class Evolution:
             children = [children[i] for i in order]
         return children[:size]
 
+    def _race(self) -> Race | None:
+        """What the generation just proposed races against: the best completed trial of its view
+        (see :mod:`evotune.racing`), or None when racing is off or no trial ran every part."""
+        if self.config.racing is None:
+            return None
+        reference = next((m.parts for m in self._view.members if m.parts is not None), None)
+        if reference is None or not all(math.isfinite(v) for v in reference):
+            return None
+        return Race(self.config.racing, reference, self.direction.sign)
+
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
         view = self._view
         while view.count < count:
             number = view.count
-            genes, loss = self._results.pop(number)
-            view.add(self._individual(number, genes, loss))
+            genes, loss, parts = self._results.pop(number)
+            view.add(self._individual(number, genes, loss, parts))
             if self.surrogate is not None:
                 self._archive.append((number, genes, loss))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
@@ -375,9 +390,10 @@ class Evolution:
         duration: float = 0.0,
         worker: str | None = None,
         started: float | None = None,
+        parts: Sequence[float] | None = None,
     ) -> Trial:
-        """Tell one candidate's value, with where and when it ran; returns its trial."""
-        trial = self.judge(candidate, value, duration, worker, started)
+        """Tell one candidate's value, with where and when it ran (and its parts' values); returns its trial."""
+        trial = self.judge(candidate, value, duration, worker, started, parts)
         self.told(trial, candidate.genes, cause=value if isinstance(value, BaseException) else None)
         return trial
 
@@ -388,13 +404,13 @@ class Evolution:
         duration: float = 0.0,
         worker: str | None = None,
         started: float | None = None,
+        parts: Sequence[float] | None = None,
     ) -> Trial:
         """The trial a pending candidate's value makes (nothing is recorded yet: see :meth:`told`)."""
         self._check_pending([candidate])
         value, state, error, info = self._judge(value)
-        return Trial(
-            candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker, started, info
-        )
+        return Trial(candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker,
+                     started, info, None if parts is None else tuple(parts))
 
     def told(self, trial: Trial, genes: list, cause: BaseException | None = None) -> None:
         """Record a finished trial of a pending candidate: from :meth:`tell_one`, or from a journal (resume).
@@ -404,8 +420,15 @@ class Evolution:
         """
         candidate = self._pending.pop(trial.number)
         trial = Trial(**{**vars(trial), "params": candidate.params, "generation": candidate.generation})
-        loss = trial.value * self.direction.sign if trial.ok else math.nan
-        self._results[trial.number] = (list(genes), loss)
+        sign = self.direction.sign
+        parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
+        if trial.ok:
+            loss = trial.value * sign
+        elif trial.state is PRUNED and candidate.race is not None and parts:
+            loss = candidate.race.estimate(parts)  # ranks it for the surrogate; below the population it could not enter
+        else:
+            loss = math.nan
+        self._results[trial.number] = (list(genes), loss, parts if trial.ok else None)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
@@ -414,7 +437,7 @@ class Evolution:
         if trial.ok:
             bisect.insort(self._hall, (loss, trial.number, trial), key=lambda entry: entry[:2])
             del self._hall[self.hall_of_fame_size :]
-        else:
+        elif trial.state is not PRUNED:
             row.failed += 1
             if row.first_error is None or trial.number < row.first_error[0]:
                 row.first_error = (trial.number, trial.error or trial.state, cause)
@@ -427,15 +450,17 @@ class Evolution:
         """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
         reported, results = self._reported, self._results
         while reported.count in results:
-            genes, loss = results[reported.count]
-            reported.add(self._individual(reported.count, genes, loss))
+            genes, loss, parts = results[reported.count]
+            reported.add(self._individual(reported.count, genes, loss, parts))
             if reported.count == self._end_of(self.generation):
                 self._end_generation()
 
-    def _individual(self, number: int, genes: list, loss: float) -> Individual:
-        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible)."""
+    def _individual(self, number: int, genes: list, loss: float, parts: tuple | None = None) -> Individual:
+        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible);
+        ``parts``: a completed trial's parts' losses (a racing reference)."""
         ind = Individual(genes, self._fitness, number)
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
+        ind.parts = parts
         return ind
 
     def _end_generation(self) -> None:
@@ -474,6 +499,10 @@ class Evolution:
 
     def _judge(self, value: Any) -> tuple[float, str, str | None, dict | None]:
         info = None
+        if isinstance(value, Pruned):
+            info = value.info
+            value = value.value
+            return (float(value), PRUNED, None, info) if math.isfinite(value) else (math.nan, PRUNED, None, info)
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
             value, info = value[0], dict(value[1])
         if isinstance(value, BaseException):

@@ -64,8 +64,8 @@ def optimize(
     settings : Settings, optional
         The search's settings (:class:`Settings`: ``direction``, ``population_size``,
         ``offspring_size``, ``lag``, ``crossover``, ``mutation``, ``selection``,
-        ``crossover_prob``, ``surrogate``, ``initial_points``, ``hall_of_fame_size``,
-        ``seed``). Keyword arguments set single ones: ``optimize(f, space,
+        ``crossover_prob``, ``surrogate``, ``racing``, ``initial_points``,
+        ``hall_of_fame_size``, ``seed``). Keyword arguments set single ones: ``optimize(f, space,
         direction="maximize", seed=0, ...)``. The population size follows
         ``max_evaluations`` by default; ``seed=None`` draws one (kept in ``Result.seed``).
 
@@ -161,6 +161,11 @@ def optimize(
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
     given = set(changes)  # on resume, what the user did not give comes from the stored run
     settings = Settings.of(changes, settings)
+    if settings.racing is not None and not has_parts(objective):
+        raise InvalidParameterError(
+            "`racing` needs an objective evaluated fold by fold (`parts`, `part(params, i)` and `combine(params, "
+            "results)`, as evotune.sklearn.cross_validation and EvolutionarySearchCV make); this one is called whole."
+        )
     evaluator = make_evaluator(
         n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
     )
@@ -329,7 +334,8 @@ class _Run:
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         raise outcome.value
                     trial = evolution.judge(
-                        outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started
+                        outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started,
+                        outcome.parts,
                     )
                     verdict = self._tell(trial, outcome.candidate.genes, outcome.value)
                 if verdict:

@@ -28,7 +28,7 @@ import numpy as np
 from .exceptions import InvalidParameterError
 from .result import Result, Trial
 from .space import Categorical, Float, Integer
-from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction
+from .trial import COMPLETE, CRASHED, FAILED, PRUNED, TIMEOUT, Direction
 
 __all__ = [
     "plot_evolution",
@@ -46,7 +46,7 @@ __all__ = [
 
 #: A report's column: 6.5 inches wide.
 WIDTH = 6.5
-_STATE_COLOURS = {COMPLETE: "#4c72b0", FAILED: "#c44e52", TIMEOUT: "#dd8452", CRASHED: "#8c1c13"}
+_STATE_COLOURS = {COMPLETE: "#4c72b0", PRUNED: "#a3b8d6", FAILED: "#c44e52", TIMEOUT: "#dd8452", CRASHED: "#8c1c13"}
 
 
 def pyplot() -> Any:

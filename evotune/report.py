@@ -44,7 +44,7 @@ figcaption { color: #555; font-size: 0.9em; } .muted { color: #666; }
 _CAPTIONS = {
     "evolution": "Left: the population's best, mean and worst value per generation (band: mean ± one standard "
     "deviation, kept between the best and the worst). Right: the best value found against the number of evaluations, over every evaluation.",
-    "parameters": "Each parameter's values per generation, coloured by objective value; grey points failed. "
+    "parameters": "Each parameter's values per generation, coloured by objective value; grey points failed or were pruned. "
     "Where the points gather is where the search converged.",
     "diversity": "Population diversity (0: all candidates alike, 1: as spread as a uniform sample), with the "
     "failed evaluations and the repeats bred again per generation.",

@@ -28,6 +28,8 @@ def _trial_row(trial: Trial) -> dict[str, Any]:
     row = asdict(trial)
     row["params"] = {k: _jsonable(v) for k, v in trial.params.items()}
     row["value"] = _jsonable(trial.value)
+    if trial.parts is not None:
+        row["parts"] = [_jsonable(v) for v in trial.parts]
     return row
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
+from .racing import Racing
 from .surrogate import GaussianProcessSurrogate, Surrogate
 from .trial import Direction
 
@@ -47,6 +48,10 @@ class Settings:
         Picks the children worth evaluating (see :mod:`evotune.surrogate`); ``True``
         is the default :class:`~evotune.GaussianProcessSurrogate`, ``None`` or
         ``False`` a plain genetic algorithm.
+    racing : Racing, True or None
+        Stop a candidate's cross-validation when its first folds show it worse
+        than the population it would enter (see :class:`~evotune.Racing`; only
+        objectives evaluated fold by fold are raced); ``True`` is ``Racing()``.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
@@ -67,7 +72,7 @@ class Settings:
     >>> et.Settings.of({"population_sise": 16})
     Traceback (most recent call last):
     ...
-    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, seed, selection, surrogate.
+    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
     """
 
     direction: str = "minimize"
@@ -79,6 +84,7 @@ class Settings:
     selection: Any = None
     crossover_prob: float = 0.9
     surrogate: Surrogate | bool | None = True
+    racing: Racing | bool | None = None
     initial_points: Sequence[Mapping[str, Any]] | None = None
     hall_of_fame_size: int = 10
     seed: int | None = None
@@ -104,6 +110,10 @@ class Settings:
             raise InvalidParameterError(
                 f"`surrogate` must be a Surrogate (e.g. GaussianProcessSurrogate()), True or None; got {surrogate!r}."
             )
+        if self.racing is True or self.racing is False:
+            object.__setattr__(self, "racing", Racing() if self.racing else None)
+        elif self.racing is not None and not isinstance(self.racing, Racing):
+            raise InvalidParameterError(f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True or None; got {self.racing!r}.")
         if self.initial_points is not None and (
             isinstance(self.initial_points, (str, Mapping)) or not isinstance(self.initial_points, Sequence)
         ):
@@ -137,7 +147,7 @@ class Settings:
             value = getattr(self, name)
             if name == "direction":
                 value = str(value)
-            elif name == "surrogate":
+            elif name == "surrogate" or (name == "racing" and value is not None):
                 value = repr(value)
             elif name in ("crossover", "mutation", "selection", "initial_points") and value is not None:
                 value = repr(value)

@@ -49,7 +49,7 @@ from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
 from .settings import Settings
-from .trial import COMPLETE, FAILED
+from .trial import COMPLETE, FAILED, PRUNED
 from .space import Space
 
 __all__ = [
@@ -84,10 +84,13 @@ class _CrossValidation:
         out.pop("parameters", None)
         return out
 
+    def part_value(self, fold: dict[str, Any]) -> float:
+        """A fold's score (what racing compares)."""
+        return _metric_score(fold["test_scores"], self.metric)
+
     def combine(self, params: dict[str, Any], folds: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
-        """The mean score over the folds, with every fold's result."""
-        scores = [_metric_score(fold["test_scores"], self.metric) for fold in folds]
-        return float(np.mean(scores)), {"splits": folds}
+        """The mean score over the folds (the first ones, for a candidate racing stopped), with every fold's result."""
+        return float(np.mean([self.part_value(fold) for fold in folds])), {"splits": folds}
 
     def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
@@ -258,7 +261,12 @@ class _Verbose:
         if self.level < 2:
             return
         params = ", ".join(f"{name}={value!r}" for name, value in trial.params.items())
-        score = f"score={trial.value:.4g}" if trial.ok else f"{trial.state}: {trial.error}"
+        if trial.ok:
+            score = f"score={trial.value:.4g}"
+        elif trial.state is PRUNED:
+            score = f"pruned after {len(trial.parts or ())} of {self.n_splits} folds, score={trial.value:.4g}"
+        else:
+            score = f"{trial.state}: {trial.error}"
         folds = (trial.info or {}).get("splits", [])
         if self.level >= 3 and folds:
             score += " (folds: " + ", ".join(f"{_metric_score(f['test_scores'], None):.4g}" for f in folds) + ")"
@@ -317,6 +325,13 @@ class EvolutionarySearchCV(BaseSearchCV):
     surrogate : Surrogate, True or None
         Which children of a generation are worth a cross-validation (see
         :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
+    racing : Racing, True or None
+        Stop a candidate's cross-validation once its first folds show it worse
+        than the population it would enter (a paired test on the same folds; see
+        :class:`evotune.Racing`). A stopped candidate has ``state`` ``"pruned"``
+        in ``cv_results_``, NaN for the folds it did not run and so a NaN mean
+        (ranked last: it is never ``best_params_``). Pays off with many folds
+        (``cv=10``).
     settings : evotune.Settings, optional
         Every other setting of the search (operators, ``crossover_prob``,
         ``offspring_size``, ``initial_points``, ``hall_of_fame_size``...); the
@@ -337,7 +352,7 @@ class EvolutionarySearchCV(BaseSearchCV):
     cv_results_, best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_, \
 refit_time_, multimetric_ :
         As in GridSearchCV. ``cv_results_`` also has ``generation`` and ``state``
-        (``"complete"``, ``"failed"``, ``"timeout"``, ``"crashed"``) columns.
+        (``"complete"``, ``"failed"``, ``"timeout"``, ``"crashed"``, ``"pruned"``) columns.
     trials_ : list of Trial
         Every evaluated candidate, in order (its ``info`` holds the per-fold results).
     hall_of_fame_ : list of Trial
@@ -384,6 +399,7 @@ refit_time_, multimetric_ :
         n_iter: int | None = None,
         lag: int | None = None,
         surrogate: Any = True,
+        racing: Any = None,
         timeout: float | None = None,
         dask_client: Any = None,
         storage: Any = None,
@@ -415,6 +431,7 @@ refit_time_, multimetric_ :
         self.n_iter = n_iter
         self.lag = lag
         self.surrogate = surrogate
+        self.racing = racing
         self.timeout = timeout
         self.dask_client = dask_client
         self.storage = storage
@@ -495,6 +512,8 @@ refit_time_, multimetric_ :
             changes["seed"] = seed
         if self.settings is None or self.surrogate is not True:  # the argument, when given, wins
             changes["surrogate"] = self.surrogate
+        if self.racing is not None:
+            changes["racing"] = self.racing
         with warnings.catch_warnings():
             # failed fits are reported once, in scikit-learn's own words, below
             warnings.simplefilter("ignore", FailedEvaluationWarning)
@@ -528,7 +547,10 @@ refit_time_, multimetric_ :
             "generation": [t.generation for t in trials],
             "state": [self._state(t) for t in trials],
         }
-        results = self._format_results([t.params for t in trials], self.n_splits_, out, more_results)
+        with warnings.catch_warnings():
+            if any(t.state is PRUNED for t in trials):  # their NaN means are the folds racing skipped
+                warnings.filterwarnings("ignore", "One or more of the (test|train) scores are non-finite")
+            results = self._format_results([t.params for t in trials], self.n_splits_, out, more_results)
         self.multimetric_ = isinstance(out[0]["test_scores"], dict)
         if callable(self.scoring) and self.multimetric_:
             self._check_refit_for_multimetric(out[0]["test_scores"])
@@ -560,20 +582,22 @@ refit_time_, multimetric_ :
         return _default_budget(space) if budget is None else budget
 
     def _folds(self, trial: Any, scorers: Any, splits: list) -> list[dict[str, Any]]:
-        """The fold results of a trial; for an evaluation that never returned, failed folds."""
-        if trial.info and "splits" in trial.info:
-            return trial.info["splits"]
+        """The fold results of a trial; for an evaluation that never returned, failed folds; for one
+        racing stopped, NaN scores for the folds it did not run."""
+        done = trial.info["splits"] if trial.info and "splits" in trial.info else []
+        if len(done) == len(splits):
+            return done
+        pruned = trial.state is PRUNED
+        score: Any = np.nan if pruned else self.error_score
         if scorer_names(scorers):
-            score: Any = {name: self.error_score for name in scorer_names(scorers)}
-        else:
-            score = self.error_score
-        folds = []
-        for _, test in splits:
+            score = {name: score for name in scorer_names(scorers)}
+        folds = list(done)
+        for _, test in splits[len(done):]:
             fold = {
-                "fit_error": trial.error or trial.state,
+                "fit_error": None if pruned else trial.error or trial.state,
                 "test_scores": score,
                 "n_test_samples": len(test),
-                "fit_time": trial.duration / len(splits),
+                "fit_time": 0.0 if pruned else trial.duration / len(splits),
                 "score_time": 0.0,
             }
             if self.return_train_score:

@@ -15,8 +15,8 @@ import numpy as np
 from .exceptions import InvalidParameterError
 
 __all__ = [
-    "Candidate", "Trial", "GenerationStats", "TrialState", "Direction",
-    "COMPLETE", "FAILED", "TIMEOUT", "CRASHED",
+    "Candidate", "Trial", "GenerationStats", "TrialState", "Direction", "Pruned",
+    "COMPLETE", "FAILED", "TIMEOUT", "CRASHED", "PRUNED",
 ]  # fmt: skip
 
 
@@ -27,18 +27,24 @@ class TrialState(str, Enum):
     --------
     >>> TrialState("timeout") is TrialState.TIMEOUT, TrialState.COMPLETE == "complete"
     (True, True)
+
+    ``"pruned"``: racing stopped the evaluation after some of its folds (see
+    :class:`~evotune.Racing`); its value is the mean of the folds it ran.
     """
 
     COMPLETE = "complete"
     FAILED = "failed"
     TIMEOUT = "timeout"
     CRASHED = "crashed"
+    PRUNED = "pruned"
 
     def __str__(self) -> str:
         return self.value
 
 
-COMPLETE, FAILED, TIMEOUT, CRASHED = TrialState.COMPLETE, TrialState.FAILED, TrialState.TIMEOUT, TrialState.CRASHED
+COMPLETE, FAILED, TIMEOUT, CRASHED, PRUNED = (
+    TrialState.COMPLETE, TrialState.FAILED, TrialState.TIMEOUT, TrialState.CRASHED, TrialState.PRUNED
+)
 
 
 class Direction(str, Enum):
@@ -98,6 +104,8 @@ class Candidate:
     _entropy: int = field(repr=False, compare=False, default=0)
     #: The candidate's canonical gene vector (for the journal; never sent to workers).
     genes: list = field(repr=False, compare=False, default_factory=list)
+    #: What racing compares its folds with (an :class:`evotune.racing.Race`), or None: not raced.
+    race: Any = field(repr=False, compare=False, default=None)
 
     @property
     def seed(self) -> int:
@@ -114,7 +122,9 @@ class Trial:
     short description of what went wrong. ``duration`` is in seconds; ``worker``
     names the process that ran the evaluation and ``started`` is its start time
     (seconds since the epoch), when known. ``info`` holds what the objective
-    returned beside its value (``return value, {"train_loss": ...}``).
+    returned beside its value (``return value, {"train_loss": ...}``). ``parts``
+    holds the value of each part (cross-validation fold) that ran, in order, for an
+    objective evaluated part by part; a pruned trial ran only the first ones.
     """
 
     number: int
@@ -127,14 +137,28 @@ class Trial:
     worker: str | None = None
     started: float | None = None
     info: dict[str, Any] | None = None
+    parts: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", TrialState(self.state))
+        if self.parts is not None:
+            object.__setattr__(self, "parts", tuple(float(v) for v in self.parts))
 
     @property
     def ok(self) -> bool:
         """Whether the evaluation completed with a finite value."""
         return self.state is COMPLETE
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """An evaluation stopped by racing: the objective's ``combine`` of the parts that ran.
+
+    What an evaluator returns, in place of a value, for a candidate it stopped.
+    """
+
+    value: float
+    info: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+import evotune as et
 from evotune.cli import ConfigError, load_experiment, main
 
 EXPERIMENT = """
@@ -96,6 +97,10 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
          "did you mean 'min_samples_leaf'?"),
         ("[objective]\nfunction = 'x:y'\n[space]\nk = ['a', 'b']\nx = { type = 'float', low = 0, high = 1, when = { k = 'z' } }\n"
          "[search]\nmax_evaluations = 3\n", ":5: [space] x: parameter 'x': when(k=...): 'z' is not a value it can take"),
+        (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ min_part = 3 }}\n",
+         ":9: [search] racing: unknown racing setting 'min_part'; they are: confidence, min_parts."),
+        (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ confidence = 2 }}\n",
+         ":9: [search] racing: Racing: `confidence` must be a number in (0.5, 1); got 2."),
         (TREE.replace("cv = 3", "cv = 3\nparams = { max_dept = 3 }") + "[search]\nmax_evaluations = 3\n",
          ":5: [objective] params: DecisionTreeClassifier has no parameter 'max_dept'; did you mean 'max_depth'?"),
     ],
@@ -131,6 +136,14 @@ def test_the_surrogate_can_be_turned_off_in_an_experiment_file(tmp_path):
                     "[search]\nmax_evaluations = 30\nsurrogate = false\n")
     settings = load_experiment(str(path))
     assert settings["surrogate"] is False
+
+
+def test_an_experiment_file_races_its_folds(tmp_path):
+    path = tmp_path / "raced.toml"
+    path.write_text(TREE.replace("cv = 3", "cv = 10") + "[search]\nmax_evaluations = 3\nracing = { min_parts = 4 }\n")
+    assert load_experiment(str(path))["racing"] == et.Racing(min_parts=4)
+    path.write_text(TREE + "[search]\nmax_evaluations = 3\nracing = true\n")
+    assert load_experiment(str(path))["racing"] is True
 
 
 def test_the_console_script_is_installed_and_follows_conventions(tmp_path):

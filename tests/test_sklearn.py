@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import FitFailedWarning
@@ -27,6 +27,7 @@ from evotune import EvolutionarySearchCV
 
 X_iris, y_iris = load_iris(return_X_y=True)
 X_bc, y_bc = load_breast_cancer(return_X_y=True)
+X_wine, y_wine = load_wine(return_X_y=True)
 
 RF_GRID = {"n_estimators": [10, 20, 30, 40], "max_depth": [None, 2, 4, 8]}
 
@@ -359,3 +360,31 @@ def test_an_estimator_choice_that_cannot_be_cloned_is_refused_before_any_fit():
     pipe = Pipeline([("clf", LogisticRegression())])
     with pytest.raises(et.InvalidParameterError, match="'clf': the choice .* cannot be cloned"):
         EvolutionarySearchCV(pipe, {"clf": [LogisticRegression(), Uncloneable()]}, cv=2).fit(X_iris, y_iris)
+
+
+def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_never_picks_one(recwarn):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    def search(n_jobs, racing=True):
+        estimator = Pipeline([("scale", StandardScaler()), ("knn", KNeighborsClassifier())])
+        space = {"knn__n_neighbors": et.Integer(1, 60), "knn__weights": ["uniform", "distance"],
+                 "knn__p": et.Integer(1, 3)}
+        return EvolutionarySearchCV(estimator, space, cv=10, max_evaluations=40, random_state=0, n_jobs=n_jobs,
+                                    racing=racing).fit(X_wine, y_wine)
+
+    raced = search(1)
+    results, states = raced.cv_results_, np.array(raced.cv_results_["state"])
+    pruned = np.flatnonzero(states == "pruned")
+    assert len(pruned) > 0
+    folds = np.array([results[f"split{i}_test_score"] for i in range(10)]).T
+    for i in pruned:  # the folds it ran, then NaN; a NaN mean, ranked last
+        ran = len(raced.trials_[i].parts)
+        assert ran in (3, 6) and np.isfinite(folds[i, :ran]).all() and np.isnan(folds[i, ran:]).all()
+        assert math.isnan(results["mean_test_score"][i]) and results["rank_test_score"][i] == results["rank_test_score"].max()
+    assert states[raced.best_index_] == "complete" and raced.best_score_ == np.nanmax(results["mean_test_score"])
+    assert not [w for w in recwarn if "non-finite" in str(w.message)]  # not a failure: nothing to warn about
+    fits = sum(len(t.parts) for t in raced.trials_)
+    assert fits < 40 * 10
+    same_results(raced.cv_results_, search(2).cv_results_)  # the same candidates pruned, whatever n_jobs
+    plain = search(1, racing=None)
+    assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01

@@ -28,6 +28,9 @@ class Outcome:
 
     ``worker`` names the process that ran it and ``started`` is its start time
     (seconds since the epoch); both are None when unknown (a worker that died).
+    ``parts`` holds each part's value for an objective evaluated part by part
+    (:mod:`evotune.evaluation.parts`), and ``value`` is then a
+    :class:`~evotune.trial.Pruned` when racing stopped it.
     """
 
     candidate: Candidate
@@ -35,6 +38,7 @@ class Outcome:
     duration: float
     worker: str | None = None
     started: float | None = None
+    parts: tuple[float, ...] | None = None
 
 
 class Evaluator(ABC):

@@ -7,15 +7,23 @@ evaluator: it submits the parts, collects them whatever order they finish in, an
 returns one outcome per candidate, ``combine`` of the parts in part order (so the
 value is the same for any number of workers). A part that raises, crashes or times
 out makes its candidate's outcome; the candidate's other parts are then ignored.
+
+Each part's value is recorded (:attr:`Outcome.parts`): ``part_value(result)`` when the
+objective defines it, else the part's result itself. A candidate that carries a
+race (:mod:`evotune.racing`) runs its parts in waves and is stopped when a wave
+shows it worse than its reference: its outcome is then a :class:`~evotune.trial.Pruned`
+holding ``combine`` of the parts that ran.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import math
 from collections.abc import Callable
 from typing import Any
 
-from ..trial import Candidate
+from ..trial import Candidate, Pruned
 from .base import Evaluator, Outcome
 
 __all__ = ["PartsEvaluator", "has_parts"]
@@ -41,6 +49,18 @@ class _PartCall:
         return self.objective.part(params, params.pop(_PART))
 
 
+class _Entry:
+    """A candidate whose parts are running: their outcomes so far and the waves left."""
+
+    def __init__(self, candidate: Candidate, parts: int):
+        self.candidate = candidate
+        self.outcomes: list[Outcome | None] = [None] * parts
+        race = candidate.race
+        self.checkpoints = race.racing.checkpoints(parts) if race is not None else [parts]
+        self.wave = 0
+        self.unlocked = 0  # parts queued so far: 0 .. unlocked - 1
+
+
 class PartsEvaluator(Evaluator):
     """Evaluates each candidate's parts as separate tasks of ``inner``; one outcome per candidate.
 
@@ -61,8 +81,8 @@ class PartsEvaluator(Evaluator):
     def __init__(self, inner: Evaluator):
         self.inner = inner
         self._objective: Any = None
-        self._parts: dict[int, list] = {}  # candidate number -> results so far (None: not yet)
-        self._candidates: dict[int, Candidate] = {}
+        self._entries: dict[int, _Entry] = {}  # candidate number -> its parts so far
+        self._queue: list[tuple[int, int, int]] = []  # parts to submit: (wave, candidate number, part), a heap
 
     @property
     def capacity(self) -> int:
@@ -74,42 +94,80 @@ class PartsEvaluator(Evaluator):
             self.inner.start(_PartCall(objective))
 
     def submit(self, candidate: Candidate) -> None:
-        self._candidates[candidate.number] = candidate
-        self._parts[candidate.number] = [None] * self._objective.parts
-        for i in range(self._objective.parts):
-            self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _PART: i}))
+        entry = self._entries[candidate.number] = _Entry(candidate, self._objective.parts)
+        self._unlock(entry)
+
+    def _unlock(self, entry: _Entry) -> None:
+        """Queue the parts of the entry's current wave; earlier waves (of any candidate) run first."""
+        end = entry.checkpoints[entry.wave]
+        for i in range(entry.unlocked, end):
+            heapq.heappush(self._queue, (entry.wave, entry.candidate.number, i))
+        entry.unlocked = end
+        self._feed()
+
+    def _feed(self) -> None:
+        """Keep the inner evaluator's queue at twice its workers (the rest waits here, in wave order)."""
+        while self._queue and self.inner.n_submitted < 2 * self.inner.capacity:
+            _, number, i = heapq.heappop(self._queue)
+            entry = self._entries.get(number)
+            if entry is not None:
+                candidate = entry.candidate
+                self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _PART: i}))
 
     def next_outcome(self) -> Outcome:
         while True:
             outcome = self.inner.next_outcome()
-            number = outcome.candidate.number
-            if number not in self._parts:
+            self._feed()
+            entry = self._entries.get(outcome.candidate.number)
+            if entry is None:
                 continue  # a part of a candidate that already has its outcome
-            index = outcome.candidate.params[_PART]
-            results = self._parts[number]
-            results[index] = outcome
-            candidate = self._candidates[number]
+            entry.outcomes[outcome.candidate.params[_PART]] = outcome
             if isinstance(outcome.value, BaseException):
-                return self._finish(number, Outcome(candidate, outcome.value, outcome.duration, outcome.worker,
-                                                    outcome.started))
-            if all(r is not None for r in results):
-                value = self._objective.combine(candidate.params, [r.value for r in results])
-                starts = [r.started for r in results if r.started is not None]
-                return self._finish(number, Outcome(candidate, value, sum(r.duration for r in results),
-                                                    results[0].worker, min(starts) if starts else None))
+                return self._finish(entry, outcome.value, [outcome])
+            ran = entry.checkpoints[entry.wave]
+            outcomes = entry.outcomes[:ran]
+            if any(o is None for o in outcomes):
+                continue
+            race, values = entry.candidate.race, tuple(self._value(o.value) for o in outcomes)
+            if ran == len(entry.outcomes):
+                return self._finish(entry, self._combine(entry, outcomes), outcomes, values)
+            if race.racing.worse([race.sign * v for v in values], race.reference):
+                return self._finish(entry, self._combine(entry, outcomes, Pruned), outcomes, values)
+            entry.wave += 1
+            self._unlock(entry)
 
-    def _finish(self, number: int, outcome: Outcome) -> Outcome:
-        del self._parts[number], self._candidates[number]
-        return outcome
+    def _value(self, result: Any) -> float:
+        """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a number)."""
+        try:
+            value = self._objective.part_value(result) if hasattr(self._objective, "part_value") else result
+            return float(value)
+        except Exception:
+            return math.nan
+
+    def _combine(self, entry: _Entry, outcomes: list, make: Callable[..., Any] | None = None) -> Any:
+        """``combine`` of the parts' results (a :class:`Pruned` with ``make``); what it raises is the candidate's error."""
+        try:
+            value = self._objective.combine(entry.candidate.params, [o.value for o in outcomes])
+        except Exception as exc:
+            return exc
+        if make is None:
+            return value
+        return make(*value) if isinstance(value, tuple) else make(value)
+
+    def _finish(self, entry: _Entry, value: Any, outcomes: list, values: tuple | None = None) -> Outcome:
+        del self._entries[entry.candidate.number]
+        starts = [o.started for o in outcomes if o.started is not None]
+        return Outcome(entry.candidate, value, sum(o.duration for o in outcomes), outcomes[0].worker,
+                       min(starts) if starts else None, values)
 
     @property
     def n_submitted(self) -> int:
-        return len(self._parts)
+        return len(self._entries)
 
     def cancel(self) -> None:
         self.inner.cancel()
-        self._parts.clear()
-        self._candidates.clear()
+        self._entries.clear()
+        self._queue.clear()
 
     def close(self) -> None:
         self.cancel()

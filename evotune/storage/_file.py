@@ -11,12 +11,14 @@ import os
 import sqlite3
 
 from ..exceptions import StorageError
+from ._codec import TRIAL_COLUMNS
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate", "trial_columns"]
 
-#: Version 2 added the sessions table; a version-1 file is read as it is and migrated by its next writer.
-SCHEMA_VERSION = 2
-_READABLE = (1, 2)
+#: Version 2 added the sessions table, version 3 the trials' ``parts`` column (racing); a file of an
+#: earlier version is read as it is and migrated by its next writer.
+SCHEMA_VERSION = 3
+_READABLE = (1, 2, 3)
 _HEADER = b"SQLite format 3\x00"
 #: The tables every evotune run file has (version 2 adds ``sessions``).
 TABLES = {"meta", "runs", "trials", "generations", "states"}
@@ -48,6 +50,7 @@ CREATE TABLE trials (
     worker TEXT,
     started REAL,
     info TEXT,
+    parts TEXT,
     PRIMARY KEY (run_id, number)
 ) WITHOUT ROWID;
 CREATE TABLE generations (
@@ -173,8 +176,16 @@ def migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     if version < 2:
         conn.execute(_SESSIONS_TABLE.strip().rstrip(";"))
+    if version < 3:
+        conn.execute("ALTER TABLE trials ADD COLUMN parts TEXT")
     conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
     conn.execute("COMMIT")
+
+
+def trial_columns(conn: sqlite3.Connection) -> str:
+    """The columns a trial is read from (``trial_from_row``): a file before version 3 has no ``parts``."""
+    names = {row[1] for row in conn.execute("PRAGMA table_info(trials)")}
+    return TRIAL_COLUMNS if "parts" in names else TRIAL_COLUMNS.replace("parts", "NULL")
 
 
 def has_sessions(conn: sqlite3.Connection) -> bool:

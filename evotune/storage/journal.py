@@ -21,10 +21,10 @@ from ..genome import Genome
 from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
-    STATS_FIELDS, TRIAL_COLUMNS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
+    STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
     stats_from_row, trial_from_row,
 )  # fmt: skip
-from ._file import check_file, connect, create_schema, has_sessions, migrate
+from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
 
 __all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW"]
@@ -192,6 +192,7 @@ class RunJournal:
             self.run_id, trial.number, trial.generation, self._encode.params(trial.params, genes),
             self._encode.genes(genes), finite_or_none(trial.value), trial.state, trial.duration, trial.error,
             trial.worker, trial.started, None if trial.info is None else dumps(trial.info),
+            None if trial.parts is None else dumps([finite_or_none(v) for v in trial.parts]),
         ))  # fmt: skip
         if trial.duration >= GROUP_BELOW:
             self._costly = True
@@ -230,7 +231,7 @@ class RunJournal:
             ) from exc
 
     def _write(self) -> None:
-        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
         self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
         if self._state is not None:
             generation, state = self._state
@@ -271,10 +272,10 @@ class RunJournal:
 
     def stored_trials(self) -> Iterator[tuple[Trial, list]]:
         """Every journaled trial with its genes, by number, read in chunks (memory stays flat)."""
-        last = -1
+        last, columns = -1, trial_columns(self._conn)  # read before the file is migrated, too
         while True:
             rows = self._conn.execute(
-                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>? ORDER BY number LIMIT 1000",
+                f"SELECT {columns} FROM trials WHERE run_id=? AND number>? ORDER BY number LIMIT 1000",
                 (self.run_id, last),
             ).fetchall()
             if not rows:

@@ -15,8 +15,8 @@ from ..exceptions import InvalidParameterError, StorageError
 from ..genome import Genome
 from ..result import Result
 from ..trial import Direction, Trial
-from ._codec import TRIAL_COLUMNS, decode, space_from_json, trial_from_row
-from ._file import check_file, connect
+from ._codec import decode, space_from_json, trial_from_row
+from ._file import check_file, connect, trial_columns
 from .journal import history, sessions
 
 __all__ = ["StoredTrials", "load_run", "run_names"]
@@ -48,10 +48,12 @@ class StoredTrials(Sequence):
     def __init__(self, path: str, run_id: int, limit: int, genome: Genome | None = None):
         self._path, self._run_id, self._limit, self._genome = path, run_id, limit, genome
         self._conn: sqlite3.Connection | None = None
+        self._columns = ""
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             self._conn = connect(self._path, readonly=True)
+            self._columns = trial_columns(self._conn)
         return self._conn
 
     def __len__(self) -> int:
@@ -68,7 +70,7 @@ class StoredTrials(Sequence):
         if not 0 <= index < n:
             raise IndexError("trial index out of range")
         row = self._db().execute(
-            f"SELECT {TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number<? ORDER BY number LIMIT 1 OFFSET ?",
+            f"SELECT {self._columns} FROM trials WHERE run_id=? AND number<? ORDER BY number LIMIT 1 OFFSET ?",
             (self._run_id, self._limit, index),
         ).fetchone()
         return trial_from_row(row, self._path, self._run_id, self._genome)
@@ -77,7 +79,7 @@ class StoredTrials(Sequence):
         last = -1
         while True:
             rows = self._db().execute(
-                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE run_id=? AND number>? AND number<? "
+                f"SELECT {self._columns} FROM trials WHERE run_id=? AND number>? AND number<? "
                 f"ORDER BY number LIMIT 1000",
                 (self._run_id, last, self._limit),
             ).fetchall()
@@ -131,7 +133,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         hall = [
             trial_from_row(row, path, run_id)
             for row in conn.execute(
-                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE run_id=? AND state='complete' "
+                f"SELECT {trial_columns(conn)} FROM trials WHERE run_id=? AND state='complete' "
                 f"ORDER BY value {order}, number LIMIT ?",
                 (run_id, size),
             )

@@ -1,7 +1,8 @@
-"""Makes tests/data/run-ac1d4e8.db when run with the evotune to keep a file of (here commit ac1d4e8):
+"""Makes a run file with the evotune to keep a file of: tests/data/run-ac1d4e8.db (commit ac1d4e8) and
+tests/data/run-0.2.0.db (commit 84937b2, release 0.2.0) were made so:
 
-    git worktree add /tmp/prev ac1d4e8
-    PYTHONPATH=/tmp/prev python tests/data/make_run_file.py tests/data/run-ac1d4e8.db
+    git worktree add /tmp/prev 84937b2
+    PYTHONPATH=/tmp/prev python tests/data/make_run_file.py tests/data/run-0.2.0.db
 """
 
 import sys

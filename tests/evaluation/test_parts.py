@@ -1,7 +1,10 @@
 """Objectives made of parts: each part a task of its own, one outcome per candidate."""
 
+import math
 import os
 import time
+
+import pytest
 
 import evotune as et
 from evotune.evaluation import PartsEvaluator, ProcessPoolEvaluator, SerialEvaluator
@@ -48,3 +51,100 @@ def test_optimize_runs_an_objective_part_by_part_with_the_same_trials_as_a_plain
     plain = et.optimize(Plain(), space, max_evaluations=16, seed=0)
     assert [(t.params, t.value) for t in split.trials] == [(t.params, t.value) for t in plain.trials]
     assert isinstance(PartsEvaluator(SerialEvaluator()).capacity, int)
+
+
+class Ten:
+    """Ten folds; each fold run leaves a file, so the test counts the folds that ran (in any process)."""
+
+    parts = 10
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def part(self, params, i):
+        open(os.path.join(self.folder, f"{params['x']}-{i}"), "w").close()
+        return {"score": params["x"] + 0.01 * i}
+
+    def part_value(self, result):
+        return result["score"]
+
+    def combine(self, params, results):
+        return sum(r["score"] for r in results) / len(results), {"folds": len(results)}
+
+
+def _race(reference):
+    from evotune.racing import Race
+
+    return Race(et.Racing(min_parts=3), tuple(reference), 1)  # minimizing: part values are losses
+
+
+def test_a_raced_candidate_runs_in_waves_and_stops_once_a_wave_shows_it_worse(tmp_path):
+    reference = [0.2 + 0.01 * i for i in range(10)]
+    worse = Candidate(0, 1, {"x": 0.5}, race=_race(reference))  # 0.3 worse on every fold
+    close = Candidate(1, 1, {"x": 0.2}, race=_race([r + 0.001 * (-1) ** i for i, r in enumerate(reference)]))
+    better = Candidate(2, 1, {"x": 0.1}, race=_race(reference))
+    with PartsEvaluator(ProcessPoolEvaluator(n_jobs=2)) as evaluator:
+        outcomes = {o.candidate.number: o for o in evaluator.evaluate(Ten(str(tmp_path)), [worse, close, better])}
+    stopped = outcomes[0]
+    assert isinstance(stopped.value, et.trial.Pruned) and stopped.value.info == {"folds": 3}
+    assert stopped.value.value == pytest.approx(0.51) and stopped.parts == pytest.approx((0.5, 0.51, 0.52))
+    assert sorted(os.listdir(tmp_path)).count("0.5-3") == 0  # the folds after the first wave never ran
+    assert len([f for f in os.listdir(tmp_path) if f.startswith("0.5-")]) == 3
+    for number in (1, 2):  # a tie and a better candidate run every fold
+        value, info = outcomes[number].value
+        assert info == {"folds": 10} and len(outcomes[number].parts) == 10
+    assert len(os.listdir(tmp_path)) == 23
+
+
+def test_parts_without_a_number_are_not_raced_and_a_failing_combine_fails_the_candidate():
+    class Opaque(Ten):
+        def part(self, params, i):
+            return {"score": params["x"]}
+
+        def part_value(self, result):
+            raise KeyError("no score")
+
+    class Broken(Opaque):
+        def combine(self, params, results):
+            raise ZeroDivisionError("combine failed")
+
+    bad = Candidate(0, 1, {"x": 9.0}, race=_race([0.0] * 10))
+    outcome, = PartsEvaluator(SerialEvaluator()).evaluate(Opaque(""), [bad])
+    assert outcome.value == (9.0, {"folds": 10}) and all(math.isnan(v) for v in outcome.parts)
+    outcome, = PartsEvaluator(SerialEvaluator()).evaluate(Broken(""), [bad])
+    assert isinstance(outcome.value, ZeroDivisionError)
+
+
+class Noisy:
+    """Five folds of a smooth loss, with fold offsets that pairing cancels."""
+
+    parts = 5
+
+    def part(self, params, i):
+        return (params["x"] - 0.3) ** 2 + 0.05 * i + 0.002 * math.cos(7 * i + 40 * params["x"])
+
+    def combine(self, params, results):
+        return sum(results) / len(results)
+
+    def __call__(self, params):
+        return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+def test_racing_prunes_the_same_trials_for_any_number_of_workers_and_resumes_exactly(tmp_path):
+    space = {"x": et.Float(0, 1)}
+    runs = [et.optimize(Noisy(), space, max_evaluations=48, population_size=6, lag=1, racing=True, n_jobs=n, seed=1)
+            for n in (1, 2)]
+    keys = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]
+    assert keys[0] == keys[1]
+    pruned = [t for t in runs[0].trials if t.state == "pruned"]
+    assert pruned and all(len(t.parts) == 3 for t in pruned)  # waves of 3, then all 5
+    assert {t.number for t in pruned}.isdisjoint(t.number for t in runs[0].hall_of_fame)
+    plain = et.optimize(Noisy(), space, max_evaluations=48, population_size=6, lag=1, seed=1)
+    assert runs[0].best_value == pytest.approx(plain.best_value, abs=1e-3)
+    # stopped after 3 generations and resumed: the same trials, pruned ones read back from the file
+    path = tmp_path / "runs.db"
+    et.optimize(Noisy(), space, generations=3, population_size=6, lag=1, racing=True, seed=1, storage=path)
+    resumed = et.optimize(Noisy(), space, max_evaluations=48, population_size=6, lag=1, racing=True, seed=1,
+                          storage=path, resume=True)
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == keys[0]
+    assert et.load_run(path).trials[pruned[0].number].parts == pruned[0].parts

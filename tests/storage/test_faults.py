@@ -175,25 +175,33 @@ def test_a_run_file_in_a_folder_nobody_can_write_reads_and_exports(tmp_path):
         subprocess.run(["chattr", "-i", str(folder)])
 
 
-def test_a_run_file_of_the_last_release_is_migrated_and_resumed_exactly(tmp_path):
-    """Made by evotune at commit ac1d4e8 (schema version 1, no sessions table) with
-    tests/data/make_run_file.py: 20 trials of run "previous". Reading leaves it as it is; resuming
-    adds the sessions table (schema version 2) and goes on with the same trials as a straight run."""
+@pytest.mark.parametrize("name, version, sessions", [
+    ("run-ac1d4e8.db", "1", [20]),  # the sessions before the table are unknown
+    ("run-0.2.0.db", "2", [20, 20]),
+])
+def test_a_run_file_of_a_previous_release_is_migrated_and_resumed_exactly(tmp_path, name, version, sessions):
+    """Made with tests/data/make_run_file.py by evotune at commit ac1d4e8 (schema version 1, no sessions
+    table) and at 84937b2 (release 0.2.0: schema version 2, no parts column): 20 trials of run "previous".
+    Reading leaves it as it is; resuming migrates it to schema version 3 and goes on with the same trials
+    as a straight run."""
     from tests.data.make_run_file import f, space
 
     path = tmp_path / "old.db"
-    shutil.copy(os.path.join(DATA, "run-ac1d4e8.db"), path)
+    shutil.copy(os.path.join(DATA, name), path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == version
     before = digest(path)
     run = et.load_run(path, "previous")
-    assert len(run.trials) == 20 and run.sessions == []
+    assert len(run.trials) == 20 and len(run.sessions) == len(sessions) - 1
+    assert all(t.parts is None for t in run.trials) and run.best_value == min(t.value for t in run.trials)
     assert digest(path) == before  # a reader never migrates
     resumed = et.optimize(f, space, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                           resume=True, seed=3)
     straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
-    assert [s["evaluations"] for s in resumed.sessions] == [20]  # the sessions before the table are unknown
+    assert [s["evaluations"] for s in resumed.sessions] == sessions
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
 
 
 def test_each_session_is_recorded_with_its_evaluations_environment_and_objective(tmp_path):

@@ -1,0 +1,249 @@
+"""Racing cross-validation folds: fold fits saved and score lost, against evotune without racing and peers.
+
+    pip install -e ".[bench]"
+    python -m experiments.benchmarks.bench_racing                   # the table from results/racing.jsonl
+    python -m experiments.benchmarks.bench_racing --run --seeds 5   # run what is missing (resumable; ~1 h on 2 cores)
+
+The sklearn suite's models (Bayesmark's spaces, experiments/benchmarks/problems.py; the MLP and
+AdaBoost left out for time) on wine, breast_cancer and diabetes, scored by 10-fold cross-validation (stratified for the
+classifiers, fixed folds), budget 128 candidates, each run with one worker. Methods:
+- ``evotune``: EvolutionarySearchCV, every candidate on every fold;
+- ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then 6, then 10;
+  one-sided paired t-test at 95 % against the best candidate its generation was bred from);
+- ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
+- ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
+  ``min_resources="exhaust"``) over the same distributions, 128 candidates;
+- ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
+
+Loss: 1 - mean accuracy, or MSE / var(y); a method's result is the full 10-fold loss of the
+candidate it returns. Score: as the suite's, 100 x (1 - (loss - best) / (median random loss - best)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+import warnings
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+
+import evotune as et
+
+from .methods import _draw
+from .problems import _models
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "racing.jsonl")
+DATASETS = ("wine", "breast_cancer", "diabetes")
+METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
+BUDGET, FOLDS = 128, 10
+
+
+def problems() -> list[str]:
+    return [f"{model}-{data}" for data in DATASETS for model in _models(data == "diabetes")
+            if model not in ("MLP-adam", "ada")]
+
+
+class Problem:
+    """A model, its space (names prefixed for the pipeline's step) and 10 fixed folds."""
+
+    def __init__(self, name: str):
+        from sklearn import datasets
+        from sklearn.model_selection import KFold, StratifiedKFold
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        model, data = name.rsplit("-", 1)
+        self.regression = data == "diabetes"
+        make, space, fixed = _models(self.regression)[model]
+        self.X, self.y = getattr(datasets, f"load_{data}")(return_X_y=True)
+        self.pipeline = Pipeline([("scale", StandardScaler()), ("model", make(**fixed))])
+        self.space = {f"model__{k}": v for k, v in et.Space(space).items()}
+        splitter = KFold if self.regression else StratifiedKFold
+        self.cv = list(splitter(FOLDS, shuffle=True, random_state=0).split(self.X, self.y))
+        self.scoring = "neg_mean_squared_error" if self.regression else "accuracy"
+        self.scale = float(np.var(self.y)) if self.regression else 1.0
+
+    def loss(self, score: float) -> float:
+        return -score / self.scale if self.regression else 1.0 - score
+
+    def fold_scores(self, params: dict) -> list[float]:
+        from sklearn.base import clone
+        from sklearn.metrics import get_scorer
+
+        scorer, out = get_scorer(self.scoring), []
+        for train, test in self.cv:
+            model = clone(self.pipeline).set_params(**params)
+            try:
+                model.fit(self.X[train], self.y[train])
+                out.append(float(scorer(model, self.X[test], self.y[test])))
+            except Exception:
+                out.append(math.nan)
+        return out
+
+
+def run_evotune(problem: Problem, seed: int, racing: bool) -> dict:
+    search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
+                                     max_evaluations=BUDGET, random_state=seed, n_jobs=1, racing=racing or None)
+    search.fit(problem.X, problem.y)
+    fits = sum(len(t.parts) if t.parts is not None else FOLDS for t in search.trials_)
+    return {"loss": problem.loss(search.best_score_), "fits": fits,
+            "pruned": sum(t.state == "pruned" for t in search.trials_)}
+
+
+def run_random(problem: Problem, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(BUDGET):
+        params = {k: _draw(p, rng) for k, p in et.Space(problem.space).items()}
+        losses.append(problem.loss(float(np.mean(problem.fold_scores(params)))))
+    finite = [v for v in losses if math.isfinite(v)]
+    return {"loss": min(finite), "fits": BUDGET * FOLDS, "losses": [v if math.isfinite(v) else None for v in losses]}
+
+
+def _distribution(p: et.Float | et.Integer | et.Categorical):
+    from scipy import stats
+
+    if isinstance(p, et.Categorical):
+        return list(p.choices)
+    if isinstance(p, et.Integer):
+        return stats.randint(p.low, p.high + 1)
+    return stats.loguniform(p.low, p.high) if p.log else stats.uniform(p.low, p.high - p.low)
+
+
+def run_halving(problem: Problem, seed: int) -> dict:
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    search = HalvingRandomSearchCV(problem.pipeline, {k: _distribution(p) for k, p in problem.space.items()},
+                                   n_candidates=BUDGET, factor=3, min_resources="exhaust", cv=problem.cv,
+                                   scoring=problem.scoring, random_state=seed, refit=False, n_jobs=1)
+    search.fit(problem.X, problem.y)
+    loss = problem.loss(float(np.mean(problem.fold_scores(search.best_params_))))
+    return {"loss": loss, "fits": int(sum(search.n_candidates_) * FOLDS), "iterations": int(search.n_iterations_)}
+
+
+def run_optuna_wilcoxon(problem: Problem, seed: int) -> dict:
+    import optuna
+    from sklearn.base import clone
+    from sklearn.metrics import get_scorer
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    scorer, fits = get_scorer(problem.scoring), 0
+
+    def objective(trial):
+        nonlocal fits
+        params = {}
+        for name, p in problem.space.items():
+            if isinstance(p, et.Categorical):
+                params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
+            elif isinstance(p, et.Integer):
+                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
+            else:
+                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+        losses = []
+        for step, (train, test) in enumerate(problem.cv):
+            model = clone(problem.pipeline).set_params(**params)
+            fits += 1
+            try:
+                model.fit(problem.X[train], problem.y[train])
+                loss = problem.loss(float(scorer(model, problem.X[test], problem.y[test])))
+            except Exception:
+                loss = math.inf
+            losses.append(loss)
+            trial.report(loss, step)
+            if trial.should_prune():
+                return float(np.mean(losses))  # WilcoxonPruner's documented use: return the partial mean
+        return float(np.mean(losses))
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed),
+                                pruner=optuna.pruners.WilcoxonPruner())
+    study.optimize(objective, n_trials=BUDGET)
+    complete = [t for t in study.trials if len(t.intermediate_values) == FOLDS and math.isfinite(t.value)]
+    best = min(complete, key=lambda t: t.value)
+    return {"loss": best.value, "fits": fits}
+
+
+def run_job(name: str, method: str, seed: int) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    problem, start = Problem(name), time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method.startswith("evotune"):
+            out = run_evotune(problem, seed, racing=method == "evotune-racing")
+        else:
+            out = {"random": run_random, "halving": run_halving, "optuna-wilcoxon": run_optuna_wilcoxon}[method](
+                problem, seed)
+    return {"problem": name, "method": method, "seed": seed, **out, "seconds": time.perf_counter() - start}
+
+
+def table(rows: list[dict]) -> str:
+    """Mean score, fold fits and seconds per method over the problems every method finished."""
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["problem"], r["seed"])][r["method"]] = r
+    methods = [m for m in METHODS if any(m in d for d in by.values())]
+    done = {k: d for k, d in by.items() if all(m in d for m in methods) and "random" in d}
+    best = defaultdict(lambda: math.inf)
+    randoms = defaultdict(list)
+    for (problem, _), d in done.items():
+        for r in d.values():
+            best[problem] = min(best[problem], r["loss"])
+        randoms[problem] += [v for v in d["random"]["losses"] if v is not None]
+    score, fits, seconds = defaultdict(list), defaultdict(list), defaultdict(list)
+    for (problem, _), d in done.items():
+        span = float(np.median(randoms[problem])) - best[problem]
+        span = span if span > 0 else 1.0
+        for m in methods:
+            score[m].append(100 * (1 - min(1.0, (d[m]["loss"] - best[problem]) / span)))
+            fits[m].append(d[m]["fits"])
+            seconds[m].append(d[m]["seconds"])
+    base_fits, base_seconds = np.sum(fits["evotune"]), np.sum(seconds["evotune"])
+    lines = [f"{len(done)} (problem, seed) pairs, {len({p for p, _ in done})} problems, budget {BUDGET}, cv={FOLDS}", "",
+             "| method | score | fold fits | fits vs evotune | seconds | time vs evotune |", "|---|---|---|---|---|---|"]
+    for m in methods:
+        lines.append(f"| {m} | {np.mean(score[m]):.2f} | {np.mean(fits[m]):.0f} | {np.sum(fits[m]) / base_fits:.2f} | "
+                     f"{np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--problems", default="", help="comma-separated (default: all)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--results", default=RESULTS)
+    args = parser.parse_args()
+    rows = []
+    if os.path.exists(args.results):
+        with open(args.results) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    if args.run:
+        done = {(r["problem"], r["method"], r["seed"]) for r in rows}
+        names = [p for p in args.problems.split(",") if p] or problems()
+        todo = [(p, m, s) for s in range(args.seeds) for p in names for m in args.methods.split(",")
+                if (p, m, s) not in done]
+        print(f"{len(todo)} jobs to run", flush=True)
+        with ProcessPoolExecutor(args.workers) as pool, open(args.results, "a") as out:
+            futures = [pool.submit(run_job, *job) for job in todo]
+            for i, future in enumerate(as_completed(futures), start=1):
+                row = future.result()
+                rows.append(row)
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+                print(f"{i}/{len(todo)} {row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, "
+                      f"{row['fits']} fits, {row['seconds']:.0f} s", flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
