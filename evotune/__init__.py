@@ -27,7 +27,7 @@ from .exceptions import (
 )
 from .operators import Crossover, MixedCrossover, MixedMutation, Mutation, Selection, Tournament
 from .optimize import default_lag, optimize
-from .racing import Racing
+from .racing import Fidelity, Racing
 from .result import Result
 from .settings import Settings
 from .trial import Direction, GenerationStats, Trial, TrialState
@@ -63,6 +63,7 @@ __all__ = [
     "EvolutionarySearchCV",
     "EvotuneError",
     "FailedEvaluationWarning",
+    "Fidelity",
     "Float",
     "GaussianProcessSurrogate",
     "GenerationStats",

@@ -12,6 +12,7 @@ Exit codes: 0 done, 1 the run failed, 2 bad usage or a bad experiment file, 130 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import logging
 import os
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import EvotuneError, InvalidParameterError
-from .racing import Racing
+from .racing import Fidelity, Racing
 from .settings import Settings
 from .space import Categorical, Float, Integer, Space
 
@@ -194,6 +195,9 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
         raise experiment.error("objective", "cv", str(exc)) from None
 
 
+_RULES = {"racing": Racing, "fidelity": Fidelity}
+
+
 def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
     """Refuse, with the file and line, a [search] value optimize() would refuse later."""
     from .evaluation import check_timeout, resolve_n_jobs
@@ -202,12 +206,13 @@ def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
     checks = {"n_jobs": resolve_n_jobs, "timeout": check_timeout}
     for key, value in search.items():
         try:
-            if key == "racing" and isinstance(value, dict):  # racing = {min_parts = 3, confidence = 0.9}
-                unknown = sorted(set(value) - {"min_parts", "confidence"})
+            if key in _RULES and isinstance(value, dict):  # racing = {min_parts = 3}, fidelity = {min_budget = 1, ...}
+                names = [f.name for f in dataclasses.fields(_RULES[key])]
+                unknown = sorted(set(value) - set(names))
                 if unknown:
-                    raise InvalidParameterError(f"unknown racing setting {unknown[0]!r}; they are: confidence, min_parts.")
-                search[key] = Racing(**value)
-            elif key in checks:
+                    raise InvalidParameterError(f"unknown {key} setting {unknown[0]!r}; they are: {', '.join(names)}.")
+                search[key] = value = _RULES[key](**value)
+            if key in checks:
                 checks[key](value)
             elif key in Settings.names():
                 Settings.of({key: value})

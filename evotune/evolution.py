@@ -329,14 +329,14 @@ class Evolution:
         return children[:size]
 
     def _race(self) -> Race | None:
-        """What the generation just proposed races against: the best completed trial of its view
-        (see :mod:`evotune.racing`), or None when racing is off or no trial ran every part."""
-        if self.config.racing is None:
+        """What the generation just proposed races against (see :mod:`evotune.racing`): made by the
+        rule from the parts of its view's completed members, best first; None when racing is off
+        or no member ran every part."""
+        rule = self.config.racing or self.config.fidelity
+        members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
+        if rule is None or not members:
             return None
-        reference = next((m.parts for m in self._view.members if m.parts is not None), None)
-        if reference is None or not all(math.isfinite(v) for v in reference):
-            return None
-        return Race(self.config.racing, reference, self.direction.sign)
+        return Race(rule, rule.reference(members), self.direction.sign)
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""

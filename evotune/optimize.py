@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import os
@@ -14,6 +15,7 @@ from typing import Any
 from ._about import describe, environment
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
+from .evaluation.parts import Budgeted
 from .evolution import Evolution, default_population_size
 from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
 from .result import Result
@@ -161,6 +163,9 @@ def optimize(
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
     given = set(changes)  # on resume, what the user did not give comes from the stored run
     settings = Settings.of(changes, settings)
+    if settings.fidelity is not None:  # objective(params, budget): each budget a part
+        _check_takes_budget(objective)
+        objective = Budgeted(objective, settings.fidelity)
     if settings.racing is not None and not has_parts(objective):
         raise InvalidParameterError(
             "`racing` needs an objective evaluated fold by fold (`parts`, `part(params, i)` and `combine(params, "
@@ -187,6 +192,20 @@ def optimize(
             evaluator.cancel()
         if store is not None and store is not storage:
             store.close()
+
+
+def _check_takes_budget(objective: Callable[..., Any]) -> None:
+    try:
+        signature = inspect.signature(objective)
+    except (TypeError, ValueError):  # a builtin without a signature: it will tell when called
+        return
+    try:
+        signature.bind({}, 1)
+    except TypeError:
+        raise InvalidParameterError(
+            f"with `fidelity`, the objective is called as objective(params, budget); {objective!r} does not take "
+            f"two arguments ({signature})."
+        ) from None
 
 
 def check_budgets(*, max_evaluations: Any = None, generations: Any = None, time_budget: Any = None) -> None:

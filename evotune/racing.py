@@ -1,17 +1,24 @@
-"""Racing: stop a candidate's cross-validation once its first folds show it cannot enter the population.
+"""Stopping evaluations early: racing cross-validation folds, and growing budgets (multi-fidelity).
 
-A child of the evolution is only worth finishing if it can enter the population it
-was bred from, that is, beat the population's worst member (the *reference*). Its
-folds run in waves (the first ``min_parts`` folds, then twice as many, and so on);
-after each wave, a one-sided paired t-test on the folds run so far compares the
-candidate with the reference's scores on the same folds. A candidate shown worse at
-the test's ``confidence`` is stopped and recorded as ``"pruned"``, with the mean of
-the folds it ran; it never enters the population or the hall of fame, and the
-surrogate sees its paired estimate (the reference's mean plus the mean difference).
+Both run a candidate's parts in waves and, after each wave, compare what it has shown with
+a *reference* the engine fixed when it proposed the candidate's generation:
 
-Decisions are deterministic: each is taken on a fixed prefix of the folds against a
+- :class:`Racing` (folds): the first ``min_parts`` folds, then twice as many, and so on;
+  after each wave a one-sided paired t-test compares the candidate with the best trial
+  of the population on the same folds. A candidate shown worse at the test's
+  ``confidence`` is stopped.
+- :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
+  called as ``objective(params, budget)`` at budgets that grow by ``eta``; a candidate
+  goes on to the next budget only while it ranks in the best ``1 / eta`` of the
+  population at the same budget (successive halving's rule, against the population).
+
+A stopped candidate is recorded as ``"pruned"`` with the value of what it ran; it never
+enters the hall of fame, and the population and the surrogate see an estimate of its full
+value (the reference's, shifted by how much worse it was on the same parts).
+
+Decisions are deterministic: each is taken on a fixed prefix of the parts against a
 reference fixed when the candidate was proposed, so the same seed prunes the same
-candidates whatever the number of workers or the order in which folds finish.
+candidates whatever the number of workers or the order in which parts finish.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from functools import lru_cache
 
 from ._checks import check_int, check_number
 
-__all__ = ["Racing", "Race"]
+__all__ = ["Racing", "Fidelity", "Race"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class Racing:
             k *= 2
         return out + [parts]
 
+    def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
+        """What candidates race against, from the population's losses part by part (best first): the best's."""
+        return tuple(members[0])
+
     def worse(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
         """Whether ``losses`` (lower is better) are worse than the reference's on the same parts,
         by a one-sided paired t-test. Non-finite values are never judged."""
@@ -80,6 +91,82 @@ class Racing:
         return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, k - 1)
 
 
+    def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
+        """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
+        the mean difference on the parts it ran."""
+        return sum(reference) / len(reference) + sum(a - b for a, b in zip(losses, reference)) / len(losses)
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Evaluate candidates at growing budgets; stop those outside the population's best ``1 / eta``.
+
+    The objective is called as ``objective(params, budget)``: at ``min_budget``, then
+    ``eta`` times more, up to ``max_budget`` (each budget a task of its own: a model
+    is trained anew at each). After each budget a candidate goes on only if its
+    value is as good as that of the population's ``ceil(n / eta)``-th best member
+    at the same budget; only candidates that reach ``max_budget`` complete. The
+    first generation runs every budget (it makes the references).
+
+    Parameters
+    ----------
+    min_budget, max_budget : int or float
+        The smallest and the full budget; integers give integer budgets.
+    eta : float
+        Ratio between successive budgets and the share (``1 / eta``) that goes on.
+
+    Examples
+    --------
+    >>> Fidelity(1, 81).budgets
+    (1, 3, 9, 27, 81)
+    >>> Fidelity(0.1, 1.0, eta=2).budgets  # e.g. a share of the training data
+    (0.125, 0.25, 0.5, 1.0)
+    >>> members = [(0.5, 0.3, 0.1), (0.4, 0.35, 0.2), (0.6, 0.5, 0.3)]  # the population's losses per budget
+    >>> Fidelity(1, 9).reference(members)  # the best third at each budget: the best member's values
+    (0.4, 0.3, 0.1)
+    >>> Fidelity(1, 9).worse([0.45], (0.4, 0.3, 0.1))
+    True
+    """
+
+    min_budget: float
+    max_budget: float
+    eta: float = 3
+
+    def __post_init__(self) -> None:
+        check_number("min_budget", self.min_budget, "a number > 0", lambda v: v > 0, owner="Fidelity")
+        check_number("max_budget", self.max_budget, f"a number > min_budget ({self.min_budget})",
+                     lambda v: v > self.min_budget, owner="Fidelity")
+        check_number("eta", self.eta, "a number > 1", lambda v: v > 1, owner="Fidelity")
+
+    @property
+    def budgets(self) -> tuple:
+        """The budgets, smallest first: ``max_budget / eta ** k`` down to no less than ``min_budget``."""
+        steps = int(math.floor(math.log(self.max_budget / self.min_budget, self.eta) + 1e-9))
+        values = [self.max_budget / self.eta**k for k in range(steps, -1, -1)]
+        if isinstance(self.min_budget, int) and isinstance(self.max_budget, int):
+            values = [max(self.min_budget, round(v)) for v in values]
+        return tuple(dict.fromkeys(values))
+
+    def checkpoints(self, parts: int) -> list[int]:
+        """One budget per wave: a decision after each."""
+        return list(range(1, parts + 1))
+
+    def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
+        """At each budget, the loss of the population's ``ceil(n / eta)``-th best member there."""
+        rank = max(1, math.ceil(len(members) / self.eta)) - 1
+        return tuple(sorted(column)[rank] for column in zip(*members))
+
+    def worse(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
+        """Whether the loss at the last budget run is worse than the reference's there (NaN is never judged)."""
+        k = len(losses)
+        return 0 < k <= len(reference) and math.isfinite(losses[-1]) and losses[-1] > reference[k - 1]
+
+    def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
+        """A stopped candidate's full loss: the reference's at the full budget, plus how much worse it was
+        at the last budget it ran."""
+        return reference[-1] + losses[-1] - reference[len(losses) - 1]
+
+
 @lru_cache(maxsize=None)
 def _critical(confidence: float, df: int) -> float:
     from scipy.stats import t
@@ -89,19 +176,23 @@ def _critical(confidence: float, df: int) -> float:
 
 @dataclass(frozen=True)
 class Race:
-    """What a candidate is raced against: the rule and the reference's losses, part by part.
+    """What a candidate is raced against: the rule (:class:`Racing` or :class:`Fidelity`) and the
+    reference's losses, part by part.
 
-    The engine attaches one to each candidate it proposes from a full population
-    (:attr:`evotune.Candidate.race`); an evaluator that runs parts applies it.
-    ``sign`` turns the objective's values into losses (+1 minimizing, -1 maximizing).
+    The engine attaches one to each candidate it proposes from a population with
+    complete trials (:attr:`evotune.Candidate.race`); an evaluator that runs parts
+    applies it. ``sign`` turns the objective's values into losses (+1 minimizing,
+    -1 maximizing).
     """
 
-    racing: Racing
+    racing: Racing | Fidelity
     reference: tuple[float, ...]
     sign: int
 
+    def worse(self, values: Sequence[float]) -> bool:
+        """Whether the parts' values so far (the objective's direction) show the candidate worse."""
+        return self.racing.worse([self.sign * v for v in values], self.reference)
+
     def estimate(self, losses: Sequence[float]) -> float:
-        """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
-        the mean difference on the parts it ran."""
-        k = len(losses)
-        return sum(self.reference) / len(self.reference) + sum(a - b for a, b in zip(losses, self.reference)) / k
+        """The estimated full loss of a candidate stopped after these losses."""
+        return self.racing.estimate(losses, self.reference)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
-from .racing import Racing
+from .racing import Fidelity, Racing
 from .surrogate import GaussianProcessSurrogate, Surrogate
 from .trial import Direction
 
@@ -52,6 +52,10 @@ class Settings:
         Stop a candidate's cross-validation when its first folds show it worse
         than the population it would enter (see :class:`~evotune.Racing`; only
         objectives evaluated fold by fold are raced); ``True`` is ``Racing()``.
+    fidelity : Fidelity, optional
+        Evaluate at growing budgets, stopping candidates the population beats at
+        equal budget (see :class:`~evotune.Fidelity`); the objective is then called
+        as ``objective(params, budget)``. Not with ``racing``.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
@@ -72,7 +76,7 @@ class Settings:
     >>> et.Settings.of({"population_sise": 16})
     Traceback (most recent call last):
     ...
-    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
+    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, fidelity, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
     """
 
     direction: str = "minimize"
@@ -85,6 +89,7 @@ class Settings:
     crossover_prob: float = 0.9
     surrogate: Surrogate | bool | None = True
     racing: Racing | bool | None = None
+    fidelity: Fidelity | None = None
     initial_points: Sequence[Mapping[str, Any]] | None = None
     hall_of_fame_size: int = 10
     seed: int | None = None
@@ -114,6 +119,10 @@ class Settings:
             object.__setattr__(self, "racing", Racing() if self.racing else None)
         elif self.racing is not None and not isinstance(self.racing, Racing):
             raise InvalidParameterError(f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True or None; got {self.racing!r}.")
+        if self.fidelity is not None and not isinstance(self.fidelity, Fidelity):
+            raise InvalidParameterError(f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}.")
+        if self.fidelity is not None and self.racing is not None:
+            raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")
         if self.initial_points is not None and (
             isinstance(self.initial_points, (str, Mapping)) or not isinstance(self.initial_points, Sequence)
         ):
@@ -147,7 +156,7 @@ class Settings:
             value = getattr(self, name)
             if name == "direction":
                 value = str(value)
-            elif name == "surrogate" or (name == "racing" and value is not None):
+            elif name == "surrogate" or (name in ("racing", "fidelity") and value is not None):
                 value = repr(value)
             elif name in ("crossover", "mutation", "selection", "initial_points") and value is not None:
                 value = repr(value)

@@ -98,7 +98,9 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
         ("[objective]\nfunction = 'x:y'\n[space]\nk = ['a', 'b']\nx = { type = 'float', low = 0, high = 1, when = { k = 'z' } }\n"
          "[search]\nmax_evaluations = 3\n", ":5: [space] x: parameter 'x': when(k=...): 'z' is not a value it can take"),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ min_part = 3 }}\n",
-         ":9: [search] racing: unknown racing setting 'min_part'; they are: confidence, min_parts."),
+         ":9: [search] racing: unknown racing setting 'min_part'; they are: min_parts, confidence."),
+        (f"{TREE}[search]\nmax_evaluations = 3\nfidelity = {{ min_budget = 9, max_budget = 3 }}\n",
+         ":9: [search] fidelity: Fidelity: `max_budget` must be a number > min_budget (9); got 3."),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ confidence = 2 }}\n",
          ":9: [search] racing: Racing: `confidence` must be a number in (0.5, 1); got 2."),
         (TREE.replace("cv = 3", "cv = 3\nparams = { max_dept = 3 }") + "[search]\nmax_evaluations = 3\n",
@@ -144,6 +146,9 @@ def test_an_experiment_file_races_its_folds(tmp_path):
     assert load_experiment(str(path))["racing"] == et.Racing(min_parts=4)
     path.write_text(TREE + "[search]\nmax_evaluations = 3\nracing = true\n")
     assert load_experiment(str(path))["racing"] is True
+    path.write_text("[objective]\nfunction = 'math:pow'\n[space]\nx = { type = 'float', low = 0, high = 1 }\n"
+                    "[search]\nmax_evaluations = 3\nfidelity = { min_budget = 1, max_budget = 9 }\n")
+    assert load_experiment(str(path))["fidelity"] == et.Fidelity(1, 9)
 
 
 def test_the_console_script_is_installed_and_follows_conventions(tmp_path):

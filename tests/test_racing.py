@@ -85,3 +85,68 @@ def test_a_pruned_trial_ranks_by_its_estimate_and_never_enters_the_hall_of_fame(
 def test_racing_an_objective_that_is_not_split_into_parts_is_refused():
     with pytest.raises(et.InvalidParameterError, match="`racing` needs an objective evaluated fold by fold"):
         et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=5, racing=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0, 10), "Fidelity: `min_budget` must be a number > 0; got 0."),
+    ((5, 5), "Fidelity: `max_budget` must be a number > min_budget (5); got 5."),
+    ((1, 9, 1), "Fidelity: `eta` must be a number > 1; got 1."),
+    (("1", 9), "Fidelity: `min_budget` must be a number > 0; got '1'."),
+])
+def test_bad_fidelities_are_refused_with_their_name(args, message):
+    with pytest.raises(et.InvalidParameterError) as info:
+        et.Fidelity(*args)
+    assert str(info.value) == message
+
+
+def test_budgets_grow_by_eta_from_the_full_budget_down():
+    assert et.Fidelity(1, 81).budgets == (1, 3, 9, 27, 81)
+    assert et.Fidelity(5, 100).budgets == (11, 33, 100)  # never below min_budget
+    assert et.Fidelity(2, 3).budgets == (3,)  # too narrow for two budgets: the full one only
+    assert et.Fidelity(0.25, 1.0, eta=2).budgets == (0.25, 0.5, 1.0)
+
+
+def test_fidelity_goes_on_only_within_the_populations_best_share_at_equal_budget():
+    rule = et.Fidelity(1, 9)  # eta 3: the best third goes on
+    members = [(0.9, 0.5, 0.2), (0.3, 0.2, 0.1), (0.5, 0.4, 0.3), (0.6, 0.45, 0.35)]
+    reference = rule.reference(members)  # the 2nd best of 4 at each budget
+    assert reference == (0.5, 0.4, 0.2)
+    assert not rule.worse([0.5], reference) and rule.worse([0.51], reference)
+    assert rule.worse([0.1, 0.45], reference) and not rule.worse([math.nan], reference)
+    assert rule.estimate([0.1, 0.45], reference) == pytest.approx(0.2 + 0.05)
+
+
+def spread(params, budget):
+    """A loss that a larger budget lowers, and that ranks candidates alike at every budget."""
+    return (params["x"] - 0.3) ** 2 + 1.0 / budget
+
+
+def test_optimize_with_a_fidelity_stops_candidates_the_population_beats_at_equal_budget(tmp_path):
+    space = {"x": et.Float(0, 1)}
+    fidelity = et.Fidelity(1, 27)
+    runs = [et.optimize(spread, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, n_jobs=n,
+                        seed=2) for n in (1, 2)]
+    trials = runs[0].trials
+    assert [(t.params, t.value, t.state, t.parts) for t in trials] == [
+        (t.params, t.value, t.state, t.parts) for t in runs[1].trials]
+    pruned = [t for t in trials if t.state == "pruned"]
+    complete = [t for t in trials if t.state == "complete"]
+    assert pruned and all(len(t.parts) < 4 for t in pruned) and all(len(t.parts) == 4 for t in complete)
+    for t in trials:  # each part was evaluated at its budget, and the value is the last one's
+        assert t.parts == pytest.approx([spread(t.params, b) for b in fidelity.budgets[: len(t.parts)]])
+        assert t.value == t.parts[-1]
+    assert {t.number for t in runs[0].hall_of_fame} <= {t.number for t in complete}
+    assert runs[0].best_value == pytest.approx(1 / 27, abs=2e-3)
+    # stopped and resumed: the same trials
+    path = tmp_path / "runs.db"
+    et.optimize(spread, space, generations=3, population_size=6, lag=1, fidelity=fidelity, seed=2, storage=path)
+    resumed = et.optimize(spread, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2,
+                          storage=path, resume=True)
+    assert [(t.params, t.state, t.parts) for t in resumed.trials] == [(t.params, t.state, t.parts) for t in trials]
+
+
+def test_a_fidelity_needs_an_objective_that_takes_the_budget():
+    with pytest.raises(et.InvalidParameterError, match=r"objective\(params, budget\)"):
+        et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=5, fidelity=et.Fidelity(1, 9))
+    with pytest.raises(et.InvalidParameterError, match="give `racing` .* or `fidelity` .*, not both"):
+        et.optimize(spread, {"x": et.Float(0, 1)}, max_evaluations=5, fidelity=et.Fidelity(1, 9), racing=True)

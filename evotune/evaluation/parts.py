@@ -26,7 +26,7 @@ from typing import Any
 from ..trial import Candidate, Pruned
 from .base import Evaluator, Outcome
 
-__all__ = ["PartsEvaluator", "has_parts"]
+__all__ = ["PartsEvaluator", "has_parts", "Budgeted"]
 
 _PART = "__evotune_part__"
 
@@ -36,6 +36,44 @@ def has_parts(objective: Any) -> bool:
     parts = getattr(objective, "parts", None)
     return (isinstance(parts, int) and parts > 1 and callable(getattr(objective, "part", None))
             and callable(getattr(objective, "combine", None)))
+
+
+class Budgeted:
+    """``objective(params, budget)`` at each of a fidelity's budgets, smallest first: each budget a part.
+
+    Its value is the one at the largest budget run (with its info, when the objective
+    returns ``(value, info)``); every budget trains anew.
+
+    Examples
+    --------
+    >>> from evotune.racing import Fidelity
+    >>> objective = Budgeted(lambda params, budget: params["x"] / budget, Fidelity(1, 9))
+    >>> objective.parts, objective.part({"x": 9.0}, 1), objective({"x": 9.0})
+    (3, 3.0, 1.0)
+    """
+
+    def __init__(self, objective: Callable[[dict, Any], Any], fidelity: Any):
+        self.objective, self.fidelity = objective, fidelity
+        self.budgets = fidelity.budgets
+        self.parts = len(self.budgets)
+
+    def describe(self) -> dict[str, Any]:
+        from .._about import describe
+
+        return {**describe(self.objective), "fidelity": repr(self.fidelity)}
+
+    def part(self, params: dict, i: int) -> Any:
+        return self.objective(params, self.budgets[i])
+
+    @staticmethod
+    def part_value(result: Any) -> float:
+        return float(result[0] if isinstance(result, tuple) else result)
+
+    def combine(self, params: dict, results: list) -> Any:
+        return results[-1]
+
+    def __call__(self, params: dict) -> Any:
+        return self.combine(params, [self.part(params, i) for i in range(self.parts)])
 
 
 class _PartCall:
@@ -131,7 +169,7 @@ class PartsEvaluator(Evaluator):
             race, values = entry.candidate.race, tuple(self._value(o.value) for o in outcomes)
             if ran == len(entry.outcomes):
                 return self._finish(entry, self._combine(entry, outcomes), outcomes, values)
-            if race.racing.worse([race.sign * v for v in values], race.reference):
+            if race.worse(values):
                 return self._finish(entry, self._combine(entry, outcomes, Pruned), outcomes, values)
             entry.wave += 1
             self._unlock(entry)

@@ -1,0 +1,239 @@
+"""Multi-fidelity: evotune with a Fidelity against evotune at full budget and the peers, at equal wall time.
+
+    pip install -e ".[bench]"
+    python -m experiments.benchmarks.bench_fidelity                       # the table from results/fidelity.jsonl
+    python -m experiments.benchmarks.bench_fidelity --run --seeds 3       # run what is missing (resumable)
+
+Problems with a natural budget, each scored by 3-fold cross-validation on fixed folds (loss: 1 - accuracy):
+- ``HGB-breast_cancer``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 81);
+- ``MLP-digits``: MLPClassifier (adam), budget = epochs (3 .. 81);
+- ``SVC-digits-samples``: SVC, budget = the share of each training fold used (1/27 .. 1).
+
+Every method gets the same wall time (``--seconds``, one worker each; two jobs run at once):
+- ``evotune``: every candidate at the full budget;
+- ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3)``;
+- ``optuna-hyperband``: Optuna TPE with HyperbandPruner (same budgets; each budget trained anew, as evotune does);
+- ``random``: random candidates at the full budget.
+``halving`` (scikit-learn's HalvingRandomSearchCV, factor 3, the same budgets as its resource) runs to
+its end and reports its own time. The result is the full-budget loss of the best candidate each
+method returns, and when (seconds) it was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+import warnings
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+
+import evotune as et
+
+from .methods import _draw
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
+METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "random", "halving")
+PROBLEMS = ("HGB-breast_cancer", "MLP-digits", "SVC-digits-samples")
+
+
+class Problem:
+    def __init__(self, name: str):
+        from sklearn.datasets import load_breast_cancer, load_digits
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.preprocessing import StandardScaler
+
+        self.name = name
+        self.X, self.y = (load_breast_cancer if name.endswith("breast_cancer") else load_digits)(return_X_y=True)
+        self.X = StandardScaler().fit_transform(self.X)
+        self.cv = list(StratifiedKFold(3, shuffle=True, random_state=0).split(self.X, self.y))
+        if name == "HGB-breast_cancer":
+            self.space = {"learning_rate": et.Float(1e-3, 1.0, log=True), "max_leaf_nodes": et.Integer(4, 64, log=True),
+                          "l2_regularization": et.Float(1e-4, 10, log=True), "min_samples_leaf": et.Integer(2, 64, log=True)}
+            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
+        elif name == "MLP-digits":
+            self.space = {"hidden_layer_sizes": et.Integer(16, 256, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
+                          "learning_rate_init": et.Float(1e-4, 1e-1, log=True), "batch_size": et.Integer(16, 256, log=True)}
+            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
+        else:
+            self.space = {"C": et.Float(1e-2, 1e3, log=True), "gamma": et.Float(1e-5, 1.0, log=True)}
+            self.fidelity, self.resource = et.Fidelity(1 / 27, 1.0), "n_samples"
+
+    def model(self, params: dict, budget: float):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.neural_network import MLPClassifier
+        from sklearn.svm import SVC
+
+        if self.name == "HGB-breast_cancer":
+            return HistGradientBoostingClassifier(max_iter=int(budget), early_stopping=False, random_state=0, **params)
+        if self.name == "MLP-digits":
+            return MLPClassifier(max_iter=int(budget), random_state=0, **params)
+        return SVC(**params)
+
+    def loss(self, params: dict, budget: float | None = None) -> float:
+        budget = self.fidelity.max_budget if budget is None else budget
+        scores = []
+        for train, test in self.cv:
+            if self.resource == "n_samples":  # the first share of a fixed shuffle of the training fold
+                train = np.random.default_rng(0).permutation(train)[: max(20, int(budget * len(train)))]
+            try:
+                model = self.model(params, budget).fit(self.X[train], self.y[train])
+                scores.append(model.score(self.X[test], self.y[test]))
+            except Exception:
+                return math.nan
+        return 1.0 - float(np.mean(scores))
+
+
+def run_evotune(problem: Problem, seed: int, seconds: float, fidelity: bool) -> dict:
+    start = time.time()
+    if fidelity:
+        result = et.optimize(problem.loss, problem.space, time_budget=seconds, fidelity=problem.fidelity, seed=seed)
+    else:
+        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed)
+    trials = [t for t in result.trials if t.ok]
+    found = [(t.started + t.duration - start, t.value) for t in trials]
+    return {"found": found, "evaluations": len(result.trials),
+            "pruned": sum(t.state == "pruned" for t in result.trials)}
+
+
+def run_random(problem: Problem, seed: int, seconds: float) -> dict:
+    rng, start, found = np.random.default_rng(seed), time.time(), []
+    while time.time() - start < seconds:
+        params = {k: _draw(p, rng) for k, p in et.Space(problem.space).items()}
+        found.append((time.time() - start, problem.loss(params)))
+    return {"found": found, "evaluations": len(found)}
+
+
+def run_optuna(problem: Problem, seed: int, seconds: float) -> dict:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    budgets, start, found = problem.fidelity.budgets, time.time(), []
+
+    def objective(trial):
+        params = {}
+        for name, p in problem.space.items():
+            if isinstance(p, et.Integer):
+                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
+            else:
+                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+        for step, budget in enumerate(budgets):
+            loss = problem.loss(params, budget)
+            if not math.isfinite(loss):
+                return math.inf
+            trial.report(loss, step)
+            if step < len(budgets) - 1 and trial.should_prune():
+                raise optuna.TrialPruned()
+        found.append((time.time() - start, loss))
+        return loss
+
+    pruner = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=len(budgets), reduction_factor=3)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
+    study.optimize(objective, timeout=seconds)
+    return {"found": found, "evaluations": len(study.trials),
+            "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)}
+
+
+def run_halving(problem: Problem, seed: int, seconds: float) -> dict:
+    from scipy import stats
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    space = {k: stats.randint(p.low, p.high + 1) if isinstance(p, et.Integer) else stats.loguniform(p.low, p.high)
+             for k, p in problem.space.items()}
+    budgets = problem.fidelity.budgets
+    resources = {} if problem.resource == "n_samples" else {"min_resources": budgets[0], "max_resources": budgets[-1]}
+    start = time.time()
+    search = HalvingRandomSearchCV(problem.model({}, budgets[-1]), space, resource=problem.resource, factor=3,
+                                   cv=problem.cv, random_state=seed, refit=False, n_jobs=1, **resources)
+    search.fit(problem.X, problem.y)
+    took = time.time() - start
+    best = {k: v for k, v in search.best_params_.items() if k != problem.resource}  # it holds the resource too
+    return {"found": [(took, problem.loss(best))], "evaluations": int(sum(search.n_candidates_))}
+
+
+def run_job(name: str, method: str, seed: int, seconds: float) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    problem, start = Problem(name), time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method.startswith("evotune"):
+            out = run_evotune(problem, seed, seconds, fidelity=method == "evotune-fidelity")
+        else:
+            out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving}[method](
+                problem, seed, seconds)
+    found = [(t, v) for t, v in out["found"] if v is not None and math.isfinite(v)]
+    best = min((v for _, v in found), default=math.nan)
+    return {"problem": name, "method": method, "seed": seed, "seconds": time.perf_counter() - start,
+            "budget_seconds": seconds, "loss": best, **{**out, "found": found}}
+
+
+def _reached(found: list, target: float) -> float:
+    """When a run's best full-budget loss first reached ``target`` (inf: never)."""
+    return min((t for t, v in found if v <= target + 1e-12), default=math.inf)
+
+
+def table(rows: list[dict]) -> str:
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["problem"], r["seed"])][r["method"]] = r
+    methods = [m for m in METHODS if any(m in d for d in by.values())]
+    done = {k: d for k, d in by.items() if all(m in d for m in methods)}
+    lines = []
+    for problem in PROBLEMS:
+        pairs = [d for (p, _), d in done.items() if p == problem]
+        if not pairs:
+            continue
+        seconds = pairs[0]["evotune"]["budget_seconds"]
+        lines += [f"**{problem}** ({len(pairs)} seeds, {seconds:.0f} s each)", "",
+                  "| method | loss (mean) | evaluations | pruned | reached evotune's final loss at |", "|---|---|---|---|---|"]
+        for m in methods:
+            reached = [_reached(d[m]["found"], d["evotune"]["loss"]) / seconds for d in pairs]
+            share = np.median(reached)
+            lines.append(f"| {m} | {np.mean([d[m]['loss'] for d in pairs]):.4f} | "
+                         f"{np.mean([d[m]['evaluations'] for d in pairs]):.0f} | "
+                         f"{np.mean([d[m].get('pruned', 0) for d in pairs]):.0f} | "
+                         f"{'never' if not math.isfinite(share) else f'{share:.0%} of the time (median)'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=90.0)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--results", default=RESULTS)
+    args = parser.parse_args()
+    rows = []
+    if os.path.exists(args.results):
+        with open(args.results) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    if args.run:
+        done = {(r["problem"], r["method"], r["seed"]) for r in rows}
+        todo = [(p, m, s, args.seconds) for s in range(args.seeds) for p in args.problems.split(",")
+                for m in args.methods.split(",") if (p, m, s) not in done]
+        print(f"{len(todo)} jobs to run", flush=True)
+        with ProcessPoolExecutor(args.workers) as pool, open(args.results, "a") as out:
+            for i, future in enumerate(as_completed([pool.submit(run_job, *job) for job in todo]), start=1):
+                row = future.result()
+                rows.append(row)
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+                print(f"{i}/{len(todo)} {row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, "
+                      f"{row['evaluations']} evaluations, {row['seconds']:.0f} s", flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
