@@ -37,6 +37,7 @@ __all__ = [
     "plot_hall_of_fame",
     "plot_workers",
     "plot_importance",
+    "plot_parts",
     "save",
     "load",
     "pyplot",
@@ -351,6 +352,38 @@ def plot_importance(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+def plot_parts(source: Any, run_name: str | None = None) -> Any:
+    """Racing and budgets: each candidate's value part by part (cross-validation folds, or
+    budgets with a :class:`~evotune.Fidelity`), stopped ones in grey, and where the compute went."""
+    result = load(source, run_name)
+    plt = pyplot()
+    trials = [t for t in result.trials if t.parts]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained", width_ratios=(2, 1))
+    left.set_xlabel("part (fold, or budget step)")
+    if not trials:
+        left.set_title("no evaluation was run part by part (folds or budgets)")
+        right.set_axis_off()
+        return fig
+    for t in sorted(trials, key=lambda t: t.state is COMPLETE):  # completed ones drawn on top
+        colour = _STATE_COLOURS[COMPLETE] if t.ok else "#bbbbbb"
+        left.plot(range(1, len(t.parts) + 1), t.parts, color=colour, lw=0.7, alpha=0.6 if t.ok else 0.8,
+                  marker="o" if len(t.parts) == 1 else None, ms=2)
+    _integer_axis(left.xaxis)
+    left.set_ylabel(_value_label(result))
+    pruned = sum(t.state is PRUNED for t in trials)
+    left.set_title(f"{len(trials)} candidates, {pruned} stopped early (grey)")
+    seconds = {state: sum(t.duration for t in result.trials if t.state == state) for state in _STATE_COLOURS}
+    shown = [state for state in _STATE_COLOURS if seconds[state] > 0]
+    total = max(sum(seconds.values()), 1e-9)
+    right.bar(range(len(shown)), [seconds[s] / total for s in shown], color=[_STATE_COLOURS[s] for s in shown])
+    right.set_xticks(range(len(shown)))
+    right.set_xticklabels([str(s) for s in shown])
+    right.set_ylim(0, 1)
+    right.set_ylabel("share of the compute")
+    right.set_title("where the compute went")
+    return fig
+
+
 #: The figures of a report: file stem -> function.
 FIGURES = {
     "evolution": plot_evolution,
@@ -359,6 +392,7 @@ FIGURES = {
     "hall_of_fame": plot_hall_of_fame,
     "workers": plot_workers,
     "importance": plot_importance,
+    "parts": plot_parts,
 }
 
 

@@ -52,6 +52,8 @@ _CAPTIONS = {
     "upper bound (log scale for log parameters).",
     "workers": "Which worker ran which evaluation, and when; gaps are idle time (waiting for the slowest "
     "candidate of a generation).",
+    "parts": "Left: each candidate's value fold by fold (or budget by budget); grey lines are candidates "
+    "stopped early by racing or a fidelity. Right: the share of the evaluation time each kind of trial took.",
     "importance": "How much each parameter mattered: the loss of fit of a random forest, trained on the "
     "completed evaluations, when that parameter's values are shuffled (shares summing to 1).",
 }
@@ -148,7 +150,10 @@ def write_report(
         ),
         "<h2>Figures</h2>",
     ]
+    raced = any(t.parts for t in result.trials)
     for stem, plot in plotting.FIGURES.items():
+        if stem == "parts" and not raced:  # a run without racing or budgets has nothing to show there
+            continue
         fig = plot(result)
         fig.savefig(os.path.join(out_dir, f"{stem}.svg"), bbox_inches="tight")
         buffer = io.BytesIO()

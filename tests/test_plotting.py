@@ -121,3 +121,21 @@ def test_parameter_importance_finds_the_parameter_that_matters():
     few = et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=5, seed=0)
     assert few.parameter_importance() == {}
     assert "too few" in plotting.plot_importance(few).axes[0].get_title()
+
+
+def test_the_parts_figure_shows_stopped_candidates_and_where_the_compute_went(tmp_path):
+    from evotune.report import write_report
+
+    def loss(params, budget):
+        return (params["x"] - 0.3) ** 2 + 1.0 / budget
+
+    result = et.optimize(loss, {"x": et.Float(0, 1)}, max_evaluations=40, population_size=6,
+                         fidelity=et.Fidelity(1, 27), seed=2)
+    pruned = sum(t.state == "pruned" for t in result.trials)
+    fig = plotting.plot_parts(result)
+    left, right = fig.axes
+    assert f"{pruned} stopped early" in left.get_title() and pruned > 0
+    assert len(left.get_lines()) == 40  # a line per candidate
+    assert [t.get_text() for t in right.get_xticklabels()] == ["complete", "pruned"]
+    page = write_report(result, tmp_path)
+    assert 'alt="parts"' in open(page, encoding="utf-8").read()
