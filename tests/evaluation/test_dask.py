@@ -132,3 +132,15 @@ def test_an_objective_that_kills_its_dask_worker_is_one_crashed_trial(client):
     # that shared a dying worker's last moments is at worst recorded as crashed by Dask's own rules
     assert not any(t.state == "failed" for t in result.trials)
     assert sum(t.ok for t in others) >= len(others) - 2
+
+
+def test_racing_and_budgets_prune_the_same_trials_on_dask(client):
+    from ..test_racing import spread
+    from .test_parts import Noisy
+
+    space = {"x": et.Float(0, 1)}
+    for objective, rule in ((Noisy(), {"racing": True}), (spread, {"fidelity": et.Fidelity(1, 27)})):
+        runs = [et.optimize(objective, space, max_evaluations=30, population_size=6, lag=1, seed=1, **rule, **kwargs)
+                for kwargs in ({}, {"dask_client": client})]
+        keys = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]
+        assert keys[0] == keys[1] and any(state == "pruned" for _, _, state, _ in keys[0])
