@@ -38,6 +38,7 @@ class Individual(list):
         self.fitness = fitness_class()
         self.number = number
         self.parts: tuple[float, ...] | None = None  # the trial's losses part by part (racing)
+        self.estimated = False  # a pruned trial's estimated fitness
 
 
 @contextmanager

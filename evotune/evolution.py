@@ -209,8 +209,9 @@ class Evolution:
 
         self._next_number = 0
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
-        # told, not yet applied to the view: genes, loss, the parts' losses (objectives run fold by fold)
-        self._results: dict[int, tuple[list, float, tuple | None]] = {}
+        # told, not yet applied to the view: genes, loss, the parts' losses of a completed trial (objectives
+        # run fold by fold), and whether the loss is a pruned trial's estimate
+        self._results: dict[int, tuple[list, float, tuple | None, bool]] = {}
         self._view = _Survivors(self.population_size)  # what proposals see
         self._reported = _Survivors(self.population_size)  # what history rows describe
         self._generations: dict[int, _Generation] = {}
@@ -343,8 +344,8 @@ class Evolution:
         view = self._view
         while view.count < count:
             number = view.count
-            genes, loss, parts = self._results.pop(number)
-            view.add(self._individual(number, genes, loss, parts))
+            genes, loss, parts, estimated = self._results.pop(number)
+            view.add(self._individual(number, genes, loss, parts, estimated))
             if self.surrogate is not None:
                 self._archive.append((number, genes, loss))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
@@ -422,13 +423,14 @@ class Evolution:
         trial = Trial(**{**vars(trial), "params": candidate.params, "generation": candidate.generation})
         sign = self.direction.sign
         parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
+        estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
         if trial.ok:
             loss = trial.value * sign
-        elif trial.state is PRUNED and candidate.race is not None and parts:
-            loss = candidate.race.estimate(parts)  # ranks it for the surrogate; below the population it could not enter
+        elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat
+            loss = candidate.race.estimate(parts)
         else:
             loss = math.nan
-        self._results[trial.number] = (list(genes), loss, parts if trial.ok else None)
+        self._results[trial.number] = (list(genes), loss, parts if trial.ok else None, estimated)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
@@ -450,17 +452,19 @@ class Evolution:
         """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
         reported, results = self._reported, self._results
         while reported.count in results:
-            genes, loss, parts = results[reported.count]
-            reported.add(self._individual(reported.count, genes, loss, parts))
+            genes, loss, parts, estimated = results[reported.count]
+            reported.add(self._individual(reported.count, genes, loss, parts, estimated))
             if reported.count == self._end_of(self.generation):
                 self._end_generation()
 
-    def _individual(self, number: int, genes: list, loss: float, parts: tuple | None = None) -> Individual:
+    def _individual(self, number: int, genes: list, loss: float, parts: tuple | None = None,
+                    estimated: bool = False) -> Individual:
         """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible);
-        ``parts``: a completed trial's parts' losses (a racing reference)."""
+        ``parts``: a completed trial's parts' losses (a racing reference); ``estimated``: a pruned
+        trial's estimate, left out of the history's statistics."""
         ind = Individual(genes, self._fitness, number)
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
-        ind.parts = parts
+        ind.parts, ind.estimated = parts, estimated
         return ind
 
     def _end_generation(self) -> None:
@@ -479,7 +483,7 @@ class Evolution:
                 stacklevel=4,
             )
         population = self._reported.members
-        completed = [ind for ind in population if math.isfinite(ind.fitness.values[0])]
+        completed = [ind for ind in population if math.isfinite(ind.fitness.values[0]) and not ind.estimated]
         stats = self._stats.compile(completed)
         stats = GenerationStats(
             generation=generation,
@@ -499,10 +503,10 @@ class Evolution:
 
     def _judge(self, value: Any) -> tuple[float, str, str | None, dict | None]:
         info = None
-        if isinstance(value, Pruned):
-            info = value.info
-            value = value.value
-            return (float(value), PRUNED, None, info) if math.isfinite(value) else (math.nan, PRUNED, None, info)
+        if isinstance(value, Pruned):  # stopped by racing: the value of the parts it ran
+            number = value.value
+            finite = isinstance(number, numbers.Real) and not isinstance(number, bool) and math.isfinite(number)
+            return (float(number) if finite else math.nan), PRUNED, None, value.info
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
             value, info = value[0], dict(value[1])
         if isinstance(value, BaseException):
