@@ -171,6 +171,11 @@ def optimize(
             "`racing` needs an objective evaluated fold by fold (`parts`, `part(params, i)` and `combine(params, "
             "results)`, as evotune.sklearn.cross_validation and EvolutionarySearchCV make); this one is called whole."
         )
+    if settings.racing is not None and objective.parts <= settings.racing.min_parts:
+        raise InvalidParameterError(
+            f"`racing`: min_parts={settings.racing.min_parts} leaves nothing to stop with {objective.parts} folds; "
+            f"use more folds (cv=10) or a smaller min_parts (at least 2)."
+        )
     evaluator = make_evaluator(
         n_jobs=n_jobs, backend=backend, timeout=timeout, dask_client=dask_client, blas_threads=blas_threads
     )

@@ -150,3 +150,12 @@ def test_a_fidelity_needs_an_objective_that_takes_the_budget():
         et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=5, fidelity=et.Fidelity(1, 9))
     with pytest.raises(et.InvalidParameterError, match="give `racing` .* or `fidelity` .*, not both"):
         et.optimize(spread, {"x": et.Float(0, 1)}, max_evaluations=5, fidelity=et.Fidelity(1, 9), racing=True)
+
+
+def test_racing_with_no_more_folds_than_its_minimum_is_refused_before_any_fit():
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    search = et.EvolutionarySearchCV(DecisionTreeClassifier(), {"max_depth": et.Integer(1, 5)}, cv=3, racing=True)
+    with pytest.raises(et.InvalidParameterError, match="`racing`: min_parts=3 leaves nothing to stop with 3 folds"):
+        search.fit(*load_iris(return_X_y=True))

@@ -5,8 +5,8 @@
     python -m experiments.benchmarks.bench_fidelity --run --seeds 3       # run what is missing (resumable)
 
 Problems with a natural budget, each scored by 3-fold cross-validation on fixed folds (loss: 1 - accuracy):
-- ``HGB-breast_cancer``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 81);
-- ``MLP-digits``: MLPClassifier (adam), budget = epochs (3 .. 81);
+- ``HGB-breast_cancer``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 27);
+- ``MLP-digits``: MLPClassifier (adam), budget = epochs (1 .. 27);
 - ``SVC-digits-samples``: SVC, budget = the share of each training fold used (1/27 .. 1).
 
 Every method gets the same wall time (``--seconds``, one worker each; two jobs run at once):
@@ -55,11 +55,11 @@ class Problem:
         if name == "HGB-breast_cancer":
             self.space = {"learning_rate": et.Float(1e-3, 1.0, log=True), "max_leaf_nodes": et.Integer(4, 64, log=True),
                           "l2_regularization": et.Float(1e-4, 10, log=True), "min_samples_leaf": et.Integer(2, 64, log=True)}
-            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
+            self.fidelity, self.resource = et.Fidelity(3, 27), "max_iter"
         elif name == "MLP-digits":
             self.space = {"hidden_layer_sizes": et.Integer(16, 256, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
                           "learning_rate_init": et.Float(1e-4, 1e-1, log=True), "batch_size": et.Integer(16, 256, log=True)}
-            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
+            self.fidelity, self.resource = et.Fidelity(1, 27), "max_iter"
         else:
             self.space = {"C": et.Float(1e-2, 1e3, log=True), "gamma": et.Float(1e-5, 1.0, log=True)}
             self.fidelity, self.resource = et.Fidelity(1 / 27, 1.0), "n_samples"

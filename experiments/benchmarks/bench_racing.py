@@ -14,6 +14,9 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
+Ablations (``--methods``): ``evotune-racing-80`` (confidence 0.8), ``evotune-ga`` / ``evotune-ga-racing``
+(``surrogate=None``: every bred child is evaluated, so more of them are clearly worse). The number of
+folds is 10, or ``EVOTUNE_BENCH_FOLDS`` (e.g. 5, scikit-learn's default; results in racing-cv5.jsonl).
 
 Loss: 1 - mean accuracy, or MSE / var(y); a method's result is the full 10-fold loss of the
 candidate it returns. Score: as the suite's, 100 x (1 - (loss - best) / (median random loss - best)).
@@ -41,7 +44,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "racing.jsonl")
 DATASETS = ("wine", "breast_cancer", "diabetes")
 METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
-BUDGET, FOLDS = 128, 10
+#: Ablations: racing at a lower confidence; racing a plain GA (no surrogate: more children clearly worse).
+ABLATIONS = ("evotune-racing-80", "evotune-ga", "evotune-ga-racing")
+BUDGET, FOLDS = 128, int(os.environ.get("EVOTUNE_BENCH_FOLDS", 10))
 
 
 def problems() -> list[str]:
@@ -87,9 +92,11 @@ class Problem:
         return out
 
 
-def run_evotune(problem: Problem, seed: int, racing: bool) -> dict:
+def run_evotune(problem: Problem, seed: int, method: str) -> dict:
+    racing = {"evotune-racing": True, "evotune-ga-racing": True, "evotune-racing-80": et.Racing(confidence=0.8)}
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
-                                     max_evaluations=BUDGET, random_state=seed, n_jobs=1, racing=racing or None)
+                                     max_evaluations=BUDGET, random_state=seed, n_jobs=1,
+                                     racing=racing.get(method), surrogate=None if "-ga" in method else True)
     search.fit(problem.X, problem.y)
     fits = sum(len(t.parts) if t.parts is not None else FOLDS for t in search.trials_)
     return {"loss": problem.loss(search.best_score_), "fits": fits,
@@ -177,7 +184,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if method.startswith("evotune"):
-            out = run_evotune(problem, seed, racing=method == "evotune-racing")
+            out = run_evotune(problem, seed, method)
         else:
             out = {"random": run_random, "halving": run_halving, "optuna-wilcoxon": run_optuna_wilcoxon}[method](
                 problem, seed)
@@ -189,7 +196,7 @@ def table(rows: list[dict]) -> str:
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    methods = [m for m in METHODS if any(m in d for d in by.values())]
+    methods = [m for m in METHODS + ABLATIONS if any(m in d for d in by.values())]
     done = {k: d for k, d in by.items() if all(m in d for m in methods) and "random" in d}
     best = defaultdict(lambda: math.inf)
     randoms = defaultdict(list)
