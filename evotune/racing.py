@@ -9,8 +9,8 @@ a *reference* the engine fixed when it proposed the candidate's generation:
   ``confidence`` is stopped.
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
   called as ``objective(params, budget)`` at budgets that grow by ``eta``; a candidate
-  goes on to the next budget only while it ranks in the best ``1 / eta`` of the
-  population at the same budget (successive halving's rule, against the population).
+  goes on to the next budget only while it beats the population's worst member at the
+  same budget (it would enter the population; ``share=1 / eta`` is successive halving's rule).
 
 A stopped candidate is recorded as ``"pruned"`` with the value of what it ran; it never
 enters the hall of fame, and the population and the surrogate see an estimate of its full
@@ -35,7 +35,12 @@ __all__ = ["Racing", "Fidelity", "Race"]
 
 @dataclass(frozen=True)
 class Racing:
-    """Stop cross-validations that their first folds show worse than the population they would enter.
+    """Stop cross-validations that their first folds show worse than the population's best trial.
+
+    The best trial's fold scores are the reference: being shown worse than it on the
+    same folds means a candidate cannot become the best (the F-race and Optuna
+    WilcoxonPruner choice; the population's worst member, the other candidate,
+    stopped about as many at the same loss: see docs/benchmarks.md).
 
     Parameters
     ----------
@@ -53,7 +58,7 @@ class Racing:
     >>> racing = Racing(min_parts=3)
     >>> racing.checkpoints(10)
     [3, 6, 10]
-    >>> reference = [0.10, 0.12, 0.08]  # the population's worst member, fold by fold (losses)
+    >>> reference = [0.10, 0.12, 0.08]  # the population's best, fold by fold (losses)
     >>> racing.worse([0.30, 0.35, 0.28], reference), racing.worse([0.09, 0.14, 0.08], reference)
     (True, False)
     """
@@ -99,12 +104,12 @@ class Racing:
 
 @dataclass(frozen=True)
 class Fidelity:
-    """Evaluate candidates at growing budgets; stop those outside the population's best ``1 / eta``.
+    """Evaluate candidates at growing budgets; stop those the whole population beats at equal budget.
 
     The objective is called as ``objective(params, budget)``: at ``min_budget``, then
     ``eta`` times more, up to ``max_budget`` (each budget a task of its own: a model
     is trained anew at each). After each budget a candidate goes on only if its
-    value is as good as that of the population's ``ceil(n / eta)``-th best member
+    value is as good as that of the population's ``ceil(share * n)``-th best member
     at the same budget; only candidates that reach ``max_budget`` complete. The
     first generation runs every budget (it makes the references).
 
@@ -113,7 +118,14 @@ class Fidelity:
     min_budget, max_budget : int or float
         The smallest and the full budget; integers give integer budgets.
     eta : float
-        Ratio between successive budgets and the share (``1 / eta``) that goes on.
+        Ratio between successive budgets.
+    share : float
+        How high in the population, at the same budget, a candidate must rank to
+        go on: 1.0 (the default) asks it to beat the population's worst member
+        (at equal budgets it would enter the population); ``1 / eta`` is
+        successive halving's rule, which stops many more, and lost on every
+        problem of the benchmark (docs/benchmarks.md), where small budgets rank
+        candidates poorly.
 
     Examples
     --------
@@ -122,21 +134,25 @@ class Fidelity:
     >>> Fidelity(0.1, 1.0, eta=2).budgets  # e.g. a share of the training data
     (0.125, 0.25, 0.5, 1.0)
     >>> members = [(0.5, 0.3, 0.1), (0.4, 0.35, 0.2), (0.6, 0.5, 0.3)]  # the population's losses per budget
-    >>> Fidelity(1, 9).reference(members)  # the best third at each budget: the best member's values
+    >>> Fidelity(1, 9).reference(members)  # the worst member's value at each budget
+    (0.6, 0.5, 0.3)
+    >>> Fidelity(1, 9, share=1 / 3).reference(members)  # successive halving: the best third
     (0.4, 0.3, 0.1)
-    >>> Fidelity(1, 9).worse([0.45], (0.4, 0.3, 0.1))
+    >>> Fidelity(1, 9).worse([0.65], (0.6, 0.5, 0.3))
     True
     """
 
     min_budget: float
     max_budget: float
     eta: float = 3
+    share: float = 1.0
 
     def __post_init__(self) -> None:
         check_number("min_budget", self.min_budget, "a number > 0", lambda v: v > 0, owner="Fidelity")
         check_number("max_budget", self.max_budget, f"a number > min_budget ({self.min_budget})",
                      lambda v: v > self.min_budget, owner="Fidelity")
         check_number("eta", self.eta, "a number > 1", lambda v: v > 1, owner="Fidelity")
+        check_number("share", self.share, "a number in (0, 1]", lambda v: 0 < v <= 1, owner="Fidelity")
 
     @property
     def budgets(self) -> tuple:
@@ -152,8 +168,8 @@ class Fidelity:
         return list(range(1, parts + 1))
 
     def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
-        """At each budget, the loss of the population's ``ceil(n / eta)``-th best member there."""
-        rank = max(1, math.ceil(len(members) / self.eta)) - 1
+        """At each budget, the loss of the population's ``ceil(share * n)``-th best member there."""
+        rank = max(1, math.ceil(self.share * len(members) - 1e-9)) - 1
         return tuple(sorted(column)[rank] for column in zip(*members))
 
     def worse(self, losses: Sequence[float], reference: Sequence[float]) -> bool:

@@ -50,8 +50,8 @@ class Settings:
         ``False`` a plain genetic algorithm.
     racing : Racing, True or None
         Stop a candidate's cross-validation when its first folds show it worse
-        than the population it would enter (see :class:`~evotune.Racing`; only
-        objectives evaluated fold by fold are raced); ``True`` is ``Racing()``.
+        than the population's best (see :class:`~evotune.Racing`; only objectives
+        evaluated fold by fold are raced); ``True`` is ``Racing()``.
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at
         equal budget (see :class:`~evotune.Fidelity`); the objective is then called
@@ -118,9 +118,13 @@ class Settings:
         if self.racing is True or self.racing is False:
             object.__setattr__(self, "racing", Racing() if self.racing else None)
         elif self.racing is not None and not isinstance(self.racing, Racing):
-            raise InvalidParameterError(f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True or None; got {self.racing!r}.")
+            raise InvalidParameterError(
+                f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True or None; got {self.racing!r}."
+            )
         if self.fidelity is not None and not isinstance(self.fidelity, Fidelity):
-            raise InvalidParameterError(f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}.")
+            raise InvalidParameterError(
+                f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}."
+            )
         if self.fidelity is not None and self.racing is not None:
             raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")
         if self.initial_points is not None and (

@@ -327,11 +327,11 @@ class EvolutionarySearchCV(BaseSearchCV):
         :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
     racing : Racing, True or None
         Stop a candidate's cross-validation once its first folds show it worse
-        than the population it would enter (a paired test on the same folds; see
+        than the best candidate so far (a paired test on the same folds; see
         :class:`evotune.Racing`). A stopped candidate has ``state`` ``"pruned"``
         in ``cv_results_``, NaN for the folds it did not run and so a NaN mean
         (ranked last: it is never ``best_params_``). Pays off with many folds
-        (``cv=10``).
+        (``cv=10``); refused with no more folds than ``min_parts``.
     settings : evotune.Settings, optional
         Every other setting of the search (operators, ``crossover_prob``,
         ``offspring_size``, ``initial_points``, ``hall_of_fame_size``...); the

@@ -28,8 +28,9 @@ class TrialState(str, Enum):
     >>> TrialState("timeout") is TrialState.TIMEOUT, TrialState.COMPLETE == "complete"
     (True, True)
 
-    ``"pruned"``: racing stopped the evaluation after some of its folds (see
-    :class:`~evotune.Racing`); its value is the mean of the folds it ran.
+    ``"pruned"``: racing stopped the evaluation after some of its folds, or a
+    fidelity after some of its budgets (see :class:`~evotune.Racing`,
+    :class:`~evotune.Fidelity`); its value is that of what it ran.
     """
 
     COMPLETE = "complete"

@@ -91,6 +91,7 @@ def test_racing_an_objective_that_is_not_split_into_parts_is_refused():
     ((0, 10), "Fidelity: `min_budget` must be a number > 0; got 0."),
     ((5, 5), "Fidelity: `max_budget` must be a number > min_budget (5); got 5."),
     ((1, 9, 1), "Fidelity: `eta` must be a number > 1; got 1."),
+    ((1, 9, 3, 0), "Fidelity: `share` must be a number in (0, 1]; got 0."),
     (("1", 9), "Fidelity: `min_budget` must be a number > 0; got '1'."),
 ])
 def test_bad_fidelities_are_refused_with_their_name(args, message):
@@ -107,8 +108,9 @@ def test_budgets_grow_by_eta_from_the_full_budget_down():
 
 
 def test_fidelity_goes_on_only_within_the_populations_best_share_at_equal_budget():
-    rule = et.Fidelity(1, 9)  # eta 3: the best third goes on
     members = [(0.9, 0.5, 0.2), (0.3, 0.2, 0.1), (0.5, 0.4, 0.3), (0.6, 0.45, 0.35)]
+    assert et.Fidelity(1, 9).reference(members) == (0.9, 0.5, 0.35)  # by default: beat the worst member
+    rule = et.Fidelity(1, 9, share=1 / 3)  # successive halving's rule: the best third goes on
     reference = rule.reference(members)  # the 2nd best of 4 at each budget
     assert reference == (0.5, 0.4, 0.2)
     assert not rule.worse([0.5], reference) and rule.worse([0.51], reference)

@@ -39,6 +39,8 @@ from .methods import _draw
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
 METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "random", "halving")
+#: Ablation: ``share=1/eta`` (successive halving's rule) in place of the default ``share=1.0``.
+ABLATIONS = ("evotune-fidelity-halving",)
 PROBLEMS = ("HGB-breast_cancer", "MLP-digits", "SVC-digits-samples")
 
 
@@ -89,10 +91,13 @@ class Problem:
         return 1.0 - float(np.mean(scores))
 
 
-def run_evotune(problem: Problem, seed: int, seconds: float, fidelity: bool) -> dict:
+def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dict:
     start = time.time()
-    if fidelity:
-        result = et.optimize(problem.loss, problem.space, time_budget=seconds, fidelity=problem.fidelity, seed=seed)
+    if method != "evotune":
+        fidelity = problem.fidelity
+        if method == "evotune-fidelity-halving":
+            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=1 / fidelity.eta)
+        result = et.optimize(problem.loss, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
     else:
         result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed)
     trials = [t for t in result.trials if t.ok]
@@ -165,7 +170,7 @@ def run_job(name: str, method: str, seed: int, seconds: float) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if method.startswith("evotune"):
-            out = run_evotune(problem, seed, seconds, fidelity=method == "evotune-fidelity")
+            out = run_evotune(problem, seed, seconds, method)
         else:
             out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving}[method](
                 problem, seed, seconds)
@@ -184,7 +189,7 @@ def table(rows: list[dict]) -> str:
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    methods = [m for m in METHODS if any(m in d for d in by.values())]
+    methods = [m for m in METHODS + ABLATIONS if any(m in d for d in by.values())]
     done = {k: d for k, d in by.items() if all(m in d for m in methods)}
     lines = []
     for problem in PROBLEMS:

@@ -191,13 +191,15 @@ def run_job(name: str, method: str, seed: int) -> dict:
     return {"problem": name, "method": method, "seed": seed, **out, "seconds": time.perf_counter() - start}
 
 
-def table(rows: list[dict]) -> str:
-    """Mean score, fold fits and seconds per method over the problems every method finished."""
+def table(rows: list[dict], methods: tuple = METHODS) -> str:
+    """Mean score, fold fits and seconds per method, over the (problem, seed) pairs every one of ``methods``
+    (and random, the score's normalisation) finished."""
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    methods = [m for m in METHODS + ABLATIONS if any(m in d for d in by.values())]
     done = {k: d for k, d in by.items() if all(m in d for m in methods) and "random" in d}
+    if not done:
+        return ""
     best = defaultdict(lambda: math.inf)
     randoms = defaultdict(list)
     for (problem, _), d in done.items():
@@ -213,8 +215,8 @@ def table(rows: list[dict]) -> str:
             fits[m].append(d[m]["fits"])
             seconds[m].append(d[m]["seconds"])
     base_fits, base_seconds = np.sum(fits["evotune"]), np.sum(seconds["evotune"])
-    lines = [f"{len(done)} (problem, seed) pairs, {len({p for p, _ in done})} problems, budget {BUDGET}, cv={FOLDS}", "",
-             "| method | score | fold fits | fits vs evotune | seconds | time vs evotune |", "|---|---|---|---|---|---|"]
+    lines = [f"{len(done)} (problem, seed) pairs, {len({p for p, _ in done})} problems, budget {BUDGET}, cv={FOLDS}",
+             "", "| method | score | fold fits | fits vs evotune | seconds | time vs evotune |", "|---|---|---|---|---|---|"]
     for m in methods:
         lines.append(f"| {m} | {np.mean(score[m]):.2f} | {np.mean(fits[m]):.0f} | {np.sum(fits[m]) / base_fits:.2f} | "
                      f"{np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
@@ -249,7 +251,10 @@ def main() -> None:
                 out.flush()
                 print(f"{i}/{len(todo)} {row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, "
                       f"{row['fits']} fits, {row['seconds']:.0f} s", flush=True)
-    print(table(rows))
+    for methods in (METHODS, ("evotune", "evotune-racing", "random"), ("evotune", "evotune-racing", "random", *ABLATIONS)):
+        text = table(rows, methods)
+        if text:
+            print(text, end="\n\n")
 
 
 if __name__ == "__main__":
