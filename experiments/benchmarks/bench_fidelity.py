@@ -34,7 +34,7 @@ import numpy as np
 
 import evotune as et
 
-from .methods import _draw
+from .methods import _draw, suggest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
@@ -121,12 +121,7 @@ def run_optuna(problem: Problem, seed: int, seconds: float) -> dict:
     budgets, start, found = problem.fidelity.budgets, time.time(), []
 
     def objective(trial):
-        params = {}
-        for name, p in problem.space.items():
-            if isinstance(p, et.Integer):
-                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
-            else:
-                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+        params = suggest(trial, problem.space)
         for step, budget in enumerate(budgets):
             loss = problem.loss(params, budget)
             if not math.isfinite(loss):

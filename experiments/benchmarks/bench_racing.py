@@ -37,7 +37,7 @@ import numpy as np
 
 import evotune as et
 
-from .methods import _draw
+from .methods import _draw, suggest
 from .problems import _models
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -145,14 +145,7 @@ def run_optuna_wilcoxon(problem: Problem, seed: int) -> dict:
 
     def objective(trial):
         nonlocal fits
-        params = {}
-        for name, p in problem.space.items():
-            if isinstance(p, et.Categorical):
-                params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
-            elif isinstance(p, et.Integer):
-                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
-            else:
-                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+        params = suggest(trial, problem.space)
         losses = []
         for step, (train, test) in enumerate(problem.cv):
             model = clone(problem.pipeline).set_params(**params)

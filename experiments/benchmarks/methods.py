@@ -122,27 +122,30 @@ def run_evotune_union(problem, budget: int, seed: int) -> list[float]:
     return run_evotune(replace(problem, space=problem.union), budget, seed)
 
 
+def suggest(trial: Any, space: Any) -> dict[str, Any]:
+    """An Optuna trial's parameters for an evotune space (define-by-run: a parameter only where its condition holds)."""
+    space, params = et.Space(space), {}  # plain lists become Categorical
+    for name in space.order or list(space):
+        p = space[name]
+        if any(parent not in params or not any(params[parent] is v or params[parent] == v for v in values)
+               for parent, values in p.condition):
+            continue
+        if isinstance(p, et.Categorical):
+            params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
+        elif isinstance(p, et.Integer):
+            params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
+        else:
+            params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
+    return params
+
+
 def _optuna(problem, budget: int, seed: int, sampler: Any) -> list[float]:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
 
-    space = et.Space(problem.space)  # plain lists become Categorical
-
     def objective(trial):
-        params = {}
-        for name in space.order or list(space):  # define-by-run: a parameter only where its condition holds
-            p = space[name]
-            if any(parent not in params or not any(params[parent] is v or params[parent] == v for v in values)
-                   for parent, values in p.condition):
-                continue
-            if isinstance(p, et.Categorical):
-                params[name] = p.choices[trial.suggest_categorical(name, list(range(len(p.choices))))]
-            elif isinstance(p, et.Integer):
-                params[name] = trial.suggest_int(name, p.low, p.high, log=p.log)
-            else:
-                params[name] = trial.suggest_float(name, p.low, p.high, log=p.log)
-        value = _safe(problem.objective, params)
+        value = _safe(problem.objective, suggest(trial, problem.space))
         return value if not math.isnan(value) else float("inf")
 
     study = optuna.create_study(sampler=sampler)

@@ -139,8 +139,8 @@ def test_racing_and_budgets_prune_the_same_trials_on_dask(client):
     from .test_parts import Noisy
 
     space = {"x": et.Float(0, 1)}
-    for objective, rule in ((Noisy(), {"racing": True}), (spread, {"fidelity": et.Fidelity(1, 27)})):
-        runs = [et.optimize(objective, space, max_evaluations=30, population_size=6, lag=1, seed=1, **rule, **kwargs)
+    for raced, rule in ((Noisy(), {"racing": True}), (spread, {"fidelity": et.Fidelity(1, 27)})):
+        runs = [et.optimize(raced, space, max_evaluations=30, population_size=6, lag=1, seed=1, **rule, **kwargs)
                 for kwargs in ({}, {"dask_client": client})]
         keys = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]
         assert keys[0] == keys[1] and any(state == "pruned" for _, _, state, _ in keys[0])
