@@ -59,15 +59,17 @@ def optimize(
         values. An exception, NaN, an infinity or a non-number is recorded as a
         failed trial and ranked worst. An objective made of independent parts
         (``parts``, ``part(params, i)``, ``combine(params, results)``: see
-        :mod:`evotune.evaluation.parts`) runs each part as a task of its own.
+        :mod:`evotune.evaluation.parts`) runs each part as a task of its own
+        (and can be raced: ``racing=True``). With ``fidelity``, it is called as
+        ``objective(params, budget)``.
     space : Space or dict
         Parameter names mapped to :class:`Float`, :class:`Integer`,
         :class:`Categorical` (or a plain list of choices).
     settings : Settings, optional
         The search's settings (:class:`Settings`: ``direction``, ``population_size``,
         ``offspring_size``, ``lag``, ``crossover``, ``mutation``, ``selection``,
-        ``crossover_prob``, ``surrogate``, ``racing``, ``initial_points``,
-        ``hall_of_fame_size``, ``seed``). Keyword arguments set single ones: ``optimize(f, space,
+        ``crossover_prob``, ``surrogate``, ``racing``, ``fidelity``,
+        ``initial_points``, ``hall_of_fame_size``, ``seed``). Keyword arguments set single ones: ``optimize(f, space,
         direction="maximize", seed=0, ...)``. The population size follows
         ``max_evaluations`` by default; ``seed=None`` draws one (kept in ``Result.seed``).
 

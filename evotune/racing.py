@@ -95,7 +95,6 @@ class Racing:
         spread = math.sqrt(sum((d - mean) ** 2 for d in differences) / (k - 1))
         return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, k - 1)
 
-
     def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
         """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
         the mean difference on the parts it ran."""
