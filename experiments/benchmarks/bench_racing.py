@@ -41,12 +41,13 @@ from .methods import _draw, suggest
 from .problems import _models
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESULTS = os.path.join(HERE, "results", "racing.jsonl")
+
 DATASETS = ("wine", "breast_cancer", "diabetes")
 METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
 #: Ablations: racing at a lower confidence; racing a plain GA (no surrogate: more children clearly worse).
 ABLATIONS = ("evotune-racing-80", "evotune-ga", "evotune-ga-racing")
 BUDGET, FOLDS = 128, int(os.environ.get("EVOTUNE_BENCH_FOLDS", 10))
+RESULTS = os.path.join(HERE, "results", "racing.jsonl" if FOLDS == 10 else f"racing-cv{FOLDS}.jsonl")
 
 
 def problems() -> list[str]:
