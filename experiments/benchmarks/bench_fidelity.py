@@ -22,19 +22,18 @@ method returns, and when (seconds) it was found.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
 import warnings
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
 import evotune as et
 
 from .methods import _draw, suggest
+from .run import read_results, run_missing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
@@ -205,6 +204,10 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _line(row: dict) -> str:
+    return f"{row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, {row['evaluations']} evaluations, {row['seconds']:.0f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
@@ -215,23 +218,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
-    rows = []
-    if os.path.exists(args.results):
-        with open(args.results) as f:
-            rows = [json.loads(line) for line in f if line.strip()]
+    rows = read_results(args.results)
     if args.run:
         done = {(r["problem"], r["method"], r["seed"]) for r in rows}
         todo = [(p, m, s, args.seconds) for s in range(args.seeds) for p in args.problems.split(",")
                 for m in args.methods.split(",") if (p, m, s) not in done]
-        print(f"{len(todo)} jobs to run", flush=True)
-        with ProcessPoolExecutor(args.workers) as pool, open(args.results, "a") as out:
-            for i, future in enumerate(as_completed([pool.submit(run_job, *job) for job in todo]), start=1):
-                row = future.result()
-                rows.append(row)
-                out.write(json.dumps(row) + "\n")
-                out.flush()
-                print(f"{i}/{len(todo)} {row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, "
-                      f"{row['evaluations']} evaluations, {row['seconds']:.0f} s", flush=True)
+        rows += run_missing(run_job, todo, args.results, args.workers, _line)
     print(table(rows))
 
 

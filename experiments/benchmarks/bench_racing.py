@@ -25,19 +25,18 @@ candidate it returns. Score: as the suite's, 100 x (1 - (loss - best) / (median 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
 import warnings
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 
 import evotune as et
 
 from .methods import _draw, suggest
+from .run import read_results, run_missing
 from .problems import _models
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -217,6 +216,10 @@ def table(rows: list[dict], methods: tuple = METHODS) -> str:
     return "\n".join(lines)
 
 
+def _line(row: dict) -> str:
+    return f"{row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, {row['fits']} fits, {row['seconds']:.0f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
@@ -226,25 +229,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--results", default=RESULTS)
     args = parser.parse_args()
-    rows = []
-    if os.path.exists(args.results):
-        with open(args.results) as f:
-            rows = [json.loads(line) for line in f if line.strip()]
+    rows = read_results(args.results)
     if args.run:
         done = {(r["problem"], r["method"], r["seed"]) for r in rows}
         names = [p for p in args.problems.split(",") if p] or problems()
         todo = [(p, m, s) for s in range(args.seeds) for p in names for m in args.methods.split(",")
                 if (p, m, s) not in done]
-        print(f"{len(todo)} jobs to run", flush=True)
-        with ProcessPoolExecutor(args.workers) as pool, open(args.results, "a") as out:
-            futures = [pool.submit(run_job, *job) for job in todo]
-            for i, future in enumerate(as_completed(futures), start=1):
-                row = future.result()
-                rows.append(row)
-                out.write(json.dumps(row) + "\n")
-                out.flush()
-                print(f"{i}/{len(todo)} {row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, "
-                      f"{row['fits']} fits, {row['seconds']:.0f} s", flush=True)
+        rows += run_missing(run_job, todo, args.results, args.workers, _line)
     for methods in (METHODS, ("evotune", "evotune-racing", "random"), ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:

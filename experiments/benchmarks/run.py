@@ -69,6 +69,20 @@ def read_results(path: str) -> list[dict]:
     return rows
 
 
+def run_missing(run_job, todo: list[tuple], path: str, workers: int, line) -> list[dict]:
+    """Run ``run_job(*job)`` for each job of ``todo`` in ``workers`` processes; each row is appended to the
+    JSON-lines file ``path`` as it finishes (a stopped run resumes) and printed with ``line(row)``."""
+    rows = []
+    print(f"{len(todo)} jobs to run", flush=True)
+    with ProcessPoolExecutor(workers) as pool, open(path, "a") as out:
+        for i, future in enumerate(as_completed([pool.submit(run_job, *job) for job in todo]), start=1):
+            rows.append(future.result())
+            out.write(json.dumps(rows[-1]) + "\n")
+            out.flush()
+            print(f"{i}/{len(todo)} {line(rows[-1])}", flush=True)
+    return rows
+
+
 def run_job(suite: str, name: str, method: str, budget: int, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
