@@ -21,7 +21,6 @@ method returns, and when (seconds) it was found.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -33,7 +32,7 @@ import numpy as np
 import evotune as et
 
 from .methods import _draw, suggest
-from .run import read_results, run_missing
+from .run import bench_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
@@ -208,22 +207,14 @@ def _line(row: dict) -> str:
     return f"{row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, {row['evaluations']} evaluations, {row['seconds']:.0f} s"
 
 
+def _seconds(parser):
+    parser.add_argument("--seconds", type=float, default=90.0, help="wall time of each run")
+    return lambda args: (args.seconds,)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=90.0)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--problems", default=",".join(PROBLEMS))
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--results", default=RESULTS)
-    args = parser.parse_args()
-    rows = read_results(args.results)
-    if args.run:
-        done = {(r["problem"], r["method"], r["seed"]) for r in rows}
-        todo = [(p, m, s, args.seconds) for s in range(args.seeds) for p in args.problems.split(",")
-                for m in args.methods.split(",") if (p, m, s) not in done]
-        rows += run_missing(run_job, todo, args.results, args.workers, _line)
+    rows = bench_main(__doc__, run_job, problems=list(PROBLEMS), methods=METHODS, seeds=3, results=RESULTS,
+                      line=_line, more=_seconds)
     print(table(rows))
 
 

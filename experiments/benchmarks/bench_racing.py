@@ -24,7 +24,6 @@ candidate it returns. Score: as the suite's, 100 x (1 - (loss - best) / (median 
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import time
@@ -36,7 +35,7 @@ import numpy as np
 import evotune as et
 
 from .methods import _draw, suggest
-from .run import read_results, run_missing
+from .run import bench_main
 from .problems import _models
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -221,21 +220,7 @@ def _line(row: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--problems", default="", help="comma-separated (default: all)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--results", default=RESULTS)
-    args = parser.parse_args()
-    rows = read_results(args.results)
-    if args.run:
-        done = {(r["problem"], r["method"], r["seed"]) for r in rows}
-        names = [p for p in args.problems.split(",") if p] or problems()
-        todo = [(p, m, s) for s in range(args.seeds) for p in names for m in args.methods.split(",")
-                if (p, m, s) not in done]
-        rows += run_missing(run_job, todo, args.results, args.workers, _line)
+    rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
     for methods in (METHODS, ("evotune", "evotune-racing", "random"), ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:

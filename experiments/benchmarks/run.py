@@ -83,6 +83,29 @@ def run_missing(run_job, todo: list[tuple], path: str, workers: int, line) -> li
     return rows
 
 
+def bench_main(doc: str, run_job, *, problems: list[str], methods: tuple, seeds: int, results: str, line,
+               more=None) -> list[dict]:
+    """The command line of a benchmark script (bench_racing, bench_fidelity): its results file's rows, after
+    running, with --run, the missing (problem, method, seed) jobs. ``more(parser)`` adds the script's own
+    options; it returns what they add to each job's arguments."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--run", action="store_true", help="run the jobs missing from the results file")
+    parser.add_argument("--seeds", type=int, default=seeds)
+    parser.add_argument("--methods", default=",".join(methods))
+    parser.add_argument("--problems", default=",".join(problems), help="comma-separated (default: all)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--results", default=results)
+    extra = more(parser) if more else lambda args: ()
+    args = parser.parse_args()
+    rows = read_results(args.results)
+    if args.run:
+        done = {(r["problem"], r["method"], r["seed"]) for r in rows}
+        todo = [(p, m, s, *extra(args)) for s in range(args.seeds) for p in args.problems.split(",")
+                for m in args.methods.split(",") if (p, m, s) not in done]
+        rows += run_missing(run_job, todo, args.results, args.workers, line)
+    return rows
+
+
 def run_job(suite: str, name: str, method: str, budget: int, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
