@@ -365,7 +365,7 @@ def _plot(args: argparse.Namespace) -> int:
     from .storage import load_run
 
     run = load_run(args.run_file, args.run_name)
-    kinds = list(plotting.FIGURES) if args.kind == "all" else [args.kind]
+    kinds = list(plotting.figures(run)) if args.kind == "all" else [args.kind]
     os.makedirs(args.output, exist_ok=True)
     for kind in kinds:
         path = os.path.join(args.output, f"{kind}.{args.format}")

@@ -43,6 +43,7 @@ __all__ = [
     "pyplot",
     "searched_parameters",
     "FIGURES",
+    "figures",
 ]
 
 #: A report's column: 6.5 inches wide.
@@ -394,6 +395,22 @@ FIGURES = {
     "importance": plot_importance,
     "parts": plot_parts,
 }
+
+
+def figures(result: Result) -> dict[str, Any]:
+    """The figures of :data:`FIGURES` that have something to show for ``result`` (``parts`` only for a
+    run that raced folds or used budgets): what a report and ``evotune plot --kind all`` draw.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> from evotune import plotting
+    >>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, max_evaluations=20, seed=0)
+    >>> "parts" in plotting.figures(result), "evolution" in plotting.figures(result)
+    (False, True)
+    """
+    raced = any(t.parts for t in result.trials)
+    return {stem: plot for stem, plot in FIGURES.items() if stem != "parts" or raced}
 
 
 def save(fig: Any, path: str | os.PathLike, dpi: int = 200) -> None:

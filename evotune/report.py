@@ -150,10 +150,7 @@ def write_report(
         ),
         "<h2>Figures</h2>",
     ]
-    raced = any(t.parts for t in result.trials)
-    for stem, plot in plotting.FIGURES.items():
-        if stem == "parts" and not raced:  # a run without racing or budgets has nothing to show there
-            continue
+    for stem, plot in plotting.figures(result).items():
         fig = plot(result)
         fig.savefig(os.path.join(out_dir, f"{stem}.svg"), bbox_inches="tight")
         buffer = io.BytesIO()

@@ -60,6 +60,8 @@ def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
     assert len((tmp_path / "hof.csv").read_text().splitlines()) == 11
     assert main(["plot", run_file, "--kind", "diversity", "--format", "pdf", "-o", "figs"]) == 0
     assert (tmp_path / "figs" / "diversity.pdf").stat().st_size > 1000
+    assert main(["plot", run_file, "--format", "svg", "-o", "all"]) == 0  # every figure with something to show
+    assert sorted(os.listdir(tmp_path / "all")) == sorted(f"{k}.svg" for k in et.plotting.FIGURES if k != "parts")
     assert main(["export", run_file]) == 2  # nothing asked for: bad usage
     assert "give --trials FILE and/or --hall-of-fame FILE" in capsys.readouterr().err
 
