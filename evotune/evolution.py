@@ -334,10 +334,10 @@ class Evolution:
         rule from the parts of its view's completed members, best first; None when racing is off
         or no member ran every part."""
         rule = self.config.racing or self.config.fidelity
-        members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
-        if rule is None or not members:
+        if rule is None:
             return None
-        return Race(rule, rule.reference(members), self.direction.sign)
+        members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
+        return Race(rule, rule.reference(members), self.direction.sign) if members else None
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
