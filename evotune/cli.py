@@ -44,7 +44,7 @@ _SECTIONS = {
     "space": None,  # any parameter names
     # the budgets and where evaluations run, and every setting of the search that TOML can write
     "search": {"max_evaluations", "generations", "time_budget", "n_jobs", "timeout"}
-    | set(Settings.names()) - {"crossover", "mutation", "selection", "initial_points"},
+    | set(Settings.names()) - {"crossover", "mutation", "selection", "initial_points", "constraints"},
     "storage": {"path", "run_name"},
 }  # fmt: skip
 _PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered", "when"}

@@ -22,6 +22,14 @@ generation whose view would hold less than half of generation 0 is drawn at rand
 When a needed trial is still running, :meth:`Evolution.ask_one` returns None and
 the driver waits for a result. Survival keeps the best ``population_size``
 trials of the view (elitism).
+
+**Several objectives** (``directions=[...]``): the objective returns one value
+per direction; survival orders trials by non-dominated front and hypervolume
+contribution (SMS-EMOA's rule, :func:`evotune.pareto.survival_order`), tournaments
+compare positions in that order, the surrogate ranks children on random
+augmented-Chebyshev scalarisations of the objectives (ParEGO's), and the hall of
+fame is the Pareto front of every trial. **Constraints** (``constraints=``):
+feasible trials beat infeasible ones, less violation beats more.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from . import pareto
 from ._checks import check_int
 from ._deap import FitnessMax, FitnessMin, Individual, engine_random, tools
 from .breeding import Breeder
@@ -59,6 +68,8 @@ from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationSta
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
 _ERROR_TEXT_LIMIT = 500
+#: Weight vectors (search directions along the front) the surrogate ranks a multi-objective generation by.
+_WEIGHT_VECTORS = 4
 # SeedSequence spawn keys: (1, i) is trial i's evaluation seed (Candidate.seed),
 # (2,) the initial design, (3, g) the proposal of generation g.
 _DESIGN, _BLOCK = 2, 3
@@ -87,6 +98,21 @@ def trial_state(error: BaseException) -> str:
     return getattr(error, "trial_state", FAILED)
 
 
+def _number(value: Any) -> float | None:
+    """``value`` as a float (an int past float's range: infinity), or None when it is no real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _is_sequence(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or (
+        isinstance(value, np.ndarray) and value.ndim == 1)
+
+
 def _error_text(error: BaseException) -> str:
     if isinstance(error, EvaluationFailedError):  # already the text of an error from elsewhere
         text = str(error)
@@ -96,16 +122,29 @@ def _error_text(error: BaseException) -> str:
 
 
 class _Survivors:
-    """The best ``size`` of a prefix of the trials, applied in number order (ties: lower number first)."""
+    """The best ``size`` of a prefix of the trials, applied in number order (ties: lower number first).
 
-    def __init__(self, size: int):
+    ``order`` sorts members best first (and may rewrite their fitness to their position); by
+    default DEAP's ``selBest`` on their fitness."""
+
+    def __init__(self, size: int, order: Any = None):
         self.size = size
+        self.order = order or (lambda members: tools.selBest(members, len(members)))
         self.members: list[Individual] = []
         self.count = 0  # trials applied: numbers 0 .. count - 1
 
     def add(self, ind: Individual) -> None:
-        self.members = tools.selBest(self.members + [ind], self.size)
+        self.members = self.order(self.members + [ind])[: self.size]
         self.count += 1
+
+
+class _Told(tuple):
+    """A told trial not yet applied to the view: its genes, losses (one per objective, NaN when it
+    failed), parts' losses (a completed trial of an objective run fold by fold), whether the
+    losses are a pruned trial's estimate, and its constraint violation."""
+
+    def __new__(cls, genes: list, losses: tuple, parts: tuple | None, estimated: bool, violation: float):
+        return super().__new__(cls, (genes, losses, parts, estimated, violation))
 
 
 class _Generation:
@@ -174,7 +213,7 @@ class Evolution:
         self.genome = Genome(self.space)
         population_size = settings.population_size or default_population_size(max_evaluations)
         #: The search's :class:`Settings`, with every default resolved (the seed drawn if none was given).
-        self.config = settings.replace(
+        self.config = settings = settings.replace(
             population_size=population_size,
             offspring_size=settings.offspring_size or population_size,
             lag=settings.lag or 1,
@@ -182,6 +221,11 @@ class Evolution:
         )
         config = self.config
         self.direction = config.direction
+        #: One direction per objective (a tuple of one in a single-objective search).
+        self.directions = config.directions or (config.direction,)
+        self._signs = tuple(d.sign for d in self.directions)
+        self.constraints = config.constraints
+        self._n_constraints: int | None = None  # fixed by the first trial that computes them
         self.surrogate: Surrogate | None = config.surrogate
         self.population_size, self.offspring_size, self.lag = population_size, config.offspring_size, config.lag
         self.hall_of_fame_size = config.hall_of_fame_size
@@ -198,7 +242,10 @@ class Evolution:
 
         #: The seed of the run (drawn when none was given, so any run can be replayed).
         self.seed = int(config.seed)
-        self._fitness = FitnessMin if self.direction is Direction.MINIMIZE else FitnessMax
+        # several objectives or constraints: members are ordered by pareto.survival_order, and their fitness
+        # is their position in that order (what tournaments compare)
+        self._ordered = len(self.directions) > 1 or self.constraints is not None
+        self._fitness = FitnessMin if self.direction is Direction.MINIMIZE or self._ordered else FitnessMax
         self._random = random.Random()  # DEAP's draws, reseeded for every proposal
 
         self._seen: set[int] = set()  # hashes of every asked genome (numbers only: stable)
@@ -209,16 +256,17 @@ class Evolution:
 
         self._next_number = 0
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
-        # told, not yet applied to the view: genes, loss, the parts' losses of a completed trial (objectives
-        # run fold by fold), and whether the loss is a pruned trial's estimate
-        self._results: dict[int, tuple[list, float, tuple | None, bool]] = {}
-        self._view = _Survivors(self.population_size)  # what proposals see
-        self._reported = _Survivors(self.population_size)  # what history rows describe
+        self._results: dict[int, _Told] = {}  # told, not yet applied to the view
+        order = self._order if self._ordered else None
+        self._view = _Survivors(self.population_size, order)  # what proposals see
+        self._reported = _Survivors(self.population_size, order)  # what history rows describe
         self._generations: dict[int, _Generation] = {}
-        self._hall: list[tuple[float, int, Trial]] = []  # (loss, number, trial), best first
+        # (violation, losses, number, trial), best first; with several objectives, infeasible trials only
+        self._hall: list[tuple[float, tuple, int, Trial]] = []
+        self._front: list[tuple[tuple, int, Trial]] = []  # several objectives: the feasible Pareto front
         self._all: list[Trial] | None = [] if keep_trials else None
-        # trials (number, genes, loss) for the surrogate, in number order; trimmed to the latest
-        self._archive: list[tuple[int, list, float]] = []
+        # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
+        self._archive: list[tuple[int, list, tuple]] = []
         # the generation being asked, its genes, and what its candidates race against
         self._block: tuple[int, list[list], Race | None] = (0, [], None)
         #: Number of trials told so far.
@@ -226,7 +274,8 @@ class Evolution:
         self.history: list[GenerationStats] = []
         self.logbook = tools.Logbook()
         self._started = time.perf_counter()
-        self._stats = tools.Statistics(key=lambda ind: ind.fitness.values[0])
+        sign = self.direction.sign  # statistics describe the (first) objective's values
+        self._stats = tools.Statistics(key=lambda ind: ind.losses[0] * sign)
         for name, fn in (("best", self.direction.best), ("mean", np.mean), ("std", np.std), ("worst", self.direction.worst)):
             self._stats.register(name, lambda values, fn=fn: float(fn(values)) if values else math.nan)
         #: True once a finite space has no point left that was not asked.
@@ -325,9 +374,26 @@ class Evolution:
         if surrogate is not None and len(children) > size:
             rows = self._archive[-surrogate.window :]  # the latest trials of the view
             genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
-            order = surrogate.rank(self.genome, genes, losses, children, seed=int(rng.integers(2**31)))
+            seed = int(rng.integers(2**31))
+            if losses.shape[1] == 1:
+                order = surrogate.rank(self.genome, genes, losses[:, 0], children, seed=seed)
+            else:
+                order = self._rank_on_front(genes, losses, children, rng, seed)
             children = [children[i] for i in order]
         return children[:size]
+
+    def _rank_on_front(self, genes: list[list], losses: np.ndarray, children: list[list],
+                       rng: np.random.Generator, seed: int) -> list[int]:
+        """Children ranked for several objectives (ParEGO, Knowles 2006): the surrogate ranks them on
+        the augmented Chebyshev scalarisation of the normalised losses for a few random weight
+        vectors (directions along the front), and the rankings take turns."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # all-NaN columns: failures only
+            warnings.simplefilter("ignore", RuntimeWarning)
+            scaled = pareto.normalise(losses)
+        weights = rng.dirichlet(np.ones(losses.shape[1]), size=_WEIGHT_VECTORS)
+        rankings = [self.surrogate.rank(self.genome, genes, pareto.chebyshev(scaled, w), children, seed=seed)
+                    for w in weights]
+        return list(dict.fromkeys(int(i) for picks in zip(*rankings) for i in picks))
 
     def _race(self) -> Race | None:
         """What the generation just proposed races against (see :mod:`evotune.racing`): made by the
@@ -344,10 +410,11 @@ class Evolution:
         view = self._view
         while view.count < count:
             number = view.count
-            genes, loss, parts, estimated = self._results.pop(number)
-            view.add(self._individual(number, genes, loss, parts, estimated))
-            if self.surrogate is not None:
-                self._archive.append((number, genes, loss))
+            told = self._results.pop(number)
+            view.add(self._individual(number, told))
+            if self.surrogate is not None:  # infeasible trials count as failed
+                losses = told[1] if told[4] == 0 else (math.nan,) * len(told[1])
+                self._archive.append((number, told[0], losses))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
                     del self._archive[: len(self._archive) - self.surrogate.window]
 
@@ -409,9 +476,14 @@ class Evolution:
     ) -> Trial:
         """The trial a pending candidate's value makes (nothing is recorded yet: see :meth:`told`)."""
         self._check_pending([candidate])
-        value, state, error, info = self._judge(value)
-        return Trial(candidate.number, candidate.generation, candidate.params, value, state, duration, error, worker,
-                     started, info, None if parts is None else tuple(parts))
+        values, state, error, info = self._judge(value)
+        constraints = None
+        if state is COMPLETE and self.constraints is not None:
+            constraints, error = self._constrain(candidate.params, values, info)
+            if error is not None:
+                values, state = (math.nan,) * len(values), FAILED
+        return Trial(candidate.number, candidate.generation, candidate.params, values[0], state, duration, error,
+                     worker, started, info, None if parts is None else tuple(parts), values, constraints)
 
     def told(self, trial: Trial, genes: list, cause: BaseException | None = None) -> None:
         """Record a finished trial of a pending candidate: from :meth:`tell_one`, or from a journal (resume).
@@ -425,25 +497,47 @@ class Evolution:
         parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
         if trial.ok:
-            loss = trial.value * sign
+            losses = tuple(s * v for s, v in zip(self._signs, trial.values))
         elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat
-            loss = candidate.race.estimate(parts)
+            losses = (candidate.race.estimate(parts),)
         else:
-            loss = math.nan
-        self._results[trial.number] = (list(genes), loss, parts if trial.ok else None, estimated)
+            losses = (math.nan,) * len(self._signs)
+        if trial.constraints is not None:
+            self._n_constraints = len(trial.constraints)
+        self._results[trial.number] = _Told(list(genes), losses, parts if trial.ok else None, estimated,
+                                            trial.violation)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
         row = self._generation(trial.generation)
         row.evaluated += 1
-        if trial.ok:
-            bisect.insort(self._hall, (loss, trial.number, trial), key=lambda entry: entry[:2])
+        if trial.ok and len(losses) > 1 and trial.feasible:
+            self._add_to_front(losses, trial)
+        elif trial.ok:
+            bisect.insort(self._hall, (trial.violation, losses, trial.number, trial), key=lambda entry: entry[:3])
             del self._hall[self.hall_of_fame_size :]
         elif trial.state is not PRUNED:
             row.failed += 1
             if row.first_error is None or trial.number < row.first_error[0]:
                 row.first_error = (trial.number, trial.error or trial.state, cause)
         self._report()
+
+    def _add_to_front(self, losses: tuple, trial: Trial) -> None:
+        """Keep the non-dominated trials (equal losses: all kept), ordered by losses then number."""
+        front = self._front
+        if any(all(a <= b for a, b in zip(other, losses)) and other != losses for other, _, _ in front):
+            return
+        self._front = [entry for entry in front
+                       if not (all(a <= b for a, b in zip(losses, entry[0])) and entry[0] != losses)]
+        bisect.insort(self._front, (losses, trial.number, trial), key=lambda entry: entry[:2])
+
+    def _order(self, members: list[Individual]) -> list[Individual]:
+        """``members`` best first (:func:`evotune.pareto.survival_order`), each one's fitness set to its position."""
+        order = pareto.survival_order(np.array([m.losses for m in members]), np.array([m.violation for m in members]))
+        ranked = [members[i] for i in order]
+        for position, member in enumerate(ranked):
+            member.fitness.values = (float(position),)
+        return ranked
 
     def _generation(self, generation: int) -> _Generation:
         return self._generations.setdefault(generation, _Generation())
@@ -452,19 +546,20 @@ class Evolution:
         """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
         reported, results = self._reported, self._results
         while reported.count in results:
-            genes, loss, parts, estimated = results[reported.count]
-            reported.add(self._individual(reported.count, genes, loss, parts, estimated))
+            reported.add(self._individual(reported.count, results[reported.count]))
             if reported.count == self._end_of(self.generation):
                 self._end_generation()
 
-    def _individual(self, number: int, genes: list, loss: float, parts: tuple | None = None,
-                    estimated: bool = False) -> Individual:
-        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible);
-        ``parts``: a completed trial's parts' losses (a racing reference); ``estimated``: a pruned
-        trial's estimate, left out of the history's statistics."""
+    def _individual(self, number: int, told: _Told) -> Individual:
+        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible; with
+        several objectives or constraints, its position in the survivors' order); ``parts``: a completed
+        trial's parts' losses (a racing reference); ``estimated``: a pruned trial's estimate, left out of
+        the history's statistics."""
+        genes, losses, parts, estimated, violation = told
         ind = Individual(genes, self._fitness, number)
+        loss = losses[0]
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
-        ind.parts, ind.estimated = parts, estimated
+        ind.parts, ind.estimated, ind.losses, ind.violation = parts, estimated, losses, violation
         return ind
 
     def _end_generation(self) -> None:
@@ -483,7 +578,7 @@ class Evolution:
                 stacklevel=4,
             )
         population = self._reported.members
-        completed = [ind for ind in population if math.isfinite(ind.fitness.values[0]) and not ind.estimated]
+        completed = [ind for ind in population if math.isfinite(ind.losses[0]) and not ind.estimated]
         stats = self._stats.compile(completed)
         stats = GenerationStats(
             generation=generation,
@@ -501,27 +596,41 @@ class Evolution:
         self.history.append(stats)
         self.logbook.record(**vars(stats))
 
-    def _judge(self, value: Any) -> tuple[float, str, str | None, dict | None]:
-        info = None
+    def _judge(self, value: Any) -> tuple[tuple[float, ...], str, str | None, dict | None]:
+        """The values (one per objective; NaN unless complete), state, error text and info of an evaluation."""
+        info, failed = None, (math.nan,) * len(self._signs)
         if isinstance(value, Pruned):  # stopped by racing: the value of the parts it ran
-            number = value.value
-            finite = isinstance(number, numbers.Real) and not isinstance(number, bool) and math.isfinite(number)
-            return (float(number) if finite else math.nan), PRUNED, None, value.info
+            number = _number(value.value)
+            return (math.nan if number is None else number,), PRUNED, None, value.info
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
             value, info = value[0], dict(value[1])
         if isinstance(value, BaseException):
-            return math.nan, trial_state(value), _error_text(value), info
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            text = f"objective returned {value!r} ({type(value).__name__}); expected a number"
+            return failed, trial_state(value), _error_text(value), info
+        if len(self._signs) == 1:
+            number = _number(value)
+            if number is not None and math.isfinite(number):
+                return (number,), COMPLETE, None, info
+            expected = "a number"
         else:
-            try:
-                number = float(value)
-            except OverflowError:  # e.g. an int past float's range
-                number = math.inf
-            if math.isfinite(number):
-                return number, COMPLETE, None, info
-            text = f"objective returned {value!r}"[:_ERROR_TEXT_LIMIT]
-        return math.nan, FAILED, text, info
+            numbers = [_number(v) for v in value] if _is_sequence(value) and len(value) == len(self._signs) else []
+            if numbers and all(v is not None and math.isfinite(v) for v in numbers):
+                return tuple(numbers), COMPLETE, None, info
+            expected = f"{len(self._signs)} finite numbers, one per direction ({', '.join(map(str, self.directions))})"
+        shown = f"{value!r}"[:200] + ("" if _is_sequence(value) or _number(value) is not None else f" ({type(value).__name__})")
+        return failed, FAILED, _error_text(EvaluationFailedError(f"objective returned {shown}; expected {expected}")), info
+
+    def _constrain(self, params: dict, values: tuple, info: dict | None) -> tuple[tuple | None, str | None]:
+        """The constraint values of a completed evaluation, or the error that fails it."""
+        try:
+            got = self.constraints(params, values[0] if len(values) == 1 else values, info)
+        except Exception as exc:  # noqa: BLE001 - a failing constraint fails its trial, not the run
+            return None, _error_text(EvaluationFailedError(f"constraints raised {_error_text(exc)}"))
+        numbers = [_number(v) for v in got] if _is_sequence(got) else [_number(got)]
+        expected = self._n_constraints or len(numbers)
+        if not numbers or len(numbers) != expected or not all(v is not None and not math.isnan(v) for v in numbers):
+            what = f"{expected} number(s), as for earlier trials" if self._n_constraints else "a number or numbers"
+            return None, _error_text(EvaluationFailedError(f"constraints returned {got!r}; expected {what}"))
+        return tuple(numbers), None
 
     # -- results -----------------------------------------------------------------------------
     @property
@@ -532,8 +641,13 @@ class Evolution:
 
     @property
     def hall_of_fame(self) -> list[Trial]:
-        """The best completed trials told so far, best first (ties: lower number first)."""
-        return [trial for _, _, trial in self._hall]
+        """The best completed trials told so far, best first (ties: lower number first): feasible ones only,
+        unless none is feasible (then the least infeasible). With several objectives, the Pareto front
+        of every feasible trial, ordered by the first objective (all of it: no size limit)."""
+        if self._front:
+            return [trial for _, _, trial in self._front]
+        trials = [trial for _, _, _, trial in self._hall]
+        return [t for t in trials if t.feasible] if trials and trials[0].feasible else trials
 
     @property
     def trials(self) -> list[Trial]:
@@ -563,6 +677,7 @@ class Evolution:
             stop_reason=stop_reason,
             settings=self.settings(),
             space=self.space,
+            directions=self.directions,
         )
 
     def settings(self) -> dict[str, Any]:

@@ -11,10 +11,47 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
+from . import pareto
+import numpy as np
+
+from . import pareto
 from .exceptions import InvalidParameterError
 from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStats, Trial
 
-__all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED"]
+__all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED", "best_trials"]
+
+
+def _losses(trials: Sequence[Trial], directions: Sequence[Direction]) -> np.ndarray:
+    return np.array([[d.sign * v for d, v in zip(directions, t.values)] for t in trials], dtype=float).reshape(
+        len(trials), len(directions))
+
+
+def best_trials(trials: Sequence[Trial], directions: Sequence[Any], size: int = 10) -> list[Trial]:
+    """The hall of fame of ``trials``: with one objective the ``size`` best completed ones, best first
+    (ties: lower number first); with several, the Pareto front of the completed ones, ordered by the
+    objectives. Feasible trials only, unless none is: then the ``size`` least infeasible.
+
+    What :class:`~evotune.Evolution` keeps as it goes, computed at once (for a stored run).
+
+    Examples
+    --------
+    >>> trials = [Trial(i, 0, {}, v[0], values=v) for i, v in enumerate([(1, 5), (2, 2), (3, 3), (5, 1)])]
+    >>> [t.number for t in best_trials(trials, ["minimize", "minimize"])]
+    [0, 1, 3]
+    >>> [t.number for t in best_trials(trials, ["maximize"], size=2)]
+    [3, 2]
+    """
+    directions = [Direction.parse(d, "directions") for d in directions]
+    done = [t for t in trials if t.ok]
+    pool = [t for t in done if t.feasible] or done
+    losses = _losses(pool, directions)
+    order = sorted(range(len(pool)), key=lambda i: (pool[i].violation, tuple(losses[i]), pool[i].number))
+    if len(directions) == 1 or not pool or not pool[0].feasible:
+        return [pool[i] for i in order[:size]]
+    mask = pareto.nondominated(losses)
+    return [pool[i] for i in order if mask[i]]
 
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
@@ -24,35 +61,49 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def _trial_row(trial: Trial) -> dict[str, Any]:
+def _trial_row(trial: Trial, front: set[int] | None) -> dict[str, Any]:
     row = asdict(trial)
     row["params"] = {k: _jsonable(v) for k, v in trial.params.items()}
     row["value"] = _jsonable(trial.value)
-    if trial.parts is not None:
-        row["parts"] = [_jsonable(v) for v in trial.parts]
+    for name in ("parts", "values", "constraints"):
+        if row[name] is not None:
+            row[name] = [_jsonable(v) for v in row[name]]
+    if len(trial.values) == 1:
+        del row["values"]
+    if trial.constraints is None:
+        del row["constraints"]
+    if front is not None:
+        row["front"] = trial.number in front
     return row
 
 
-def _table(trials: Sequence[Trial]) -> tuple[list[str], list[list[Any]]]:
-    """The trials as a table: one row each, one ``param_<name>`` column per parameter any trial has."""
+def _table(trials: Sequence[Trial], front: set[int] | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The trials as a table: one row each, one ``param_<name>`` column per parameter any trial has
+    (with several objectives, a ``value_<i>`` column per objective and ``front``: on the Pareto front;
+    with constraints, ``violation``)."""
     names = list(dict.fromkeys(name for t in trials for name in t.params))
     columns = ["number", "generation", "value", "state", "duration", "error", "worker", "started"]
+    k = max((len(t.values) for t in trials), default=1)
+    constrained = any(t.constraints is not None for t in trials)
+    extra = [f"value_{i}" for i in range(k)] * (k > 1) + ["violation"] * constrained + ["front"] * (front is not None)
     rows = [
         [t.number, t.generation, t.value, str(t.state), t.duration, t.error, t.worker, t.started]
+        + (list(t.values) if k > 1 else []) + ([t.violation] if constrained else [])
+        + ([t.number in front] if front is not None else [])
         + [t.params.get(name) for name in names]
         for t in trials
     ]
-    return columns + [f"param_{name}" for name in names], rows
+    return columns + extra + [f"param_{name}" for name in names], rows
 
 
-def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None) -> None:
+def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None, front: set[int] | None = None) -> None:
     fmt = fmt or os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
     if fmt == "json":
         with open(path, "w", encoding="utf-8") as f:
-            json.dump([_trial_row(t) for t in trials], f, indent=2)
+            json.dump([_trial_row(t, front) for t in trials], f, indent=2)
             f.write("\n")
     elif fmt == "csv":
-        columns, rows = _table(trials)
+        columns, rows = _table(trials, front)
         with open(path, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(columns)
@@ -95,9 +146,12 @@ class Result:
     #: the epoch), ``evaluations`` (new ones), ``status``, ``workers``, ``environment`` (versions,
     #: platform, cores) and ``objective`` (what was tuned). Empty for a run file written before 0.2.
     sessions: list[dict[str, Any]] = field(default_factory=list)
+    #: One direction per objective (by default ``(direction,)``).
+    directions: tuple[Direction, ...] = ()
 
     def __post_init__(self) -> None:
         self.direction = Direction.parse(self.direction)
+        self.directions = tuple(Direction.parse(d, "directions") for d in self.directions) or (self.direction,)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -113,8 +167,97 @@ class Result:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The best completed trial, or ``None`` if no evaluation completed."""
-        return self.hall_of_fame[0] if self.hall_of_fame else None
+        """The best completed feasible trial (with several objectives: :meth:`select`'s knee of the
+        front), or ``None`` if no evaluation completed or none is feasible (see :attr:`feasible`)."""
+        if not self.feasible:
+            return None
+        return self.hall_of_fame[0] if len(self.directions) == 1 else self.select()
+
+    @property
+    def feasible(self) -> bool:
+        """Whether some trial completed and met every constraint. When none did, the hall of fame
+        holds the least infeasible trials, and :attr:`best_trial` is None."""
+        return bool(self.hall_of_fame) and self.hall_of_fame[0].feasible
+
+    @property
+    def pareto_front(self) -> list[Trial]:
+        """The completed feasible trials no other one beats in every objective, ordered by the
+        objectives (with one objective: the best trial). Empty when no trial is feasible.
+
+        Examples
+        --------
+        >>> import evotune as et
+        >>> result = et.optimize(lambda p: (p["x"] ** 2, (p["x"] - 2) ** 2), {"x": et.Float(-5, 5)},
+        ...                      directions=["minimize", "minimize"], max_evaluations=60, seed=0)
+        >>> front = result.pareto_front
+        >>> len(front) > 10, all(-0.1 < t.params["x"] < 2.1 for t in front)  # the front: 0 <= x <= 2
+        (True, True)
+        >>> round(result.hypervolume(reference=[9, 9]), 2)  # at most 81 - 8/3 = 78.33
+        78.06
+        """
+        if not self.feasible:
+            return []
+        return list(self.hall_of_fame) if len(self.directions) > 1 else self.hall_of_fame[:1]
+
+    def hypervolume(self, reference: Sequence[float]) -> float:
+        """The hypervolume of :attr:`pareto_front` up to ``reference``: a point in the objectives' own
+        values, worse than every trial of the front in every objective (the larger, the better the front).
+
+        A ``reference`` that some trial of the front does not beat in every objective is an error
+        (that trial would silently count for nothing).
+        """
+        front = self.pareto_front
+        if not isinstance(reference, Sequence) or len(reference) != len(self.directions) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in reference
+        ):
+            raise InvalidParameterError(
+                f"hypervolume: `reference` must hold {len(self.directions)} numbers, one per objective; "
+                f"got {reference!r}."
+            )
+        point = np.array([d.sign * v for d, v in zip(self.directions, reference)], dtype=float)
+        losses = _losses(front, self.directions)
+        for trial, row in zip(front, losses):
+            if not np.all(row < point):
+                raise InvalidParameterError(
+                    f"hypervolume: `reference` {list(reference)} must be worse than every trial of the front in "
+                    f"every objective; trial {trial.number} has values {list(trial.values)}."
+                )
+        return pareto.hypervolume(losses, point)
+
+    def select(self, weights: Sequence[float] | None = None, *,
+               limits: Sequence[float | None] | None = None) -> Trial | None:
+        """One trial of the Pareto front: its knee (the point nearest the ideal one once each objective is
+        scaled to [0, 1] over the front), or the one with the smallest ``weights``-weighted sum of scaled
+        losses; ``limits`` first keeps the trials no worse than each given bound (an ε-constraint; None:
+        no bound). None when the front is empty; an error when no trial of the front meets ``limits``.
+
+        Examples
+        --------
+        >>> import evotune as et
+        >>> result = et.optimize(lambda p: (p["x"] ** 2, (p["x"] - 2) ** 2), {"x": et.Float(-5, 5)},
+        ...                      directions=["minimize", "minimize"], max_evaluations=60, seed=0)
+        >>> round(result.select().params["x"], 1), round(result.select(weights=[1, 0]).params["x"], 1)
+        (1.1, 0.1)
+        >>> round(result.select(limits=[None, 0.5]).params["x"], 1)  # the knee of those with (x - 2)² <= 0.5
+        1.6
+        """
+        front, k = self.pareto_front, len(self.directions)
+        for name, given in (("weights", weights), ("limits", limits)):
+            if given is not None and len(given) != k:
+                raise InvalidParameterError(
+                    f"select: `{name}` must have {k} entries, one per objective; got {given!r}."
+                )
+        if limits is not None:
+            front = [t for t in front if all(bound is None or d.sign * (v - bound) <= 0
+                                             for d, v, bound in zip(self.directions, t.values, limits))]
+            if not front:
+                raise InvalidParameterError(f"select: no trial of the front meets limits {list(limits)}.")
+        if not front:
+            return None
+        scaled = pareto.normalise(_losses(front, self.directions))
+        if weights is None:
+            return front[pareto.knee(scaled)]
+        return front[int(np.argmin(scaled @ np.asarray(weights, dtype=float)))]
 
     @property
     def best_params(self) -> dict[str, Any] | None:
@@ -142,7 +285,8 @@ class Result:
         """Write every trial, in order, as JSON or CSV (chosen by ``format`` or extension).
 
         The CSV's ``started`` column is an ISO 8601 time in UTC."""
-        _write(path, self.trials, format)
+        front = {t.number for t in self.pareto_front} if len(self.directions) > 1 else None
+        _write(path, self.trials, format, front)
 
     def parameter_importance(self) -> dict[str, float]:
         """How much each parameter mattered to the objective, as shares summing to 1, most important first.

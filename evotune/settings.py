@@ -30,6 +30,15 @@ class Settings:
     ----------
     direction : {"minimize", "maximize"}
         Whether smaller or larger objective values are better.
+    directions : list of {"minimize", "maximize"}, optional
+        One direction per objective, for an objective that returns several values
+        (a multi-objective search: see :mod:`evotune.pareto`); ``direction`` is then
+        the first of them.
+    constraints : callable, optional
+        ``constraints(params, values, info)`` returns a number or a sequence of
+        numbers, each at most 0 when its constraint holds. Feasible trials beat
+        infeasible ones, and the less violation the better; the hall of fame holds
+        feasible trials only, unless no trial is feasible.
     population_size : int, optional
         Survivors per generation (mu) and the size of generation 0; by default
         :func:`~evotune.default_population_size` of the budget.
@@ -76,10 +85,12 @@ class Settings:
     >>> et.Settings.of({"population_sise": 16})
     Traceback (most recent call last):
     ...
-    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: crossover, crossover_prob, direction, fidelity, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
+    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: constraints, crossover, crossover_prob, direction, directions, fidelity, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
     """
 
     direction: str = "minimize"
+    directions: Sequence[str] | None = None
+    constraints: Any = None
     population_size: int | None = None
     offspring_size: int | None = None
     lag: int | None = None
@@ -96,6 +107,23 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "direction", Direction.parse(self.direction))
+        if self.directions is not None:
+            if isinstance(self.directions, str) or not isinstance(self.directions, Sequence) or not self.directions:
+                raise InvalidParameterError(
+                    f"`directions` must be a non-empty list of 'minimize' / 'maximize'; got {self.directions!r}."
+                )
+            directions = tuple(Direction.parse(d, "directions") for d in self.directions)
+            if self.direction is not Direction.MINIMIZE and self.direction is not directions[0]:
+                raise InvalidParameterError(
+                    f"`direction` ({self.direction}) and `directions` ({[str(d) for d in directions]}) disagree; "
+                    "give `directions` only."
+                )
+            object.__setattr__(self, "directions", directions)
+            object.__setattr__(self, "direction", directions[0])
+        if self.constraints is not None and not callable(self.constraints):
+            raise InvalidParameterError(
+                f"`constraints` must be a callable (params, values, info) -> number(s); got {self.constraints!r}."
+            )
         check_int("population_size", self.population_size, 2, allow_none=True)
         check_int("offspring_size", self.offspring_size, 1, allow_none=True)
         check_int("lag", self.lag, 1, allow_none=True)
@@ -125,12 +153,22 @@ class Settings:
             raise InvalidParameterError(
                 f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}."
             )
+        if self.n_objectives > 1 and (self.racing is not None or self.fidelity is not None):
+            raise InvalidParameterError(
+                f"`{'racing' if self.racing is not None else 'fidelity'}` stops a candidate that the population "
+                "beats on one value; it does not work with several `directions` yet."
+            )
         if self.fidelity is not None and self.racing is not None:
             raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")
         if self.initial_points is not None and (
             isinstance(self.initial_points, (str, Mapping)) or not isinstance(self.initial_points, Sequence)
         ):
             raise InvalidParameterError(f"`initial_points` must be a list of dicts; got {self.initial_points!r}.")
+
+    @property
+    def n_objectives(self) -> int:
+        """How many values the objective returns."""
+        return len(self.directions) if self.directions else 1
 
     @classmethod
     def names(cls) -> list[str]:
@@ -160,9 +198,11 @@ class Settings:
             value = getattr(self, name)
             if name == "direction":
                 value = str(value)
+            elif name == "directions" and value is not None:
+                value = [str(d) for d in value]
             elif name == "surrogate" or (name in ("racing", "fidelity") and value is not None):
                 value = repr(value)
-            elif name in ("crossover", "mutation", "selection", "initial_points") and value is not None:
+            elif name in ("crossover", "mutation", "selection", "initial_points", "constraints") and value is not None:
                 value = repr(value)
             out[name] = value
         return out
@@ -171,5 +211,5 @@ class Settings:
     def restorable(cls, stored: Mapping[str, Any]) -> dict[str, Any]:
         """The stored settings a resumed run takes back as they are (numbers and names; objects are
         only compared, by their repr, since nothing is unpickled from a run file)."""
-        names = ("direction", "population_size", "offspring_size", "lag", "crossover_prob", "hall_of_fame_size", "seed")
+        names = ("direction", "directions", "population_size", "offspring_size", "lag", "crossover_prob", "hall_of_fame_size", "seed")
         return {name: stored[name] for name in names if stored.get(name) is not None}

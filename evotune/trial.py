@@ -68,13 +68,13 @@ class Direction(str, Enum):
         return self.value
 
     @classmethod
-    def parse(cls, value: Any) -> Direction:
-        """The direction ``value`` names, or an error that says what is allowed."""
+    def parse(cls, value: Any, name: str = "direction") -> Direction:
+        """The direction ``value`` names, or an error that says what is allowed (``name``: the parameter)."""
         try:
             return cls(value)
         except ValueError:
             allowed = tuple(d.value for d in cls)
-            raise InvalidParameterError(f"`direction` must be one of {allowed}; got {value!r}.") from None
+            raise InvalidParameterError(f"`{name}` must be one of {allowed}; got {value!r}.") from None
 
     @property
     def sign(self) -> int:
@@ -126,6 +126,17 @@ class Trial:
     returned beside its value (``return value, {"train_loss": ...}``). ``parts``
     holds the value of each part (cross-validation fold) that ran, in order, for an
     objective evaluated part by part; a pruned trial ran only the first ones.
+
+    ``values`` holds every objective's value, in the order of the run's ``directions``
+    (``(value,)`` with one objective; with several, ``value`` is the first of them), and
+    ``constraints`` the constraint values of a constrained run: the trial is
+    :attr:`feasible` when none is above 0.
+
+    Examples
+    --------
+    >>> trial = Trial(0, 0, {"x": 1}, 0.25, values=(0.25, 3.0), constraints=(-1.0, 0.5))
+    >>> trial.values, trial.feasible, trial.violation
+    ((0.25, 3.0), False, 0.5)
     """
 
     number: int
@@ -139,11 +150,25 @@ class Trial:
     started: float | None = None
     info: dict[str, Any] | None = None
     parts: tuple[float, ...] | None = None
+    values: tuple[float, ...] = ()
+    constraints: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", TrialState(self.state))
-        if self.parts is not None:
-            object.__setattr__(self, "parts", tuple(float(v) for v in self.parts))
+        for name in ("parts", "constraints"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+        object.__setattr__(self, "values", tuple(float(v) for v in self.values) or (float(self.value),))
+
+    @property
+    def feasible(self) -> bool:
+        """Whether every constraint holds (no constraint value above 0; True without constraints)."""
+        return self.violation == 0
+
+    @property
+    def violation(self) -> float:
+        """How far the trial is from feasible: the sum of its positive constraint values."""
+        return sum(max(c, 0.0) for c in self.constraints) if self.constraints else 0.0
 
     @property
     def ok(self) -> bool:

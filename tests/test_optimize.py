@@ -207,7 +207,7 @@ def test_explicit_lag_gives_the_same_trials_for_any_n_jobs():
         ({"storage": 123}, "`storage` must be a path (str or os.PathLike) or a Storage; got 123"),
         ({"callbacks": 5}, "`callbacks` must be a list of callables; got 5"),
         ({"dask_client": "nonsense"}, "`dask_client`: cannot connect to a Dask scheduler at 'nonsense'"),
-        ({"population_sise": 8}, "unknown setting 'population_sise'; the settings are: crossover"),
+        ({"population_sise": 8}, "unknown setting 'population_sise'; the settings are: constraints, crossover"),
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs, fragment):

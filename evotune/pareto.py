@@ -1,0 +1,140 @@
+"""Several objectives: dominance, the survival order, hypervolume, and picking one trial of a front.
+
+Everything here works on *losses*: arrays of shape ``(n, k)``, smaller is better in every
+column (the engine multiplies each objective by its direction's sign). A point dominates
+another when it is no worse in every objective and better in one. Hypervolume is
+computed by `moocore <https://multi-objective.github.io/moocore/python/>`_ (the library DEAP
+uses for it).
+
+A leaf module: numpy and moocore only, so the engine and the results both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .exceptions import InvalidParameterError
+
+__all__ = ["nondominated", "hypervolume", "survival_order", "knee", "chebyshev", "normalise"]
+
+
+def _losses(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    array = np.asarray(points, dtype=float)
+    return array.reshape(0, 0) if array.size == 0 else np.atleast_2d(array)
+
+
+def nondominated(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    """A boolean mask of the points no other point dominates (duplicates all kept).
+
+    Examples
+    --------
+    >>> nondominated([[1, 3], [2, 2], [3, 3], [1, 3]]).tolist()
+    [True, True, False, True]
+    """
+    import moocore
+
+    losses = _losses(points)
+    if len(losses) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(moocore.is_nondominated(losses, keep_weakly=True), dtype=bool)
+
+
+def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Sequence[float]) -> float:
+    """The volume that ``points`` dominate up to ``reference`` (all losses; points beyond it add nothing).
+
+    Examples
+    --------
+    >>> hypervolume([[1, 2], [2, 1]], reference=[3, 3])
+    3.0
+    >>> hypervolume([[4, 0]], reference=[3, 3])
+    0.0
+    """
+    import moocore
+
+    losses, reference = _losses(points), np.asarray(reference, dtype=float)
+    if losses.size and losses.shape[1] != len(reference):
+        raise InvalidParameterError(
+            f"`reference` must have one value per objective ({losses.shape[1]}); got {len(reference)}."
+        )
+    losses = losses[np.all(losses < reference, axis=1)] if losses.size else losses
+    if len(losses) == 0:
+        return 0.0
+    return float(moocore.hypervolume(losses, ref=reference))
+
+
+def normalise(losses: np.ndarray) -> np.ndarray:
+    """Each column scaled to [0, 1] over its finite values (a constant column becomes 0; NaN stays)."""
+    losses = np.asarray(losses, dtype=float)
+    low, high = np.nanmin(losses, axis=0), np.nanmax(losses, axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    return (losses - low) / span
+
+
+def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the points, best first: feasible before infeasible (less violation first), then
+    by non-dominated front, and within a front the extremes (best in some objective) first, then
+    by hypervolume contribution, largest first.
+
+    That is SMS-EMOA's survival (Beume et al., 2007), with Deb's constraint rules: removing the
+    last point of this order loses the least hypervolume. Contributions are measured on the
+    losses normalised over the front, up to 1.1 in each objective; extremes are kept first, as
+    NSGA-II's crowding distance keeps them, so the front's span never shrinks. Ties keep the
+    given order. A row with a NaN (a failed trial) comes last.
+
+    Examples
+    --------
+    >>> survival_order(np.array([[3.0, 3.0], [1.0, 3.0], [2.0, 2.0], [3.0, 1.0], [1.5, 2.9]])).tolist()
+    [1, 3, 2, 4, 0]
+    >>> survival_order(np.array([[0.0, 0.0], [1.0, 1.0]]), violations=np.array([0.5, 0.0])).tolist()
+    [1, 0]
+    """
+    import moocore
+
+    losses = np.atleast_2d(np.asarray(losses, dtype=float))
+    n = len(losses)
+    violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
+    failed = np.isnan(losses).any(axis=1)
+    ok = np.flatnonzero(~failed & (violations <= 0))
+    rank = np.zeros(n, dtype=int)
+    contribution = np.zeros(n)
+    if len(ok):
+        rank[ok] = moocore.pareto_rank(losses[ok])
+        for front in np.unique(rank[ok]):
+            members = ok[rank[ok] == front]
+            if len(members) > 1:
+                scaled = normalise(losses[members])
+                contribution[members] = moocore.hv_contributions(scaled, ref=np.full(losses.shape[1], 1.1))
+                contribution[members[(scaled == 0).any(axis=1)]] = np.inf
+    # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
+    return np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
+                       failed))
+
+
+def chebyshev(losses: np.ndarray, weights: np.ndarray, rho: float = 0.05) -> np.ndarray:
+    """ParEGO's augmented Chebyshev scalarisation of normalised losses: ``max(w * f) + rho * sum(w * f)``.
+
+    Minimising it for a weight vector finds the point of the front in that direction, the
+    convex and the concave parts of a front alike (Knowles, 2006). NaN rows stay NaN.
+
+    Examples
+    --------
+    >>> chebyshev(np.array([[0.0, 1.0], [0.5, 0.5]]), np.array([0.5, 0.5])).round(3).tolist()
+    [0.525, 0.275]
+    """
+    weighted = np.asarray(losses, dtype=float) * weights
+    return weighted.max(axis=1) + rho * weighted.sum(axis=1)
+
+
+def knee(losses: Sequence[Sequence[float]] | np.ndarray) -> int:
+    """The index of a front's knee: the point closest (Euclidean) to the ideal point once each
+    objective is scaled to [0, 1] over the front — the balanced compromise.
+
+    Examples
+    --------
+    >>> knee([[0.0, 10.0], [0.2, 0.3], [1.0, 0.0]])
+    1
+    """
+    scaled = normalise(_losses(losses))
+    return int(np.argmin(np.sqrt((scaled**2).sum(axis=1))))
