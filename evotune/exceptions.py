@@ -16,6 +16,7 @@ __all__ = [
     "AllEvaluationsFailedError",
     "StorageError",
     "FailedEvaluationWarning",
+    "InfeasibleWarning",
 ]
 
 
@@ -61,3 +62,7 @@ class StorageError(EvotuneError, RuntimeError):
 
 class FailedEvaluationWarning(UserWarning):
     """Some evaluations of a generation failed (they are recorded and ranked worst)."""
+
+
+class InfeasibleWarning(UserWarning):
+    """A run ended without a trial that met its constraints (its hall of fame holds the least infeasible)."""

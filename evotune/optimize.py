@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
 from .evaluation.parts import Budgeted
 from .evolution import Evolution, default_population_size
-from .exceptions import AllEvaluationsFailedError, InvalidParameterError, StorageError
+from .exceptions import AllEvaluationsFailedError, InfeasibleWarning, InvalidParameterError, StorageError
 from .result import Result
 from .settings import Settings
 from .space import Space
@@ -56,7 +57,8 @@ def optimize(
     ----------
     objective : callable
         ``objective(params) -> float``, where ``params`` is a dict of parameter
-        values. An exception, NaN, an infinity or a non-number is recorded as a
+        values (with several ``directions``: a sequence of floats, one per
+        direction; any objective may also return ``(value, info_dict)``). An exception, NaN, an infinity or a non-number is recorded as a
         failed trial and ranked worst. An objective made of independent parts
         (``parts``, ``part(params, i)``, ``combine(params, results)``: see
         :mod:`evotune.evaluation.parts`) runs each part as a task of its own
@@ -66,7 +68,8 @@ def optimize(
         Parameter names mapped to :class:`Float`, :class:`Integer`,
         :class:`Categorical` (or a plain list of choices).
     settings : Settings, optional
-        The search's settings (:class:`Settings`: ``direction``, ``population_size``,
+        The search's settings (:class:`Settings`: ``direction`` or ``directions``,
+        ``constraints``, ``population_size``,
         ``offspring_size``, ``lag``, ``crossover``, ``mutation``, ``selection``,
         ``crossover_prob``, ``surrogate``, ``racing``, ``fidelity``,
         ``initial_points``, ``hall_of_fame_size``, ``seed``). Keyword arguments set single ones: ``optimize(f, space,
@@ -295,6 +298,9 @@ def _optimize(
     logger.info("stopped after %d evaluations: %s", evolution.n_told, reason)
     result = _result(evolution, journal, reason)
     result.sessions = [session] if journal is None else journal.sessions()
+    if result.hall_of_fame and not result.feasible:
+        warnings.warn(f"no trial met the constraints; result.hall_of_fame holds the {len(result.hall_of_fame)} "
+                      "least infeasible (best_trial is None)", InfeasibleWarning, stacklevel=2)
     return result
 
 

@@ -10,7 +10,7 @@ LAYERS = {  # higher imports lower or equal, never the other way
     "engine": (4, {"settings", "evolution", "breeding", "surrogate", "operators", "_deap", "_gp"}),
     "below the engine": (3, {"evaluation", "storage"}),
     "encoding and results": (2, {"genome", "space", "result", "_importance"}),
-    "leaves": (1, {"trial", "racing", "exceptions", "_checks", "_about", "_sklearn_compat"}),
+    "leaves": (1, {"trial", "racing", "pareto", "exceptions", "_checks", "_about", "_sklearn_compat"}),
 }
 ROOT = pathlib.Path(evotune.__file__).parent
 

@@ -24,7 +24,8 @@ STATS_FIELDS = [
     "generation", "best", "mean", "std", "worst", "best_so_far",
     "evaluated", "failed", "cached", "diversity", "elapsed",
 ]  # fmt: skip
-TRIAL_COLUMNS = "number, generation, params, value, state, duration, error, worker, started, info, parts, genes"
+TRIAL_COLUMNS = ("number, generation, params, value, state, duration, error, worker, started, info, parts, "
+                 "objective_values, constraints, genes")
 
 
 def _jsonable(value: Any) -> Any:
@@ -139,7 +140,8 @@ def trial_from_row(row: Sequence[Any], path: str, run_id: int, genome: Genome | 
     """A trial from a row of TRIAL_COLUMNS; with the run's genome, params are decoded exactly from the genes."""
     where = f"table trials, run {run_id}, trial {row[0] if row else '?'}"
     try:
-        number, generation, params_json, value, state, duration, error, worker, started, info, parts, genes_json = row
+        (number, generation, params_json, value, state, duration, error, worker, started, info, parts, values,
+         constraints, genes_json) = row
         if genome is not None:
             genes = decode(genes_json, path, where)
             if not isinstance(genes, list) or len(genes) != genome.size:
@@ -159,6 +161,8 @@ def trial_from_row(row: Sequence[Any], path: str, run_id: int, genome: Genome | 
             started=started,
             info=None if info is None else decode(info, path, where),
             parts=None if parts is None else [math.nan if v is None else v for v in decode(parts, path, where)],
+            values=() if values is None else [math.nan if v is None else v for v in decode(values, path, where)],
+            constraints=None if constraints is None else decode(constraints, path, where),
         )
     except StorageError:
         raise

@@ -15,10 +15,11 @@ from ._codec import TRIAL_COLUMNS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate", "trial_columns"]
 
-#: Version 2 added the sessions table, version 3 the trials' ``parts`` column (racing); a file of an
-#: earlier version is read as it is and migrated by its next writer.
-SCHEMA_VERSION = 3
-_READABLE = (1, 2, 3)
+#: Version 2 added the sessions table, version 3 the trials' ``parts`` column (racing), version 4 their
+#: ``objective_values`` and ``constraints`` (several objectives, constraints); a file of an earlier
+#: version is read as it is and migrated by its next writer.
+SCHEMA_VERSION = 4
+_READABLE = (1, 2, 3, 4)
 _HEADER = b"SQLite format 3\x00"
 #: The tables every evotune run file has (version 2 adds ``sessions``).
 TABLES = {"meta", "runs", "trials", "generations", "states"}
@@ -51,6 +52,8 @@ CREATE TABLE trials (
     started REAL,
     info TEXT,
     parts TEXT,
+    objective_values TEXT,
+    constraints TEXT,
     PRIMARY KEY (run_id, number)
 ) WITHOUT ROWID;
 CREATE TABLE generations (
@@ -178,14 +181,18 @@ def migrate(conn: sqlite3.Connection) -> None:
         conn.execute(_SESSIONS_TABLE.strip().rstrip(";"))
     if version < 3:
         conn.execute("ALTER TABLE trials ADD COLUMN parts TEXT")
+    if version < 4:
+        conn.execute("ALTER TABLE trials ADD COLUMN objective_values TEXT")
+        conn.execute("ALTER TABLE trials ADD COLUMN constraints TEXT")
     conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
     conn.execute("COMMIT")
 
 
 def trial_columns(conn: sqlite3.Connection) -> str:
-    """The columns a trial is read from (``trial_from_row``): a file before version 3 has no ``parts``."""
+    """The columns a trial is read from (``trial_from_row``): a file before version 3 has no ``parts``, one
+    before version 4 no ``objective_values`` and ``constraints`` (NULL is read in their place)."""
     names = {row[1] for row in conn.execute("PRAGMA table_info(trials)")}
-    return TRIAL_COLUMNS if "parts" in names else TRIAL_COLUMNS.replace("parts", "NULL")
+    return ", ".join(c if c in names else "NULL" for c in TRIAL_COLUMNS.split(", "))
 
 
 def has_sessions(conn: sqlite3.Connection) -> bool:

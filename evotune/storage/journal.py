@@ -193,6 +193,8 @@ class RunJournal:
             self._encode.genes(genes), finite_or_none(trial.value), trial.state, trial.duration, trial.error,
             trial.worker, trial.started, None if trial.info is None else dumps(trial.info),
             None if trial.parts is None else dumps([finite_or_none(v) for v in trial.parts]),
+            None if len(trial.values) == 1 else dumps([finite_or_none(v) for v in trial.values]),
+            None if trial.constraints is None else dumps(list(trial.constraints)),
         ))  # fmt: skip
         if trial.duration >= GROUP_BELOW:
             self._costly = True
@@ -231,7 +233,7 @@ class RunJournal:
             ) from exc
 
     def _write(self) -> None:
-        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
         self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
         if self._state is not None:
             generation, state = self._state

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError, StorageError
 from ..genome import Genome
-from ..result import Result
+from ..result import Result, best_trials
 from ..trial import Direction, Trial
 from ._codec import decode, space_from_json, trial_from_row
 from ._file import check_file, connect, trial_columns
@@ -130,14 +130,19 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         where = f"table runs, run {run_name!r}"
         settings = decode(settings, path, where)
         size = settings.get("hall_of_fame_size", 10)
+        directions = settings.get("directions") or [direction]
+        # several objectives or constraints: every completed trial counts (the front, or the least infeasible)
+        ranked = len(directions) > 1 or settings.get("constraints") is not None
         hall = [
             trial_from_row(row, path, run_id)
             for row in conn.execute(
                 f"SELECT {trial_columns(conn)} FROM trials WHERE run_id=? AND state='complete' "
                 f"ORDER BY value {order}, number LIMIT ?",
-                (run_id, size),
+                (run_id, 2**62 if ranked else size),
             )
         ]
+        if ranked:
+            hall = best_trials(hall, directions, size)
     finally:
         conn.close()
     return Result(
@@ -150,6 +155,7 @@ def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
         settings={**settings, "status": status, "run_name": run_name},
         space=_space(path, where, space),
         sessions=run_sessions,
+        directions=directions,
     )
 
 

@@ -1,5 +1,6 @@
-"""Makes a run file with the evotune to keep a file of: tests/data/run-ac1d4e8.db (commit ac1d4e8) and
-tests/data/run-0.2.0.db (commit 84937b2, release 0.2.0) were made so:
+"""Makes a run file with the evotune to keep a file of: tests/data/run-ac1d4e8.db (commit ac1d4e8),
+tests/data/run-0.2.0.db (commit 84937b2, release 0.2.0) and tests/data/run-0.3.0.db (commit 43dcb37,
+release 0.3.0) were made so:
 
     git worktree add /tmp/prev 84937b2
     PYTHONPATH=/tmp/prev python tests/data/make_run_file.py tests/data/run-0.2.0.db
