@@ -99,7 +99,9 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
     ok = np.flatnonzero(~failed & (violations <= 0))
     rank = np.zeros(n, dtype=int)
     contribution = np.zeros(n)
-    if len(ok):
+    if len(ok) and losses.shape[1] == 1:  # one objective: the fronts are the distinct values
+        rank[ok] = np.unique(losses[ok, 0], return_inverse=True)[1].ravel()
+    elif len(ok):
         rank[ok] = moocore.pareto_rank(losses[ok])
         for front in np.unique(rank[ok]):
             members = ok[rank[ok] == front]

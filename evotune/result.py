@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import pareto
-import numpy as np
 
-from . import pareto
 from .exceptions import InvalidParameterError
 from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStats, Trial
 

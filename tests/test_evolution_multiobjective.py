@@ -1,0 +1,193 @@
+"""Several objectives and constraints: the engine, its results and their storage."""
+
+import json
+import math
+import sqlite3
+import warnings
+
+import numpy as np
+import pytest
+
+import evotune as et
+from evotune import Evolution, InfeasibleWarning, InvalidParameterError
+from evotune.exceptions import AllEvaluationsFailedError, FailedEvaluationWarning
+from evotune.genome import Genome
+from evotune.pareto import hypervolume, nondominated
+from evotune.result import best_trials
+
+SPACE = {"x": et.Float(0, 1), "y": et.Float(0, 1), "k": et.Integer(0, 5), "c": ["a", "b", "c"]}
+TWO = ["minimize", "minimize"]
+
+
+def zdt1(p):
+    """ZDT1 with mixed genes: the front needs y = 0, k = 0 and c = "a"."""
+    g = 1 + 9 * (p["y"] + p["k"] / 5 + (p["c"] != "a")) / 3
+    return p["x"], g * (1 - math.sqrt(p["x"] / g))
+
+
+def run(ev, objective, generations):
+    for _ in range(generations):
+        batch = ev.ask()
+        ev.tell(batch, [objective(c.params) for c in batch])
+    return ev
+
+
+def test_the_hall_of_fame_is_the_front_of_every_trial_and_beats_random_search():
+    result = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=150, seed=0)
+    front = result.pareto_front
+    assert [t.number for t in front] == [t.number for t in best_trials(result.trials, TWO)]
+    losses = np.array([t.values for t in result.trials])
+    for t in front:  # nothing evaluated dominates a trial of the front
+        assert not np.any(np.all(losses <= t.values, axis=1) & np.any(losses < t.values, axis=1))
+    genome = Genome(et.Space(SPACE))
+    random = [zdt1(genome.decode(genes)) for genes in genome.sample(np.random.default_rng(0), 150)]
+
+    random_hv = hypervolume(np.array(random)[nondominated(random)], [1.1, 11])
+    assert result.hypervolume([1.1, 11]) > random_hv
+
+
+def test_maximize_and_minimize_mixed_directions():
+    result = et.optimize(lambda p: (p["x"], p["x"] ** 2 - p["y"]), SPACE, directions=["maximize", "minimize"],
+                         max_evaluations=40, seed=1)
+    # maximizing x while minimizing x² - y: the front trades a large x for a small x² - y
+    assert result.directions == (et.Direction.MAXIMIZE, et.Direction.MINIMIZE)
+    front = result.pareto_front
+    assert all(a.values[0] <= b.values[0] for a, b in zip(front, front[1:])) or \
+        all(a.values[0] >= b.values[0] for a, b in zip(front, front[1:]))
+    best = result.select(weights=[1, 0])
+    assert best.values[0] == max(t.values[0] for t in result.trials if t.ok)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_same_seed_same_trials_for_any_number_of_workers(n_jobs):
+    straight = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=36, seed=4, lag=2)
+    other = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=36, seed=4, lag=2, n_jobs=n_jobs)
+    assert [(t.params, t.values) for t in other.trials] == [(t.params, t.values) for t in straight.trials]
+
+
+@pytest.mark.parametrize("returned, fragment", [
+    (0.5, "objective returned 0.5; expected 2 finite numbers, one per direction (minimize, minimize)"),
+    ((1.0, 2.0, 3.0), "objective returned (1.0, 2.0, 3.0); expected 2 finite numbers"),
+    ((1.0, math.nan), "objective returned (1.0, nan); expected 2 finite numbers"),
+    (("a", 1.0), "objective returned ('a', 1.0); expected 2 finite numbers"),
+])
+def test_a_wrong_return_fails_its_trial_with_the_reason(returned, fragment):
+    ev = Evolution(SPACE, directions=TWO, population_size=4, seed=0)
+    batch = ev.ask()
+    with pytest.warns(FailedEvaluationWarning, match="1 of 4 evaluations failed"):
+        ev.tell(batch, [returned] + [zdt1(c.params) for c in batch[1:]])
+    assert ev.trials[0].state == "failed" and fragment in ev.trials[0].error
+    assert all(math.isnan(v) for v in ev.trials[0].values) and len(ev.trials[0].values) == 2
+
+
+def test_values_with_info_and_numpy_arrays_are_accepted():
+    ev = Evolution(SPACE, directions=TWO, population_size=4, seed=0)
+    batch = ev.ask()
+    ev.tell(batch, [(np.array([0.1, 0.2]), {"note": 1})] + [list(zdt1(c.params)) for c in batch[1:]])
+    assert ev.trials[0].values == (0.1, 0.2) and ev.trials[0].info == {"note": 1} and ev.trials[0].value == 0.1
+
+
+def test_every_first_generation_evaluation_failing_names_the_reason():
+    with pytest.raises(AllEvaluationsFailedError, match="expected 2 finite numbers"):
+        et.optimize(lambda p: p["x"], SPACE, directions=TWO, max_evaluations=20, seed=0)
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"directions": "minimize"}, "`directions` must be a non-empty list"),
+    ({"directions": []}, "`directions` must be a non-empty list"),
+    ({"directions": ["minimize", "max"]}, "`directions` must be one of ('minimize', 'maximize'); got 'max'"),
+    ({"directions": TWO, "direction": "maximize"}, "`direction` (maximize) and `directions`"),
+    ({"directions": TWO, "racing": True}, "`racing` stops a candidate"),
+    ({"constraints": 3}, "`constraints` must be a callable"),
+])
+def test_bad_settings_name_the_parameter(kwargs, fragment):
+    with pytest.raises(InvalidParameterError) as info:
+        et.Settings(**kwargs)
+    assert fragment in str(info.value)
+
+
+def test_constraints_rank_feasible_first_and_keep_infeasible_out_of_the_hall_of_fame():
+    # minimize x + y subject to x + y >= 1: the best is on the line x + y = 1
+    result = et.optimize(lambda p: p["x"] + p["y"], SPACE, constraints=lambda p, v, i: 1 - p["x"] - p["y"],
+                         max_evaluations=60, seed=0)
+    assert all(t.feasible for t in result.hall_of_fame)
+    assert 1.0 <= result.best_value < 1.05
+    assert any(not t.feasible for t in result.trials)
+    assert [t.number for t in result.hall_of_fame] == [t.number for t in best_trials(result.trials, ["minimize"])]
+
+
+def test_constraints_with_several_objectives():
+    result = et.optimize(zdt1, SPACE, directions=TWO, constraints=lambda p, v, i: [0.3 - v[0], v[1] - 5],
+                         max_evaluations=60, seed=0)
+    assert result.pareto_front and all(t.values[0] >= 0.3 and t.values[1] <= 5 for t in result.pareto_front)
+    assert all(len(t.constraints) == 2 for t in result.trials if t.ok)
+
+
+def test_no_feasible_trial_says_so_and_keeps_the_least_infeasible():
+    with pytest.warns(InfeasibleWarning, match="no trial met the constraints"):
+        result = et.optimize(lambda p: p["x"], SPACE, constraints=lambda p, v, i: 2 - p["x"],
+                             max_evaluations=20, seed=0)
+    assert result.best_trial is None and result.best_params is None and not result.feasible
+    assert result.pareto_front == []
+    violations = [t.violation for t in result.hall_of_fame]
+    assert violations == sorted(violations) and violations[0] == min(t.violation for t in result.trials)
+
+
+@pytest.mark.parametrize("constraints, fragment", [
+    (lambda p, v, i: 1 / 0, "constraints raised ZeroDivisionError"),
+    (lambda p, v, i: "no", "constraints returned 'no'"),
+    (lambda p, v, i: [0.0] * (1 + (p["x"] > 0.5)), "expected 1 number(s), as for earlier trials"),
+])
+def test_a_failing_constraint_fails_its_trial(constraints, fragment):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = et.optimize(lambda p: p["x"], SPACE, constraints=constraints, max_evaluations=16, seed=0)
+        except AllEvaluationsFailedError as exc:
+            result = exc.result
+    assert any(t.state == "failed" and fragment in t.error for t in result.trials)
+
+
+def test_hypervolume_and_select_check_their_arguments():
+    result = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=30, seed=0)
+    with pytest.raises(InvalidParameterError, match="must be worse than every trial of the front"):
+        result.hypervolume([0.5, 0.5])
+    with pytest.raises(InvalidParameterError, match="must hold 2 numbers"):
+        result.hypervolume([1.1])
+    with pytest.raises(InvalidParameterError, match="`weights` must have 2 entries"):
+        result.select(weights=[1])
+    with pytest.raises(InvalidParameterError, match="no trial of the front meets limits"):
+        result.select(limits=[-1, None])
+    assert result.best_trial == result.select() and result.best_trial in result.pareto_front
+
+
+def test_exports_mark_the_front(tmp_path):
+    result = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=30, seed=0)
+    result.save_trials(tmp_path / "t.json")
+    rows = json.loads((tmp_path / "t.json").read_text())
+    assert {r["number"] for r in rows if r["front"]} == {t.number for t in result.pareto_front}
+    assert rows[0]["values"] == list(result.trials[0].values)
+    result.save_trials(tmp_path / "t.csv")
+    header = (tmp_path / "t.csv").read_text().splitlines()[0].split(",")
+    assert header[8:11] == ["value_0", "value_1", "front"]
+
+
+def test_a_stored_run_resumes_exactly_and_reads_back_its_front(tmp_path):
+    path = tmp_path / "runs.db"
+    constraints = lambda p, v, i: v[1] - 6  # noqa: E731
+    et.optimize(zdt1, SPACE, directions=TWO, constraints=constraints, max_evaluations=30, seed=2, storage=path,
+                run_name="mo")
+    resumed = et.optimize(zdt1, SPACE, directions=TWO, constraints=constraints, max_evaluations=60, seed=2,
+                          storage=path, run_name="mo", resume=True)
+    straight = et.optimize(zdt1, SPACE, directions=TWO, constraints=constraints, max_evaluations=60, seed=2)
+    assert [(t.params, t.values, t.constraints) for t in resumed.trials] == \
+        [(t.params, t.values, t.constraints) for t in straight.trials]
+    stored = et.load_run(path, "mo")
+    assert stored.directions == straight.directions
+    assert [t.number for t in stored.pareto_front] == [t.number for t in straight.pareto_front]
+    assert stored.best_trial.number == straight.best_trial.number
+    with sqlite3.connect(path) as conn:
+        values, constraints_json = conn.execute(
+            "SELECT objective_values, constraints FROM trials WHERE number=0").fetchone()
+    assert json.loads(values) == list(straight.trials[0].values)
+    assert json.loads(constraints_json) == list(straight.trials[0].constraints)

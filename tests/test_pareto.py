@@ -1,0 +1,71 @@
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from evotune import InvalidParameterError
+from evotune.pareto import chebyshev, hypervolume, knee, nondominated, survival_order
+
+points = arrays(float, st.tuples(st.integers(1, 12), st.integers(2, 3)), elements=st.integers(0, 6).map(float))
+
+
+def dominates(a, b):
+    return bool(np.all(a <= b) and np.any(a < b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(points)
+def test_nondominated_is_the_set_no_point_dominates(losses):
+    expected = [not any(dominates(other, p) for other in losses) for p in losses]
+    assert nondominated(losses).tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(points)
+def test_hypervolume_is_the_dominated_volume(losses):
+    """Against counting the unit cells below the reference that some point dominates (integer points)."""
+    reference = np.full(losses.shape[1], 7.0)
+    cells = itertools.product(*[range(7)] * losses.shape[1])
+    expected = sum(any(np.all(p <= np.array(cell)) for p in losses) for cell in cells)
+    assert hypervolume(losses, reference) == pytest.approx(expected)
+
+
+def test_hypervolume_checks_the_reference_length():
+    with pytest.raises(InvalidParameterError, match="one value per objective"):
+        hypervolume([[1, 2]], reference=[3, 3, 3])
+
+
+@settings(max_examples=60, deadline=None)
+@given(points, st.data())
+def test_survival_order_puts_fronts_in_order_infeasible_after_and_failed_last(losses, data):
+    n = len(losses)
+    violations = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.0]), min_size=n, max_size=n)))
+    failed = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    losses = losses.copy()
+    losses[np.array(failed, dtype=bool)] = np.nan
+    order = survival_order(losses, violations).tolist()
+    assert sorted(order) == list(range(n))
+    position = {i: k for k, i in enumerate(order)}
+    for i, j in itertools.permutations(range(n), 2):
+        if failed[i] and not failed[j]:
+            assert position[i] > position[j]
+        elif not failed[i] and not failed[j] and violations[i] > violations[j]:
+            assert position[i] > position[j]
+        elif not failed[i] and not failed[j] and violations[i] == violations[j] == 0 and dominates(losses[i], losses[j]):
+            assert position[i] < position[j]
+
+
+def test_survival_order_keeps_the_extremes_and_drops_the_most_crowded_point():
+    front = np.array([[0.0, 1.0], [0.5, 0.5], [0.52, 0.48], [1.0, 0.0], [0.25, 0.8]])
+    order = survival_order(front).tolist()
+    assert set(order[:2]) == {0, 3}  # the extremes first
+    assert order[-1] in (1, 2)  # one of the two neighbours adds the least hypervolume
+
+
+def test_knee_and_chebyshev():
+    assert knee([[0.0, 1.0], [0.1, 0.1], [1.0, 0.0]]) == 1
+    values = chebyshev(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.9, 0.1]))
+    assert values[1] > values[0]  # weight on the first objective: the point good in it wins
