@@ -275,8 +275,7 @@ def _run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     result = optimize(**settings, resume=True, progress=not args.no_progress)
     print(f"stopped: {result.stop_reason}")
-    print(f"best value: {result.best_value}")
-    print(f"best parameters: {result.best_params}")
+    print("\n".join(_best(result, "")))
     print(f"next: evotune report {settings['storage']} -o reports/{settings['run_name']}/")
     return 130 if result.stop_reason == "interrupted" else 0
 
@@ -329,10 +328,23 @@ def _status(args: argparse.Namespace) -> int:
         reason = f" ({run.stop_reason})" if run.stop_reason and run.stop_reason != status else ""
         print(f"run {name!r}: {status}{reason}")
         print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
-        print(f"  generations: {len(run.history)}; direction: {run.direction}; seed: {run.seed}")
-        print(f"  best value: {run.best_value}")
-        print(f"  best parameters: {run.best_params}")
+        directions = ", ".join(map(str, run.directions))
+        print(f"  generations: {len(run.history)}; direction{'s' * (len(run.directions) > 1)}: {directions}; "
+              f"seed: {run.seed}")
+        print("\n".join(_best(run, "  ")))
     return 0
+
+
+def _best(result: Any, indent: str) -> list[str]:
+    """What a run found: its best value and parameters, or with several objectives its front and knee."""
+    lines = [] if result.feasible or not result.hall_of_fame else [
+        f"{indent}no trial met the constraints; the least infeasible: {result.hall_of_fame[0].params}"]
+    if len(result.directions) == 1:
+        return lines + [f"{indent}best value: {result.best_value}", f"{indent}best parameters: {result.best_params}"]
+    knee = result.best_trial
+    return lines + [f"{indent}Pareto front: {len(result.pareto_front)} trials",
+                    f"{indent}knee of the front: values {None if knee is None else list(knee.values)}, "
+                    f"parameters {None if knee is None else knee.params}"]
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -26,8 +26,8 @@ trials of the view (elitism).
 **Several objectives** (``directions=[...]``): the objective returns one value
 per direction; survival orders trials by non-dominated front and hypervolume
 contribution (SMS-EMOA's rule, :func:`evotune.pareto.survival_order`), tournaments
-compare positions in that order, the surrogate ranks children on random
-augmented-Chebyshev scalarisations of the objectives (ParEGO's), and the hall of
+compare positions in that order, the surrogate ranks children by the hypervolume
+they promise (:meth:`evotune.Surrogate.rank_front`), and the hall of
 fame is the Pareto front of every trial. **Constraints** (``constraints=``):
 feasible trials beat infeasible ones, less violation beats more.
 """
@@ -68,8 +68,6 @@ from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationSta
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
 _ERROR_TEXT_LIMIT = 500
-#: Weight vectors (search directions along the front) the surrogate ranks a multi-objective generation by.
-_WEIGHT_VECTORS = 4
 # SeedSequence spawn keys: (1, i) is trial i's evaluation seed (Candidate.seed),
 # (2,) the initial design, (3, g) the proposal of generation g.
 _DESIGN, _BLOCK = 2, 3
@@ -378,22 +376,9 @@ class Evolution:
             if losses.shape[1] == 1:
                 order = surrogate.rank(self.genome, genes, losses[:, 0], children, seed=seed)
             else:
-                order = self._rank_on_front(genes, losses, children, rng, seed)
+                order = surrogate.rank_front(self.genome, genes, losses, children, seed=seed)
             children = [children[i] for i in order]
         return children[:size]
-
-    def _rank_on_front(self, genes: list[list], losses: np.ndarray, children: list[list],
-                       rng: np.random.Generator, seed: int) -> list[int]:
-        """Children ranked for several objectives (ParEGO, Knowles 2006): the surrogate ranks them on
-        the augmented Chebyshev scalarisation of the normalised losses for a few random weight
-        vectors (directions along the front), and the rankings take turns."""
-        with warnings.catch_warnings(), np.errstate(all="ignore"):  # all-NaN columns: failures only
-            warnings.simplefilter("ignore", RuntimeWarning)
-            scaled = pareto.normalise(losses)
-        weights = rng.dirichlet(np.ones(losses.shape[1]), size=_WEIGHT_VECTORS)
-        rankings = [self.surrogate.rank(self.genome, genes, pareto.chebyshev(scaled, w), children, seed=seed)
-                    for w in weights]
-        return list(dict.fromkeys(int(i) for picks in zip(*rankings) for i in picks))
 
     def _race(self) -> Race | None:
         """What the generation just proposed races against (see :mod:`evotune.racing`): made by the

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import pareto
 from .exceptions import InvalidParameterError
 from .result import Result, Trial
 from .space import Categorical, Float, Integer
@@ -38,6 +39,8 @@ __all__ = [
     "plot_workers",
     "plot_importance",
     "plot_parts",
+    "plot_pareto",
+    "plot_hypervolume",
     "save",
     "load",
     "pyplot",
@@ -385,6 +388,116 @@ def plot_parts(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+def _objective_label(result: Result, i: int) -> str:
+    better = "lower" if result.directions[i] is Direction.MINIMIZE else "higher"
+    return f"objective {i} ({better} is better)"
+
+
+def _front_reference(result: Result) -> np.ndarray:
+    """The hypervolume reference of a run's figures, in losses: the worst completed feasible value of
+    each objective, plus a tenth of its span (so the extreme trials count)."""
+    losses = _losses(result, [t for t in result.trials if t.ok and t.feasible])
+    if not len(losses):
+        return np.ones(len(result.directions))
+    span = np.ptp(losses, axis=0)
+    return losses.max(axis=0) + 0.1 * np.where(span > 0, span, 1.0)
+
+
+def _losses(result: Result, trials: Sequence[Trial]) -> np.ndarray:
+    signs = np.array([d.sign for d in result.directions], dtype=float)
+    return np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(signs)) * signs
+
+
+def plot_pareto(source: Any, run_name: str | None = None) -> Any:
+    """Several objectives: every completed trial, the Pareto front in red (a line with two objectives),
+    infeasible trials as grey crosses and the :meth:`~evotune.Result.select` knee as a star; with three
+    objectives or more, one panel per pair of objectives.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> from evotune import plotting
+    >>> result = et.optimize(lambda p: (p["x"], (1 - p["x"]) ** 2 + p["y"]), {"x": et.Float(0, 1), "y": et.Float(0, 1)},
+    ...                      directions=["minimize", "minimize"], max_evaluations=40, seed=0)
+    >>> fig = plotting.plot_pareto(result)
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_title()
+    ('objective 0 (lower is better)', 'Pareto front: 18 of 40 trials')
+    """
+    result = load(source, run_name)
+    plt = pyplot()
+    k = len(result.directions)
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)] or [(0, 0)]
+    columns = min(len(pairs), 3)
+    rows = math.ceil(len(pairs) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 2.9 * rows if columns > 1 else 3.6),
+                             layout="constrained", squeeze=False)
+    done = _completed(result.trials)
+    feasible = [t for t in done if t.feasible]
+    front, knee = result.pareto_front, result.best_trial
+    minimized = all(d is Direction.MINIMIZE for d in result.directions)  # a step line is then the attained region
+    for ax, (i, j) in zip(axes.flat, pairs):
+        ax.scatter([t.values[i] for t in feasible], [t.values[j] for t in feasible], s=8, color="#8c8c8c",
+                   alpha=0.6, linewidths=0, label="trial")
+        infeasible = [t for t in done if not t.feasible]
+        if infeasible:
+            ax.scatter([t.values[i] for t in infeasible], [t.values[j] for t in infeasible], s=10, marker="x",
+                       color="#bbbbbb", linewidths=0.8, label="infeasible")
+        ordered = sorted(front, key=lambda t: (t.values[i], t.values[j]))
+        ax.plot([t.values[i] for t in ordered], [t.values[j] for t in ordered], color="#c44e52", lw=1.2 if k == 2 else 0,
+                marker="o", ms=3, drawstyle="steps-post" if k == 2 and minimized else "default", label="Pareto front")
+        if knee is not None:
+            ax.plot(knee.values[i], knee.values[j], marker="*", ms=11, color="#dd8452", ls="", label="knee")
+        ax.set_xlabel(_objective_label(result, i))
+        ax.set_ylabel(_objective_label(result, j))
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.set_axis_off()
+    axes.flat[0].set_title(f"Pareto front: {len(front)} of {len(result.trials)} trials")
+    axes.flat[0].legend(loc="best", frameon=False)
+    return fig
+
+
+def plot_hypervolume(source: Any, run_name: str | None = None) -> Any:
+    """The evolution curve of several objectives: the hypervolume of the front of every trial so far,
+    per generation and per evaluation (reference: each objective's worst completed value, plus a tenth
+    of its span; the right scale is a share of the final hypervolume).
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> from evotune import plotting
+    >>> result = et.optimize(lambda p: (p["x"], (1 - p["x"]) ** 2 + p["y"]), {"x": et.Float(0, 1), "y": et.Float(0, 1)},
+    ...                      directions=["minimize", "minimize"], max_evaluations=40, seed=0)
+    >>> [ax.get_xlabel() for ax in plotting.plot_hypervolume(result).axes]
+    ['generation', 'evaluations']
+    """
+    result = load(source, run_name)
+    plt = pyplot()
+    reference = _front_reference(result)
+    trials = sorted(result.trials, key=lambda t: t.number)
+    curve, front = [], np.empty((0, len(reference)))
+    for t in trials:
+        if t.ok and t.feasible:
+            front = np.vstack([front, _losses(result, [t])])
+            front = front[pareto.nondominated(front)]
+        curve.append(pareto.hypervolume(front, reference) if len(front) else 0.0)
+    final = curve[-1] if curve and curve[-1] > 0 else 1.0
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
+    by_generation: dict[int, float] = {}
+    for t, value in zip(trials, curve):
+        by_generation[t.generation] = value / final
+    left.plot(list(by_generation), list(by_generation.values()), color="#c44e52", marker="o", ms=3, lw=1.4)
+    left.set_xlabel("generation")
+    _integer_axis(left.xaxis)
+    left.set_ylabel("hypervolume (share of the final)")
+    left.set_title("front after each generation")
+    right.plot(range(1, len(curve) + 1), np.array(curve) / final, color="#c44e52", lw=1.4)
+    right.set_xlabel("evaluations")
+    right.set_title("front after each evaluation")
+    for ax in (left, right):
+        ax.set_ylim(0, 1.05)
+    return fig
+
+
 #: The figures of a report: file stem -> function.
 FIGURES = {
     "evolution": plot_evolution,
@@ -394,12 +507,15 @@ FIGURES = {
     "workers": plot_workers,
     "importance": plot_importance,
     "parts": plot_parts,
+    "pareto": plot_pareto,
+    "hypervolume": plot_hypervolume,
 }
 
 
 def figures(result: Result) -> dict[str, Any]:
     """The figures of :data:`FIGURES` that have something to show for ``result`` (``parts`` only for a
-    run that raced folds or used budgets): what a report and ``evotune plot --kind all`` draw.
+    run that raced folds or used budgets; ``pareto`` and ``hypervolume`` in place of ``evolution`` for
+    several objectives): what a report and ``evotune plot --kind all`` draw.
 
     Examples
     --------
@@ -410,7 +526,9 @@ def figures(result: Result) -> dict[str, Any]:
     (False, True)
     """
     raced = any(t.parts for t in result.trials)
-    return {stem: plot for stem, plot in FIGURES.items() if stem != "parts" or raced}
+    several = len(result.directions) > 1
+    skip = (set() if raced else {"parts"}) | ({"evolution"} if several else {"pareto", "hypervolume"})
+    return {stem: plot for stem, plot in FIGURES.items() if stem not in skip}
 
 
 def save(fig: Any, path: str | os.PathLike, dpi: int = 200) -> None:

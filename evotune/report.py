@@ -54,6 +54,11 @@ _CAPTIONS = {
     "candidate of a generation).",
     "parts": "Left: each candidate's value fold by fold (or budget by budget); grey lines are candidates "
     "stopped early by racing or a fidelity. Right: the share of the evaluation time each kind of trial took.",
+    "pareto": "Every completed evaluation in the space of the objectives: the Pareto front (no other "
+    "evaluation is better in every objective) in red, infeasible evaluations as crosses, the knee (the "
+    "balanced compromise best_params reports) as a star.",
+    "hypervolume": "The evolution curve of several objectives: the hypervolume of the front of every evaluation "
+    "so far, as a share of the final one (reference: each objective's worst completed value plus a tenth of its span).",
     "importance": "How much each parameter mattered: the loss of fit of a random forest, trained on the "
     "completed evaluations, when that parameter's values are shuffled (shares summing to 1).",
 }
@@ -105,8 +110,12 @@ def write_report(
         ["stop reason", result.stop_reason or "—"],
         ["evaluations", len(trials)],
         ["generations", len(result.history)],
-        ["direction", result.direction],
-        ["best value", result.best_value if result.best_value is not None else math.nan],
+        ["direction" if len(result.directions) == 1 else "directions", ", ".join(map(str, result.directions))],
+        ["best value" if len(result.directions) == 1 else "knee of the front",
+         result.best_value if len(result.directions) == 1 or result.best_trial is None
+         else ", ".join(f"{v:.6g}" for v in result.best_trial.values)],
+        *([["feasible", "yes" if result.feasible else "no trial met the constraints"]]
+          if result.settings.get("constraints") else []),
         ["seed", result.seed],
     ] + [[f"{state} evaluations", states.get(state, 0)] for state in TrialState]
     sessions = result.sessions
@@ -141,12 +150,15 @@ def write_report(
     present = {n for t in result.hall_of_fame for n in t.params}
     in_space = [n for n in plotting.searched_parameters(result) if n in present]
     names = in_space + sorted(present - set(in_space))  # the space's order, then any others
+    k = len(result.directions)
+    values = ["value"] if k == 1 else [f"objective {i}" for i in range(k)]
+    violation = ["violation"] if result.settings.get("constraints") else []
     parts += [
-        "<h2>Hall of fame</h2>",
+        "<h2>Hall of fame</h2>" if k == 1 else "<h2>Pareto front</h2>",
         _table(
-            ["rank", "trial", "generation", "value", *names],
-            [[i + 1, t.number, t.generation, t.value, *[t.params.get(n, "") for n in names]]
-             for i, t in enumerate(result.hall_of_fame)],
+            ["rank", "trial", "generation", *values, *violation, *names],
+            [[i + 1, t.number, t.generation, *t.values, *([t.violation] if violation else []),
+              *[t.params.get(n, "") for n in names]] for i, t in enumerate(result.hall_of_fame)],
         ),
         "<h2>Figures</h2>",
     ]

@@ -39,3 +39,8 @@ def random_search_best(n, seed):
 def partial_objective(p):
     """The objective over any subset of the parameters (the others at their target)."""
     return objective({**TARGET, **p})
+
+
+def two_objectives(p):
+    """Two objectives over the same space: their front is 0 <= x0 <= 2."""
+    return p["x0"] ** 2 + abs(p["n0"]), (p["x0"] - 2) ** 2 + abs(p["n0"])

@@ -139,3 +139,22 @@ def test_the_parts_figure_shows_stopped_candidates_and_where_the_compute_went(tm
     assert [t.get_text() for t in right.get_xticklabels()] == ["complete", "pruned"]
     page = write_report(result, tmp_path)
     assert 'alt="parts"' in open(page, encoding="utf-8").read()
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_the_pareto_and_hypervolume_figures(k, tmp_path):
+    def objective(p):
+        return (p["x"], 1 - p["x"] ** 0.5 + p["y"], p["y"] + p["x"])[:k]
+
+    result = et.optimize(objective, {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize"] * k,
+                         constraints=lambda p, v, i: 0.05 - p["x"], max_evaluations=40, seed=0, storage=tmp_path / "r.db")
+    assert {"pareto", "hypervolume"} <= set(plotting.figures(result)) and "evolution" not in plotting.figures(result)
+    for source in (result, str(tmp_path / "r.db")):
+        fig = plotting.plot_pareto(source)
+        axes = [ax for ax in fig.axes if ax.axison]
+        assert len(axes) == (1 if k == 2 else 3)  # a panel per pair of objectives
+        assert fig.axes[0].get_title() == f"Pareto front: {len(result.pareto_front)} of 40 trials"
+        front_line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "Pareto front")
+        assert len(front_line.get_xdata()) == len(result.pareto_front)
+        curve = plotting.plot_hypervolume(source).axes[1].get_lines()[0].get_ydata()
+        assert len(curve) == 40 and curve[-1] == pytest.approx(1.0) and all(a <= b for a, b in zip(curve, curve[1:]))

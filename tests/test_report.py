@@ -34,7 +34,8 @@ def report(tmp_path_factory):
 def test_the_report_is_one_self_contained_page_with_the_files_beside_it(report):
     page, result = report
     html = open(page, encoding="utf-8").read()
-    assert "<h1>mixed problem</h1>" in html and html.count('src="data:image/png;base64,') == len(et.plotting.FIGURES) - 1  # not "parts"
+    shown = set(et.plotting.FIGURES) - {"parts", "pareto", "hypervolume"}  # nothing raced; one objective
+    assert "<h1>mixed problem</h1>" in html and html.count('src="data:image/png;base64,') == len(shown)
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched: images, styles and scripts inline
     assert "Hall of fame" in html and "Best parameters" in html and "complete evaluations" in html
     folder = os.path.dirname(page)
@@ -59,7 +60,7 @@ def test_the_report_loads_in_a_real_browser_with_its_images_and_no_errors(report
          f"--user-data-dir={tempfile.mkdtemp()}", "--virtual-time-budget=10000", "--dump-dom", f"file://{probe}"],
         capture_output=True, text=True, timeout=120,
     ).stdout
-    n = len(et.plotting.FIGURES) - 1  # no racing: no "parts" figure
+    n = len(et.plotting.FIGURES) - 3  # no racing, one objective: no "parts", "pareto" or "hypervolume" figure
     assert f'data-probe="images {n}/{n} errors 0"' in dom
 
 
@@ -78,3 +79,14 @@ def test_the_report_says_what_was_tuned_in_which_sessions_and_environment(tmp_pa
     rows = re.findall(r"<tr><td class=\"num\">(\d)</td><td>[\d: -]+</td><td>[^<]+</td><td class=\"num\">(\d+)</td>", html)
     assert rows == [("0", "8"), ("1", "4")]
     assert "<h2>Environment</h2>" in html and "scikit-learn" in html and "cores" in html
+
+
+def test_a_report_of_several_objectives_shows_the_front_as_a_table_and_a_figure(tmp_path):
+    result = et.optimize(lambda p: (p["x"], (1 - p["x"]) ** 2 + p["y"]), {"x": et.Float(0, 1), "y": et.Float(0, 1)},
+                         directions=["minimize", "minimize"], constraints=lambda p, v, i: 0.1 - p["x"],
+                         max_evaluations=40, seed=0)
+    html = open(write_report(result, tmp_path), encoding="utf-8").read()
+    assert "<h2>Pareto front</h2>" in html and "<th>objective 1</th>" in html and "<th>violation</th>" in html
+    assert 'alt="pareto"' in html and 'alt="hypervolume"' in html and 'alt="evolution"' not in html
+    assert "knee of the front" in html and "directions</td><td>minimize, minimize" in html
+    assert html.count("<tr><td class=\"num\">") >= len(result.pareto_front)
