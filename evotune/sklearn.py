@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import pickle
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -54,6 +55,7 @@ from .space import Space
 
 __all__ = [
     "EvolutionarySearchCV", "cross_validation", "check_parameter_names", "check_scoring_name", "check_space_names",
+    "check_objectives",
 ]
 
 
@@ -65,10 +67,14 @@ class _CrossValidation:
     params dict), plain data out.
     """
 
-    def __init__(self, estimator, X, y, splits, fit_kwargs, metric, about):
+    def __init__(self, estimator, X, y, splits, fit_kwargs, metric, about, objectives=None):
         self.estimator, self.X, self.y, self.splits = estimator, X, y, splits
         self.fit_kwargs, self.metric, self.about = fit_kwargs, metric, about
         self.parts = len(splits)
+        #: Several objectives: metric names and costs (:data:`COSTS`), each averaged over the folds.
+        self.objectives = objectives
+        if objectives and "model_size" in objectives:
+            self.fit_kwargs = {**fit_kwargs, "return_estimator": True}
 
     def describe(self) -> dict[str, Any]:
         """What is tuned, for the run file and the report: estimator, data, folds, scoring."""
@@ -82,14 +88,22 @@ class _CrossValidation:
             clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **self.fit_kwargs
         )
         out.pop("parameters", None)
+        fitted = out.pop("estimator", None)  # measured here: the fitted model never leaves the worker
+        if fitted is not None:
+            out["model_size"] = len(pickle.dumps(fitted))
         return out
 
     def part_value(self, fold: dict[str, Any]) -> float:
         """A fold's score (what racing compares)."""
         return _metric_score(fold["test_scores"], self.metric)
 
-    def combine(self, params: dict[str, Any], folds: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
-        """The mean score over the folds (the first ones, for a candidate racing stopped), with every fold's result."""
+    def combine(self, params: dict[str, Any], folds: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+        """The mean score over the folds (the first ones, for a candidate racing stopped), with every fold's
+        result; with several objectives, the mean of each."""
+        if self.objectives:
+            values = tuple(float(np.mean([fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
+                                          for fold in folds])) for name in self.objectives)
+            return values, {"splits": folds}
         return float(np.mean([self.part_value(fold) for fold in folds])), {"splits": folds}
 
     def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
@@ -230,6 +244,38 @@ def _short_repr(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: What ``objectives=`` can minimise beside the scorers: per fold, the fit and the scoring time (seconds)
+#: and the fitted estimator's size (bytes, pickled).
+COSTS = ("fit_time", "score_time", "model_size")
+
+
+def check_objectives(objectives: Any, metrics: Sequence[str]) -> list[str]:
+    """``objectives`` as a list of names, each a metric of ``scoring`` (maximized) or one of :data:`COSTS`
+    (minimized); an error that names what is allowed otherwise.
+
+    Examples
+    --------
+    >>> check_objectives(["accuracy", "fit_time"], ["accuracy"])
+    ['accuracy', 'fit_time']
+    >>> check_objectives(["acc"], ["accuracy"])
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: `objectives`: 'acc' is neither a metric of `scoring` (accuracy) nor one of fit_time, score_time, model_size.
+    """
+    if isinstance(objectives, str) or not isinstance(objectives, Sequence) or len(objectives) < 2:
+        raise InvalidParameterError(
+            f"`objectives` must list two or more of: the metrics of `scoring` ({', '.join(metrics)}), "
+            f"{', '.join(COSTS)}; got {objectives!r}."
+        )
+    for name in objectives:
+        if name not in metrics and name not in COSTS:
+            raise InvalidParameterError(
+                f"`objectives`: {name!r} is neither a metric of `scoring` ({', '.join(metrics)}) nor one of "
+                f"{', '.join(COSTS)}."
+            )
+    return list(objectives)
+
+
 def _metric_score(scores: Any, metric: str | None) -> float:
     if isinstance(scores, Mapping):
         return float(scores[metric] if metric in scores else next(iter(scores.values())))
@@ -346,6 +392,15 @@ class EvolutionarySearchCV(BaseSearchCV):
         :func:`evotune.optimize`).
     callbacks : list, optional
         evotune callbacks, called after every generation.
+    objectives : list of str, optional
+        Search for the trade-offs between several objectives (a Pareto front; see
+        :mod:`evotune.pareto`): metrics of ``scoring`` (maximized; ``"score"`` when
+        ``scoring`` names one metric) and costs, minimized: ``"fit_time"``,
+        ``"score_time"`` (seconds per fold), ``"model_size"`` (bytes of the pickled
+        fitted estimator). ``refit=True`` then refits the knee of the front
+        (:meth:`evotune.Result.select`), a metric name the best candidate by that
+        metric, a callable what it picks from ``cv_results_`` (which gains a
+        ``pareto_front`` column, and ``mean_model_size``).
 
     Attributes
     ----------
@@ -410,6 +465,7 @@ refit_time_, multimetric_ :
         progress: bool = False,
         time_budget: float | None = None,
         initial_points: Sequence[Mapping[str, Any]] | None = None,
+        objectives: Sequence[str] | None = None,
     ):
         super().__init__(
             estimator=estimator,
@@ -442,6 +498,13 @@ refit_time_, multimetric_ :
         self.progress = progress
         self.time_budget = time_budget
         self.initial_points = initial_points
+        self.objectives = objectives
+
+    def _check_refit_for_multimetric(self, scores: Any) -> None:
+        """scikit-learn's rule (refit names a metric, or is a callable or False), and with ``objectives``
+        also ``refit=True``: the knee of the front."""
+        if self.objectives is None or self.refit is not True:
+            super()._check_refit_for_multimetric(scores)
 
     def _run_search(self, evaluate_candidates: Any) -> None:  # pragma: no cover - fit is overridden
         raise NotImplementedError("EvolutionarySearchCV runs its own search in fit().")
@@ -473,6 +536,7 @@ refit_time_, multimetric_ :
         metric = refit_metric if isinstance(refit_metric, str) else None
         if metric is None and scorer_names(scorers):
             metric = scorer_names(scorers)[0]
+        objectives = None if self.objectives is None else check_objectives(self.objectives, scorer_names(scorers) or ["score"])
         objective = _CrossValidation(
             base_estimator,
             X,
@@ -489,7 +553,9 @@ refit_time_, multimetric_ :
                 error_score=self.error_score,
             ),
             metric,
-            {"scoring": "the estimator's score method" if self.scoring is None else _short_repr(self.scoring)},
+            {"scoring": "the estimator's score method" if self.scoring is None else _short_repr(self.scoring),
+             **({"objectives": ", ".join(objectives)} if objectives else {})},
+            objectives,
         )
         callbacks = list(self.callbacks or [])
         if self.verbose > 0:
@@ -504,6 +570,9 @@ refit_time_, multimetric_ :
             2, min(default_population_size(budget), int(min(budget, space.cardinality)))
         )
         changes: dict[str, Any] = {"direction": "maximize", "population_size": population}
+        if objectives:
+            changes = {"directions": ["minimize" if n in COSTS else "maximize" for n in objectives],
+                       "population_size": population}
         if self.lag is not None:
             changes["lag"] = self.lag
         if self.initial_points is not None:
@@ -547,6 +616,12 @@ refit_time_, multimetric_ :
             "generation": [t.generation for t in trials],
             "state": [self._state(t) for t in trials],
         }
+        if objectives:
+            front = {t.number for t in result.pareto_front}
+            more_results["pareto_front"] = [t.number in front for t in trials]
+            if "model_size" in objectives:
+                sizes = [[fold.get("model_size", np.nan) for fold in self._folds(t, scorers, splits)] for t in trials]
+                more_results["mean_model_size"] = [float(np.mean(s)) for s in sizes]
         with warnings.catch_warnings():
             if any(t.state is PRUNED for t in trials):  # their NaN means are the folds racing skipped
                 warnings.filterwarnings("ignore", "One or more of the (test|train) scores are non-finite")
@@ -613,9 +688,14 @@ refit_time_, multimetric_ :
 
     def _finish(self, X, y, routed_params, base_estimator, scorers, refit_metric, results) -> None:
         """Best candidate, refit and fitted attributes, as BaseSearchCV.fit sets them."""
-        if self.refit or not self.multimetric_:
+        knee = self.objectives is not None and self.refit is True
+        if knee:  # the knee of the front (none: every candidate failed)
+            best = self.result_.best_trial
+            self.best_index_ = [t.number for t in self.trials_].index(best.number) if best else 0
+        elif self.refit or not self.multimetric_:
             self.best_index_ = self._select_best_index(self.refit, refit_metric, results)
-            if not callable(self.refit):
+        if self.refit or not self.multimetric_:
+            if not callable(self.refit) and not knee:
                 self.best_score_ = results[f"mean_test_{refit_metric}"][self.best_index_]
             self.best_params_ = results["params"][self.best_index_]
         if self.refit:

@@ -388,3 +388,34 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     same_results(raced.cv_results_, search(2).cv_results_)  # the same candidates pruned, whatever n_jobs
     plain = search(1, racing=None)
     assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01
+
+
+def test_several_objectives_give_a_front_and_refit_its_knee():
+    X, y = X_bc, y_bc
+    space = {"n_estimators": et.Integer(1, 60, log=True), "max_depth": et.Integer(1, 10)}
+    search = EvolutionarySearchCV(RandomForestClassifier(random_state=0), space, scoring={"acc": "accuracy"},
+                                  objectives=["acc", "model_size"], cv=3, max_evaluations=20, random_state=0)
+    search.fit(X, y)
+    results, front = search.cv_results_, search.result_.pareto_front
+    assert search.result_.directions == (et.Direction.MAXIMIZE, et.Direction.MINIMIZE)
+    assert [i for i, on in enumerate(results["pareto_front"]) if on] == [t.number for t in sorted(front, key=lambda t: t.number)]
+    assert search.best_params_ == search.result_.best_trial.params and results["pareto_front"][search.best_index_]
+    assert search.best_estimator_.get_params()["n_estimators"] == search.best_params_["n_estimators"]
+    assert all(size > 1000 for size in results["mean_model_size"])
+    knee = search.trials_[search.best_index_]
+    assert knee.values == (results["mean_test_acc"][search.best_index_], results["mean_model_size"][search.best_index_])
+    by_metric = EvolutionarySearchCV(RandomForestClassifier(random_state=0), space, scoring={"acc": "accuracy"},
+                                     objectives=["acc", "fit_time"], refit="acc", cv=3, max_evaluations=12,
+                                     random_state=0).fit(X, y)
+    assert by_metric.best_score_ == max(by_metric.cv_results_["mean_test_acc"])
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"objectives": ["score"]}, "`objectives` must list two or more"),
+    ({"objectives": ["accuracy", "size"]}, "'accuracy' is neither a metric of `scoring` (score)"),
+    ({"objectives": "score"}, "`objectives` must list two or more"),
+])
+def test_bad_objectives_are_named_before_any_fit(kwargs, fragment):
+    with pytest.raises(et.InvalidParameterError) as info:
+        EvolutionarySearchCV(DecisionTreeClassifier(), {"max_depth": [1, 2, 3]}, cv=3, **kwargs).fit(X_iris, y_iris)
+    assert fragment in str(info.value)
