@@ -257,7 +257,7 @@ def check_objectives(objectives: Any, metrics: Sequence[str]) -> list[str]:
     --------
     >>> check_objectives(["accuracy", "fit_time"], ["accuracy"])
     ['accuracy', 'fit_time']
-    >>> check_objectives(["acc"], ["accuracy"])
+    >>> check_objectives(["acc", "fit_time"], ["accuracy"])
     Traceback (most recent call last):
     ...
     evotune.exceptions.InvalidParameterError: `objectives`: 'acc' is neither a metric of `scoring` (accuracy) nor one of fit_time, score_time, model_size.
