@@ -122,18 +122,26 @@ def _error_text(error: BaseException) -> str:
 class _Survivors:
     """The best ``size`` of a prefix of the trials, applied in number order (ties: lower number first).
 
-    ``order`` sorts members best first (and may rewrite their fitness to their position); by
-    default DEAP's ``selBest`` on their fitness."""
+    ``select(members, size)`` returns the best ``size``, best first (and may rewrite their fitness
+    to their position); by default DEAP's ``selBest`` on their fitness. Trials added wait until
+    the members are read, then are selected with them at once."""
 
-    def __init__(self, size: int, order: Any = None):
+    def __init__(self, size: int, select: Any = None):
         self.size = size
-        self.order = order or (lambda members: tools.selBest(members, len(members)))
-        self.members: list[Individual] = []
+        self.select = select or tools.selBest
+        self._members: list[Individual] = []
+        self._added: list[Individual] = []
         self.count = 0  # trials applied: numbers 0 .. count - 1
 
     def add(self, ind: Individual) -> None:
-        self.members = self.order(self.members + [ind])[: self.size]
+        self._added.append(ind)
         self.count += 1
+
+    @property
+    def members(self) -> list[Individual]:
+        if self._added:
+            self._members, self._added = self.select(self._members + self._added, self.size), []
+        return self._members
 
 
 class _Told(tuple):
@@ -255,13 +263,14 @@ class Evolution:
         self._next_number = 0
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
         self._results: dict[int, _Told] = {}  # told, not yet applied to the view
-        order = self._order if self._ordered else None
+        order = self._survivors if self._ordered else None
         self._view = _Survivors(self.population_size, order)  # what proposals see
         self._reported = _Survivors(self.population_size, order)  # what history rows describe
         self._generations: dict[int, _Generation] = {}
         # (violation, losses, number, trial), best first; with several objectives, infeasible trials only
         self._hall: list[tuple[float, tuple, int, Trial]] = []
         self._front: list[tuple[tuple, int, Trial]] = []  # several objectives: the feasible Pareto front
+        self._front_losses = np.empty((0, len(self._signs)))  # its losses, row by row
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, tuple]] = []
@@ -509,16 +518,21 @@ class Evolution:
 
     def _add_to_front(self, losses: tuple, trial: Trial) -> None:
         """Keep the non-dominated trials (equal losses: all kept), ordered by losses then number."""
-        front = self._front
-        if any(all(a <= b for a, b in zip(other, losses)) and other != losses for other, _, _ in front):
+        front, point = self._front_losses, np.array(losses)
+        if (np.all(front <= point, axis=1) & np.any(front < point, axis=1)).any():
             return
-        self._front = [entry for entry in front
-                       if not (all(a <= b for a, b in zip(losses, entry[0])) and entry[0] != losses)]
-        bisect.insort(self._front, (losses, trial.number, trial), key=lambda entry: entry[:2])
+        dominated = np.all(point <= front, axis=1) & np.any(point < front, axis=1)
+        if dominated.any():
+            self._front = [entry for entry, gone in zip(self._front, dominated) if not gone]
+            front = front[~dominated]
+        at = bisect.bisect(self._front, (losses, trial.number), key=lambda entry: entry[:2])
+        self._front.insert(at, (losses, trial.number, trial))
+        self._front_losses = np.insert(front, at, point, axis=0)
 
-    def _order(self, members: list[Individual]) -> list[Individual]:
-        """``members`` best first (:func:`evotune.pareto.survival_order`), each one's fitness set to its position."""
-        order = pareto.survival_order(np.array([m.losses for m in members]), np.array([m.violation for m in members]))
+    def _survivors(self, members: list[Individual], size: int) -> list[Individual]:
+        """The ``size`` best of ``members``, best first (:func:`evotune.pareto.survivors`), each one's fitness
+        set to its position."""
+        order = pareto.survivors(np.array([m.losses for m in members]), np.array([m.violation for m in members]), size)
         ranked = [members[i] for i in order]
         for position, member in enumerate(ranked):
             member.fitness.values = (float(position),)

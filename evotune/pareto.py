@@ -17,7 +17,7 @@ import numpy as np
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["nondominated", "hypervolume", "survival_order", "knee", "chebyshev", "normalise"]
+__all__ = ["nondominated", "hypervolume", "survival_order", "survivors", "knee", "chebyshev", "normalise"]
 
 
 def _losses(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
@@ -90,8 +90,6 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
     >>> survival_order(np.array([[0.0, 0.0], [1.0, 1.0]]), violations=np.array([0.5, 0.0])).tolist()
     [1, 0]
     """
-    import moocore
-
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     n = len(losses)
     violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
@@ -102,16 +100,61 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
     if len(ok) and losses.shape[1] == 1:  # one objective: the fronts are the distinct values
         rank[ok] = np.unique(losses[ok, 0], return_inverse=True)[1].ravel()
     elif len(ok):
+        import moocore
+
         rank[ok] = moocore.pareto_rank(losses[ok])
         for front in np.unique(rank[ok]):
             members = ok[rank[ok] == front]
-            if len(members) > 1:
-                scaled = normalise(losses[members])
-                contribution[members] = moocore.hv_contributions(scaled, ref=np.full(losses.shape[1], 1.1))
-                contribution[members[(scaled == 0).any(axis=1)]] = np.inf
+            contribution[members] = _contributions(losses[members])
     # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
     return np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
                        failed))
+
+
+def _contributions(front: np.ndarray) -> np.ndarray:
+    """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite."""
+    if len(front) < 2:
+        return np.full(len(front), np.inf)
+    import moocore
+
+    scaled = normalise(front)
+    contribution = np.asarray(moocore.hv_contributions(scaled, ref=np.full(front.shape[1], 1.1)), dtype=float)
+    contribution[(scaled == 0).any(axis=1)] = np.inf
+    return contribution
+
+
+def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: int | None = None) -> np.ndarray:
+    """Indices of the ``size`` points that survive, best first (:func:`survival_order` on them).
+
+    When the cut falls inside a front, its points leave one at a time, the one that adds the
+    least hypervolume first, contributions measured again after each (SMS-EMOA's rule applied
+    to a whole generation at once).
+
+    Examples
+    --------
+    >>> survivors(np.array([[0.0, 1.0], [0.5, 0.5], [0.52, 0.52], [1.0, 0.0], [0.45, 0.55]]), size=3).tolist()
+    [0, 3, 1]
+    """
+    losses = np.atleast_2d(np.asarray(losses, dtype=float))
+    n = len(losses)
+    violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
+    order = survival_order(losses, violations)
+    if size is None or size >= n:
+        return order
+    last = order[size - 1]
+    if np.isnan(losses[last]).any() or violations[last] > 0 or losses.shape[1] == 1:
+        return order[:size]  # the cut falls among failed or infeasible points, or one objective: plain order
+    import moocore
+
+    ok = order[~np.isnan(losses[order]).any(axis=1) & (violations[order] <= 0)]
+    rank = dict(zip(ok.tolist(), moocore.pareto_rank(losses[ok]).tolist()))
+    front = [i for i in ok.tolist() if rank[i] == rank[int(last)]]
+    kept = [i for i in order[:size].tolist() if i not in front]
+    while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
+        contribution = _contributions(losses[front])
+        front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
+    chosen = np.array(sorted(kept + front))
+    return chosen[survival_order(losses[chosen], violations[chosen])]
 
 
 def chebyshev(losses: np.ndarray, weights: np.ndarray, rho: float = 0.05) -> np.ndarray:
