@@ -144,3 +144,15 @@ def test_racing_and_budgets_prune_the_same_trials_on_dask(client):
                 for kwargs in ({}, {"dask_client": client})]
         keys = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]
         assert keys[0] == keys[1] and any(state == "pruned" for _, _, state, _ in keys[0])
+
+
+def test_several_objectives_and_constraints_give_the_same_front_on_dask(client):
+    from ..mixed_problem import two_objectives
+
+    settings = dict(directions=["minimize", "minimize"], constraints=lambda p, v, i: v[0] - 20,
+                    max_evaluations=40, population_size=8, lag=2, seed=5)
+    serial = et.optimize(two_objectives, SPACE, **settings)
+    dask = et.optimize(two_objectives, SPACE, dask_client=client, **settings)
+    assert [(t.params, t.values, t.constraints) for t in dask.trials] == \
+        [(t.params, t.values, t.constraints) for t in serial.trials]
+    assert [t.number for t in dask.pareto_front] == [t.number for t in serial.pareto_front]
