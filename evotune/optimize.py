@@ -281,7 +281,7 @@ def _optimize(
             resume=resume,
             session=session,
         )
-    bar = _progress_bar(budgets["max_evaluations"], evolution.direction) if progress else None
+    bar = _progress_bar(budgets["max_evaluations"], evolution.directions) if progress else None
     run = _Run(evolution, objective, evaluator, journal=journal, callbacks=callbacks, raise_errors=raise_errors, bar=bar)
     status = "failed"
     try:
@@ -424,7 +424,7 @@ class _Run:
             self.evolution.told(trial, genes, cause=value if isinstance(value, BaseException) else None)
         finally:
             if self.bar is not None:
-                _advance(self.bar, trial)
+                _advance(self.bar, trial, self.evolution)
         if not journaled:
             for callback in self.callbacks:
                 if hasattr(callback, "on_trial"):
@@ -503,17 +503,20 @@ class _Interrupts:
             self.active = False
 
 
-def _progress_bar(total: int | None, direction: str) -> Any:
+def _progress_bar(total: int | None, directions: Sequence[Direction]) -> Any:
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=total, unit="eval", desc=f"evotune ({direction})", dynamic_ncols=True)
+    bar = tqdm(total=total, unit="eval", desc=f"evotune ({', '.join(map(str, directions))})", dynamic_ncols=True)
     bar.best = None
-    bar.better = Direction.parse(direction).best
+    bar.better = directions[0].best
     return bar
 
 
-def _advance(bar: Any, trial: Any) -> None:
-    if trial.ok:
-        bar.best = trial.value if bar.best is None else bar.better(bar.best, trial.value)
-    bar.set_postfix(generation=trial.generation, best=bar.best, refresh=False)
+def _advance(bar: Any, trial: Any, evolution: Evolution) -> None:
+    if len(evolution.directions) > 1:  # several objectives: how many trials the front holds
+        bar.set_postfix(generation=trial.generation, front=len(evolution.hall_of_fame), refresh=False)
+    else:
+        if trial.ok and trial.feasible:
+            bar.best = trial.value if bar.best is None else bar.better(bar.best, trial.value)
+        bar.set_postfix(generation=trial.generation, best=bar.best, refresh=False)
     bar.update(1)
