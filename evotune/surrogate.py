@@ -189,9 +189,10 @@ class GaussianProcessSurrogate(Surrogate):
         Ponweiser et al., 2008): a Gaussian process per objective predicts each child's normal
         scores; the child whose optimistic prediction (``mean - 0.5 std`` in every objective) adds the
         most hypervolume to the front of the trials comes first, then its predicted mean joins the
-        front (so the next pick goes elsewhere along it), and so on. Children that add nothing are
-        ordered by the Chebyshev distance of their optimistic prediction to the ideal point, along
-        a random direction per pick. One model fit per objective per generation.
+        front (so the next pick goes elsewhere along it), and so on for the ``1 / oversample`` of the
+        children the engine evaluates (the rest follow as the last pick ranked them). Children that
+        add nothing are ordered by the Chebyshev distance of their optimistic prediction to the ideal
+        point, along a random direction per pick. One model fit per objective per generation.
 
         Examples
         --------
@@ -209,17 +210,19 @@ class GaussianProcessSurrogate(Surrogate):
         optimistic = np.stack([m - _FRONT_KAPPA * s for m, s, _ in predictions], axis=1)
         reference = scores.max(axis=0) + 1.0
         front = scores[pareto.nondominated(scores)]
-        weights = np.random.default_rng(seed).dirichlet(np.ones(losses.shape[1]), size=len(children))
+        # the engine evaluates the first 1 / oversample of the ranking: those are picked one by one
+        weights = np.random.default_rng(seed).dirichlet(np.ones(losses.shape[1]), size=-(-len(children) // self.oversample))
         picked: list[int] = []
         for w in weights:
             base = pareto.hypervolume(front, reference)
             gains = np.array([-1.0 if i in picked else pareto.hypervolume(np.vstack([front, optimistic[i]]), reference)
                               - base for i in range(len(children))])
             distance = pareto.chebyshev(optimistic - scores.min(axis=0), w)
-            picked.append(int(np.lexsort((distance, -gains))[0]))
+            order = np.lexsort((distance, -gains))
+            picked.append(int(order[0]))
             front = np.vstack([front, mean[picked[-1]]])
             front = front[pareto.nondominated(front)]
-        return picked
+        return list(dict.fromkeys(picked + order.tolist()))  # then the rest, as the last pick ranked them
 
     def predict(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int

@@ -143,3 +143,33 @@ def test_immigrants_are_ranked_with_the_bred_children():
 def test_evolution_refuses_what_is_not_a_surrogate():
     with pytest.raises(InvalidParameterError, match="`surrogate` must be a Surrogate .* got 'trees'"):
         Evolution(SPACE, surrogate="trees")
+
+
+class _ByFirstFeature(et.Surrogate):
+    """A surrogate of one's own: it only ranks one loss column (no ``rank_front``)."""
+
+    oversample = 4
+
+    def rank(self, genome, genes, losses, children, seed):
+        order = np.argsort(np.asarray([genome.features([c])[0, 0] for c in children]), kind="stable")
+        return order if np.isfinite(losses).any() else np.arange(len(children))
+
+
+@pytest.mark.parametrize("surrogate", [GaussianProcessSurrogate(), _ByFirstFeature()])
+def test_rank_front_ranks_children_that_extend_the_front_first(surrogate):
+    """Two objectives: every child once, most promising first; the children the front gains most from
+    (predicted by the model, or ParEGO over the surrogate's own rank) lead the ranking."""
+    genome = Genome(et.Space({"x": et.Float(0, 1), "y": et.Float(0, 1)}))
+    rng = np.random.default_rng(0)
+    genes = genome.sample(rng, 40)
+
+    def losses_of(points):
+        return np.array([[p[0], 1 - math.sqrt(p[0]) + 4 * p[1]] for p in map(genome.decode, points)
+                         for p in [[p["x"], p["y"]]]])
+
+    children = genome.sample(rng, 100)
+    order = surrogate.rank_front(genome, genes, losses_of(genes), children, seed=0)
+    assert sorted(order) == list(range(100))
+    if isinstance(surrogate, GaussianProcessSurrogate):
+        y = np.array([genome.decode(c)["y"] for c in children])
+        assert y[order[:10]].mean() < y.mean() / 2  # the front needs y = 0

@@ -204,57 +204,52 @@ def hypervolume(problem, values: list, n: int | None = None) -> float:
 
 
 def table(rows: list[dict]) -> str:
+    """Mean normalised hypervolume per problem and method; mean ranks among the main methods (ablations
+    shown where they ran, not ranked); when evotune reaches NSGA-II's final hypervolume."""
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    methods = [m for m in METHODS + ABLATIONS if any(m in d for d in by.values())]
-    done = {k: d for k, d in by.items() if all(m in d for m in methods)}
-    problems = {}
-    scores = defaultdict(dict)  # (problem, seed) -> method -> normalised hypervolume per tenth of the budget
+    done = {k: d for k, d in by.items() if all(m in d for m in METHODS)}
+    shown = list(METHODS) + [m for m in ABLATIONS if any(m in d for d in done.values())]
+    problems, scores = {}, defaultdict(dict)  # (problem, seed) -> method -> hypervolume per tenth of the budget
     for (name, seed), d in done.items():
         problem = problems.setdefault(name, make(name))
         budget = int(name.split("@")[1])
-        for m in methods:
+        for m in [m for m in shown if m in d]:
             scores[(name, seed)][m] = [hypervolume(problem, d[m]["values"], round(budget * k / 10)) for k in range(1, 11)]
             if name.split("@")[0] in MODELS:  # the first half of the runs: budget 64
                 scores[(name.replace("@128", "@64"), seed)][m] = [
                     hypervolume(problem, d[m]["values"], round(budget * k / 20)) for k in range(1, 11)]
-    for name in list(problems):
-        if name.split("@")[0] in MODELS:
-            problems[name.replace("@128", "@64")] = problems[name]
-    for name, problem in problems.items():  # model problems: normalised by the best any run reached
-        best = problem.normaliser or max(s[-1] for (p, _), d in scores.items() if p.split("@")[0] == name.split("@")[0]
+    bases = {name.split("@")[0]: problem for name, problem in problems.items()}
+    for base, problem in bases.items():  # model problems: normalised by the best any run reached
+        best = problem.normaliser or max(s[-1] for (p, _), d in scores.items() if p.split("@")[0] == base
                                          for s in d.values())
         for (p, _), d in scores.items():
-            if p == name:
+            if p.split("@")[0] == base:
                 for m in d:
                     d[m] = [v / best for v in d[m]]
-    lines = ["| problem | budget | seeds | " + " | ".join(methods) + " |", "|---|---|---|" + "---|" * len(methods)]
-    ranks = defaultdict(list)  # (budget kind) -> method -> ranks
-    for name in PROBLEMS + tuple(p.replace("@128", "@64") for p in PROBLEMS if p.split("@")[0] in MODELS):
+    lines = ["| problem | budget | seeds | " + " | ".join(shown) + " |", "|---|---|---|" + "---|" * len(shown)]
+    ranks = defaultdict(list)  # (small or large budget, method) -> ranks among METHODS
+    names = PROBLEMS + tuple(p.replace("@128", "@64") for p in PROBLEMS if p.split("@")[0] in MODELS)
+    for name in names:
         pairs = [d for (p, _), d in scores.items() if p == name]
         if not pairs:
             continue
-        means = {m: np.mean([d[m][-1] for d in pairs]) for m in methods}
-        lines.append(f"| {name.split('@')[0]} | {name.split('@')[1]} | {len(pairs)} | "
-                     + " | ".join(f"{means[m]:.3f}" for m in methods) + " |")
+        cells = [f"{np.mean([d[m][-1] for d in pairs]):.3f}" if all(m in d for d in pairs) else "—" for m in shown]
+        lines.append(f"| {name.split('@')[0]} | {name.split('@')[1]} | {len(pairs)} | " + " | ".join(cells) + " |")
         kind = "small" if int(name.split("@")[1]) in (64, 200) else "large"
         for d in pairs:
-            order = sorted(methods, key=lambda m: -d[m][-1])
-            for m in methods:
+            order = sorted(METHODS, key=lambda m: -d[m][-1])
+            for m in METHODS:
                 ranks[(kind, m)].append(order.index(m) + 1)
-    lines += ["", "Mean rank (1 = best), budgets 200/64 and 1,000/128:", ""]
-    for m in methods:
+    lines += ["", "Mean rank among " + ", ".join(METHODS) + " (1 = best), budgets 200/64 and 1,000/128:", ""]
+    for m in METHODS:
         lines.append(f"- {m}: {np.mean(ranks[('small', m)]):.2f} / {np.mean(ranks[('large', m)]):.2f}")
-    if "optuna-nsga2" in methods and "evotune" in methods:
-        reached = []
-        for (name, _), d in scores.items():
-            target = d["optuna-nsga2"][-1]
-            share = next(((k + 1) / 10 for k, v in enumerate(d["evotune"]) if v >= target - 1e-12), math.inf)
-            reached.append(share)
-        lines += ["", f"evotune reached NSGA-II's final hypervolume within half the budget in "
-                      f"{sum(r <= 0.5 for r in reached)} of {len(reached)} runs (median share of the budget: "
-                      f"{np.median(reached):.1f}; never: {sum(not math.isfinite(r) for r in reached)})."]
+    reached = [next(((k + 1) / 10 for k, v in enumerate(d["evotune"]) if v >= d["optuna-nsga2"][-1] - 1e-12), math.inf)
+               for d in scores.values()]
+    lines += ["", f"evotune reached NSGA-II's final hypervolume within half the budget in "
+                  f"{sum(r <= 0.5 for r in reached)} of {len(reached)} runs (median share of the budget: "
+                  f"{np.median(reached):.1f}; never: {sum(not math.isfinite(r) for r in reached)})."]
     return "\n".join(lines)
 
 
