@@ -24,8 +24,8 @@ the driver waits for a result. Survival keeps the best ``population_size``
 trials of the view (elitism).
 
 **Several objectives** (``directions=[...]``): the objective returns one value
-per direction; survival orders trials by non-dominated front and hypervolume
-contribution (SMS-EMOA's rule, :func:`evotune.pareto.survival_order`), tournaments
+per direction; survival keeps trials by non-dominated front and hypervolume
+contribution (SMS-EMOA's rule, :func:`evotune.pareto.survivors`), tournaments
 compare positions in that order, the surrogate ranks children by the hypervolume
 they promise (:meth:`evotune.Surrogate.rank_front`), and the hall of
 fame is the Pareto front of every trial. **Constraints** (``constraints=``):
@@ -41,7 +41,7 @@ import random
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -144,13 +144,14 @@ class _Survivors:
         return self._members
 
 
-class _Told(tuple):
-    """A told trial not yet applied to the view: its genes, losses (one per objective, NaN when it
-    failed), parts' losses (a completed trial of an objective run fold by fold), whether the
-    losses are a pruned trial's estimate, and its constraint violation."""
+class _Told(NamedTuple):
+    """A told trial not yet applied to the view."""
 
-    def __new__(cls, genes: list, losses: tuple, parts: tuple | None, estimated: bool, violation: float):
-        return super().__new__(cls, (genes, losses, parts, estimated, violation))
+    genes: list
+    losses: tuple  # one per objective (values times their direction's sign); NaN when it failed
+    parts: tuple | None  # the parts' losses of a completed trial of an objective run fold by fold
+    estimated: bool  # the losses are a pruned trial's estimate
+    violation: float  # how far from feasible (0: feasible)
 
 
 class _Generation:
@@ -219,7 +220,7 @@ class Evolution:
         self.genome = Genome(self.space)
         population_size = settings.population_size or default_population_size(max_evaluations)
         #: The search's :class:`Settings`, with every default resolved (the seed drawn if none was given).
-        self.config = settings = settings.replace(
+        self.config = settings.replace(
             population_size=population_size,
             offspring_size=settings.offspring_size or population_size,
             lag=settings.lag or 1,
@@ -248,8 +249,8 @@ class Evolution:
 
         #: The seed of the run (drawn when none was given, so any run can be replayed).
         self.seed = int(config.seed)
-        # several objectives or constraints: members are ordered by pareto.survival_order, and their fitness
-        # is their position in that order (what tournaments compare)
+        # several objectives or constraints: members are selected by pareto.survivors, and their fitness
+        # is their position in its order (what tournaments compare)
         self._ordered = len(self.directions) > 1 or self.constraints is not None
         self._fitness = FitnessMin if self.direction is Direction.MINIMIZE or self._ordered else FitnessMax
         self._random = random.Random()  # DEAP's draws, reseeded for every proposal
@@ -407,8 +408,8 @@ class Evolution:
             told = self._results.pop(number)
             view.add(self._individual(number, told))
             if self.surrogate is not None:  # infeasible trials count as failed
-                losses = told[1] if told[4] == 0 else (math.nan,) * len(told[1])
-                self._archive.append((number, told[0], losses))
+                losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
+                self._archive.append((number, told.genes, losses))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
                     del self._archive[: len(self._archive) - self.surrogate.window]
 
