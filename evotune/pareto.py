@@ -38,6 +38,8 @@ def nondominated(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
     losses = _losses(points)
     if len(losses) == 0:
         return np.zeros(0, dtype=bool)
+    if losses.shape[1] == 1:  # one objective: the smallest (moocore wants two columns or more)
+        return losses[:, 0] == losses[:, 0].min()
     return np.asarray(moocore.is_nondominated(losses, keep_weakly=True), dtype=bool)
 
 
@@ -50,6 +52,8 @@ def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Seque
     3.0
     >>> hypervolume([[4, 0]], reference=[3, 3])
     0.0
+    >>> hypervolume([[1], [2]], reference=[3])
+    2.0
     """
     import moocore
 
@@ -61,6 +65,8 @@ def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Seque
     losses = losses[np.all(losses < reference, axis=1)] if losses.size else losses
     if len(losses) == 0:
         return 0.0
+    if losses.shape[1] == 1:  # one objective: a length
+        return float(reference[0] - losses[:, 0].min())
     return float(moocore.hypervolume(losses, ref=reference))
 
 
