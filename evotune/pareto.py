@@ -121,10 +121,18 @@ def _contributions(front: np.ndarray) -> np.ndarray:
     """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite."""
     if len(front) < 2:
         return np.full(len(front), np.inf)
-    import moocore
-
     scaled = normalise(front)
-    contribution = np.asarray(moocore.hv_contributions(scaled, ref=np.full(front.shape[1], 1.1)), dtype=float)
+    if front.shape[1] == 2:  # exact and cheap: sorted by the first loss, each point's box up to its neighbours
+        order = np.lexsort((scaled[:, 1], scaled[:, 0]))
+        points = scaled[order]
+        width = np.append(points[1:, 0], 1.1) - points[:, 0]
+        height = np.insert(points[:-1, 1], 0, 1.1) - points[:, 1]
+        contribution = np.empty(len(front))
+        contribution[order] = width * height
+    else:
+        import moocore
+
+        contribution = np.asarray(moocore.hv_contributions(scaled, ref=np.full(front.shape[1], 1.1)), dtype=float)
     contribution[(scaled == 0).any(axis=1)] = np.inf
     return contribution
 

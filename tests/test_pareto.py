@@ -69,3 +69,20 @@ def test_knee_and_chebyshev():
     assert knee([[0.0, 1.0], [0.1, 0.1], [1.0, 0.0]]) == 1
     values = chebyshev(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.9, 0.1]))
     assert values[1] > values[0]  # weight on the first objective: the point good in it wins
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, st.tuples(st.integers(2, 12), st.just(2)), elements=st.floats(0, 10, allow_nan=False)))
+def test_two_objective_contributions_match_moocore(losses):
+    import moocore
+
+    from evotune.pareto import _contributions, normalise
+
+    front = losses[nondominated(losses)]
+    if len(front) < 2:
+        return
+    ours = _contributions(front)
+    scaled = normalise(front)
+    theirs = moocore.hv_contributions(scaled, ref=[1.1, 1.1])
+    finite = np.isfinite(ours)
+    assert np.allclose(ours[finite], theirs[finite])
