@@ -13,11 +13,13 @@ _PACKAGES = ("evotune", "numpy", "scikit-learn", "deap")
 
 def environment() -> dict[str, Any]:
     """Python, the versions of evotune and the libraries it runs on, the platform and its cores."""
-    versions = {}
-    for name in _PACKAGES:
+    from . import __version__  # the code running (an editable install's metadata keeps its install-time version)
+
+    versions = {"evotune": __version__}
+    for name in _PACKAGES[1:]:
         try:
             versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:  # e.g. evotune imported from a source tree
+        except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"python": sys.version.split()[0], **versions, "platform": platform.platform(), "cores": cores}

@@ -217,6 +217,7 @@ def test_each_session_is_recorded_with_its_evaluations_environment_and_objective
     assert [(s["evaluations"], s["workers"], s["status"]) for s in sessions] == [(12, 1, "finished"), (18, 2, "finished")]
     assert all(s["started"] <= s["ended"] for s in sessions) and sessions[0]["ended"] <= sessions[1]["started"]
     assert sessions[1]["environment"]["python"] == sys.version.split()[0]
+    assert sessions[1]["environment"]["evotune"] == et.__version__  # the code that ran, whatever pip recorded
     assert sessions[1]["objective"] == {"objective": "tests.mixed_problem.objective"}
     memory = et.optimize(objective, SPACE, max_evaluations=5, seed=0)
     assert [(s["session"], s["evaluations"], s["status"]) for s in memory.sessions] == [(0, 5, "finished")]
