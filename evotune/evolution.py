@@ -27,7 +27,8 @@ trials of the view (elitism).
 per direction; survival keeps trials by non-dominated front and hypervolume
 contribution (SMS-EMOA's rule, :func:`evotune.pareto.survivors`), tournaments
 compare positions in that order, the surrogate ranks children by the hypervolume
-they promise (:meth:`evotune.Surrogate.rank_front`), and the hall of
+they promise and by their predicted non-dominated rank, in turns
+(:meth:`evotune.Surrogate.rank_front`), and the hall of
 fame is the Pareto front of every trial. **Constraints** (``constraints=``):
 feasible trials beat infeasible ones, less violation beats more.
 """

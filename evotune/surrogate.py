@@ -185,14 +185,20 @@ class GaussianProcessSurrogate(Surrogate):
     def rank_front(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> list[int]:
-        """Children ranked for several objectives by the hypervolume they promise (after SMS-EGO,
-        Ponweiser et al., 2008): a Gaussian process per objective predicts each child's normal
-        scores; the child whose optimistic prediction (``mean - 0.5 std`` in every objective) adds the
-        most hypervolume to the front of the trials comes first, then its predicted mean joins the
-        front (so the next pick goes elsewhere along it), and so on for the ``1 / oversample`` of the
-        children the engine evaluates (the rest follow as the last pick ranked them). Children that
-        add nothing are ordered by the Chebyshev distance of their optimistic prediction to the ideal
-        point, along a random direction per pick. One model fit per objective per generation.
+        """Children ranked for several objectives, two rankings taking turns: one for widening the front,
+        one for getting closer to it.
+
+        - Closer: :meth:`rank` (expected improvement) on each trial's non-dominated rank (0 on the front,
+          1 on the next one...), the split multi-objective TPE makes between good and bad trials.
+        - Wider (after SMS-EGO, Ponweiser et al., 2008): a Gaussian process per objective predicts each
+          child's normal scores; the child whose optimistic prediction (``mean - 0.5 std`` in every
+          objective) adds the most hypervolume to the front of the trials comes first, then its
+          predicted mean joins the front (so the next pick goes elsewhere along it), and so on for the
+          children the engine evaluates (the rest follow as the last pick ranked them). Children that
+          add nothing are ordered by the Chebyshev distance of their optimistic prediction to the ideal
+          point, along a random direction per pick.
+
+        One model fit per objective, and one on the ranks, per generation.
 
         Examples
         --------
@@ -202,6 +208,20 @@ class GaussianProcessSurrogate(Surrogate):
         >>> result.hypervolume([1.1, 2.1]) > 1.5  # the front is y = 0: hypervolume at most 1.98
         True
         """
+        ok = ~np.isnan(losses).any(axis=1)
+        ranks = np.full(len(losses), np.nan)  # a failed or infeasible trial: NaN, ranked worst
+        if ok.sum() > 1:
+            import moocore
+
+            ranks[ok] = moocore.pareto_rank(losses[ok])
+        closer = [int(i) for i in self.rank(genome, genes, ranks, children, seed)]
+        wider = self._rank_by_gain(genome, genes, losses, children, seed)
+        return list(dict.fromkeys(i for pair in zip(wider, closer) for i in pair))
+
+    def _rank_by_gain(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
+    ) -> list[int]:
+        """The "wider" ranking of :meth:`rank_front`: by the hypervolume each child promises to add."""
         predictions = [self.predict(genome, genes, losses[:, j], children, seed) for j in range(losses.shape[1])]
         if any(p is None for p in predictions):
             return list(range(len(children)))
