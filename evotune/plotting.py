@@ -456,10 +456,12 @@ def plot_pareto(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
-def plot_hypervolume(source: Any, run_name: str | None = None) -> Any:
+def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequence[float] | None = None) -> Any:
     """The evolution curve of several objectives: the hypervolume of the front of every trial so far,
-    per generation and per evaluation (reference: each objective's worst completed value, plus a tenth
-    of its span; the right scale is a share of the final hypervolume).
+    per generation and per evaluation, as a share of the final one (reference: each objective's worst
+    completed value, plus a tenth of its span). With a ``reference`` of your own (in the objectives'
+    values, as :meth:`~evotune.Result.hypervolume` takes it), the hypervolume itself: curves of
+    several runs drawn with the same reference compare.
 
     Examples
     --------
@@ -469,10 +471,18 @@ def plot_hypervolume(source: Any, run_name: str | None = None) -> Any:
     ...                      directions=["minimize", "minimize"], max_evaluations=40, seed=0)
     >>> [ax.get_xlabel() for ax in plotting.plot_hypervolume(result).axes]
     ['generation', 'evaluations']
+    >>> curve = plotting.plot_hypervolume(result, reference=[1.1, 2.1]).axes[1].get_lines()[0].get_ydata()
+    >>> bool(curve[-1] == result.hypervolume([1.1, 2.1]))
+    True
     """
     result = load(source, run_name)
     plt = pyplot()
-    reference = _front_reference(result)
+    given = reference is not None
+    if given:
+        result.hypervolume(reference)  # checks it: one number per objective, worse than the whole front
+        reference = np.array([d.sign * v for d, v in zip(result.directions, reference)], dtype=float)
+    else:
+        reference = _front_reference(result)
     trials = sorted(result.trials, key=lambda t: t.number)
     curve, front = [], np.empty((0, len(reference)))
     for t in trials:
@@ -480,7 +490,7 @@ def plot_hypervolume(source: Any, run_name: str | None = None) -> Any:
             front = np.vstack([front, _losses(result, [t])])
             front = front[pareto.nondominated(front)]
         curve.append(pareto.hypervolume(front, reference) if len(front) else 0.0)
-    final = curve[-1] if curve and curve[-1] > 0 else 1.0
+    final = 1.0 if given or not curve or curve[-1] <= 0 else curve[-1]
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
     by_generation: dict[int, float] = {}
     for t, value in zip(trials, curve):
@@ -488,13 +498,13 @@ def plot_hypervolume(source: Any, run_name: str | None = None) -> Any:
     left.plot(list(by_generation), list(by_generation.values()), color="#c44e52", marker="o", ms=3, lw=1.4)
     left.set_xlabel("generation")
     _integer_axis(left.xaxis)
-    left.set_ylabel("hypervolume (share of the final)")
+    left.set_ylabel("hypervolume" if given else "hypervolume (share of the final)")
     left.set_title("front after each generation")
     right.plot(range(1, len(curve) + 1), np.array(curve) / final, color="#c44e52", lw=1.4)
     right.set_xlabel("evaluations")
     right.set_title("front after each evaluation")
     for ax in (left, right):
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(0, 1.05 * (curve[-1] if given and curve and curve[-1] > 0 else 1.0))
     return fig
 
 
