@@ -400,7 +400,9 @@ class EvolutionarySearchCV(BaseSearchCV):
         fitted estimator). ``refit=True`` then refits the knee of the front
         (:meth:`evotune.Result.select`), a metric name the best candidate by that
         metric, a callable what it picks from ``cv_results_`` (which gains a
-        ``pareto_front`` column, and ``mean_model_size``).
+        ``pareto_front`` column, and ``mean_model_size``). Times are measured, not
+        computed: with ``"fit_time"`` or ``"score_time"`` among the objectives, the
+        same seed no longer gives the same candidates (``"model_size"`` does).
 
     Attributes
     ----------
