@@ -97,8 +97,13 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
     [1, 0]
     """
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
+    violations = np.zeros(len(losses)) if violations is None else np.asarray(violations, dtype=float)
+    return _ranked(losses, violations)[0]
+
+
+def _ranked(losses: np.ndarray, violations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0 too)."""
     n = len(losses)
-    violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
     failed = np.isnan(losses).any(axis=1)
     ok = np.flatnonzero(~failed & (violations <= 0))
     rank = np.zeros(n, dtype=int)
@@ -113,8 +118,9 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
             members = ok[rank[ok] == front]
             contribution[members] = _contributions(losses[members])
     # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
-    return np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
-                       failed))
+    order = np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
+                        failed))
+    return order, rank
 
 
 def _contributions(front: np.ndarray) -> np.ndarray:
@@ -152,17 +158,14 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     n = len(losses)
     violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
-    order = survival_order(losses, violations)
+    order, rank = _ranked(losses, violations)
     if size is None or size >= n:
         return order
     last = order[size - 1]
     if np.isnan(losses[last]).any() or violations[last] > 0 or losses.shape[1] == 1:
         return order[:size]  # the cut falls among failed or infeasible points, or one objective: plain order
-    import moocore
-
-    ok = order[~np.isnan(losses[order]).any(axis=1) & (violations[order] <= 0)]
-    rank = dict(zip(ok.tolist(), moocore.pareto_rank(losses[ok]).tolist()))
-    front = [i for i in ok.tolist() if rank[i] == rank[int(last)]]
+    ok = ~np.isnan(losses).any(axis=1) & (violations <= 0)
+    front = [i for i in order.tolist() if ok[i] and rank[i] == rank[last]]
     kept = [i for i in order[:size].tolist() if i not in front]
     while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
         contribution = _contributions(losses[front])
