@@ -396,16 +396,11 @@ def _objective_label(result: Result, i: int) -> str:
 def _front_reference(result: Result) -> np.ndarray:
     """The hypervolume reference of a run's figures, in losses: the worst completed feasible value of
     each objective, plus a tenth of its span (so the extreme trials count)."""
-    losses = _losses(result, [t for t in result.trials if t.ok and t.feasible])
+    losses = result.losses([t.values for t in result.trials if t.ok and t.feasible])
     if not len(losses):
         return np.ones(len(result.directions))
     span = np.ptp(losses, axis=0)
     return losses.max(axis=0) + 0.1 * np.where(span > 0, span, 1.0)
-
-
-def _losses(result: Result, trials: Sequence[Trial]) -> np.ndarray:
-    signs = np.array([d.sign for d in result.directions], dtype=float)
-    return np.array([t.values for t in trials], dtype=float).reshape(len(trials), len(signs)) * signs
 
 
 def plot_pareto(source: Any, run_name: str | None = None) -> Any:
@@ -480,14 +475,14 @@ def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequen
     given = reference is not None
     if given:
         result.hypervolume(reference)  # checks it: one number per objective, worse than the whole front
-        reference = np.array([d.sign * v for d, v in zip(result.directions, reference)], dtype=float)
+        reference = result.losses([reference])[0]
     else:
         reference = _front_reference(result)
     trials = sorted(result.trials, key=lambda t: t.number)
     curve, front = [], np.empty((0, len(reference)))
     for t in trials:
         if t.ok and t.feasible:
-            front = np.vstack([front, _losses(result, [t])])
+            front = np.vstack([front, result.losses([t.values])])
             front = front[pareto.nondominated(front)]
         curve.append(pareto.hypervolume(front, reference) if len(front) else 0.0)
     final = 1.0 if given or not curve or curve[-1] <= 0 else curve[-1]

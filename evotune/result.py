@@ -21,9 +21,11 @@ from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStat
 __all__ = ["Trial", "GenerationStats", "Result", "COMPLETE", "FAILED", "TIMEOUT", "CRASHED", "best_trials"]
 
 
-def _losses(trials: Sequence[Trial], directions: Sequence[Direction]) -> np.ndarray:
-    return np.array([[d.sign * v for d, v in zip(directions, t.values)] for t in trials], dtype=float).reshape(
-        len(trials), len(directions))
+def _losses(rows: Sequence[Sequence[float]], directions: Sequence[Direction]) -> np.ndarray:
+    """Rows of objective values as losses: each value times its direction's sign (smaller is better); a row
+    longer than ``directions`` is read up to their number."""
+    signs = np.array([d.sign for d in directions], dtype=float)
+    return np.array([list(row)[: len(signs)] for row in rows], dtype=float).reshape(len(rows), len(signs)) * signs
 
 
 def best_trials(trials: Sequence[Trial], directions: Sequence[Any], size: int = 10) -> list[Trial]:
@@ -44,7 +46,7 @@ def best_trials(trials: Sequence[Trial], directions: Sequence[Any], size: int = 
     directions = [Direction.parse(d, "directions") for d in directions]
     done = [t for t in trials if t.ok]
     pool = [t for t in done if t.feasible] or done
-    losses = _losses(pool, directions)
+    losses = _losses([t.values for t in pool], directions)
     order = sorted(range(len(pool)), key=lambda i: (pool[i].violation, tuple(losses[i]), pool[i].number))
     if len(directions) == 1 or not pool or not pool[0].feasible:
         return [pool[i] for i in order[:size]]
@@ -212,8 +214,8 @@ class Result:
                 f"hypervolume: `reference` must hold {len(self.directions)} numbers, one per objective; "
                 f"got {reference!r}."
             )
-        point = np.array([d.sign * v for d, v in zip(self.directions, reference)], dtype=float)
-        losses = _losses(front, self.directions)
+        point = self.losses([reference])[0]
+        losses = self.losses([t.values for t in front])
         for trial, row in zip(front, losses):
             if not np.all(row < point):
                 raise InvalidParameterError(
@@ -221,6 +223,20 @@ class Result:
                     f"every objective; trial {trial.number} has values {list(trial.values)}."
                 )
         return pareto.hypervolume(losses, point)
+
+    def losses(self, values: Sequence[Sequence[float]]) -> np.ndarray:
+        """Rows of objective values (trials' ``values``, a reference point) as losses: each value times
+        its direction's sign, so smaller is better in every column (what :mod:`evotune.pareto` takes).
+
+        Examples
+        --------
+        >>> import evotune as et
+        >>> result = et.optimize(lambda p: (p["x"], p["x"] ** 2), {"x": et.Float(0, 1)},
+        ...                      directions=["maximize", "minimize"], max_evaluations=10, seed=0)
+        >>> result.losses([[0.5, 0.25]]).tolist()
+        [[-0.5, 0.25]]
+        """
+        return _losses(values, self.directions)
 
     def select(self, weights: Sequence[float] | None = None, *,
                limits: Sequence[float | None] | None = None) -> Trial | None:
@@ -252,7 +268,7 @@ class Result:
                 raise InvalidParameterError(f"select: no trial of the front meets limits {list(limits)}.")
         if not front:
             return None
-        scaled = pareto.normalise(_losses(front, self.directions))
+        scaled = pareto.normalise(self.losses([t.values for t in front]))
         if weights is None:
             return front[pareto.knee(scaled)]
         return front[int(np.argmin(scaled @ np.asarray(weights, dtype=float)))]
