@@ -610,7 +610,8 @@ refit_time_, multimetric_ :
             except AllEvaluationsFailedError as exc:
                 result = exc.result  # scikit-learn's "All the N fits failed" error, below, says why
         trials = list(result.trials)
-        out = [fold for trial in trials for fold in self._folds(trial, scorers, splits)]
+        folds = [self._folds(trial, scorers, splits) for trial in trials]
+        out = [fold for trial_folds in folds for fold in trial_folds]
         _warn_or_raise_about_fit_failures(out, self.error_score)
         if callable(self.scoring):
             _insert_error_scores(out, self.error_score)
@@ -622,8 +623,8 @@ refit_time_, multimetric_ :
             front = {t.number for t in result.pareto_front}
             more_results["pareto_front"] = [t.number in front for t in trials]
             if "model_size" in objectives:
-                sizes = [[fold.get("model_size", np.nan) for fold in self._folds(t, scorers, splits)] for t in trials]
-                more_results["mean_model_size"] = [float(np.mean(s)) for s in sizes]
+                more_results["mean_model_size"] = [float(np.mean([fold.get("model_size", np.nan) for fold in f]))
+                                                   for f in folds]
         with warnings.catch_warnings():
             if any(t.state is PRUNED for t in trials):  # their NaN means are the folds racing skipped
                 warnings.filterwarnings("ignore", "One or more of the (test|train) scores are non-finite")
