@@ -102,19 +102,11 @@ class Genome:
         #: Whether some parameters have conditions (then inactive genes keep their values).
         self.conditional = space.conditional
         self._forbidden = space.forbidden
-        #: A union space's sub-spaces (gene 0 picks one), else None.
+        #: A union space's sub-spaces, else None (searched as a space with conditions).
         self.branches = space.branches
-        if self.branches is not None:
-            # sub-space b owns the genes named "b:<name>"; the others are held at a fixed value
-            self._branch_genes = [
-                [(i, name.split(":", 1)[1]) for i, name in enumerate(self.names) if name.startswith(f"{b}:")]
-                for b in range(len(self.branches))
-            ]
-            self._inactive = [
-                [i for i in range(1, self.size) if i not in {j for j, _ in owned}] for owned in self._branch_genes
-            ]
-            self._canonical = [self._repairers[i](self.low[i]) for i in range(self.size)]
-            self._branch_genomes = [Genome(branch) for branch in self.branches]
+        # (gene name, parameter name) of the genes that are parameters: a union's are named otherwise
+        self._labels = [(name, space.labels.get(name, name)) for name in self.names if space.labels.get(name, name)]
+        self._renamed = bool(space.labels)
 
     # -- decoding ----------------------------------------------------------------------------
     @staticmethod
@@ -133,22 +125,16 @@ class Genome:
         return lambda g: min(max(float(f"{math.exp(g):.12g}"), lo), hi)
 
     def decode(self, genes: list) -> dict[str, Any]:
-        """The parameters a gene vector stands for (genes out of bounds are clipped).
-
-        For a union space: the parameters of the sub-space that gene 0 picks; with
-        conditions: the active parameters.
-        """
-        if self.branches is None:
-            values = self._values(genes)
-            if self.conditional:
-                on = self.space.active(values)
-                return {name: value for name, value in values.items() if name in on}
+        """The parameters a gene vector stands for (genes out of bounds are clipped); with
+        conditions (a union space has them), the active parameters only."""
+        values = self._values(genes)
+        if not self.conditional and not self._renamed:
             return values
-        decoders = self._decoders
-        return {name: decoders[i](genes[i]) for i, name in self._branch_genes[decoders[0](genes[0])]}
+        on = self.space.active(values) if self.conditional else values
+        return {label: values[name] for name, label in self._labels if name in on}
 
     def _values(self, genes: list) -> dict[str, Any]:
-        """Every parameter's value, active or not (a union space's sub-space genes included)."""
+        """Every gene's value, active or not, by gene name."""
         return {name: dec(g) for name, dec, g in zip(self.names, self._decoders, genes)}
 
     def active(self, genes: list) -> list[bool]:
@@ -187,27 +173,26 @@ class Genome:
     # -- encoding ----------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> list:
         """The canonical gene vector of a complete, valid point of the space."""
-        if self.branches is None:
-            self.space.check_point(params)
-            owned = list(enumerate(self.names))
-            genes: list = [None] * self.size
-            if self.conditional:  # an inactive parameter may be missing: its gene starts at its lower bound
-                values = {name: params.get(name, p.choices[0] if isinstance(p, Categorical) else p.low)
-                          for name, p in zip(self.names, self.params)}
-                on = self.space.active(values)
-                params = {name: value for name, value in values.items() if name in on or name in params}
-                owned = [(i, name) for i, name in owned if name in params]
-                genes = [self._repairers[i](self.low[i]) for i in range(self.size)]
-        else:
-            b = self.space.branch_of(params)  # checks the point against that sub-space
-            owned = self._branch_genes[b]
-            genes = list(self._canonical)
-            genes[0] = b
-        missing = [name for _, name in owned if name not in params]
+        self.space.check_point(params)
+        return self._encode(self.space.gene_values(params))
+
+    def _encode(self, values: Mapping[str, Any]) -> list:
+        """Canonical genes for values by gene name; with conditions, the values of inactive genes may
+        be missing (they start at their lower bound)."""
+        owned = list(enumerate(self.names))
+        genes: list = [None] * self.size
+        if self.conditional:
+            filled = {name: values.get(name, p.choices[0] if isinstance(p, Categorical) else p.low)
+                      for name, p in zip(self.names, self.params)}
+            on = self.space.active(filled)
+            values = {name: value for name, value in filled.items() if name in on or name in values}
+            owned = [(i, name) for i, name in owned if name in values]
+            genes = [self._repairers[i](self.low[i]) for i in range(self.size)]
+        missing = [name for _, name in owned if name not in values]
         if missing:
             raise KeyError(f"encode: missing parameter(s) {missing}")
         for i, name in owned:
-            value, kind = params[name], self.kinds[i]
+            value, kind = values[name], self.kinds[i]
             if kind in (CAT, ORD):
                 genes[i] = self.params[i].index(value)
             elif kind in (INT, FLOAT):
@@ -217,12 +202,11 @@ class Genome:
         return self.repair(genes)
 
     def complete(self, point: Mapping[str, Any], rng: np.random.Generator) -> list:
-        """Canonical genes for a partial point: the missing parameters are sampled."""
-        sub = self if self.branches is None else self._branch_genomes[self.space.branch_of(point)]
-        sample = sub.sample(rng, 1)[0]
-        if self.conditional:  # every gene holds a value, active or not
-            return self.encode(dict(self._values(sample), **point))
-        return self.encode(dict(sub.decode(sample), **point))
+        """Canonical genes for a partial point: the missing parameters are sampled (with
+        conditions, every gene holds a value, active or not)."""
+        self.space.check_point(point)
+        sample = self.sample(rng, 1)[0]
+        return self._encode({**self._values(sample), **self.space.gene_values(point)})
 
     # -- canonical form ----------------------------------------------------------------------
     def _repairer(self, i: int):
@@ -245,15 +229,8 @@ class Genome:
         return self._repairers[i](g)
 
     def repair(self, genes: list) -> list:
-        """Bring every gene to its canonical form, in place; returns ``genes``.
-
-        In a union space, the genes of the sub-spaces not picked take a fixed value.
-        """
+        """Bring every gene to its canonical form, in place; returns ``genes``."""
         genes[:] = [fix(g) for fix, g in zip(self._repairers, genes)]
-        if self.branches is not None:
-            canonical = self._canonical
-            for i in self._inactive[genes[0]]:
-                genes[i] = canonical[i]
         return genes
 
     def step(self, i: int, g: Any, direction: int) -> Any:
@@ -287,18 +264,8 @@ class Genome:
 
     def point(self, index: int) -> list:
         """The ``index``-th point of a finite space (mixed-radix order), as canonical genes."""
-        if self.conditional:
-            return self.encode(self.space.distinct_points()[index])
-        if self.branches is not None:
-            for b, sub in enumerate(self._branch_genomes):
-                if index < sub.cardinality:
-                    genes = list(self._canonical)
-                    genes[0] = b
-                    for (i, _), g in zip(self._branch_genes[b], sub.point(index)):
-                        genes[i] = g
-                    return genes
-                index -= int(sub.cardinality)
-            raise IndexError("point(): index past the end of the space")
+        if self.conditional or self.branches is not None:
+            return self._encode(self.space.distinct_points()[index])
         genes: list = []
         for p, kind in zip(self.params, self.kinds):
             index, digit = divmod(index, p.cardinality)

@@ -345,6 +345,60 @@ _COUNT_LIMIT = 100_000
 BRANCH = "__space__"
 
 
+def _union(branches: list[Space]) -> tuple[dict[str, Parameter], dict[str, str | None], str, list[dict[str, str]]]:
+    """A union of sub-spaces as one space with conditions: one gene per parameter name, active in
+    the sub-spaces that have it (a name that sub-spaces define differently: a gene per definition,
+    ``"<i>:<name>"`` after the first sub-space that has it).
+
+    The sub-space is picked by a Categorical that every sub-space has with choices of its own, as
+    in scikit-learn's ``[{"kernel": ["linear"], ...}, {"kernel": ["rbf"], ...}]`` (its choices
+    merged), else by a gene ``"__space__"`` (the sub-space's index). Returns the parameters, the
+    labels (gene name -> name the objective sees), the picking gene and, per sub-space, its names'
+    genes.
+    """
+    def picks(name: str) -> bool:  # a Categorical in every sub-space, no choice in two of them
+        params = [branch._params.get(name) for branch in branches]
+        if not all(isinstance(p, Categorical) for p in params):
+            return False
+        try:
+            Categorical([c for p in params for c in p.choices])  # refuses a choice that appears twice
+        except InvalidSpaceError:
+            return False
+        return True
+
+    pick = next((name for name in branches[0] if picks(name)), None)
+    if pick is None:
+        pick, picked_by = BRANCH, [(i,) for i in range(len(branches))]
+        params: dict[str, Parameter] = {BRANCH: Categorical(list(range(len(branches))))}
+        labels: dict[str, str | None] = {BRANCH: None}
+    else:
+        picked_by = [branch[pick].choices for branch in branches]
+        merged = [c for choices in picked_by for c in choices]
+        ordered = all(branch[pick].ordered for branch in branches) and _is_sorted_numbers(merged)
+        params, labels = {pick: Categorical(merged, ordered=ordered)}, {}
+    genes: list[dict[str, str]] = [{pick: pick} if pick != BRANCH else {} for _ in branches]
+    for name in dict.fromkeys(name for branch in branches for name in branch if name != pick):
+        definitions: list[tuple[Parameter, list[int]]] = []
+        for i, branch in enumerate(branches):
+            if name in branch:
+                owners = next((owners for p, owners in definitions if p == branch[name]), None)
+                if owners is None:
+                    definitions.append((branch[name], owners := []))
+                owners.append(i)
+        for p, owners in definitions:
+            gene = name if len(definitions) == 1 else f"{owners[0]}:{name}"
+            if gene in params:
+                raise InvalidSpaceError(f"space: the sub-spaces' parameter names clash: {gene!r} is used twice.")
+            if len(owners) < len(branches):
+                p = p.when(**{pick: [c for i in owners for c in picked_by[i]]})
+            params[gene] = p
+            if gene != name:
+                labels[gene] = name
+            for i in owners:
+                genes[i][name] = gene
+    return params, labels, pick, genes
+
+
 class Space(Mapping):
     """An ordered mapping of parameter names to parameters.
 
@@ -357,9 +411,11 @@ class Space(Mapping):
 
     A list of dicts is a union of sub-spaces, as GridSearchCV accepts a list of
     grids: a candidate comes from one sub-space and has only its parameters.
-    Such a space maps gene names to parameters: ``"__space__"`` (which
-    sub-space) and ``"<i>:<name>"`` for each parameter of sub-space ``i``;
-    :attr:`branches` holds the sub-spaces.
+    It is searched as one space with ``when=`` conditions: one gene per name
+    (shared by the sub-spaces that define it alike), active where its sub-space
+    is picked. The pick is a Categorical every sub-space has with choices of its
+    own (``kernel`` below), else a gene ``"__space__"``; :attr:`branches` holds
+    the sub-spaces, :attr:`labels` the genes named otherwise than their parameter.
 
     Examples
     --------
@@ -373,6 +429,8 @@ class Space(Mapping):
     >>> union = Space([{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0]}])
     >>> union.cardinality, len(union.branches)
     (5, 2)
+    >>> union["gamma"]
+    Categorical(choices=(0.1, 1.0, 10.0), ordered=True).when(kernel=['rbf'])
 
     ``forbidden``, a callable ``params -> bool``, rules points out: they are never
     proposed (a space it rules out entirely is refused when the search starts).
@@ -394,10 +452,14 @@ class Space(Mapping):
         #: parameter comes after those its condition names.
         self.conditional: bool = False
         self.order: list[str] = []
+        #: Gene name -> the name the objective sees, for the genes of a union space named otherwise
+        #: (``"1:C"`` -> ``"C"``; ``"__space__"`` -> None: it is no parameter of the objective).
+        self.labels: dict[str, str | None] = {}
+        self._pick: str | None = None  # a union space: the gene that picks the sub-space
+        self._gene_names: list[dict[str, str]] = []  # a union space: per sub-space, name -> gene name
         if isinstance(parameters, Space):
-            self.branches = parameters.branches
+            self.__dict__.update({k: v for k, v in parameters.__dict__.items() if k != "forbidden"})
             self._params = dict(parameters._params)
-            self.conditional, self.order = parameters.conditional, list(parameters.order)
             return
         if isinstance(parameters, Sequence) and not isinstance(parameters, (str, bytes)) and parameters:
             if not all(isinstance(p, Mapping) for p in parameters):
@@ -414,10 +476,8 @@ class Space(Mapping):
                         "space: a list of sub-spaces cannot also hold when= conditions; write it as one dict "
                         "with a choice parameter and conditions on it."
                     )
-                self.conditional, self.order = False, []
-                self._params = {BRANCH: Categorical(list(range(len(self.branches))))}
-                for i, branch in enumerate(self.branches):
-                    self._params.update({f"{i}:{name}": p for name, p in branch.items()})
+                self._params, self.labels, self._pick, self._gene_names = _union(self.branches)
+                self._check_conditions()
                 return
         if not isinstance(parameters, Mapping):
             raise InvalidSpaceError(
@@ -524,9 +584,14 @@ class Space(Mapping):
         return total
 
     def distinct_points(self) -> list[dict[str, Any]]:
-        """Every distinct point of a finite conditional space (only active parameters), in
-        mixed-radix order of the first combination that gives it."""
+        """Every distinct point of a finite conditional space (only active parameters, under their
+        gene names), in mixed-radix order of the first combination that gives it; a union space's
+        sub-space by sub-space."""
         cached = self.__dict__.get("_distinct")
+        if cached is None and self.branches is not None:
+            cached = self.__dict__["_distinct"] = [
+                self._in_genes(i, point) for i, branch in enumerate(self.branches) for point in branch.distinct_points()
+            ]
         if cached is None:
             names = list(self._params)
             values = [self._params[n].choices if isinstance(self._params[n], Categorical)
@@ -540,6 +605,29 @@ class Space(Mapping):
                 seen.setdefault(key, {n: point[n] for n in names if n in on})
             cached = self.__dict__["_distinct"] = list(seen.values())
         return cached
+
+    def gene_values(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        """``point`` (a valid partial point) under its genes' names: a union space's names as its
+        genes call them, with the value of the gene that picks the sub-space; else ``point``.
+
+        Examples
+        --------
+        >>> union = Space([{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "C": [0.5, 5]}])
+        >>> list(union), union.labels
+        (['kernel', '0:C', '1:C'], {'0:C': 'C', '1:C': 'C'})
+        >>> union.gene_values({"C": 5})
+        {'kernel': 'rbf', '1:C': 5}
+        """
+        if self.branches is None:
+            return dict(point)
+        return self._in_genes(self.branch_of(point), point)
+
+    def _in_genes(self, branch: int, point: Mapping[str, Any]) -> dict[str, Any]:
+        pick = self._pick
+        values = {pick: branch if pick == BRANCH else self.branches[branch][pick].choices[0]}
+        genes = self._gene_names[branch]
+        values.update({genes[name]: value for name, value in point.items()})
+        return values
 
     def branch_of(self, point: Mapping[str, Any], *, what: str = "point") -> int:
         """The sub-space of a union space that ``point`` (a partial point) belongs to."""

@@ -115,7 +115,7 @@ def test_diversity_is_zero_for_clones_and_high_for_uniform_samples():
     assert genome.diversity(genome.sample(np.random.default_rng(0), 200)) > 0.9
 
 
-def test_union_spaces_decode_to_one_sub_space_and_hold_inactive_genes_fixed():
+def test_union_spaces_decode_to_one_sub_space_and_remember_the_others_genes():
     space = Space([{"kernel": ["linear"], "C": Float(0.1, 10, log=True)}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0], "C": Float(1, 2)}])
     genome = Genome(space)
     point = {"kernel": "rbf", "gamma": 10.0, "C": 1.5}
@@ -124,15 +124,16 @@ def test_union_spaces_decode_to_one_sub_space_and_hold_inactive_genes_fixed():
     samples = genome.sample(np.random.default_rng(0), 50)
     decoded = [genome.decode(g) for g in samples]
     assert {frozenset(p) for p in decoded} == {frozenset({"kernel", "C"}), frozenset({"kernel", "gamma", "C"})}
-    for genes in samples:  # the other sub-space's genes are fixed, so equal points have equal genes
+    for genes in samples:  # the other sub-space's genes keep their values, and do not tell points apart
         again = genome.encode(genome.decode(genes))
-        inactive = [i for i, name in enumerate(genome.names) if i and not name.startswith(f"{genes[0]}:")]
-        assert [again[i] for i in inactive] == [genes[i] for i in inactive] == [genome.repair_gene(i, genome.low[i]) for i in inactive]
         assert genome.decode(again) == genome.decode(genes)
+        switched = genome.repair([1 - genes[0], *genes[1:]])
+        assert genome.decode(genome.repair([genes[0], *switched[1:]])) == genome.decode(genes)
     finite = Genome(Space([{"a": [1, 2]}, {"b": ["x", "y", "z"]}]))
     assert [finite.decode(finite.point(i)) for i in range(5)] == [{"a": 1}, {"a": 2}, {"b": "x"}, {"b": "y"}, {"b": "z"}]
     rng = np.random.default_rng(1)
     assert finite.decode(finite.complete({"b": "y"}, rng)) == {"b": "y"}
+    assert finite.decode(finite.complete({}, rng)).keys() in ({"a"}, {"b"})
 
 
 # -- conditions: genes that remember ------------------------------------------------------------

@@ -246,6 +246,22 @@ def test_the_objective_gets_only_the_active_parameters_and_so_do_results(tmp_pat
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
 
 
+def test_a_list_of_sub_spaces_is_searched_as_its_conditional_form_and_resumes(tmp_path):
+    """Issue #17: sklearn's list of grids maps onto conditions (C shared by the three kernels, gamma
+    by two), so it gives the same trials as the space written with when=."""
+    c, gamma = et.Float(1e-2, 1e3, log=True), et.Float(1e-5, 1e-1, log=True)
+    union = [{"kernel": ["linear"], "C": c}, {"kernel": ["rbf"], "C": c, "gamma": gamma},
+             {"kernel": ["poly"], "C": c, "gamma": gamma, "degree": et.Integer(2, 5)}]
+    assert dict(et.Space(union)) == dict(et.Space(COND_SPACE))
+    first = et.optimize(cond_objective, union, max_evaluations=30, population_size=8, seed=2, storage=tmp_path / "u.db")
+    stored = et.load_run(tmp_path / "u.db")
+    assert stored.space == et.Space(union) and stored.space.branches is not None
+    assert [t.params for t in stored.trials] == [t.params for t in first.trials]
+    resumed = et.optimize(cond_objective, union, max_evaluations=60, seed=2, storage=tmp_path / "u.db", resume=True)
+    conditional = et.optimize(cond_objective, COND_SPACE, max_evaluations=60, population_size=8, seed=2)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in conditional.trials]
+
+
 def test_stored_params_name_the_active_parameters_whatever_their_order(tmp_path):
     space = {"model": ["tree", "knn"], "depth": et.Integer(1, 5).when(model="tree"), "k": et.Integer(1, 9).when(model="knn")}
     result = et.optimize(lambda p: p.get("depth", 0) + p.get("k", 0), space, max_evaluations=20, seed=0,

@@ -349,6 +349,26 @@ def test_model_selection_with_estimators_as_choices_and_conditions():
                              cv=2).fit(X_iris, y_iris)
 
 
+def test_sklearns_list_of_grids_with_estimators_maps_onto_the_same_conditions():
+    """The list-of-grids form of the model choice above: `clf` picks the grid, `clf__C` (defined alike
+    in two grids) is one gene, so both forms search the same candidates."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    svc, logreg, knn = SVC(), LogisticRegression(max_iter=500), KNeighborsClassifier()
+    c = et.Float(1e-2, 1e2, log=True)
+    grids = [{"clf": [svc], "clf__C": c, "clf__gamma": et.Float(1e-4, 1, log=True)},
+             {"clf": [logreg], "clf__C": c}, {"clf": [knn], "clf__n_neighbors": et.Integer(1, 30)}]
+    space = {"clf": [svc, logreg, knn], "clf__C": c.when(clf=["SVC", "LogisticRegression"]),
+             "clf__gamma": et.Float(1e-4, 1, log=True).when(clf="SVC"),
+             "clf__n_neighbors": et.Integer(1, 30).when(clf="KNeighborsClassifier")}
+    assert dict(et.Space(grids)) == dict(et.Space(space))
+    runs = [EvolutionarySearchCV(pipe, s, cv=3, max_evaluations=16, random_state=0).fit(X_iris, y_iris)
+            for s in (grids, space)]
+    assert runs[0].cv_results_["params"] == runs[1].cv_results_["params"]
+
+
 def test_an_estimator_choice_that_cannot_be_cloned_is_refused_before_any_fit():
     class Uncloneable(BaseEstimator, ClassifierMixin):
         def __init__(self, depth=1):

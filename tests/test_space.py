@@ -127,7 +127,14 @@ def test_ordered_categoricals_compare_and_validate():
 def test_a_list_of_dicts_is_a_union_of_sub_spaces():
     union = Space([{"kernel": ["linear"], "C": Float(0.1, 10)}, {"kernel": ["rbf"], "gamma": [0.1, 1.0, 10.0], "C": Float(1, 2)}])
     assert [list(b) for b in union.branches] == [["kernel", "C"], ["kernel", "gamma", "C"]]
-    assert list(union) == ["__space__", "0:kernel", "0:C", "1:kernel", "1:gamma", "1:C"]
+    # one space with conditions: kernel picks the sub-space, C is defined twice (a gene each), gamma once
+    assert dict(union) == {
+        "kernel": Categorical(["linear", "rbf"]),
+        "0:C": Float(0.1, 10).when(kernel="linear"),
+        "1:C": Float(1, 2).when(kernel="rbf"),
+        "gamma": Categorical([0.1, 1.0, 10.0], ordered=True).when(kernel="rbf"),
+    }
+    assert union.labels == {"0:C": "C", "1:C": "C"} and union.conditional
     assert Space([{"a": [1, 2]}, {"b": [1, 2, 3]}]).cardinality == 5
     assert Space([{"a": [1, 2]}]).branches is None  # one dict is just a space
     union.check_point({"kernel": "rbf", "gamma": 1.0})
@@ -135,6 +142,23 @@ def test_a_list_of_dicts_is_a_union_of_sub_spaces():
         union.check_point({"gamma": 1.0, "C": 50})
     with pytest.raises(InvalidSpaceError, match="a list must hold dicts"):
         Space([{"a": [1]}, 3])
+
+
+def test_a_union_shares_the_genes_of_names_its_sub_spaces_define_alike():
+    c, gamma = Float(1e-2, 1e3, log=True), Float(1e-5, 1e-1, log=True)
+    union = Space([{"kernel": ["linear"], "C": c}, {"kernel": ["rbf", "sigmoid"], "C": c, "gamma": gamma},
+                   {"kernel": ["poly"], "C": c, "gamma": gamma, "degree": Integer(2, 5)}])
+    assert dict(union) == {"kernel": Categorical(["linear", "rbf", "sigmoid", "poly"]), "C": c,
+                           "gamma": gamma.when(kernel=["rbf", "sigmoid", "poly"]), "degree": Integer(2, 5).when(kernel="poly")}
+    assert union.labels == {}
+    # no parameter picks the sub-space (here `a` is in both with a shared choice): a gene "__space__" does
+    picked = Space([{"a": [1, 2], "b": Float(0, 1)}, {"a": [2, 3]}])
+    assert list(picked) == ["__space__", "0:a", "1:a", "b"]
+    assert picked.labels == {"__space__": None, "0:a": "a", "1:a": "a"}
+    assert picked["b"] == Float(0, 1).when(__space__=0)
+    assert picked.gene_values({"a": 3}) == {"__space__": 1, "1:a": 3}
+    with pytest.raises(InvalidSpaceError, match="names clash: '1:a' is used twice"):
+        Space([{"a": [1]}, {"a": [2], "1:a": [5]}, {"a": [1], "z": [0]}])
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,8 @@ def space_to_json(space: Space) -> list[dict[str, Any]]:
     >>> space_to_json(Space({"lr": Float(1e-3, 1.0, log=True), "act": ["relu", None]}))
     [{'name': 'lr', 'type': 'Float', 'low': 0.001, 'high': 1.0, 'log': True}, {'name': 'act', 'type': 'Categorical', 'choices': ['relu', None]}]
     """
+    if space.branches is not None:  # a union: its sub-spaces, from which the same space is built again
+        return [{"union": [space_to_json(branch) for branch in space.branches]}]
     out = []
     for name, p in space.items():
         if isinstance(p, Categorical):
@@ -101,7 +103,19 @@ def space_to_json(space: Space) -> list[dict[str, Any]]:
 
 
 def space_from_json(description: list[dict[str, Any]]) -> Space:
-    """The space a description stands for (choices stored as repr come back as their repr text)."""
+    """The space a description stands for (choices stored as repr come back as their repr text).
+
+    A union written by evotune 0.4 or earlier, as genes ``"__space__"`` and ``"<i>:<name>"``,
+    comes back as the list of its sub-spaces.
+    """
+    if len(description) == 1 and "union" in description[0]:
+        return Space([space_from_json(branch) for branch in description[0]["union"]])
+    if is_legacy_union(description):
+        branches: dict[str, list] = {}
+        for d in description[1:]:
+            branch, name = d["name"].split(":", 1)
+            branches.setdefault(branch, []).append({**d, "name": name})
+        return Space([space_from_json(branch) for branch in branches.values()])
     params: dict[str, Any] = {}
     for d in description:
         if d["type"] == "Categorical":
@@ -114,6 +128,13 @@ def space_from_json(description: list[dict[str, Any]]) -> Space:
                 **{parent: [v["repr"] if isinstance(v, dict) else v for v in values] for parent, values in d["when"].items()}
             )
     return Space(params)
+
+
+def is_legacy_union(description: list[dict[str, Any]]) -> bool:
+    """Whether a stored space is a union in the encoding of evotune 0.4 and earlier (a gene per
+    sub-space and name, held at its lower bound when not picked)."""
+    return (len(description) > 1 and description[0].get("name") == "__space__"
+            and all(":" in d.get("name", "") and "when" not in d for d in description[1:]))
 
 
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:

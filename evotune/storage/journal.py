@@ -21,7 +21,7 @@ from ..genome import Genome
 from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
-    STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, space_to_json,
+    STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
     stats_from_row, trial_from_row,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
@@ -118,6 +118,13 @@ class Storage:
                     f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "
                     f"generations; this version reads it (load_run, report, export) but cannot continue it. "
                     f"Start a new run_name (its trials stay in the file)."
+                )
+            if is_legacy_union(stored["space"]):
+                raise StorageError(
+                    f"run {name!r} in {self.path!r} was written by evotune 0.4 or earlier, which encoded a list "
+                    f"of sub-spaces otherwise; this version reads it (load_run, report, export) but cannot "
+                    f"continue it. Start a new run_name (its trials stay in the file; pass its best as "
+                    f"initial_points to start from them)."
                 )
             given = {**decode(dumps(settings), "", ""), "space": decode(dumps(description), "", "")}
             diff = differences(stored, given)

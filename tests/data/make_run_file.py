@@ -4,6 +4,9 @@ release 0.3.0) were made so:
 
     git worktree add /tmp/prev 84937b2
     PYTHONPATH=/tmp/prev python tests/data/make_run_file.py tests/data/run-0.2.0.db
+
+and tests/data/run-0.4.0-union.db (commit 5420c68, release 0.4.0: a list of sub-spaces, encoded
+before they became conditions) with ``... make_run_file.py tests/data/run-0.4.0-union.db union``.
 """
 
 import sys
@@ -11,11 +14,13 @@ import sys
 import evotune as et
 
 space = {"x": et.Float(-5, 5), "n": et.Integer(1, 20, log=True), "k": ["a", "b", "c"]}
+union = [{"k": ["a"], "x": et.Float(-5, 5)}, {"k": ["b", "c"], "x": et.Float(-5, 5), "n": et.Integer(1, 20, log=True)}]
 
 
 def f(p):
-    return (p["x"] - 1) ** 2 + abs(p["n"] - 7) + (p["k"] != "b")
+    return (p["x"] - 1) ** 2 + abs(p.get("n", 1) - 7) + (p["k"] != "b")
 
 
 if __name__ == "__main__":
-    et.optimize(f, space, max_evaluations=20, population_size=8, storage=sys.argv[1], run_name="previous", seed=3)
+    chosen = union if sys.argv[2:] == ["union"] else space
+    et.optimize(f, chosen, max_evaluations=20, population_size=8, storage=sys.argv[1], run_name="previous", seed=3)

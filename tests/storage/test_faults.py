@@ -221,3 +221,26 @@ def test_each_session_is_recorded_with_its_evaluations_environment_and_objective
     assert sessions[1]["objective"] == {"objective": "tests.mixed_problem.objective"}
     memory = et.optimize(objective, SPACE, max_evaluations=5, seed=0)
     assert [(s["session"], s["evaluations"], s["status"]) for s in memory.sessions] == [(0, 5, "finished")]
+
+
+def test_a_union_run_of_release_0_4_is_read_in_full_and_refused_a_resume_with_the_reason(tmp_path):
+    """tests/data/run-0.4.0-union.db: 20 trials over a list of sub-spaces, made by release 0.4.0
+    (5420c68), which encoded it as a gene per sub-space and name. This version reads it with the
+    sub-spaces' names, refuses to continue it (its genes mean something else now) and leaves it as it
+    was; a new run in the same file works."""
+    from tests.data.make_run_file import f, union
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.4.0-union.db"), path)
+    before = digest(path)
+    run = et.load_run(path, "previous")
+    assert len(run.trials) == 20 and run.best_value == min(t.value for t in run.trials)
+    assert run.space == et.Space(union) and set(run.parameters) == {"k", "x", "n"}
+    assert {frozenset(t.params) for t in run.trials} == {frozenset("kx"), frozenset("kxn")}
+    with pytest.raises(et.StorageError, match="written by evotune 0.4 or earlier.*cannot continue it"):
+        et.optimize(f, union, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                    resume=True, seed=3)
+    assert digest(path) == before
+    again = et.optimize(f, union, max_evaluations=20, population_size=8, storage=path, run_name="again", seed=3,
+                        initial_points=[run.best_params])
+    assert again.trials[0].params == run.best_params and et.load_run(path, "again").space == et.Space(union)
