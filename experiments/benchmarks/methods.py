@@ -60,6 +60,53 @@ class _ImmigrantsWhenStalled(et.GaussianProcessSurrogate):
         return super().rank(genome, genes, losses, children, seed)
 
 
+class _ForestSurrogate(et.GaussianProcessSurrogate):
+    """Ablation (issue #17): the default's ranking (expected improvement) on a random forest instead of
+    the Gaussian process, as SMAC models conditional spaces: mean and spread of 64 trees' predictions."""
+
+    def predict(self, genome, genes, losses, children, seed):
+        from sklearn.ensemble import RandomForestRegressor
+
+        from evotune.surrogate import _normal_scores
+
+        y = _normal_scores(losses, self.min_trials)
+        if y is None:
+            return None
+        forest = RandomForestRegressor(64, min_samples_split=3, max_features=5 / 6, random_state=seed % 2**32)
+        forest.fit(genome.features(genes), y)
+        trees = np.stack([tree.predict(genome.features(children)) for tree in forest.estimators_])
+        return trees.mean(axis=0), trees.std(axis=0), y
+
+
+class _GroupedSurrogate(et.GaussianProcessSurrogate):
+    """Ablation (issue #17): a Gaussian process per group of trials with the same active parameters (as
+    Optuna's TPE with group=True), on those parameters only; a child of a group with fewer than
+    ``min_trials`` trials gets the whole window's model."""
+
+    def predict(self, genome, genes, losses, children, seed):
+        from evotune._gp import GaussianProcess, fit_hyperparameters
+        from evotune.surrogate import _normal_scores
+
+        whole = super().predict(genome, genes, losses, children, seed)
+        if whole is None:
+            return None
+        mean, std, y = whole
+        groups = [tuple(genome.active(g)) for g in genes]
+        X, Xc = genome.features(genes), genome.features(children)
+        columns = np.ptp(np.vstack([X, Xc]), axis=0) > 0
+        for key in set(tuple(genome.active(c)) for c in children):
+            rows = np.array([g == key for g in groups])
+            if rows.sum() < self.min_trials or np.ptp(y[rows]) == 0:
+                continue
+            mine = np.array([tuple(genome.active(c)) == key for c in children])
+            used = columns & (np.ptp(X[rows], axis=0) > 0)
+            if not used.any():
+                continue
+            theta = fit_hyperparameters(X[rows][:, used], y[rows], max_steps=50)
+            mean[mine], std[mine] = GaussianProcess(theta, X[rows][:, used], y[rows]).predict(Xc[mine][:, used])
+        return mean, std, y
+
+
 def _half_population(budget: int) -> int:
     """The population of commit e626449: ~0.5 sqrt(budget) in [8, 24] (8 at budgets 64 and 128)."""
     return _population(budget, 0.5, 24)
@@ -77,6 +124,8 @@ VARIANTS = {
     "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
     "evotune-stalled-immigrants": lambda budget: {"surrogate": _ImmigrantsWhenStalled()},
     "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
+    "evotune-forest": lambda budget: {"surrogate": _ForestSurrogate()},
+    "evotune-grouped-gp": lambda budget: {"surrogate": _GroupedSurrogate()},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),
