@@ -266,6 +266,7 @@ class Evolution:
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
         self._results: dict[int, _Told] = {}  # told, not yet applied to the view
         order = self._survivors if self._ordered else None
+        self._survival_orders: dict[tuple, np.ndarray] = {}  # (size, member numbers) -> pareto.survivors
         self._view = _Survivors(self.population_size, order)  # what proposals see
         self._reported = _Survivors(self.population_size, order)  # what history rows describe
         self._generations: dict[int, _Generation] = {}
@@ -521,20 +522,28 @@ class Evolution:
     def _add_to_front(self, losses: tuple, trial: Trial) -> None:
         """Keep the non-dominated trials (equal losses: all kept), ordered by losses then number."""
         front, point = self._front_losses, np.array(losses)
-        if (np.all(front <= point, axis=1) & np.any(front < point, axis=1)).any():
+        no_worse, better = front <= point, front < point
+        if (no_worse.all(axis=1) & better.any(axis=1)).any():
             return
-        dominated = np.all(point <= front, axis=1) & np.any(point < front, axis=1)
+        dominated = (~better).all(axis=1) & (~no_worse).any(axis=1)  # point <= front everywhere, < somewhere
         if dominated.any():
             self._front = [entry for entry, gone in zip(self._front, dominated) if not gone]
             front = front[~dominated]
         at = bisect.bisect(self._front, (losses, trial.number), key=lambda entry: entry[:2])
         self._front.insert(at, (losses, trial.number, trial))
-        self._front_losses = np.insert(front, at, point, axis=0)
+        self._front_losses = np.concatenate([front[:at], point[None], front[at:]])
 
     def _survivors(self, members: list[Individual], size: int) -> list[Individual]:
         """The ``size`` best of ``members``, best first (:func:`evotune.pareto.survivors`), each one's fitness
         set to its position."""
-        order = pareto.survivors(np.array([m.losses for m in members]), np.array([m.violation for m in members]), size)
+        key = (size, *(m.number for m in members))
+        order = self._survival_orders.get(key)
+        if order is None:  # the proposals' view and the reported one mostly select the same trials
+            order = pareto.survivors(np.array([m.losses for m in members]), np.array([m.violation for m in members]),
+                                     size)
+            if len(self._survival_orders) >= 4:
+                self._survival_orders.clear()
+            self._survival_orders[key] = order
         ranked = [members[i] for i in order]
         for position, member in enumerate(ranked):
             member.fitness.values = (float(position),)

@@ -127,12 +127,13 @@ def _contributions(front: np.ndarray) -> np.ndarray:
     """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite."""
     if len(front) < 2:
         return np.full(len(front), np.inf)
-    scaled = normalise(front)
+    low = front.min(axis=0)  # a front has no NaN: normalise's nan-aware reductions are not needed
+    scaled = (front - low) / np.where(front.max(axis=0) > low, front.max(axis=0) - low, 1.0)
     if front.shape[1] == 2:  # exact and cheap: sorted by the first loss, each point's box up to its neighbours
         order = np.lexsort((scaled[:, 1], scaled[:, 0]))
         points = scaled[order]
         width = np.append(points[1:, 0], 1.1) - points[:, 0]
-        height = np.insert(points[:-1, 1], 0, 1.1) - points[:, 1]
+        height = np.concatenate(([1.1], points[:-1, 1])) - points[:, 1]
         contribution = np.empty(len(front))
         contribution[order] = width * height
     else:
@@ -167,11 +168,50 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     ok = ~np.isnan(losses).any(axis=1) & (violations <= 0)
     front = [i for i in order.tolist() if ok[i] and rank[i] == rank[last]]
     kept = [i for i in order[:size].tolist() if i not in front]
+    if losses.shape[1] == 2:
+        front = _thin_2d(losses[front], size - len(kept), front)
     while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
         contribution = _contributions(losses[front])
         front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
-    chosen = np.array(sorted(kept + front))
-    return chosen[survival_order(losses[chosen], violations[chosen])]
+    # the better fronts keep their order and contributions; the cut front is ordered by what is left of it
+    front.sort()
+    contribution = _contributions(losses[front])
+    return np.array(kept + [front[i] for i in np.lexsort((np.arange(len(front)), -contribution))], dtype=int)
+
+
+def _thin_2d(points: np.ndarray, size: int, names: list[int]) -> list[int]:
+    """:func:`survivors`' removal loop for two objectives, with the same contributions (same
+    normalisation, same products) updated for the two neighbours of each point removed instead
+    of measured again; stops early, leaving the rest to the loop, if only extremes are left."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    scaled = (points - low) / np.where(high > low, high - low, 1.0)
+    order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
+    extreme = (scaled == 0).any(axis=1)
+
+    def contribution(at: int) -> float:  # of the point at position ``at`` of ``order``
+        i = order[at]
+        if extreme[i]:
+            return np.inf
+        right = scaled[order[at + 1], 0] if at + 1 < len(order) else 1.1
+        above = scaled[order[at - 1], 1] if at > 0 else 1.1
+        return float((right - scaled[i, 0]) * (above - scaled[i, 1]))
+
+    contributions = np.empty(len(points))
+    contributions[order] = [contribution(at) for at in range(len(order))]
+    alive = np.ones(len(points), dtype=bool)
+    left = len(points)
+    while left > size:
+        masked = np.where(alive, contributions, np.nan)[::-1]
+        if np.isinf(np.nanmin(masked)):
+            break
+        gone = len(points) - 1 - int(np.nanargmin(masked))  # ties: the later point
+        at = order.index(gone)
+        order.pop(at)
+        alive[gone], left = False, left - 1
+        for near in (at - 1, at):
+            if 0 <= near < len(order):
+                contributions[order[near]] = contribution(near)
+    return [name for name, keep in zip(names, alive) if keep]
 
 
 def chebyshev(losses: np.ndarray, weights: np.ndarray, rho: float = 0.05) -> np.ndarray:

@@ -86,3 +86,33 @@ def test_two_objective_contributions_match_moocore(losses):
     theirs = moocore.hv_contributions(scaled, ref=[1.1, 1.1])
     finite = np.isfinite(ours)
     assert np.allclose(ours[finite], theirs[finite])
+
+
+def _survivors_measured_again(losses, size):
+    """pareto.survivors as first written: the cut front's contributions measured again after each removal,
+    then the survivors' whole order computed again."""
+    from evotune.pareto import _contributions, _ranked
+
+    order, rank = _ranked(losses, np.zeros(len(losses)))
+    if size >= len(losses):
+        return order
+    last = order[size - 1]
+    front = [i for i in order.tolist() if rank[i] == rank[last]]
+    kept = [i for i in order[:size].tolist() if i not in front]
+    while len(kept) + len(front) > size:
+        contribution = _contributions(losses[front])
+        front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
+    chosen = np.array(sorted(kept + front))
+    return chosen[survival_order(losses[chosen])]
+
+
+@settings(max_examples=80, deadline=None)
+@given(arrays(float, st.tuples(st.integers(2, 30), st.integers(2, 3)), elements=st.integers(0, 8).map(float)),
+       st.data())
+def test_survivors_update_contributions_as_measuring_them_again_would(losses, data):
+    """The two-objective removal updates the neighbours' contributions only, and the survivors' order is
+    assembled from the fronts already ranked: the same survivors, in the same order, as measuring again."""
+    from evotune.pareto import survivors
+
+    size = data.draw(st.integers(1, len(losses)))
+    assert survivors(losses, size=size).tolist() == _survivors_measured_again(losses, size).tolist()
