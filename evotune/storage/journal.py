@@ -11,6 +11,7 @@ never at risk, while a trivial objective does not pay a commit per evaluation.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -125,6 +126,12 @@ class Storage:
                     f"of sub-spaces otherwise; this version reads it (load_run, report, export) but cannot "
                     f"continue it. Start a new run_name (its trials stay in the file; pass its best as "
                     f"initial_points to start from them)."
+                )
+            if len(stored.get("directions") or ()) > 1 and _written_before(self._conn, run_id, self.path, (0, 5)):
+                raise StorageError(
+                    f"run {name!r} in {self.path!r} was written by evotune 0.4, whose search with several "
+                    f"objectives ranked fewer children per evaluation; this version reads it (load_run, report, "
+                    f"export) but cannot continue it. Start a new run_name (its trials stay in the file)."
                 )
             given = {**decode(dumps(settings), "", ""), "space": decode(dumps(description), "", "")}
             diff = differences(stored, given)
@@ -295,6 +302,14 @@ class RunJournal:
             last = rows[-1][0]
 
 
+
+
+def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...]) -> bool:
+    """Whether the last session of run ``run_id`` ran an evotune older than ``version``."""
+    recorded = sessions(conn, run_id, path)
+    written = str(((recorded[-1]["environment"] or {}) if recorded else {}).get("evotune", ""))
+    numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
+    return bool(numbers) and tuple(numbers) < version
 
 
 def sessions(conn: sqlite3.Connection, run_id: int, path: str) -> list[dict[str, Any]]:

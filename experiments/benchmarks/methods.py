@@ -85,7 +85,6 @@ class _GroupedSurrogate(et.GaussianProcessSurrogate):
 
     def predict(self, genome, genes, losses, children, seed):
         from evotune._gp import GaussianProcess, fit_hyperparameters
-        from evotune.surrogate import _normal_scores
 
         whole = super().predict(genome, genes, losses, children, seed)
         if whole is None:

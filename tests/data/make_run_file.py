@@ -5,8 +5,9 @@ release 0.3.0) were made so:
     git worktree add /tmp/prev 84937b2
     PYTHONPATH=/tmp/prev python tests/data/make_run_file.py tests/data/run-0.2.0.db
 
-and tests/data/run-0.4.0-union.db (commit 5420c68, release 0.4.0: a list of sub-spaces, encoded
-before they became conditions) with ``... make_run_file.py tests/data/run-0.4.0-union.db union``.
+and, by commit 5420c68 (release 0.4.0), tests/data/run-0.4.0-union.db (a list of sub-spaces, encoded
+before they became conditions: ``... make_run_file.py tests/data/run-0.4.0-union.db union``) and
+tests/data/run-0.4.0-two-objectives.db (``... two-objectives``: ranked with 4 children per evaluation).
 """
 
 import sys
@@ -21,6 +22,14 @@ def f(p):
     return (p["x"] - 1) ** 2 + abs(p.get("n", 1) - 7) + (p["k"] != "b")
 
 
+def two(p):
+    return f(p), abs(p["x"])
+
+
 if __name__ == "__main__":
-    chosen = union if sys.argv[2:] == ["union"] else space
-    et.optimize(f, chosen, max_evaluations=20, population_size=8, storage=sys.argv[1], run_name="previous", seed=3)
+    if sys.argv[2:] == ["two-objectives"]:
+        et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
+                    storage=sys.argv[1], run_name="previous", seed=3)
+    else:
+        chosen = union if sys.argv[2:] == ["union"] else space
+        et.optimize(f, chosen, max_evaluations=20, population_size=8, storage=sys.argv[1], run_name="previous", seed=3)

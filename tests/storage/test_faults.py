@@ -244,3 +244,20 @@ def test_a_union_run_of_release_0_4_is_read_in_full_and_refused_a_resume_with_th
     again = et.optimize(f, union, max_evaluations=20, population_size=8, storage=path, run_name="again", seed=3,
                         initial_points=[run.best_params])
     assert again.trials[0].params == run.best_params and et.load_run(path, "again").space == et.Space(union)
+
+
+def test_a_two_objective_run_of_release_0_4_is_read_in_full_and_refused_a_resume_with_the_reason(tmp_path):
+    """tests/data/run-0.4.0-two-objectives.db: 20 trials with two objectives, made by release 0.4.0
+    (5420c68), which ranked 4 children per evaluation where this version ranks 8 (its surrogate's
+    description is the same): continuing it would not give the trials it would have had."""
+    from tests.data.make_run_file import space, two
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.4.0-two-objectives.db"), path)
+    before = digest(path)
+    run = et.load_run(path, "previous")
+    assert len(run.trials) == 20 and run.directions == (et.Direction.MINIMIZE,) * 2 and run.pareto_front
+    with pytest.raises(et.StorageError, match="written by evotune 0.4, whose search with several objectives"):
+        et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=40, population_size=8,
+                    storage=path, run_name="previous", resume=True, seed=3)
+    assert digest(path) == before
