@@ -40,7 +40,7 @@ class ConfigError(EvotuneError, ValueError):
 
 # -- experiment files --------------------------------------------------------------------------
 _SECTIONS = {
-    "objective": {"function", "estimator", "dataset", "cv", "scoring", "params"},
+    "objective": {"function", "estimator", "dataset", "cv", "scoring", "params", "objectives"},
     "space": None,  # any parameter names
     # the budgets and where evaluations run, and every setting of the search that TOML can write
     "search": {"max_evaluations", "generations", "time_budget", "n_jobs", "timeout"}
@@ -152,7 +152,7 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
     (parameters, scorer, dataset, cv) before the first fit."""
     from sklearn import datasets
 
-    from .sklearn import check_parameter_names, check_scoring_name, cross_validation
+    from .sklearn import check_objectives, check_parameter_names, check_scoring_name, cross_validation
 
     if "dataset" not in section:
         raise experiment.error("objective", "estimator", "an estimator needs a `dataset` (e.g. \"digits\").")
@@ -186,11 +186,17 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
         scoring = check_scoring_name(section.get("scoring"))
     except EvotuneError as exc:
         raise experiment.error("objective", "scoring", str(exc)) from None
+    objectives = section.get("objectives")
+    if objectives is not None:
+        try:
+            check_objectives(objectives, [scoring or "score"])
+        except EvotuneError as exc:
+            raise experiment.error("objective", "objectives", str(exc)) from None
     X, y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
     estimator.set_params(**fixed)  # names checked above
     try:
         return cross_validation(estimator, X, y, cv=section.get("cv", 5), scoring=scoring,
-                                data=f"scikit-learn's {dataset}")
+                                data=f"scikit-learn's {dataset}", objectives=objectives)
     except (ValueError, TypeError) as exc:
         raise experiment.error("objective", "cv", str(exc)) from None
 
@@ -252,6 +258,14 @@ def load_experiment(path: str) -> dict[str, Any]:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:
         objective = _estimator_objective(experiment, objective_section, space)
+        from .sklearn import COSTS
+
+        if objective.objectives:  # metrics are maximized, costs minimized: the directions follow
+            directions = ["minimize" if name in COSTS else "maximize" for name in objective.objectives]
+            if search.get("directions", directions) != directions:
+                raise experiment.error("search", "directions", f"the objectives {objective.objectives} set the "
+                                       f"directions {directions}; leave `directions` out.")
+            search["directions"] = directions
     else:
         raise experiment.error("objective", None, "give `function` (\"module:function\") or `estimator` + `dataset`.")
     stem = os.path.splitext(os.path.basename(path))[0]

@@ -111,12 +111,15 @@ class _CrossValidation:
 
 
 def cross_validation(
-    estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: Any = None, data: str | None = None
+    estimator: Any, X: Any, y: Any, *, cv: Any = 5, scoring: Any = None, data: str | None = None,
+    objectives: Sequence[str] | None = None,
 ) -> _CrossValidation:
     """J(params) = the mean cross-validated score of ``estimator`` with ``params``, folds as tasks.
 
     What ``evotune run`` tunes for an experiment file's ``estimator`` (one scorer, no
-    fit parameters); the same objective EvolutionarySearchCV builds.
+    fit parameters); the same objective EvolutionarySearchCV builds. ``objectives`` makes it
+    return several values, each a mean over the folds: the score (named as ``scoring``, or
+    ``"score"``) and any of :data:`COSTS` (see :func:`check_objectives`).
 
     Examples
     --------
@@ -126,10 +129,17 @@ def cross_validation(
     >>> value, info = objective({"max_depth": 2})
     >>> round(value, 3), len(info["splits"])
     (0.933, 3)
+    >>> both = cross_validation(DecisionTreeClassifier(random_state=0), *load_iris(return_X_y=True), cv=3,
+    ...                         objectives=["score", "model_size"])
+    >>> (accuracy, size), _ = both({"max_depth": 2})
+    >>> round(accuracy, 3), size > 500  # the pickled tree's bytes
+    (0.933, True)
     """
     from sklearn.metrics import check_scoring
 
     check_parameter_names(estimator, [])
+    if objectives is not None:
+        objectives = check_objectives(objectives, [scoring if isinstance(scoring, str) else "score"])
     splits = list(check_cv(cv, y, classifier=is_classifier(estimator)).split(X, y))
     fit_kwargs = dict(
         scorer=check_scoring(estimator, scoring=check_scoring_name(scoring)), verbose=0, fit_params=None, score_params=None,
@@ -137,7 +147,9 @@ def cross_validation(
     )
     about = {"dataset": data} if data else {}
     about["scoring"] = _short_repr(scoring) if scoring is not None else "the estimator's score method"
-    return _CrossValidation(clone(estimator), X, y, splits, fit_kwargs, None, about)
+    if objectives:
+        about["objectives"] = ", ".join(objectives)
+    return _CrossValidation(clone(estimator), X, y, splits, fit_kwargs, None, about, objectives)
 
 
 def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -275,3 +276,25 @@ def test_an_experiment_with_several_objectives_runs_and_reports_its_front(experi
     assert "directions: minimize, minimize" in capsys.readouterr().out
     example = load_experiment(os.path.join(ROOT, "experiments", "accuracy_vs_size.toml"))
     assert example["directions"] == ["maximize", "minimize"]
+
+
+def test_an_estimator_experiment_takes_several_objectives(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = TREE.replace("cv = 3", "cv = 3\nscoring = 'accuracy'\nobjectives = ['accuracy', 'model_size']")
+    path = tmp_path / "small.toml"
+    path.write_text(text + "[search]\nmax_evaluations = 12\nseed = 0\n")
+    assert load_experiment(str(path))["directions"] == ["maximize", "minimize"]  # a metric up, a cost down
+    assert main(["run", str(path), "--no-progress"]) == 0
+    run = et.load_run("runs/small.db")
+    assert run.directions == (et.Direction.MAXIMIZE, et.Direction.MINIMIZE)
+    assert all(len(t.values) == 2 and t.values[1] > 100 for t in run.trials)  # bytes of a pickled tree
+    assert "Pareto front:" in capsys.readouterr().out
+    for bad, message in [
+        (text.replace("'model_size']", "'size']"), ":6: [objective] objectives: `objectives`: 'size' is neither a "
+                                                   "metric of `scoring` (accuracy) nor one of fit_time"),
+        (text + "[search]\nmax_evaluations = 3\ndirections = ['maximize', 'maximize']\n",
+         "[search] directions: the objectives ['accuracy', 'model_size'] set the directions ['maximize', 'minimize']"),
+    ]:
+        path.write_text(bad if "[search]" in bad else bad + "[search]\nmax_evaluations = 3\n")
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_experiment(str(path))
