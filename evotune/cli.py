@@ -44,7 +44,7 @@ _SECTIONS = {
     "space": None,  # any parameter names
     # the budgets and where evaluations run, and every setting of the search that TOML can write
     "search": {"max_evaluations", "generations", "time_budget", "n_jobs", "timeout"}
-    | set(Settings.names()) - {"crossover", "mutation", "selection", "initial_points", "constraints"},
+    | set(Settings.names()) - {"crossover", "mutation", "selection"},
     "storage": {"path", "run_name"},
 }  # fmt: skip
 _PARAMETER_KEYS = {"type", "low", "high", "log", "choices", "ordered", "when"}
@@ -136,7 +136,7 @@ def _named(error: Exception, names: Any) -> str | None:
     return next((n for n in sorted(names, key=len, reverse=True) if f"'{n}'" in str(error)), None)
 
 
-def _import(experiment: _Experiment, key: str, target: str) -> Any:
+def _import(experiment: _Experiment, key: str, target: str, section: str = "objective") -> Any:
     module_name, _, attribute = target.partition(":") if ":" in target else target.rpartition(".")
     folder = os.path.dirname(os.path.abspath(experiment.path))
     if folder not in sys.path:
@@ -144,7 +144,7 @@ def _import(experiment: _Experiment, key: str, target: str) -> Any:
     try:
         return getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise experiment.error("objective", key, f"cannot import {target!r}: {exc}") from None
+        raise experiment.error(section, key, f"cannot import {target!r}: {exc}") from None
 
 
 def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space: dict[str, Any]) -> Any:
@@ -211,6 +211,11 @@ def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
 
     checks = {"n_jobs": resolve_n_jobs, "timeout": check_timeout}
     for key, value in search.items():
+        if key == "constraints" and isinstance(value, str):  # "module:function"
+            search[key] = value = _import(experiment, key, value, section="search")
+        if key == "initial_points" and isinstance(value, list):  # TOML has no null: "None" stands for it
+            search[key] = value = [{k: _none(v) for k, v in point.items()} if isinstance(point, dict) else point
+                                   for point in value]
         try:
             if key in _RULES and isinstance(value, dict):  # racing = {min_parts = 3}, fidelity = {min_budget = 1, ...}
                 names = [f.name for f in dataclasses.fields(_RULES[key])]
@@ -251,9 +256,14 @@ def load_experiment(path: str) -> dict[str, Any]:
         choices = [_import(experiment, "estimator", target)() for target in objective_section["estimator"]]
         space = {"estimator": Categorical(choices), **space}
     try:
-        Space(space)  # conditions: names, values, cycles
+        checked = Space(space)  # conditions: names, values, cycles
     except EvotuneError as exc:
         raise experiment.error("space", _named(exc, space), str(exc)) from None
+    for i, point in enumerate(search.get("initial_points") or []):
+        try:
+            checked.check_point(point, what=f"initial_points[{i}]")
+        except EvotuneError as exc:
+            raise experiment.error("search", "initial_points", str(exc)) from None
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:

@@ -298,3 +298,29 @@ def test_an_estimator_experiment_takes_several_objectives(tmp_path, capsys, monk
         path.write_text(bad if "[search]" in bad else bad + "[search]\nmax_evaluations = 3\n")
         with pytest.raises(ConfigError, match=re.escape(message)):
             load_experiment(str(path))
+
+
+def test_an_experiment_file_gives_constraints_and_initial_points(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "limits.py").write_text(
+        "def depth_at_most_3(params, values, info):\n    return [params['max_depth'] - 3]\n")
+    text = TREE.replace("max_depth = [2, 4]", "max_depth = { type = 'integer', low = 1, high = 8 }") + (
+        "[search]\ndirection = 'maximize'\nmax_evaluations = 10\nseed = 0\nconstraints = 'limits:depth_at_most_3'\n"
+        "initial_points = [{ max_depth = 3 }]\n")
+    path = tmp_path / "limited.toml"
+    path.write_text(text)
+    settings = load_experiment(str(path))
+    assert settings["constraints"].__name__ == "depth_at_most_3" and settings["initial_points"] == [{"max_depth": 3}]
+    assert main(["run", str(path), "--no-progress"]) == 0
+    run = et.load_run("runs/limited.db")
+    assert run.trials[0].params == {"max_depth": 3} and run.best_params["max_depth"] <= 3
+    assert {t.feasible for t in run.trials} == {True, False}  # depths above 3 were tried, and are infeasible
+    for bad, message in [
+        (text.replace("limits:depth_at_most_3", "limits:no_such"),
+         ":11: [search] constraints: cannot import 'limits:no_such'"),
+        (text.replace("max_depth = 3 }", "max_depth = 30 }"),
+         ":12: [search] initial_points: initial_points[0]: 'max_depth'=30 is outside Integer(low=1, high=8"),
+    ]:
+        path.write_text(bad)
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load_experiment(str(path))
