@@ -245,10 +245,18 @@ def load_experiment(path: str) -> dict[str, Any]:
         raise experiment.error("search", None, "give `max_evaluations`, `generations` or `time_budget`.")
     _check_search(experiment, search)
     objective_section = experiment.section("objective")
-    space = {name: _parameter(experiment, name, spec) for name, spec in experiment.section("space").items()}
-    if not space:
-        raise experiment.error("space", None, "give at least one parameter.")
+    tables = experiment.section("space")
+    # [[space]] tables: a list of sub-spaces, as GridSearchCV's list of grids (searched as conditions)
+    space: Any = ([{name: _parameter(experiment, name, spec) for name, spec in table.items()} for table in tables]
+                  if isinstance(tables, list) else {name: _parameter(experiment, name, spec) for name, spec in tables.items()})
+    flat = {name: p for table in (space if isinstance(space, list) else [space]) for name, p in table.items()}
+    if not flat or not all(space):
+        where = " in each [[space]] table" if isinstance(space, list) else ""
+        raise experiment.error("space", None, f"give at least one parameter{where}.")
     if isinstance(objective_section.get("estimator"), list):  # the estimator is chosen: a parameter of its own
+        if isinstance(space, list):
+            raise experiment.error("space", None, "with a list of estimators, write one [space] whose parameters "
+                                   "name their estimator with when = { estimator = \"<class>\" }.")
         if "estimator" in space:
             raise experiment.error("space", "estimator", "the estimators to choose from are [objective] estimator.")
         if not objective_section["estimator"]:
@@ -258,7 +266,7 @@ def load_experiment(path: str) -> dict[str, Any]:
     try:
         checked = Space(space)  # conditions: names, values, cycles
     except EvotuneError as exc:
-        raise experiment.error("space", _named(exc, space), str(exc)) from None
+        raise experiment.error("space", _named(exc, flat), str(exc)) from None
     for i, point in enumerate(search.get("initial_points") or []):
         try:
             checked.check_point(point, what=f"initial_points[{i}]")
@@ -267,7 +275,7 @@ def load_experiment(path: str) -> dict[str, Any]:
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:
-        objective = _estimator_objective(experiment, objective_section, space)
+        objective = _estimator_objective(experiment, objective_section, space if isinstance(space, dict) else flat)
         from .sklearn import COSTS
 
         if objective.objectives:  # metrics are maximized, costs minimized: the directions follow

@@ -324,3 +324,25 @@ def test_an_experiment_file_gives_constraints_and_initial_points(tmp_path, capsy
         path.write_text(bad)
         with pytest.raises(ConfigError, match=re.escape(message)):
             load_experiment(str(path))
+
+
+def test_space_tables_are_a_list_of_sub_spaces(tmp_path, capsys, monkeypatch):
+    """[[space]] tables are GridSearchCV's list of grids: searched as the conditional space they stand for."""
+    monkeypatch.chdir(tmp_path)
+    text = ("[objective]\nestimator = 'sklearn.svm.SVC'\ndataset = 'iris'\ncv = 3\n"
+            "[[space]]\nkernel = ['linear']\nC = { type = 'float', low = 0.01, high = 100, log = true }\n"
+            "[[space]]\nkernel = ['rbf']\nC = { type = 'float', low = 0.01, high = 100, log = true }\n"
+            "gamma = { type = 'float', low = 1e-4, high = 1, log = true }\n"
+            "[search]\ndirection = 'maximize'\nmax_evaluations = 12\nseed = 0\n")
+    path = tmp_path / "grids.toml"
+    path.write_text(text)
+    settings = load_experiment(str(path))
+    assert dict(et.Space(settings["space"])) == {
+        "kernel": et.Categorical(["linear", "rbf"]), "C": et.Float(0.01, 100, log=True),
+        "gamma": et.Float(1e-4, 1, log=True).when(kernel="rbf")}
+    assert main(["run", str(path), "--no-progress"]) == 0
+    trials = et.load_run("runs/grids.db").trials
+    assert {frozenset(t.params) for t in trials} == {frozenset({"kernel", "C"}), frozenset({"kernel", "C", "gamma"})}
+    path.write_text(text.replace("gamma =", "gama ="))
+    with pytest.raises(ConfigError, match=re.escape("[space] gama: SVC has no parameter 'gama'; did you mean 'gamma'?")):
+        load_experiment(str(path))
