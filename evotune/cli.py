@@ -262,7 +262,7 @@ def load_experiment(path: str) -> dict[str, Any]:
         if not objective_section["estimator"]:
             raise experiment.error("objective", "estimator", "give at least one estimator to choose from.")
         choices = [_import(experiment, "estimator", target)() for target in objective_section["estimator"]]
-        space = {"estimator": Categorical(choices), **space}
+        space = flat = {"estimator": Categorical(choices), **space}
     try:
         checked = Space(space)  # conditions: names, values, cycles
     except EvotuneError as exc:
@@ -275,7 +275,7 @@ def load_experiment(path: str) -> dict[str, Any]:
     if "function" in objective_section:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:
-        objective = _estimator_objective(experiment, objective_section, space if isinstance(space, dict) else flat)
+        objective = _estimator_objective(experiment, objective_section, flat)
         from .sklearn import COSTS
 
         if objective.objectives:  # metrics are maximized, costs minimized: the directions follow
