@@ -372,8 +372,7 @@ class Evolution:
             return self.breeder.fresh(rng, size, self._seen)
         self._random.seed(int(rng.integers(2**63)))
         surrogate = self.surrogate
-        oversample = 1 if surrogate is None else surrogate.oversample if len(self.directions) == 1 else (
-            surrogate.front_oversample or surrogate.oversample)
+        oversample = 1 if surrogate is None else surrogate.bred_per_evaluation(len(self.directions))
         # a share of the candidates are random points, so the model can pick one off a plateau
         sampled = round(size * oversample * surrogate.immigrants) if surrogate else 0
         hits = self.breeder.cache_hits

@@ -56,6 +56,18 @@ class Surrogate(ABC):
         trial's loss is NaN), oldest first; ``seed`` seeds any randomness.
         """
 
+    def bred_per_evaluation(self, objectives: int) -> int:
+        """Children bred per child evaluated in a search of ``objectives`` objectives: ``oversample``,
+        or with several ``front_oversample`` when it is set.
+
+        Examples
+        --------
+        >>> from evotune import GaussianProcessSurrogate
+        >>> GaussianProcessSurrogate().bred_per_evaluation(1), GaussianProcessSurrogate().bred_per_evaluation(2)
+        (4, 8)
+        """
+        return self.oversample if objectives == 1 else self.front_oversample or self.oversample
+
     def rank_front(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> list[int]:
@@ -242,7 +254,8 @@ class GaussianProcessSurrogate(Surrogate):
         reference = scores.max(axis=0) + 1.0
         front = scores[pareto.nondominated(scores)]
         # the engine evaluates the first 1 / oversample of the ranking: those are picked one by one
-        weights = np.random.default_rng(seed).dirichlet(np.ones(losses.shape[1]), size=-(-len(children) // self.front_oversample))
+        picks = -(-len(children) // self.bred_per_evaluation(losses.shape[1]))
+        weights = np.random.default_rng(seed).dirichlet(np.ones(losses.shape[1]), size=picks)
         picked: list[int] = []
         for w in weights:
             base = pareto.hypervolume(front, reference)
