@@ -276,10 +276,8 @@ def load_experiment(path: str) -> dict[str, Any]:
         objective = _import(experiment, "function", objective_section["function"])
     elif "estimator" in objective_section:
         objective = _estimator_objective(experiment, objective_section, flat)
-        from .sklearn import COSTS
-
-        if objective.objectives:  # metrics are maximized, costs minimized: the directions follow
-            directions = ["minimize" if name in COSTS else "maximize" for name in objective.objectives]
+        directions = objective.directions  # several objectives: metrics maximized, costs minimized
+        if directions:
             if search.get("directions", directions) != directions:
                 raise experiment.error("search", "directions", f"the objectives {objective.objectives} set the "
                                        f"directions {directions}; leave `directions` out.")

@@ -76,6 +76,11 @@ class _CrossValidation:
         if objectives and "model_size" in objectives:
             self.fit_kwargs = {**fit_kwargs, "return_estimator": True}
 
+    @property
+    def directions(self) -> list[str] | None:
+        """With several objectives, one direction each: metrics maximized, :data:`COSTS` minimized."""
+        return None if not self.objectives else ["minimize" if n in COSTS else "maximize" for n in self.objectives]
+
     def describe(self) -> dict[str, Any]:
         """What is tuned, for the run file and the report: estimator, data, folds, scoring."""
         data = f"X {_shape(self.X)}" + ("" if self.y is None else f", y {_shape(self.y)}")
@@ -583,10 +588,8 @@ refit_time_, multimetric_ :
         population = self.population_size or base or max(
             2, min(default_population_size(budget), int(min(budget, space.cardinality)))
         )
-        changes: dict[str, Any] = {"direction": "maximize", "population_size": population}
-        if objectives:
-            changes = {"directions": ["minimize" if n in COSTS else "maximize" for n in objectives],
-                       "population_size": population}
+        changes: dict[str, Any] = {"directions": objective.directions} if objectives else {"direction": "maximize"}
+        changes["population_size"] = population
         if self.lag is not None:
             changes["lag"] = self.lag
         if self.initial_points is not None:
