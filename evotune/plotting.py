@@ -428,12 +428,12 @@ def plot_pareto(source: Any, run_name: str | None = None) -> Any:
                              layout="constrained", squeeze=False)
     done = _completed(result.trials)
     feasible = [t for t in done if t.feasible]
+    infeasible = [t for t in done if not t.feasible]
     front, knee = result.pareto_front, result.best_trial
     minimized = all(d is Direction.MINIMIZE for d in result.directions)  # a step line is then the attained region
     for ax, (i, j) in zip(axes.flat, pairs):
         ax.scatter([t.values[i] for t in feasible], [t.values[j] for t in feasible], s=8, color="#8c8c8c",
                    alpha=0.6, linewidths=0, label="trial")
-        infeasible = [t for t in done if not t.feasible]
         if infeasible:
             ax.scatter([t.values[i] for t in infeasible], [t.values[j] for t in infeasible], s=10, marker="x",
                        color="#bbbbbb", linewidths=0.8, label="infeasible")

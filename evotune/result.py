@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from . import pareto
-
 from .exceptions import InvalidParameterError
 from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStats, Trial
 
