@@ -123,12 +123,17 @@ def _ranked(losses: np.ndarray, violations: np.ndarray) -> tuple[np.ndarray, np.
     return order, rank
 
 
+def _scaled(front: np.ndarray) -> np.ndarray:
+    """:func:`normalise` for points without NaN (a front), without its NaN-aware reductions."""
+    low, high = front.min(axis=0), front.max(axis=0)
+    return (front - low) / np.where(high > low, high - low, 1.0)
+
+
 def _contributions(front: np.ndarray) -> np.ndarray:
     """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite."""
     if len(front) < 2:
         return np.full(len(front), np.inf)
-    low = front.min(axis=0)  # a front has no NaN: normalise's nan-aware reductions are not needed
-    scaled = (front - low) / np.where(front.max(axis=0) > low, front.max(axis=0) - low, 1.0)
+    scaled = _scaled(front)
     if front.shape[1] == 2:  # exact and cheap: sorted by the first loss, each point's box up to its neighbours
         order = np.lexsort((scaled[:, 1], scaled[:, 0]))
         points = scaled[order]
@@ -183,8 +188,7 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int]) -> list[int]:
     """:func:`survivors`' removal loop for two objectives, with the same contributions (same
     normalisation, same products) updated for the two neighbours of each point removed instead
     of measured again; stops early, leaving the rest to the loop, if only extremes are left."""
-    low, high = points.min(axis=0), points.max(axis=0)
-    scaled = (points - low) / np.where(high > low, high - low, 1.0)
+    scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
     extreme = (scaled == 0).any(axis=1)
 
