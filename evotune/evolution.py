@@ -400,7 +400,7 @@ class Evolution:
         if rule is None:
             return None
         members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
-        return Race(rule, rule.reference(members), self.direction.sign) if members else None
+        return Race(rule, rule.reference(members), self.direction.sign, rule.pool(members)) if members else None
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""

@@ -16,7 +16,7 @@ from typing import Any
 from ._about import describe, environment
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
-from .evaluation.parts import Budgeted
+from .evaluation.parts import Stepped, SteppedEvaluator, budgeted
 from .evolution import Evolution, default_population_size
 from .exceptions import AllEvaluationsFailedError, InfeasibleWarning, InvalidParameterError, StorageError
 from .result import Result
@@ -63,7 +63,9 @@ def optimize(
         (``parts``, ``part(params, i)``, ``combine(params, results)``: see
         :mod:`evotune.evaluation.parts`) runs each part as a task of its own
         (and can be raced: ``racing=True``). With ``fidelity``, it is called as
-        ``objective(params, budget)``.
+        ``objective(params, budget)`` at each budget, or, if it is a generator
+        function, once as ``objective(params, budgets)`` yielding the value at each
+        budget as it trains on (see :class:`evotune.evaluation.parts.Stepped`).
     space : Space or dict
         Parameter names mapped to :class:`Float`, :class:`Integer`,
         :class:`Categorical` (or a plain list of choices).
@@ -168,9 +170,9 @@ def optimize(
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
     given = set(changes)  # on resume, what the user did not give comes from the stored run
     settings = Settings.of(changes, settings)
-    if settings.fidelity is not None:  # objective(params, budget): each budget a part
+    if settings.fidelity is not None:  # objective(params, budget): each budget a part, or a generator over budgets
         _check_takes_budget(objective)
-        objective = Budgeted(objective, settings.fidelity)
+        objective = budgeted(objective, settings.fidelity)
     if settings.racing is not None and not has_parts(objective):
         raise InvalidParameterError(
             "`racing` needs an objective evaluated fold by fold (`parts`, `part(params, i)` and `combine(params, "
@@ -187,6 +189,8 @@ def optimize(
     owned = not isinstance(backend, Evaluator)
     if has_parts(objective):  # e.g. cross-validation folds: each its own task
         evaluator = PartsEvaluator(evaluator)
+    elif isinstance(objective, Stepped):  # budgets trained on in one task
+        evaluator = SteppedEvaluator(evaluator)
     store = None
     try:
         store = None if storage is None else storage if isinstance(storage, Storage) else Storage(storage)

@@ -5,10 +5,12 @@ a *reference* the engine fixed when it proposed the candidate's generation:
 
 - :class:`Racing` (folds): the first ``min_parts`` folds, then twice as many, and so on;
   after each wave a one-sided paired t-test compares the candidate with the best trial
-  of the population on the same folds. A candidate shown worse at the test's
-  ``confidence`` is stopped.
+  of the population on the same folds (the spread of the differences pooled with the
+  population's own, so that three folds can already decide). A candidate shown worse at
+  the test's ``confidence`` is stopped.
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
-  called as ``objective(params, budget)`` at budgets that grow by ``eta``; a candidate
+  called as ``objective(params, budget)`` at budgets that grow by ``eta`` (or, a generator,
+  yields its value at each as it trains on); a candidate
   goes on to the next budget only while it beats the population's worst member at the
   same budget (it would enter the population; ``share=1 / eta`` is successive halving's rule).
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ._checks import check_int, check_number
+from .exceptions import InvalidParameterError
 
 __all__ = ["Racing", "Fidelity", "Race"]
 
@@ -52,6 +55,12 @@ class Racing:
         Confidence, in (0.5, 1), of the one-sided paired t-test that must show
         the candidate worse than the reference before it is stopped: higher stops
         fewer candidates and loses fewer good ones.
+    pooled : bool
+        Estimate the spread of the candidate's fold-by-fold differences from the
+        best together with those of the population's other members (a pooled
+        variance: the folds' noise is much the same for neighbouring models), not
+        from the candidate's few folds alone, whose spread is so uncertain after 3
+        folds that the test then stops only what is far worse.
 
     Examples
     --------
@@ -61,14 +70,21 @@ class Racing:
     >>> reference = [0.10, 0.12, 0.08]  # the population's best, fold by fold (losses)
     >>> racing.worse([0.30, 0.35, 0.28], reference), racing.worse([0.09, 0.14, 0.08], reference)
     (True, False)
+    >>> members = [reference, [0.11, 0.13, 0.10], [0.14, 0.12, 0.09]]  # the population, best first
+    >>> pool = racing.pool(members)  # the differences' sum of squares about their mean, and its degrees of freedom
+    >>> racing.worse([0.15, 0.12, 0.10], reference), racing.worse([0.15, 0.12, 0.10], reference, pool)
+    (False, True)
     """
 
     min_parts: int = 3
     confidence: float = 0.95
+    pooled: bool = True
 
     def __post_init__(self) -> None:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
         check_number("confidence", self.confidence, "a number in (0.5, 1)", lambda v: 0.5 < v < 1, owner="Racing")
+        if not isinstance(self.pooled, bool):
+            raise InvalidParameterError(f"Racing: `pooled` must be True or False; got {self.pooled!r}.")
 
     def checkpoints(self, parts: int) -> list[int]:
         """How many parts have run at each decision (the last is all of them: no decision)."""
@@ -82,9 +98,23 @@ class Racing:
         """What candidates race against, from the population's losses part by part (best first): the best's."""
         return tuple(members[0])
 
-    def worse(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
+    def pool(self, members: Sequence[Sequence[float]]) -> tuple[float, int] | None:
+        """What the population says of the folds' noise (None unless ``pooled``): the sum of squares of its
+        members' differences from the best (the first) about their means, and its degrees of freedom.
+        Members that differ from the best by the same amount on every fold (the same model) are left out."""
+        squares, df = 0.0, 0
+        for member in members[1:] if self.pooled else ():
+            differences = [a - b for a, b in zip(member, members[0])]
+            ss, k = _squares(differences)
+            if math.isfinite(ss) and ss > 1e-9 * sum(d * d for d in differences):  # not a steady shift
+                squares, df = squares + ss, df + k - 1
+        return (squares, df) if df else None
+
+    def worse(self, losses: Sequence[float], reference: Sequence[float],
+              pool: tuple[float, int] | None = None) -> bool:
         """Whether ``losses`` (lower is better) are worse than the reference's on the same parts,
-        by a one-sided paired t-test. Non-finite values are never judged."""
+        by a one-sided paired t-test (its variance pooled with ``pool``, see :meth:`pool`). Non-finite
+        values are never judged."""
         k = len(losses)
         differences = [a - b for a, b in zip(losses, reference[:k])]
         if k < 2 or len(differences) < k or not all(math.isfinite(d) for d in differences):
@@ -92,8 +122,11 @@ class Racing:
         mean = sum(differences) / k
         if mean <= 0:
             return False
-        spread = math.sqrt(sum((d - mean) ** 2 for d in differences) / (k - 1))
-        return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, k - 1)
+        squares, df = _squares(differences)[0], k - 1
+        if pool is not None:
+            squares, df = squares + pool[0], df + pool[1]
+        spread = math.sqrt(squares / df)
+        return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df)
 
     def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
         """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
@@ -107,7 +140,9 @@ class Fidelity:
 
     The objective is called as ``objective(params, budget)``: at ``min_budget``, then
     ``eta`` times more, up to ``max_budget`` (each budget a task of its own: a model
-    is trained anew at each). After each budget a candidate goes on only if its
+    is trained anew at each); a generator function ``objective(params, budgets)``
+    instead yields its value at each budget, training on in between (one task per
+    candidate). After each budget a candidate goes on only if its
     value is as good as that of the population's ``ceil(share * n)``-th best member
     at the same budget; only candidates that reach ``max_budget`` complete. The
     first generation runs every budget (it makes the references).
@@ -166,12 +201,16 @@ class Fidelity:
         """One budget per wave: a decision after each."""
         return list(range(1, parts + 1))
 
+    def pool(self, members: Sequence[Sequence[float]]) -> None:
+        """Nothing: a budget's decision compares one value."""
+        return None
+
     def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
         """At each budget, the loss of the population's ``ceil(share * n)``-th best member there."""
         rank = max(1, math.ceil(self.share * len(members) - 1e-9)) - 1
         return tuple(sorted(column)[rank] for column in zip(*members))
 
-    def worse(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
+    def worse(self, losses: Sequence[float], reference: Sequence[float], pool: None = None) -> bool:
         """Whether the loss at the last budget run is worse than the reference's there (NaN is never judged)."""
         k = len(losses)
         return 0 < k <= len(reference) and math.isfinite(losses[-1]) and losses[-1] > reference[k - 1]
@@ -180,6 +219,12 @@ class Fidelity:
         """A stopped candidate's full loss: the reference's at the full budget, plus how much worse it was
         at the last budget it ran."""
         return reference[-1] + losses[-1] - reference[len(losses) - 1]
+
+
+def _squares(values: Sequence[float]) -> tuple[float, int]:
+    """The sum of squares of ``values`` about their mean, and how many there are."""
+    mean = sum(values) / len(values)
+    return sum((v - mean) ** 2 for v in values), len(values)
 
 
 @lru_cache(maxsize=None)
@@ -197,16 +242,17 @@ class Race:
     The engine attaches one to each candidate it proposes from a population with
     complete trials (:attr:`evotune.Candidate.race`); an evaluator that runs parts
     applies it. ``sign`` turns the objective's values into losses (+1 minimizing,
-    -1 maximizing).
+    -1 maximizing); ``pool`` is what the population says of the parts' noise (:meth:`Racing.pool`).
     """
 
     racing: Racing | Fidelity
     reference: tuple[float, ...]
     sign: int
+    pool: tuple[float, int] | None = None
 
     def worse(self, values: Sequence[float]) -> bool:
         """Whether the parts' values so far (the objective's direction) show the candidate worse."""
-        return self.racing.worse([self.sign * v for v in values], self.reference)
+        return self.racing.worse([self.sign * v for v in values], self.reference, self.pool)
 
     def estimate(self, losses: Sequence[float]) -> float:
         """The estimated full loss of a candidate stopped after these losses."""

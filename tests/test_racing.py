@@ -41,6 +41,21 @@ def test_the_paired_test_stops_only_what_is_clearly_worse():
     assert et.Racing(confidence=0.8).worse(margin, reference) and not et.Racing(confidence=0.99).worse(margin, reference)
 
 
+def test_the_population_pools_the_spread_so_that_three_folds_can_show_a_small_steady_margin():
+    racing = et.Racing()
+    best = [0.10, 0.30, 0.20, 0.25, 0.15, 0.12]
+    members = [best, [0.11, 0.33, 0.20, 0.27, 0.16, 0.13], [0.12, 0.31, 0.23, 0.25, 0.17, 0.15],
+               list(best), [b + 0.05 for b in best]]  # the last two: no spread (the same model, a steady shift)
+    pool = racing.pool(members)
+    assert pool[1] == 10 and pool[0] == pytest.approx(racing.pool(members[:3])[0])  # only members that vary count
+    child = [0.14, 0.30, 0.22]  # 0.02 worse on average, spread as wide as the mean: 3 folds alone cannot tell
+    assert not racing.worse(child, best) and racing.worse(child, best, pool)
+    assert not racing.worse([0.05, 0.40, 0.20], best, pool)  # worse on average, not consistently: still not
+    assert racing.pool([best]) is None and et.Racing(pooled=False).pool(members) is None
+    with pytest.raises(et.InvalidParameterError, match="Racing: `pooled` must be True or False; got 1"):
+        et.Racing(pooled=1)
+
+
 def test_the_estimate_of_a_stopped_candidate_is_the_reference_mean_plus_the_paired_difference():
     race = Race(et.Racing(), (0.1, 0.3, 0.2, 0.4), 1)
     assert race.estimate([0.2, 0.4]) == pytest.approx(0.25 + 0.1)
@@ -161,3 +176,47 @@ def test_racing_with_no_more_folds_than_its_minimum_is_refused_before_any_fit():
     search = et.EvolutionarySearchCV(DecisionTreeClassifier(), {"max_depth": et.Integer(1, 5)}, cv=3, racing=True)
     with pytest.raises(et.InvalidParameterError, match="`racing`: min_parts=3 leaves nothing to stop with 3 folds"):
         search.fit(*load_iris(return_X_y=True))
+
+
+def trained_on(params, budgets):
+    """``spread`` as a generator over the budgets (a model trained on from one budget to the next)."""
+    for budget in budgets:
+        yield spread(params, budget), {"budget": budget}
+
+
+def test_a_generator_objective_trains_on_through_the_budgets_with_the_same_trials_as_one_called_per_budget(tmp_path):
+    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27)
+    anew = et.optimize(spread, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2)
+    runs = [et.optimize(trained_on, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2,
+                        n_jobs=n) for n in (1, 2)]
+    for run in runs:
+        assert [(t.params, t.value, t.state, t.parts) for t in run.trials] == [
+            (t.params, t.value, t.state, t.parts) for t in anew.trials]
+    pruned = [t for t in runs[1].trials if t.state == "pruned"]
+    assert pruned and all(t.info == {"budget": fidelity.budgets[len(t.parts) - 1]} for t in pruned)
+    # stopped and resumed: the same trials
+    path = tmp_path / "runs.db"
+    et.optimize(trained_on, space, generations=3, population_size=6, lag=1, fidelity=fidelity, seed=2, storage=path)
+    resumed = et.optimize(trained_on, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2,
+                          storage=path, resume=True)
+    assert [(t.params, t.state, t.parts) for t in resumed.trials] == [(t.params, t.state, t.parts) for t in anew.trials]
+
+
+class Epochs:
+    """A callable object whose ``__call__`` is a generator: trained on, too; it stops early for x > 0.9."""
+
+    def __call__(self, params, budgets):
+        for budget in budgets:
+            if params["x"] > 0.9 and budget > 1:
+                return
+            yield (params["x"] - 0.5) ** 2
+
+
+def test_a_generator_that_yields_too_few_values_fails_its_trial_with_the_reason():
+    with pytest.warns(et.FailedEvaluationWarning, match="stopped after 1 of the budgets"):
+        result = et.optimize(Epochs(), {"x": et.Float(0, 1)}, max_evaluations=30, fidelity=et.Fidelity(1, 9),
+                             seed=0, initial_points=[{"x": 0.95}], error_score=math.nan)
+    [first] = [t for t in result.trials if t.params == {"x": 0.95}]
+    assert first.state == "failed"
+    assert "stopped after 1 of the budgets (1, 3, 9); it must yield one value per budget" in first.error
+    assert result.best_value == pytest.approx(0, abs=0.01)

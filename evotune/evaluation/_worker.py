@@ -122,7 +122,7 @@ def _round_trips(value: Any) -> bool:
         return False
 
 
-def _portable(value: Any) -> Any:
+def make_portable(value: Any) -> Any:
     """The value, made safe to send back to the parent: what cannot travel becomes its text.
 
     A ``(value, info)`` pair keeps its value; entries of ``info`` that cannot travel
@@ -135,7 +135,7 @@ def _portable(value: Any) -> Any:
             return value if _round_trips(value) else math.inf
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
         info = {key: item if _round_trips(item) else repr(item) for key, item in value[1].items()}
-        return _portable(value[0]), info
+        return make_portable(value[0]), info
     if _round_trips(value):
         return value
     if isinstance(value, BaseException):
@@ -161,7 +161,7 @@ def call(objective: Any, number: int, params: dict, portable: bool = True) -> tu
     finally:
         _current.trial = None
     duration = time.perf_counter() - start
-    return (_portable(value) if portable else value), duration, f"pid-{os.getpid()}", started
+    return (make_portable(value) if portable else value), duration, f"pid-{os.getpid()}", started
 
 
 def run(number: int, params: dict) -> tuple[Any, float, str, float]:

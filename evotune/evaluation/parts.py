@@ -13,22 +13,46 @@ objective defines it, else the part's result itself. A candidate that carries a
 race (:mod:`evotune.racing`) runs its parts in waves and is stopped when a wave
 shows it worse than its reference: its outcome is then a :class:`~evotune.trial.Pruned`
 holding ``combine`` of the parts that ran.
+
+An objective that trains on (a :class:`Stepped` one: a generator yielding a value per budget)
+is one task per candidate; :class:`SteppedEvaluator` sends the candidate's race with it,
+and the worker stops the generator where a budget shows the candidate worse.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import heapq
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
 
+from ..exceptions import EvaluationFailedError
 from ..trial import Candidate, Pruned
+from . import _worker
 from .base import Evaluator, Outcome
 
-__all__ = ["PartsEvaluator", "has_parts", "Budgeted"]
+__all__ = ["PartsEvaluator", "has_parts", "Budgeted", "Stepped", "SteppedEvaluator", "budgeted"]
 
 _PART = "__evotune_part__"
+_RACE = "__evotune_race__"
+
+
+def budgeted(objective: Callable[..., Any], fidelity: Any) -> Budgeted | Stepped:
+    """The objective ``optimize`` evaluates for a fidelity: :class:`Stepped` for a generator
+    function (it trains on from budget to budget), else :class:`Budgeted` (trained anew at each).
+
+    Examples
+    --------
+    >>> from evotune.racing import Fidelity
+    >>> def epochs(params, budgets):
+    ...     yield from (params["x"] / b for b in budgets)
+    >>> type(budgeted(epochs, Fidelity(1, 9))).__name__, type(budgeted(lambda p, b: 0.0, Fidelity(1, 9))).__name__
+    ('Stepped', 'Budgeted')
+    """
+    stepped = inspect.isgeneratorfunction(objective) or inspect.isgeneratorfunction(getattr(objective, "__call__", None))
+    return (Stepped if stepped else Budgeted)(objective, fidelity)
 
 
 def has_parts(objective: Any) -> bool:
@@ -38,7 +62,25 @@ def has_parts(objective: Any) -> bool:
             and callable(getattr(objective, "combine", None)))
 
 
-class Budgeted:
+class _Budgets:
+    """An objective that takes a budget, with a fidelity's budgets (smallest first)."""
+
+    def __init__(self, objective: Callable[..., Any], fidelity: Any):
+        self.objective, self.fidelity = objective, fidelity
+        self.budgets = fidelity.budgets
+        self.parts = len(self.budgets)
+
+    def describe(self) -> dict[str, Any]:
+        from .._about import describe
+
+        return {**describe(self.objective), "fidelity": repr(self.fidelity)}
+
+    @staticmethod
+    def part_value(result: Any) -> float:
+        return float(result[0] if isinstance(result, tuple) else result)
+
+
+class Budgeted(_Budgets):
     """``objective(params, budget)`` at each of a fidelity's budgets, smallest first: each budget a part.
 
     Its value is the one at the largest budget run (with its info, when the objective
@@ -52,28 +94,86 @@ class Budgeted:
     (3, 3.0, 1.0)
     """
 
-    def __init__(self, objective: Callable[[dict, Any], Any], fidelity: Any):
-        self.objective, self.fidelity = objective, fidelity
-        self.budgets = fidelity.budgets
-        self.parts = len(self.budgets)
-
-    def describe(self) -> dict[str, Any]:
-        from .._about import describe
-
-        return {**describe(self.objective), "fidelity": repr(self.fidelity)}
-
     def part(self, params: dict, i: int) -> Any:
         return self.objective(params, self.budgets[i])
-
-    @staticmethod
-    def part_value(result: Any) -> float:
-        return float(result[0] if isinstance(result, tuple) else result)
 
     def combine(self, params: dict, results: list) -> Any:
         return results[-1]
 
     def __call__(self, params: dict) -> Any:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+class Stepped(_Budgets):
+    """A generator ``objective(params, budgets)`` that yields its value at each budget, smallest first,
+    training on from one to the next (``warm_start=True``, ``partial_fit``): one task per candidate.
+
+    :meth:`run` iterates it and stops at the first budget where the candidate's race (if
+    any) shows it worse; the value is the one at the last budget run (with its info, when
+    the objective yields ``(value, info)``).
+
+    Examples
+    --------
+    >>> from evotune.racing import Fidelity, Race
+    >>> def objective(params, budgets):
+    ...     for budget in budgets:
+    ...         yield params["x"] / budget
+    >>> stepped = Stepped(objective, Fidelity(1, 9))
+    >>> stepped({"x": 9.0})
+    1.0
+    >>> race = Race(Fidelity(1, 9), reference=(2.0, 1.0, 0.5), sign=1)  # the population's worst, per budget
+    >>> stepped.run({"x": 9.0}, race)  # 9.0 > 2.0 at budget 1: stopped there
+    _Steps(result=9.0, values=(9.0,), pruned=True)
+    """
+
+    def __call__(self, params: dict) -> Any:
+        return self.run(params).result
+
+    def run(self, params: dict, race: Any = None) -> _Steps:
+        """Iterate the objective's budgets until the last, or until ``race`` shows the candidate worse."""
+        checkpoints = set(race.racing.checkpoints(self.parts)) if race is not None else set()
+        values: list[float] = []
+        steps = self.objective(params, self.budgets)
+        try:
+            for result in steps:
+                values.append(_number(self.part_value, result))
+                if len(values) == self.parts or (len(values) in checkpoints and race.worse(values)):
+                    return _Steps(result, tuple(values), len(values) < self.parts)
+        finally:
+            steps.close()
+        raise EvaluationFailedError(
+            f"the objective stopped after {len(values)} of the budgets {self.budgets}; it must yield one value per budget")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Steps:
+    """What a :class:`Stepped` objective's task returns: the last budget's result, every budget's value,
+    and whether its race stopped it."""
+
+    result: Any
+    values: tuple[float, ...]
+    pruned: bool
+
+
+def _number(value_of: Callable[[Any], Any], result: Any) -> float:
+    """A part's value as a float, NaN if it is not a number."""
+    try:
+        return float(value_of(result))
+    except Exception:
+        return math.nan
+
+
+class _SteppedCall:
+    """What workers run for a :class:`Stepped` objective: the candidate's race travels in its params."""
+
+    def __init__(self, objective: Stepped):
+        self.objective = objective
+
+    def __call__(self, params: dict) -> _Steps:
+        params = dict(params)
+        race = params.pop(_RACE)
+        steps = self.objective.run(params, race)
+        return dataclasses.replace(steps, result=_worker.make_portable(steps.result))
 
 
 class _PartCall:
@@ -176,11 +276,7 @@ class PartsEvaluator(Evaluator):
 
     def _value(self, result: Any) -> float:
         """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a number)."""
-        try:
-            value = self._objective.part_value(result) if hasattr(self._objective, "part_value") else result
-            return float(value)
-        except Exception:
-            return math.nan
+        return _number(getattr(self._objective, "part_value", lambda r: r), result)
 
     def _combine(self, entry: _Entry, outcomes: list, make: Callable[..., Any] | None = None) -> Any:
         """``combine`` of the parts' results (a :class:`Pruned` with ``make``); what it raises is the candidate's error."""
@@ -210,4 +306,58 @@ class PartsEvaluator(Evaluator):
     def close(self) -> None:
         self.cancel()
         self._objective = None
+        self.inner.close()
+
+
+class SteppedEvaluator(Evaluator):
+    """Evaluates a :class:`Stepped` objective on ``inner``: one task per candidate, its race sent along,
+    its value per budget returned as the outcome's ``parts``.
+
+    Examples
+    --------
+    >>> from evotune.evaluation import SerialEvaluator
+    >>> from evotune.racing import Fidelity
+    >>> def objective(params, budgets):
+    ...     yield from (params["x"] / b for b in budgets)
+    >>> [outcome] = SteppedEvaluator(SerialEvaluator()).evaluate(Stepped(objective, Fidelity(1, 9)),
+    ...                                                           [Candidate(0, 0, {"x": 9.0})])
+    >>> outcome.value, outcome.parts
+    (1.0, (9.0, 3.0, 1.0))
+    """
+
+    def __init__(self, inner: Evaluator):
+        self.inner = inner
+        self._candidates: dict[int, Candidate] = {}  # number -> the candidate as proposed
+
+    @property
+    def capacity(self) -> int:
+        return self.inner.capacity
+
+    def start(self, objective: Stepped) -> None:
+        self.inner.start(_SteppedCall(objective))
+
+    def submit(self, candidate: Candidate) -> None:
+        self._candidates[candidate.number] = candidate
+        self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _RACE: candidate.race}))
+
+    def next_outcome(self) -> Outcome:
+        outcome = self.inner.next_outcome()
+        candidate, steps = self._candidates.pop(outcome.candidate.number), outcome.value
+        if not isinstance(steps, _Steps):  # it raised, crashed or timed out
+            return dataclasses.replace(outcome, candidate=candidate)
+        value = steps.result
+        if steps.pruned:
+            value = Pruned(*value) if isinstance(value, tuple) else Pruned(value)
+        return dataclasses.replace(outcome, candidate=candidate, value=value, parts=steps.values)
+
+    @property
+    def n_submitted(self) -> int:
+        return len(self._candidates)
+
+    def cancel(self) -> None:
+        self.inner.cancel()
+        self._candidates.clear()
+
+    def close(self) -> None:
+        self.cancel()
         self.inner.close()

@@ -5,18 +5,26 @@
     python -m experiments.benchmarks.bench_fidelity --run --seeds 3       # run what is missing (resumable)
 
 Problems with a natural budget, each scored by 3-fold cross-validation on fixed folds (loss: 1 - accuracy):
-- ``HGB-breast_cancer``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 27);
-- ``MLP-digits``: MLPClassifier (adam), budget = epochs (1 .. 27);
+- ``HGB-digits``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 81);
+- ``MLP-digits``: MLPClassifier (adam), budget = epochs of ``partial_fit`` (1 .. 27);
 - ``SVC-digits-samples``: SVC, budget = the share of each training fold used (1/27 .. 1).
+A model trained on from a smaller budget (``warm_start=True`` for the boosting, ``partial_fit`` for the
+MLP) is the model trained anew at the larger one, so every method scores the same function; the SVC
+is trained anew at each share of the data.
 
 Every method gets the same wall time (``--seconds``, one worker each; two jobs run at once):
 - ``evotune``: every candidate at the full budget;
-- ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3)``;
-- ``optuna-hyperband``: Optuna TPE with HyperbandPruner (same budgets; each budget trained anew, as evotune does);
+- ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3)``, the objective a generator that trains on;
+- ``optuna-hyperband``: Optuna TPE with HyperbandPruner, the same budgets reported as training goes on;
 - ``random``: random candidates at the full budget.
-``halving`` (scikit-learn's HalvingRandomSearchCV, factor 3, the same budgets as its resource) runs to
-its end and reports its own time. The result is the full-budget loss of the best candidate each
-method returns, and when (seconds) it was found.
+``halving`` (scikit-learn's HalvingRandomSearchCV, factor 3, the same budgets as its resource, each
+trained anew by ``fit``) runs to its end and reports its own time. The result is the full-budget loss
+of the best candidate each method returns, and when (seconds) it was found.
+Ablations: ``evotune-fidelity-anew`` and ``optuna-hyperband-anew`` train anew at each budget
+(``objective(params, budget)``); ``evotune-fidelity-share-0.5`` and ``evotune-fidelity-halving``: ``share=0.5``
+and ``share=1/eta`` (successive halving's rule).
+Rows of release 0.5 (its MLP trained by ``fit(max_iter=budget)``, methods trained anew) are in
+results/fidelity-0.5.jsonl.
 """
 
 from __future__ import annotations
@@ -37,25 +45,25 @@ from .run import bench_main
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
 METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "random", "halving")
-#: Ablation: ``share=1/eta`` (successive halving's rule) in place of the default ``share=1.0``.
-ABLATIONS = ("evotune-fidelity-halving",)
-PROBLEMS = ("HGB-breast_cancer", "MLP-digits", "SVC-digits-samples")
+#: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``.
+ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
+PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
 
 
 class Problem:
     def __init__(self, name: str):
-        from sklearn.datasets import load_breast_cancer, load_digits
+        from sklearn.datasets import load_digits
         from sklearn.model_selection import StratifiedKFold
         from sklearn.preprocessing import StandardScaler
 
         self.name = name
-        self.X, self.y = (load_breast_cancer if name.endswith("breast_cancer") else load_digits)(return_X_y=True)
+        self.X, self.y = load_digits(return_X_y=True)
         self.X = StandardScaler().fit_transform(self.X)
         self.cv = list(StratifiedKFold(3, shuffle=True, random_state=0).split(self.X, self.y))
-        if name == "HGB-breast_cancer":
+        if name == "HGB-digits":
             self.space = {"learning_rate": et.Float(1e-3, 1.0, log=True), "max_leaf_nodes": et.Integer(4, 64, log=True),
                           "l2_regularization": et.Float(1e-4, 10, log=True), "min_samples_leaf": et.Integer(2, 64, log=True)}
-            self.fidelity, self.resource = et.Fidelity(3, 27), "max_iter"
+            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
         elif name == "MLP-digits":
             self.space = {"hidden_layer_sizes": et.Integer(16, 256, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
                           "learning_rate_init": et.Float(1e-4, 1e-1, log=True), "batch_size": et.Integer(16, 256, log=True)}
@@ -69,33 +77,50 @@ class Problem:
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC
 
-        if self.name == "HGB-breast_cancer":
-            return HistGradientBoostingClassifier(max_iter=int(budget), early_stopping=False, random_state=0, **params)
+        if self.name == "HGB-digits":
+            return HistGradientBoostingClassifier(max_iter=int(budget), early_stopping=False, random_state=0,
+                                                  warm_start=True, **params)
         if self.name == "MLP-digits":
             return MLPClassifier(max_iter=int(budget), random_state=0, **params)
         return SVC(**params)
 
+    def steps(self, params: dict, budgets) -> object:
+        """The loss at each budget, training on from one to the next (the SVC anew on more samples)."""
+        folds = [(train, test, self.model(params, budgets[0])) for train, test in self.cv]
+        done = 0
+        for budget in budgets:
+            scores = []
+            for train, test, model in folds:
+                X, y = self.X[train], self.y[train]
+                try:
+                    if self.resource == "n_samples":  # the first share of a fixed shuffle of the training fold
+                        keep = np.random.default_rng(0).permutation(len(train))[: max(20, int(budget * len(train)))]
+                        model.fit(X[keep], y[keep])
+                    elif self.name == "MLP-digits":
+                        for _ in range(int(budget) - done):
+                            model.partial_fit(X, y, classes=np.unique(self.y))
+                    else:
+                        model.set_params(max_iter=int(budget)).fit(X, y)
+                    scores.append(model.score(self.X[test], self.y[test]))
+                except Exception:
+                    scores.append(math.nan)
+            done = budget
+            yield 1.0 - float(np.mean(scores))
+
     def loss(self, params: dict, budget: float | None = None) -> float:
         budget = self.fidelity.max_budget if budget is None else budget
-        scores = []
-        for train, test in self.cv:
-            if self.resource == "n_samples":  # the first share of a fixed shuffle of the training fold
-                train = np.random.default_rng(0).permutation(train)[: max(20, int(budget * len(train)))]
-            try:
-                model = self.model(params, budget).fit(self.X[train], self.y[train])
-                scores.append(model.score(self.X[test], self.y[test]))
-            except Exception:
-                return math.nan
-        return 1.0 - float(np.mean(scores))
+        return list(self.steps(params, (budget,)))[-1]
 
 
 def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dict:
     start = time.time()
     if method != "evotune":
         fidelity = problem.fidelity
-        if method == "evotune-fidelity-halving":
-            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=1 / fidelity.eta)
-        result = et.optimize(problem.loss, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
+        if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
+            share = 1 / fidelity.eta if method.endswith("halving") else float(method.rsplit("-", 1)[1])
+            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=share)
+        objective = problem.loss if method == "evotune-fidelity-anew" else problem.steps  # a generator trains on
+        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
     else:
         result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed)
     trials = [t for t in result.trials if t.ok]
@@ -112,7 +137,7 @@ def run_random(problem: Problem, seed: int, seconds: float) -> dict:
     return {"found": found, "evaluations": len(found)}
 
 
-def run_optuna(problem: Problem, seed: int, seconds: float) -> dict:
+def run_optuna(problem: Problem, seed: int, seconds: float, anew: bool = False) -> dict:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -120,8 +145,8 @@ def run_optuna(problem: Problem, seed: int, seconds: float) -> dict:
 
     def objective(trial):
         params = suggest(trial, problem.space)
-        for step, budget in enumerate(budgets):
-            loss = problem.loss(params, budget)
+        losses = (problem.loss(params, b) for b in budgets) if anew else problem.steps(params, budgets)
+        for step, loss in enumerate(losses):
             if not math.isfinite(loss):
                 return math.inf
             trial.report(loss, step)
@@ -165,8 +190,8 @@ def run_job(name: str, method: str, seed: int, seconds: float) -> dict:
         if method.startswith("evotune"):
             out = run_evotune(problem, seed, seconds, method)
         else:
-            out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving}[method](
-                problem, seed, seconds)
+            out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving,
+                   "optuna-hyperband-anew": lambda *a: run_optuna(*a, anew=True)}[method](problem, seed, seconds)
     found = [(t, v) for t, v in out["found"] if v is not None and math.isfinite(v)]
     best = min((v for _, v in found), default=math.nan)
     return {"problem": name, "method": method, "seed": seed, "seconds": time.perf_counter() - start,
