@@ -137,6 +137,15 @@ def is_legacy_union(description: list[dict[str, Any]]) -> bool:
             and all(":" in d.get("name", "") and "when" not in d for d in description[1:]))
 
 
+def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings, a ``Racing`` of evotune 0.5 or earlier read as what it was: ``pooled=False``
+    (its test took the spread from the candidate's folds alone)."""
+    racing = stored.get("racing")
+    if isinstance(racing, str) and racing.startswith("Racing(") and "pooled=" not in racing:
+        return {**stored, "racing": racing[:-1] + ", pooled=False)"}
+    return stored
+
+
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """Human-readable differences between two settings dicts."""
     def normal(value: Any) -> Any:  # default reprs carry memory addresses that change every run

@@ -23,7 +23,7 @@ from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
-    stats_from_row, trial_from_row,
+    stats_from_row, trial_from_row, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -114,6 +114,7 @@ class Storage:
             run_id, stored_space, stored_settings = row
             where = f"table runs, run {name!r}"
             stored = {**decode(stored_settings, self.path, where), "space": decode(stored_space, self.path, where)}
+            stored = with_legacy_racing(stored)
             if "lag" not in stored:
                 raise StorageError(
                     f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "

@@ -7,7 +7,9 @@ release 0.3.0) were made so:
 
 and, by commit 5420c68 (release 0.4.0), tests/data/run-0.4.0-union.db (a list of sub-spaces, encoded
 before they became conditions: ``... make_run_file.py tests/data/run-0.4.0-union.db union``) and
-tests/data/run-0.4.0-two-objectives.db (``... two-objectives``: ranked with 4 children per evaluation).
+tests/data/run-0.4.0-two-objectives.db (``... two-objectives``: ranked with 4 children per evaluation);
+by commit 21520df (release 0.5.0), tests/data/run-0.5.0-racing.db (``... racing``: raced with the
+candidate's folds' spread alone).
 """
 
 import sys
@@ -26,8 +28,26 @@ def two(p):
     return f(p), abs(p["x"])
 
 
+class Folds:
+    """``f`` as 4 folds that differ by a fold-dependent offset and a little noise."""
+
+    parts = 4
+
+    def part(self, p, i):
+        return f(p) + 0.5 * i + 0.1 * ((p["x"] * 7 + i) % 1)
+
+    def combine(self, p, results):
+        return sum(results) / len(results)
+
+    def __call__(self, p):
+        return self.combine(p, [self.part(p, i) for i in range(self.parts)])
+
+
 if __name__ == "__main__":
-    if sys.argv[2:] == ["two-objectives"]:
+    if sys.argv[2:] == ["racing"]:
+        et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=20, population_size=8,
+                    storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
     else:

@@ -261,3 +261,26 @@ def test_a_two_objective_run_of_release_0_4_is_read_in_full_and_refused_a_resume
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
+
+
+def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_path):
+    """tests/data/run-0.5.0-racing.db: 20 trials raced by release 0.5.0 (21520df), whose paired test took
+    the spread from the candidate's folds alone; it reads back as ``Racing(..., pooled=False)``: resumed
+    with that, it continues as a run of this version with that test does, and with today's default the
+    refusal names the difference."""
+    from tests.data.make_run_file import Folds, space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.5.0-racing.db"), path)
+    before = digest(path)
+    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=2, confidence=0.95, pooled=False\)'"):
+        et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
+                    storage=path, run_name="previous", resume=True, seed=3)
+    assert digest(path) == before
+    unpooled = et.Racing(min_parts=2, pooled=False)
+    resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
+                          run_name="previous", resume=True, seed=3)
+    fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
+    key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
+    assert sum(state == "pruned" for _, _, state, _ in key) > 10
