@@ -16,6 +16,8 @@ Every method gets the same wall time (``--seconds``, one worker each; two jobs r
 - ``evotune``: every candidate at the full budget;
 - ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3)``, the objective a generator that trains on;
 - ``optuna-hyperband``: Optuna TPE with HyperbandPruner, the same budgets reported as training goes on;
+- ``dehb``: DEHB 0.1 (differential evolution over Hyperband brackets; the same budgets, each trained anew:
+  its objective takes a configuration and a fidelity);
 - ``random``: random candidates at the full budget.
 ``halving`` (scikit-learn's HalvingRandomSearchCV, factor 3, the same budgets as its resource, each
 trained anew by ``fit``) runs to its end and reports its own time. The result is the full-budget loss
@@ -44,7 +46,7 @@ from .run import bench_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
-METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "random", "halving")
+METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "dehb", "random", "halving")
 #: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``.
 ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
 PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
@@ -162,6 +164,35 @@ def run_optuna(problem: Problem, seed: int, seconds: float, anew: bool = False) 
             "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)}
 
 
+def run_dehb(problem: Problem, seed: int, seconds: float) -> dict:
+    import tempfile
+
+    import ConfigSpace as CS
+    from dehb import DEHB
+    from loguru import logger
+
+    logger.disable("dehb")  # it logs every bracket
+    cs = CS.ConfigurationSpace(seed=seed)
+    for name, p in problem.space.items():
+        kind = CS.UniformIntegerHyperparameter if isinstance(p, et.Integer) else CS.UniformFloatHyperparameter
+        cs.add(kind(name, p.low, p.high, log=p.log))
+    budgets, start, found = problem.fidelity.budgets, time.time(), []
+
+    def objective(config, fidelity, **kwargs):
+        began = time.time()
+        budget = min(budgets, key=lambda b: abs(math.log(b / fidelity)))  # its schedule is ours: max / eta ** k
+        loss = problem.loss(dict(config), budget)
+        if budget == budgets[-1] and math.isfinite(loss):
+            found.append((time.time() - start, loss))
+        return {"fitness": loss if math.isfinite(loss) else 1.0, "cost": time.time() - began}
+
+    with tempfile.TemporaryDirectory() as output:
+        search = DEHB(f=objective, cs=cs, min_fidelity=budgets[0], max_fidelity=budgets[-1], eta=3, n_workers=1,
+                      output_path=output, seed=seed, save_freq="end")
+        search.run(total_cost=seconds)
+    return {"found": found, "evaluations": len(search.history)}
+
+
 def run_halving(problem: Problem, seed: int, seconds: float) -> dict:
     from scipy import stats
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -190,7 +221,7 @@ def run_job(name: str, method: str, seed: int, seconds: float) -> dict:
         if method.startswith("evotune"):
             out = run_evotune(problem, seed, seconds, method)
         else:
-            out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving,
+            out = {"random": run_random, "optuna-hyperband": run_optuna, "halving": run_halving, "dehb": run_dehb,
                    "optuna-hyperband-anew": lambda *a: run_optuna(*a, anew=True)}[method](problem, seed, seconds)
     found = [(t, v) for t, v in out["found"] if v is not None and math.isfinite(v)]
     best = min((v for _, v in found), default=math.nan)

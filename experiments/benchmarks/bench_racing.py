@@ -17,6 +17,7 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
 Ablations (``--methods``): ``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
 candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` (confidence 0.8),
+``evotune-racing-min2`` (``min_parts=2``: 2, 4, 8, then 10 folds),
 ``evotune-ga`` / ``evotune-ga-racing-unpooled`` (``surrogate=None``: every bred child is evaluated, so more of
 them are clearly worse). The number of
 folds is 10, or ``EVOTUNE_BENCH_FOLDS`` (e.g. 5, scikit-learn's default; results in racing-cv5.jsonl).
@@ -46,7 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATASETS = ("wine", "breast_cancer", "diabetes")
 METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
 #: Ablations: racing at a lower confidence; racing a plain GA (no surrogate: more children clearly worse).
-ABLATIONS = ("evotune-racing-unpooled", "evotune-racing-80-unpooled", "evotune-ga", "evotune-ga-racing-unpooled")
+ABLATIONS = ("evotune-racing-unpooled", "evotune-racing-80", "evotune-racing-min2", "evotune-racing-80-unpooled", "evotune-ga",
+             "evotune-ga-racing-unpooled")
 BUDGET, FOLDS = 128, int(os.environ.get("EVOTUNE_BENCH_FOLDS", 10))
 RESULTS = os.path.join(HERE, "results", "racing.jsonl" if FOLDS == 10 else f"racing-cv{FOLDS}.jsonl")
 
@@ -96,8 +98,9 @@ class Problem:
 
 def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
-    if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-ga-racing
-        racing = et.Racing(confidence=0.8 if "-80" in method else 0.95, pooled="-unpooled" not in method)
+    if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2, evotune-ga-racing
+        racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=0.8 if "-80" in method else 0.95,
+                           pooled="-unpooled" not in method)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
@@ -226,7 +229,8 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (METHODS, ("evotune", "evotune-racing", "random"), ("evotune", "evotune-racing", "random", *ABLATIONS)):
+    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-unpooled", "evotune-racing-80", "random"),
+                    ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:
             print(text, end="\n\n")
