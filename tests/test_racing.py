@@ -220,3 +220,24 @@ def test_a_generator_that_yields_too_few_values_fails_its_trial_with_the_reason(
     assert first.state == "failed"
     assert "stopped after 1 of the budgets (1, 3, 9); it must yield one value per budget" in first.error
     assert result.best_value == pytest.approx(0, abs=0.01)
+
+
+def test_a_generator_objective_that_crashes_or_hangs_mid_budgets_is_one_crashed_or_timed_out_trial():
+    import os
+    import time
+
+    def objective(params, budgets):
+        for budget in budgets:
+            if budget == 9 and params["x"] < 0.1:
+                os._exit(1)  # the worker dies after two budgets
+            if budget == 9 and params["x"] > 0.9:
+                time.sleep(600)
+            yield spread(params, budget)
+
+    with pytest.warns(et.FailedEvaluationWarning):
+        result = et.optimize(objective, {"x": et.Float(0, 1)}, max_evaluations=30, population_size=10, n_jobs=2,
+                             timeout=1, fidelity=et.Fidelity(1, 27), seed=0)
+    states = {t.state for t in result.trials}
+    assert {"complete", "crashed", "timeout"} <= states and result.n_evaluations == 30
+    assert all(t.parts is None for t in result.trials if t.state in ("crashed", "timeout"))
+    assert result.best_value == pytest.approx(1 / 27, abs=0.01)
