@@ -2,7 +2,7 @@
 
     pip install -e ".[bench]"
     python -m experiments.benchmarks.bench_fidelity                       # the table from results/fidelity.jsonl
-    python -m experiments.benchmarks.bench_fidelity --run --seeds 3       # run what is missing (resumable)
+    python -m experiments.benchmarks.bench_fidelity --run --seeds 5       # run what is missing (resumable)
 
 Problems with a natural budget, each scored by 3-fold cross-validation on fixed folds (loss: 1 - accuracy):
 - ``HGB-digits``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 81);
@@ -234,11 +234,12 @@ def _reached(found: list, target: float) -> float:
     return min((t for t, v in found if v <= target + 1e-12), default=math.inf)
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], methods: tuple) -> str:
+    """Per problem, the (problem, seed) pairs every one of ``methods`` ran (those with results)."""
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    methods = [m for m in METHODS + ABLATIONS if any(m in d for d in by.values())]
+    methods = [m for m in methods if any(m in d for d in by.values())]
     done = {k: d for k, d in by.items() if all(m in d for m in methods)}
     lines = []
     for problem in PROBLEMS:
@@ -269,9 +270,10 @@ def _seconds(parser):
 
 
 def main() -> None:
-    rows = bench_main(__doc__, run_job, problems=list(PROBLEMS), methods=METHODS, seeds=3, results=RESULTS,
+    rows = bench_main(__doc__, run_job, problems=list(PROBLEMS), methods=METHODS, seeds=5, results=RESULTS,
                       line=_line, more=_seconds)
-    print(table(rows))
+    print(table(rows, METHODS))
+    print(table(rows, METHODS + ABLATIONS))
 
 
 if __name__ == "__main__":
