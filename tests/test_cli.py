@@ -346,3 +346,20 @@ def test_space_tables_are_a_list_of_sub_spaces(tmp_path, capsys, monkeypatch):
     path.write_text(text.replace("gamma =", "gama ="))
     with pytest.raises(ConfigError, match=re.escape("[space] gama: SVC has no parameter 'gama'; did you mean 'gamma'?")):
         load_experiment(str(path))
+
+
+def test_the_epochs_example_trains_on_through_its_fidelity(tmp_path, monkeypatch, capsys):
+    """experiments/mlp_epochs.toml: a generator objective named in an experiment file, shortened."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(os.path.join(ROOT, "experiments", "objectives.py"), tmp_path / "objectives.py")
+    text = open(os.path.join(ROOT, "experiments", "mlp_epochs.toml")).read()
+    path = tmp_path / "mlp_epochs.toml"
+    path.write_text(text.replace("max_evaluations = 80", "max_evaluations = 14").replace("n_jobs = 2", "n_jobs = 1"))
+    assert load_experiment(str(path))["fidelity"] == et.Fidelity(1, 81, 3)
+    assert main(["run", str(path), "--no-progress"]) == 0
+    trials = et.load_run("runs/mlp_epochs.db").trials
+    assert all(len(t.parts) == 5 and t.value == t.parts[-1] for t in trials if t.ok)
+    assert all(len(t.parts) < 5 for t in trials if t.state == "pruned") and max(t.value for t in trials if t.ok) > 0.95
+    assert "best value: 0.9" in capsys.readouterr().out
