@@ -199,7 +199,31 @@ class _Entry:
         self.unlocked = 0  # parts queued so far: 0 .. unlocked - 1
 
 
-class PartsEvaluator(Evaluator):
+class _Wrapper(Evaluator):
+    """An evaluator that runs ``inner`` on the objective wrapped by ``_call`` (what its workers run)."""
+
+    _call: Callable[[Any], Callable[[dict], Any]]
+
+    def __init__(self, inner: Evaluator):
+        self.inner = inner
+        self._objective: Any = None
+
+    @property
+    def capacity(self) -> int:
+        return self.inner.capacity
+
+    def start(self, objective: Any) -> None:
+        if objective is not self._objective:  # cheap when already done, as the protocol asks
+            self._objective = objective
+            self.inner.start(self._call(objective))
+
+    def close(self) -> None:
+        self.cancel()
+        self._objective = None
+        self.inner.close()
+
+
+class PartsEvaluator(_Wrapper):
     """Evaluates each candidate's parts as separate tasks of ``inner``; one outcome per candidate.
 
     Examples
@@ -216,20 +240,12 @@ class PartsEvaluator(Evaluator):
     [2.0]
     """
 
+    _call = _PartCall
+
     def __init__(self, inner: Evaluator):
-        self.inner = inner
-        self._objective: Any = None
+        super().__init__(inner)
         self._entries: dict[int, _Entry] = {}  # candidate number -> its parts so far
         self._queue: list[tuple[int, int, int]] = []  # parts to submit: (wave, candidate number, part), a heap
-
-    @property
-    def capacity(self) -> int:
-        return self.inner.capacity
-
-    def start(self, objective: Callable[[dict], Any]) -> None:
-        if objective is not self._objective:
-            self._objective = objective
-            self.inner.start(_PartCall(objective))
 
     def submit(self, candidate: Candidate) -> None:
         entry = self._entries[candidate.number] = _Entry(candidate, self._objective.parts)
@@ -303,13 +319,8 @@ class PartsEvaluator(Evaluator):
         self._entries.clear()
         self._queue.clear()
 
-    def close(self) -> None:
-        self.cancel()
-        self._objective = None
-        self.inner.close()
 
-
-class SteppedEvaluator(Evaluator):
+class SteppedEvaluator(_Wrapper):
     """Evaluates a :class:`Stepped` objective on ``inner``: one task per candidate, its race sent along,
     its value per budget returned as the outcome's ``parts``.
 
@@ -325,16 +336,11 @@ class SteppedEvaluator(Evaluator):
     (1.0, (9.0, 3.0, 1.0))
     """
 
+    _call = _SteppedCall
+
     def __init__(self, inner: Evaluator):
-        self.inner = inner
+        super().__init__(inner)
         self._candidates: dict[int, Candidate] = {}  # number -> the candidate as proposed
-
-    @property
-    def capacity(self) -> int:
-        return self.inner.capacity
-
-    def start(self, objective: Stepped) -> None:
-        self.inner.start(_SteppedCall(objective))
 
     def submit(self, candidate: Candidate) -> None:
         self._candidates[candidate.number] = candidate
@@ -357,7 +363,3 @@ class SteppedEvaluator(Evaluator):
     def cancel(self) -> None:
         self.inner.cancel()
         self._candidates.clear()
-
-    def close(self) -> None:
-        self.cancel()
-        self.inner.close()
