@@ -15,6 +15,7 @@ breeder holds no random state of its own.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -87,6 +88,36 @@ class Breeder:
                     if len(out) == n:
                         break
         return out
+
+    def over_branches(self, ranked: list[list], trials: list[list], size: int, share: float) -> list[list]:
+        """The ``size`` children to evaluate of ``ranked`` (most promising first): the first ones, but for
+        ``round(size * share)`` of them (at least one if ``share`` > 0) that go one by one to the branch (the
+        set of active parameters) with the fewest ``trials`` and picks so far, as its best-ranked candidate.
+        Without conditions a space has one branch: the first ``size``.
+
+        Examples
+        --------
+        >>> from evotune import Space, Float
+        >>> breeder = Breeder(Genome(Space({"model": ["a", "b"], "x": Float(0, 1).when(model="a"),
+        ...                                 "y": Float(0, 1).when(model="b")})),
+        ...                   selection=None, crossover=None, mutation=None, crossover_prob=0.5)
+        >>> ranked = [[0, 0.1, 0.5], [0, 0.2, 0.5], [0, 0.3, 0.5], [1, 0.5, 0.9]]  # model a's children first
+        >>> breeder.over_branches(ranked, trials=[[0, 0.4, 0.5]] * 9, size=2, share=0.25)
+        [[0, 0.1, 0.5], [1, 0.5, 0.9]]
+        """
+        slots = max(1, round(size * share)) if share > 0 else 0
+        if not slots or not self.genome.conditional or len(ranked) <= size:
+            return ranked[:size]
+        branches = [self.genome.branch(genes) for genes in ranked]
+        counts = Counter(self.genome.branch(genes) for genes in trials)
+        picked, rest = list(range(size - slots)), list(range(size - slots, len(ranked)))
+        for _ in range(slots):  # ties: the branch of the best-ranked candidate
+            branch = min(dict.fromkeys(branches[i] for i in rest), key=counts.__getitem__)
+            pick = next(i for i in rest if branches[i] == branch)
+            picked.append(pick)
+            rest.remove(pick)
+            counts[branch] += 1
+        return [ranked[i] for i in picked]
 
     def design(self, rng: np.random.Generator, points: list[dict[str, Any]], size: int, seen: set[int]) -> list[list]:
         """The initial design: the user's ``points`` (missing parameters sampled), then a

@@ -144,6 +144,10 @@ class Genome:
         on = self.space.active(self._values(genes))
         return [name in on for name in self.names]
 
+    def branch(self, genes: list) -> tuple[bool, ...]:
+        """The sub-space ``genes`` lie in: which genes are active (one branch without conditions)."""
+        return tuple(self.active(genes))
+
     def allowed(self, genes: list) -> bool:
         """Whether the point of ``genes`` is not ruled out by the space's ``forbidden`` rule."""
         return self._forbidden is None or not self._forbidden(self.decode(genes))

@@ -109,6 +109,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"acquisition": "lcb", "kappa": -1}, "`kappa` must be a number >= 0; got -1"),
         ({"kappa": 2.0}, "pass it with acquisition='lcb' (got acquisition='ei', kappa=2.0)"),
         ({"immigrants": 1.0}, "`immigrants` must be a share in [0, 1); got 1.0"),
+        ({"branch_share": -0.1}, "`branch_share` must be a share in [0, 1); got -0.1"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
     ],
 )
@@ -138,6 +139,44 @@ def test_immigrants_are_ranked_with_the_bred_children():
     assert pools.shape == (1, 80)
     far = pools[0] > 0.3
     assert far[40:].mean() > 0.5 > 0.3 > far[:40].mean()
+
+
+def _families(params):
+    """Family ``wide`` is fine almost anywhere (0.5 or better); ``narrow`` is far better, in a fifth of its range."""
+    if params["model"] == "wide":
+        return 0.5 + 0.1 * params["a"]
+    if params["model"] == "narrow":
+        return 0.1 if abs(params["b"] - 0.77) < 0.1 else 1.0
+    return 1.0
+
+
+FAMILIES = {"model": ["wide", "narrow", "other"], "a": et.Float(0, 1).when(model="wide"),
+            "b": et.Float(0, 1).when(model="narrow"), "c": et.Float(0, 1).when(model="other")}
+
+
+def test_in_a_space_with_conditions_every_generation_spends_children_on_the_least_tried_branches():
+    """Ranked alone, the children are bred from the family that did well first and the far better one is
+    never found; ``branch_share`` sends a quarter of each generation to the branches with the fewest trials
+    (their best-ranked candidates), which finds it."""
+    def run(surrogate, seed):
+        result = et.optimize(_families, FAMILIES, max_evaluations=64, population_size=8, surrogate=surrogate,
+                             seed=seed)
+        models = [t.params["model"] for t in result.trials]
+        return [sum(m != "wide" for m in models[i:i + 8]) for i in range(8, 64, 8)], result.best_value
+
+    spread = [run(GaussianProcessSurrogate(), seed) for seed in range(1, 5)]
+    ranked = [run(GaussianProcessSurrogate(branch_share=0), seed) for seed in range(1, 5)]
+    assert all(min(counts) >= 1 for counts, _ in spread)  # round(8 * 0.25) = 2 slots, one may go to "wide"
+    assert all(sum(counts) == 0 for counts, _ in ranked)
+    assert sum(best == 0.1 for _, best in spread) >= 2 > sum(best == 0.1 for _, best in ranked) == 0
+    assert repr(GaussianProcessSurrogate(branch_share=0)).endswith(", branch_share=0.0)")
+    assert "branch_share" not in repr(GaussianProcessSurrogate())  # the default: as run files of 0.6 wrote it
+
+
+def test_without_conditions_branch_share_changes_nothing():
+    trials = [et.optimize(objective, SPACE, max_evaluations=40, seed=2,
+                          surrogate=GaussianProcessSurrogate(branch_share=share)).trials for share in (0.0, 0.5)]
+    assert [t.params for t in trials[0]] == [t.params for t in trials[1]]
 
 
 def test_evolution_refuses_what_is_not_a_surrogate():

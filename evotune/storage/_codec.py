@@ -146,6 +146,18 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_branches(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run of evotune 0.6 or earlier, whose space has conditions, read as what its
+    surrogate was: ``GaussianProcessSurrogate(..., branch_share=0.0)`` (every child evaluated was the
+    best-ranked; the default repr leaves ``branch_share=0.25`` out)."""
+    surrogate, space = stored.get("surrogate"), stored.get("space") or []
+    conditional = any("when" in d or "union" in d for d in space if isinstance(d, dict))
+    if (conditional and isinstance(surrogate, str) and surrogate.startswith("GaussianProcessSurrogate(")
+            and "branch_share=" not in surrogate):
+        return {**stored, "surrogate": surrogate[:-1] + ", branch_share=0.0)"}
+    return stored
+
+
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """Human-readable differences between two settings dicts."""
     def normal(value: Any) -> Any:  # default reprs carry memory addresses that change every run

@@ -23,7 +23,7 @@ from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
-    stats_from_row, trial_from_row, with_legacy_racing,
+    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -115,6 +115,8 @@ class Storage:
             where = f"table runs, run {name!r}"
             stored = {**decode(stored_settings, self.path, where), "space": decode(stored_space, self.path, where)}
             stored = with_legacy_racing(stored)
+            if _written_before(self._conn, run_id, self.path, (0, 7), session=0):
+                stored = with_legacy_branches(stored)
             if "lag" not in stored:
                 raise StorageError(
                     f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "
@@ -305,10 +307,11 @@ class RunJournal:
 
 
 
-def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...]) -> bool:
-    """Whether the last session of run ``run_id`` ran an evotune older than ``version``."""
+def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...], session: int = -1) -> bool:
+    """Whether session ``session`` (the last by default; 0: the one that stored the settings) of run
+    ``run_id`` ran an evotune older than ``version``."""
     recorded = sessions(conn, run_id, path)
-    written = str(((recorded[-1]["environment"] or {}) if recorded else {}).get("evotune", ""))
+    written = str(((recorded[session]["environment"] or {}) if recorded else {}).get("evotune", ""))
     numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
     return bool(numbers) and tuple(numbers) < version
 

@@ -125,6 +125,8 @@ VARIANTS = {
     "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
     "evotune-forest": lambda budget: {"surrogate": _ForestSurrogate()},
     "evotune-grouped-gp": lambda budget: {"surrogate": _GroupedSurrogate()},
+    # release 0.6's default on conditional spaces: every child evaluated is the best-ranked (issue #17)
+    "evotune-no-branch-slots": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_share=0.0)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),
@@ -163,11 +165,11 @@ def run_random(problem, budget: int, seed: int) -> list[float]:
     return [_safe(problem.objective, point()) for _ in range(budget)]
 
 
-def run_evotune_union(problem, budget: int, seed: int) -> list[float]:
+def run_evotune_union(problem, budget: int, seed: int, **settings: Any) -> list[float]:
     """evotune on the cash suite's choices written as a list of sub-spaces (the encoding before when=)."""
     from dataclasses import replace
 
-    return run_evotune(replace(problem, space=problem.union), budget, seed)
+    return run_evotune(replace(problem, space=problem.union), budget, seed, **settings)
 
 
 def suggest(trial: Any, space: Any) -> dict[str, Any]:
@@ -318,6 +320,8 @@ METHODS = {
     "optuna-tpe": run_optuna_tpe,
     "optuna-tpe-group": run_optuna_tpe_group,
     "evotune-union": run_evotune_union,
+    "evotune-union-no-branch-slots": lambda problem, budget, seed: run_evotune_union(
+        problem, budget, seed, **VARIANTS["evotune-no-branch-slots"](budget)),
     "optuna-nsga2": run_optuna_nsga2,
     "hyperopt-tpe": run_hyperopt,
     "gasearchcv": run_gasearchcv,

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification, make_friedman1, make_hastie_10_2
 
 import evotune as et
 
@@ -37,16 +38,38 @@ class Problem:
     union: Any = None  # cash suite: the same choices as a list of sub-spaces (the encoding before when=)
 
 
+#: Generated data sets (fixed seeds) where model families are far apart: scikit-learn's bundled ones
+#: are small and easy, and every family reaches about the same accuracy on them.
+SYNTHETIC_DATA = {
+    # Hastie et al. (2009), ex. 10.2: a spherical boundary in 10 dimensions; linear models at chance
+    "hastie": lambda: make_hastie_10_2(n_samples=1000, random_state=0),
+    # 3 classes of 2 clusters each, 8 informative of 30 features, 3 % labels flipped
+    "classification": lambda: make_classification(n_samples=1000, n_features=30, n_informative=8, n_redundant=6,
+                                                  n_classes=3, n_clusters_per_class=2, flip_y=0.03, random_state=0),
+    # Friedman (1991): a smooth nonlinear regression of 5 of 10 features, noise sd 1
+    "friedman1": lambda: make_friedman1(n_samples=800, n_features=10, noise=1.0, random_state=0),
+}
+REGRESSION = ("diabetes", "friedman1")
+
+
+def _dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A bundled scikit-learn data set by name (``load_<name>``), or one of :data:`SYNTHETIC_DATA`."""
+    from sklearn import datasets
+
+    if name in SYNTHETIC_DATA:
+        return SYNTHETIC_DATA[name]()
+    return getattr(datasets, f"load_{name}")(return_X_y=True)
+
+
 class SklearnObjective:
     """Loss of a model with given hyperparameters, by 3-fold cross-validation on fixed folds."""
 
     def __init__(self, make, dataset: str, fixed: dict | None = None):
-        from sklearn import datasets
         from sklearn.model_selection import KFold, StratifiedKFold
 
         self.make, self.fixed = make, dict(fixed or {})
-        self.X, self.y = getattr(datasets, f"load_{dataset}")(return_X_y=True)
-        self.regression = dataset == "diabetes"
+        self.X, self.y = _dataset(dataset)
+        self.regression = dataset in REGRESSION
         splitter = KFold if self.regression else StratifiedKFold
         self.cv = splitter(3, shuffle=True, random_state=0)
         self.scale = float(np.var(self.y)) if self.regression else 1.0
@@ -224,16 +247,18 @@ def synthetic_suite() -> list[Problem]:
 
 
 # -- CASH: choose the model family and its parameters together ------------------------------------
-def _families(regression: bool = False) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
-    """Six model families, each with its own parameters (SVC's nested on its kernel)."""
+def _families(regression: bool = False, svm_max_iter: int = -1) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
+    """Six model families, each with its own parameters (SVC's nested on its kernel). ``svm_max_iter``
+    caps libsvm's iterations (on 1,000 generated samples a poly kernel may otherwise take 20 s a fit)."""
     from sklearn import ensemble, linear_model, neighbors, neural_network, svm
 
+    cap = {"max_iter": svm_max_iter} if svm_max_iter > 0 else {}
     if regression:  # the same families for a continuous loss (diabetes: MSE / var(y))
         return {
             "svr": (svm.SVR, {"kernel": ["linear", "rbf", "poly"], "C": et.Float(1e-2, 1e3, log=True),
                               "epsilon": et.Float(1e-3, 1.0, log=True),
                               "gamma": et.Float(1e-5, 1e0, log=True).when(kernel=["rbf", "poly"]),
-                              "degree": et.Integer(2, 4).when(kernel="poly")}, {}),
+                              "degree": et.Integer(2, 4).when(kernel="poly")}, cap),
             "rf": (ensemble.RandomForestRegressor,
                    {"max_depth": et.Integer(1, 20), "max_features": et.Float(0.05, 1.0),
                     "min_samples_leaf": et.Integer(1, 30)}, {"n_estimators": 20, "random_state": 0}),
@@ -251,7 +276,7 @@ def _families(regression: bool = False) -> dict[str, tuple[Any, dict[str, Any], 
     return {
         "svc": (svm.SVC, {"kernel": ["linear", "rbf", "poly"], "C": et.Float(1e-2, 1e3, log=True),
                           "gamma": et.Float(1e-5, 1e0, log=True).when(kernel=["rbf", "poly"]),
-                          "degree": et.Integer(2, 5).when(kernel="poly")}, {}),
+                          "degree": et.Integer(2, 5).when(kernel="poly")}, cap),
         "rf": (ensemble.RandomForestClassifier,
                {"max_depth": et.Integer(1, 20), "max_features": et.Float(0.05, 1.0),
                 "min_samples_leaf": et.Integer(1, 20), "criterion": ["gini", "entropy"]},
@@ -274,8 +299,8 @@ class CashObjective:
     """Loss (1 - mean 3-fold accuracy, fixed folds) of the family ``params["model"]`` with the parameters
     named ``<family>__<parameter>``; the others are not there (or, in the union encoding, ignored)."""
 
-    def __init__(self, dataset: str, train_size: float | None = None):
-        self.families = _families(regression=dataset == "diabetes")
+    def __init__(self, dataset: str, train_size: float | None = None, svm_max_iter: int = -1):
+        self.families = _families(dataset in REGRESSION, svm_max_iter)
         self.inner = SklearnObjective(lambda **kw: kw, dataset)  # data, folds, scoring
         if train_size is not None:  # a small training set: harder, and a large test set: a finer loss
             from sklearn.model_selection import StratifiedShuffleSplit
@@ -308,14 +333,20 @@ def _cash_spaces(families: dict[str, Any]) -> tuple[dict[str, Any], list[dict[st
 
 def cash_suite() -> list[Problem]:
     """Classification on wine, breast_cancer and digits (1 - accuracy: a loss in steps of one test
-    sample), digits from a 20 % training set (a finer loss), and regression on diabetes (MSE / var(y))."""
+    sample), digits from a 20 % training set (a finer loss), and regression on diabetes (MSE / var(y));
+    then generated data where the families are far apart (:data:`SYNTHETIC_DATA`): hastie and
+    classification (1 - accuracy on 1,000 samples), friedman1 (MSE / var(y))."""
     problems = []
     for dataset in ("wine", "breast_cancer", "digits", "diabetes"):
-        space, union = _cash_spaces(_families(regression=dataset == "diabetes"))
+        space, union = _cash_spaces(_families(regression=dataset in REGRESSION))
         problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union))
     # digits learned from 20 % of its samples and tested on 80 %: a loss in steps of 0.0007, models far apart
     space, union = _cash_spaces(_families())
     problems.append(Problem("cash-digits-small", "cash", space, CashObjective("digits", train_size=0.2), union=union))
+    for dataset in SYNTHETIC_DATA:
+        space, union = _cash_spaces(_families(regression=dataset in REGRESSION))
+        problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset, svm_max_iter=100_000),
+                                union=union))
     return problems
 
 

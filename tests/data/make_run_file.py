@@ -9,7 +9,8 @@ and, by commit 5420c68 (release 0.4.0), tests/data/run-0.4.0-union.db (a list of
 before they became conditions: ``... make_run_file.py tests/data/run-0.4.0-union.db union``) and
 tests/data/run-0.4.0-two-objectives.db (``... two-objectives``: ranked with 4 children per evaluation);
 by commit 21520df (release 0.5.0), tests/data/run-0.5.0-racing.db (``... racing``: raced with the
-candidate's folds' spread alone).
+candidate's folds' spread alone); by commit 7606e85 (release 0.6.0), tests/data/run-0.6.0-conditional.db
+(``... conditional``: a space with conditions, every child evaluated the surrogate's best-ranked).
 """
 
 import sys
@@ -17,6 +18,7 @@ import sys
 import evotune as et
 
 space = {"x": et.Float(-5, 5), "n": et.Integer(1, 20, log=True), "k": ["a", "b", "c"]}
+conditional = {"k": ["a", "b", "c"], "x": et.Float(-5, 5), "n": et.Integer(1, 20, log=True).when(k=["b", "c"])}
 union = [{"k": ["a"], "x": et.Float(-5, 5)}, {"k": ["b", "c"], "x": et.Float(-5, 5), "n": et.Integer(1, 20, log=True)}]
 
 
@@ -47,6 +49,9 @@ if __name__ == "__main__":
     if sys.argv[2:] == ["racing"]:
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["conditional"]:
+        et.optimize(f, conditional, max_evaluations=24, population_size=8, storage=sys.argv[1], run_name="previous",
+                    seed=3)
     elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)

@@ -284,3 +284,30 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
+
+
+def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
+    """tests/data/run-0.6.0-conditional.db: 24 trials of a space with conditions by release 0.6.0 (7606e85),
+    whose surrogate evaluated only its best-ranked children; its default surrogate reads back as
+    ``branch_share=0.0``: resumed with that, it continues as this version does with it, and with today's
+    default the refusal names the difference."""
+    from tests.data.make_run_file import conditional, f
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.6.0-conditional.db"), path)
+    before = digest(path)
+    with pytest.raises(et.StorageError, match=r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0\)"'):
+        et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                    resume=True, seed=3)
+    assert digest(path) == before
+    ranked = et.GaussianProcessSurrogate(branch_share=0.0)
+    resumed = et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                          resume=True, seed=3, surrogate=ranked)
+    fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3, surrogate=ranked)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in fresh.trials]
+    # the settings were stored by 0.6: a later session of this version does not make them today's
+    again = et.optimize(f, conditional, max_evaluations=48, population_size=8, storage=path, run_name="previous",
+                        resume=True, seed=3, surrogate=ranked)
+    assert len(again.trials) == 48
+    today = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3)
+    assert [t.params for t in today.trials[8:]] != [t.params for t in fresh.trials[8:]]
