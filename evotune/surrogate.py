@@ -145,10 +145,10 @@ class GaussianProcessSurrogate(Surrogate):
         parameters) with the fewest trials so far, each the best-ranked candidate of its
         branch; the rest are the best-ranked overall. A model fitted mostly on one
         family cannot tell how good a family it has barely seen may be, and ranked
-        alone it keeps breeding from the first family that did well (on
-        ``cash-hastie`` every run but two evaluated gradient boosting ~110 times of 128
-        and missed the SVC three times better; docs/benchmarks.md). Spaces without
-        conditions have one branch and are unaffected.
+        alone it keeps breeding from the first family that did well (on the CASH
+        benchmark's ``cash-hastie``, without the slots, 3 of 5 runs spent ~110 of 128
+        evaluations on gradient boosting and missed an SVC four times better;
+        docs/benchmarks.md). Spaces without conditions have one branch and are unaffected.
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
