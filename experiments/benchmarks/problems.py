@@ -337,16 +337,13 @@ def cash_suite() -> list[Problem]:
     then generated data where the families are far apart (:data:`SYNTHETIC_DATA`): hastie and
     classification (1 - accuracy on 1,000 samples), friedman1 (MSE / var(y))."""
     problems = []
-    for dataset in ("wine", "breast_cancer", "digits", "diabetes"):
+    for dataset in ("wine", "breast_cancer", "digits", "diabetes", *SYNTHETIC_DATA):
         space, union = _cash_spaces(_families(regression=dataset in REGRESSION))
-        problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset), union=union))
+        objective = CashObjective(dataset, svm_max_iter=100_000 if dataset in SYNTHETIC_DATA else -1)
+        problems.append(Problem(f"cash-{dataset}", "cash", space, objective, union=union))
     # digits learned from 20 % of its samples and tested on 80 %: a loss in steps of 0.0007, models far apart
     space, union = _cash_spaces(_families())
     problems.append(Problem("cash-digits-small", "cash", space, CashObjective("digits", train_size=0.2), union=union))
-    for dataset in SYNTHETIC_DATA:
-        space, union = _cash_spaces(_families(regression=dataset in REGRESSION))
-        problems.append(Problem(f"cash-{dataset}", "cash", space, CashObjective(dataset, svm_max_iter=100_000),
-                                union=union))
     return problems
 
 
