@@ -14,6 +14,7 @@ breeder holds no random state of its own.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -86,6 +87,45 @@ class Breeder:
                     taken.add(key)
                     out.append(genes)
                     if len(out) == n:
+                        break
+        return out
+
+    def branch_mutants(self, trials: list[list], losses: list[float], n: int, seen: set[int],
+                       taken: set[tuple]) -> list[list]:
+        """Up to ``n`` unseen mutants of the best trial of each branch (the lowest finite of ``losses``,
+        one per trial; ties: the first), so a branch the population left behind is bred from what it
+        did best instead of only sampled afresh. ``taken``: keys of candidates already proposed; the
+        mutants' keys are added to it.
+
+        Examples
+        --------
+        >>> from evotune import Space, Float
+        >>> from evotune.operators import MixedMutation
+        >>> breeder = Breeder(Genome(Space({"model": ["a", "b"], "x": Float(0, 1).when(model="a"),
+        ...                                 "y": Float(0, 1).when(model="b")})),
+        ...                   selection=None, crossover=None, mutation=MixedMutation(), crossover_prob=0.5)
+        >>> trials, losses = [[0, 0.2, 0.5], [1, 0.2, 0.9], [1, 0.2, 0.1]], [0.3, 0.8, 0.6]
+        >>> mutants = breeder.branch_mutants(trials, losses, 2, seen=set(), taken=set())
+        >>> len(mutants), sorted({m[0] for m in mutants})  # two per branch (or fewer, if one left it)
+        (4, [0, 1])
+        """
+        best: dict[tuple, tuple[float, list]] = {}
+        for genes, loss in zip(trials, losses):
+            branch = self.genome.branch(genes)
+            if math.isfinite(loss) and (branch not in best or loss < best[branch][0]):
+                best[branch] = (loss, genes)
+        out: list[list] = []
+        for _, genes in best.values():
+            made = 0
+            for _ in range(3 * n):
+                child = list(genes)
+                self.mutation(self.genome, child)
+                key = self.genome.key(self.genome.repair(child))
+                if hash(key) not in seen and key not in taken and self.genome.allowed(child):
+                    taken.add(key)
+                    out.append(child)
+                    made += 1
+                    if made == n:
                         break
         return out
 

@@ -381,9 +381,17 @@ class Evolution:
         self._generation(generation).cached += self.breeder.cache_hits - hits
         children += self.breeder.fresh(rng, size * oversample - len(children), self._seen,
                                        {self.genome.key(g) for g in children})
-        if surrogate is not None and len(children) > size:
-            rows = self._archive[-surrogate.window :]  # the latest trials of the view
-            genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
+        if surrogate is None:
+            return children[:size]
+        rows = self._archive[-surrogate.window :]  # the latest trials of the view
+        genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
+        # with one objective, each branch's best trial also breeds (conditions: e.g. a model family the
+        # population left behind), so the model can pick a refinement of it rather than a random point
+        if surrogate.branch_mutants and self.genome.conditional and oversample > 1 and len(self.directions) == 1:
+            with engine_random(self._random):
+                children += self.breeder.branch_mutants(genes, losses[:, 0].tolist(), surrogate.branch_mutants,
+                                                        self._seen, {self.genome.key(g) for g in children})
+        if len(children) > size:
             seed = int(rng.integers(2**31))
             if losses.shape[1] == 1:
                 order = surrogate.rank(self.genome, genes, losses[:, 0], children, seed=seed)

@@ -110,6 +110,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"kappa": 2.0}, "pass it with acquisition='lcb' (got acquisition='ei', kappa=2.0)"),
         ({"immigrants": 1.0}, "`immigrants` must be a share in [0, 1); got 1.0"),
         ({"branch_share": -0.1}, "`branch_share` must be a share in [0, 1); got -0.1"),
+        ({"branch_mutants": -1}, "`branch_mutants` must be an integer >= 0; got -1"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
     ],
 )
@@ -177,6 +178,36 @@ def test_without_conditions_branch_share_changes_nothing():
     trials = [et.optimize(objective, SPACE, max_evaluations=40, seed=2,
                           surrogate=GaussianProcessSurrogate(branch_share=share)).trials for share in (0.0, 0.5)]
     assert [t.params for t in trials[0]] == [t.params for t in trials[1]]
+    trials = [et.optimize(objective, SPACE, max_evaluations=40, seed=2,
+                          surrogate=GaussianProcessSurrogate(branch_mutants=n)).trials for n in (0, 4)]
+    assert [t.params for t in trials[0]] == [t.params for t in trials[1]]
+
+
+def test_branch_mutants_are_ranked_with_the_bred_children():
+    """With ``branch_mutants``, the candidates ranked also hold mutants of each branch's best trial: of the
+    family the population left behind too, near its best point."""
+    class Recording(GaussianProcessSurrogate):
+        def rank(self, genome, genes, losses, children, seed):
+            pools.append([genome.decode(c) for c in children])
+            return np.arange(len(children))
+
+    def loss(params):
+        return 0.9 + abs(params["b"] - 0.5) if params["model"] == "narrow" else 0.5
+
+    pools = []
+    start = [{"model": "wide", "a": a} for a in (0.1, 0.2, 0.3)] + [{"model": "narrow", "b": 0.5}]
+    for mutants in (0, 3):
+        ev = Evolution(FAMILIES, population_size=4, initial_points=start, seed=0,
+                       surrogate=Recording(branch_mutants=mutants, min_trials=2))
+        batch = ev.ask()
+        ev.tell(batch, [loss(c.params) for c in batch])
+        ev.ask()
+    without, with_mutants = pools
+    assert len(with_mutants) == len(without) + 6  # three of each branch's best: "wide" and "narrow"
+    narrow = [p["b"] for p in with_mutants[len(without):] if p["model"] == "narrow"]
+    assert any(abs(b - 0.5) < 0.2 for b in narrow)  # moved from 0.5, not drawn anew
+    assert repr(GaussianProcessSurrogate(branch_mutants=3)).endswith(", branch_mutants=3)")
+    assert "branch_mutants" not in repr(GaussianProcessSurrogate())
 
 
 def test_evolution_refuses_what_is_not_a_surrogate():

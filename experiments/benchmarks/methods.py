@@ -128,6 +128,7 @@ VARIANTS = {
     # release 0.6's default on conditional spaces: every child evaluated is the best-ranked (issue #17)
     "evotune-no-branch-slots": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_share=0.0)},
     "evotune-branch-share-0.125": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_share=0.125)},
+    "evotune-branch-mutants-4": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_mutants=4)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),

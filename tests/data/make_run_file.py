@@ -10,7 +10,9 @@ before they became conditions: ``... make_run_file.py tests/data/run-0.4.0-union
 tests/data/run-0.4.0-two-objectives.db (``... two-objectives``: ranked with 4 children per evaluation);
 by commit 21520df (release 0.5.0), tests/data/run-0.5.0-racing.db (``... racing``: raced with the
 candidate's folds' spread alone); by commit 7606e85 (release 0.6.0), tests/data/run-0.6.0-conditional.db
-(``... conditional``: a space with conditions, every child evaluated the surrogate's best-ranked).
+(``... conditional``: a space with conditions, every child evaluated the surrogate's best-ranked); by
+commit 6ef1f76 (release 0.7.0), tests/data/run-0.7.0-conditional.db (``... conditional``: the same, with
+branch slots).
 """
 
 import sys

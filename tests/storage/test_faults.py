@@ -311,3 +311,22 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
     assert len(again.trials) == 48
     today = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3)
     assert [t.params for t in today.trials[8:]] != [t.params for t in fresh.trials[8:]]
+
+
+def test_a_conditional_run_of_release_0_7_resumes_exactly(tmp_path):
+    """tests/data/run-0.7.0-conditional.db: 24 trials of a space with conditions by release 0.7.0 (6ef1f76):
+    with today's default surrogate (no mutants of each branch's best) it resumes as a fresh run goes, and a
+    surrogate that breeds them is refused with the difference named."""
+    from tests.data.make_run_file import conditional, f
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.7.0-conditional.db"), path)
+    before = digest(path)
+    with pytest.raises(et.StorageError, match=r'given "GaussianProcessSurrogate\(.*, branch_mutants=4\)"'):
+        et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                    resume=True, seed=3, surrogate=et.GaussianProcessSurrogate(branch_mutants=4))
+    assert digest(path) == before
+    resumed = et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
+                          resume=True, seed=3)
+    fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in fresh.trials]
