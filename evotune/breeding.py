@@ -130,11 +130,12 @@ class Breeder:
                         break
         return out
 
-    def over_branches(self, ranked: list[list], trials: list[list], size: int, share: float) -> list[list]:
+    def over_branches(self, ranked: list[list], trials: list[list], size: int, share: float,
+                      generation: int = 1) -> list[list]:
         """The ``size`` children to evaluate of ``ranked`` (most promising first): the first ones, but for
-        ``round(size * share)`` of them (at least one if ``share`` > 0) that go one by one to the branch (the
-        set of active parameters) with the fewest ``trials`` and picks so far, as its best-ranked candidate.
-        Without conditions a space has one branch: the first ``size``.
+        :func:`branch_slots` of them that go one by one to the branch (the set of active parameters) with
+        the fewest ``trials`` and picks so far, as its best-ranked candidate. Without conditions a space
+        has one branch: the first ``size``.
 
         Examples
         --------
@@ -143,10 +144,12 @@ class Breeder:
         ...                                 "y": Float(0, 1).when(model="b")})),
         ...                   selection=None, crossover=None, mutation=None, crossover_prob=0.5)
         >>> ranked = [[0, 0.1, 0.5], [0, 0.2, 0.5], [0, 0.3, 0.5], [1, 0.5, 0.9]]  # model a's children first
+        >>> breeder.over_branches(ranked, trials=[[0, 0.4, 0.5]] * 9, size=4, share=0.25)
+        [[0, 0.1, 0.5], [0, 0.2, 0.5], [0, 0.3, 0.5], [1, 0.5, 0.9]]
         >>> breeder.over_branches(ranked, trials=[[0, 0.4, 0.5]] * 9, size=2, share=0.25)
         [[0, 0.1, 0.5], [1, 0.5, 0.9]]
         """
-        slots = max(1, round(size * share)) if share > 0 else 0
+        slots = branch_slots(size, share, generation)
         if not slots or not self.genome.conditional or len(ranked) <= size:
             return ranked[:size]
         branches = [self.genome.branch(genes) for genes in ranked]
@@ -178,3 +181,24 @@ class Breeder:
         if len(out) < size:
             out += self.fresh(rng, size - len(out), seen, set(unique))
         return out
+
+
+def branch_slots(size: int, share: float, generation: int) -> int:
+    """How many of ``size`` children of bred generation ``generation`` (1, 2, ...) go to the least-tried
+    branches: ``round(size * share)``, or when that is under one, one every ``1 / (size * share)``
+    generations, starting with the first (so ``offspring_size=1`` is not all exploration).
+
+    Examples
+    --------
+    >>> [branch_slots(8, 0.25, g) for g in (1, 2, 3)], [branch_slots(11, 0.25, g) for g in (1, 2)]
+    ([2, 2, 2], [3, 3])
+    >>> [branch_slots(1, 0.25, g) for g in range(1, 10)]
+    [1, 0, 0, 0, 1, 0, 0, 0, 1]
+    >>> branch_slots(8, 0.0, 1)
+    0
+    """
+    share_of_size = size * share
+    if share_of_size >= 1:
+        return round(share_of_size)
+    return math.ceil(generation * share_of_size - 1e-9) - math.ceil((generation - 1) * share_of_size - 1e-9)
+

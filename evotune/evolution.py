@@ -398,7 +398,7 @@ class Evolution:
             else:
                 order = surrogate.rank_front(self.genome, genes, losses, children, seed=seed)
             children = [children[i] for i in order]
-            children = self.breeder.over_branches(children, genes, size, surrogate.branch_share)
+            children = self.breeder.over_branches(children, genes, size, surrogate.branch_share, generation)
         return children[:size]
 
     def _race(self) -> Race | None:

@@ -146,9 +146,11 @@ class GaussianProcessSurrogate(Surrogate):
         In a space with conditions (model choice, a kernel's own parameters): share of
         the children evaluated per generation that go to the *branches* (sets of active
         parameters) with the fewest trials so far, each the best-ranked candidate of its
-        branch; the rest are the best-ranked overall. A model fitted mostly on one
-        family cannot tell how good a family it has barely seen may be, and ranked
-        alone it keeps breeding from the first family that did well (on the CASH
+        branch; the rest are the best-ranked overall (``round(size * share)`` children a
+        generation; when that is under one, one every ``1 / (size * share)`` generations).
+        A model fitted mostly on one family cannot tell how good a family it has barely
+        seen may be, and ranked alone it keeps breeding from the first family that did
+        well (on the CASH
         benchmark's ``cash-hastie``, without the slots, 3 of 5 runs spent ~110 of 128
         evaluations on gradient boosting and missed an SVC four times better;
         docs/benchmarks.md). Spaces without conditions have one branch and are unaffected.

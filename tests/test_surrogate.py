@@ -174,6 +174,18 @@ def test_in_a_space_with_conditions_every_generation_spends_children_on_the_leas
     assert "branch_share" not in repr(GaussianProcessSurrogate())  # the default: as run files of 0.6 wrote it
 
 
+def test_one_child_a_generation_is_not_all_exploration():
+    """``round(1 * 0.25)`` is 0: a slot goes to the least-tried branch every fourth generation (before
+    0.8 every child did, so the branches took turns, 12 children each of 36)."""
+    from collections import Counter
+
+    for seed in range(3):
+        result = et.optimize(_families, FAMILIES, max_evaluations=40, population_size=4, offspring_size=1,
+                             seed=seed)
+        counts = Counter(t.params["model"] for t in result.trials[4:])
+        assert max(counts.values()) >= 18, counts
+
+
 def test_without_conditions_branch_share_changes_nothing():
     trials = [et.optimize(objective, SPACE, max_evaluations=40, seed=2,
                           surrogate=GaussianProcessSurrogate(branch_share=share)).trials for share in (0.0, 0.5)]
