@@ -6,7 +6,7 @@ are only as right as this scoring, and a wrong score would pass unnoticed anywhe
 
 import math
 
-from experiments.benchmarks.report import complete, score
+from experiments.benchmarks.report import complete, score, versus
 
 
 def rows(method, runs):
@@ -30,3 +30,12 @@ def test_only_problems_every_method_finished_on_the_same_seeds_are_scored():
     kept, left_out = complete(data)
     assert {(r["problem"], r["seed"]) for r in kept} == {("a", 0), ("a", 1)}
     assert left_out == ["b @ 4", "c @ 4"]
+
+
+def test_versus_pairs_runs_by_problem_and_seed():
+    data = (rows("random", [("a", 0, [4, 3, 2, 1]), ("a", 1, [4, 3, 2, 1])])
+            + rows("good", [("a", 0, [0]), ("a", 1, [1])]))
+    # normalized final losses: random 0.4 and 0.4, good 0 and 0.4 -> differences 40 and 0 score points
+    assert versus(score(data), "good", "random") == [
+        "s @ 4: good - random = +20.00 ± 20.00 score points over 2 problem × seed pairs; better 1, worse 0, level 1"]
+    assert versus(score(data), "good", "absent") == []

@@ -44,6 +44,7 @@ def score(rows: list[dict]) -> dict:
         ranks = defaultdict(list)
         to_match = defaultdict(list)
         curves = defaultdict(list)
+        finals = defaultdict(dict)  # method -> (problem, seed) -> final normalized loss
         for problem, runs in by_problem.items():
             every = [v for r in runs for v in r["losses"] if v is not None]
             random_single = [v for r in runs if r["method"] == "random" for v in r["losses"] if v is not None]
@@ -57,6 +58,7 @@ def score(rows: list[dict]) -> dict:
                 curve = _best_so_far(r["losses"], budget)
                 value = np.clip((curve - best_ever) / span, -1, 1)
                 normalized[r["method"]].append(float(value[-1]))
+                finals[r["method"]][(problem, r["seed"])] = float(value[-1])
                 curves[r["method"]].append(value)
                 reached = np.nonzero(curve <= random_final)[0]
                 to_match[r["method"]].append((reached[0] + 1) / len(curve) if len(reached) else math.inf)
@@ -72,10 +74,27 @@ def score(rows: list[dict]) -> dict:
                 "to_match": float(np.median(to_match[method])),
                 "curve": np.mean(curves[method], axis=0),
                 "problems": len({r["problem"] for r in items if r["method"] == method}),
+                "finals": finals[method],
             }
             for method in normalized
         }
     return tables
+
+
+def versus(tables: dict, a: str, b: str) -> list[str]:
+    """Method ``a`` against ``b`` per suite and budget, paired by problem and seed: the mean score
+    difference ± its standard error, and how often ``a`` ended better, worse or level."""
+    lines = []
+    for (suite, budget), table in tables.items():
+        if a not in table or b not in table:
+            continue
+        pairs = [(table[b]["finals"][key], value) for key, value in table[a]["finals"].items() if key in table[b]["finals"]]
+        diff = 100 * np.array([theirs - ours for theirs, ours in pairs])
+        better, worse = int((diff > 0).sum()), int((diff < 0).sum())
+        spread = diff.std(ddof=1) / math.sqrt(len(diff)) if len(diff) > 1 else math.nan
+        lines.append(f"{suite} @ {budget}: {a} - {b} = {diff.mean():+.2f} ± {spread:.2f} score points over "
+                     f"{len(diff)} problem × seed pairs; better {better}, worse {worse}, level {len(diff) - better - worse}")
+    return lines
 
 
 def complete(rows: list[dict]) -> tuple[list[dict], list[str]]:
@@ -166,6 +185,8 @@ def main() -> None:
     parser.add_argument("--methods", default="",
                         help="comma-separated: these methods only (default: all; keep random, the yardstick)")
     parser.add_argument("--suites", default="", help="comma-separated: these suites only (default: all)")
+    parser.add_argument("--versus", default="", metavar="A,B",
+                        help="also print method A against B, paired by problem and seed (mean score difference ± s.e.)")
     args = parser.parse_args()
     from .run import read_results
 
@@ -188,6 +209,8 @@ def main() -> None:
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
+    if args.versus:
+        print("\n".join(versus(tables, *args.versus.split(",", 1))))
 
 
 if __name__ == "__main__":
