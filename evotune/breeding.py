@@ -201,4 +201,3 @@ def branch_slots(size: int, share: float, generation: int) -> int:
     if share_of_size >= 1:
         return round(share_of_size)
     return math.ceil(generation * share_of_size - 1e-9) - math.ceil((generation - 1) * share_of_size - 1e-9)
-
