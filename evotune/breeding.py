@@ -68,7 +68,8 @@ class Breeder:
         return children
 
     def fresh(self, rng: np.random.Generator, n: int, seen: set[int], taken: set[tuple] | None = None) -> list[list]:
-        """Up to ``n`` points neither seen nor in ``taken``: sampled, or enumerated when the space is finite."""
+        """Up to ``n`` points neither seen nor in ``taken`` (their keys are added to it): sampled, or enumerated
+        when the space is finite."""
         taken = set() if taken is None else taken
         out: list[list] = []
         for _ in range(10):

@@ -379,8 +379,8 @@ class Evolution:
         with engine_random(self._random):
             children = self.breeder.variations(self._view.members, size * oversample - sampled, self._seen)
         self._generation(generation).cached += self.breeder.cache_hits - hits
-        children += self.breeder.fresh(rng, size * oversample - len(children), self._seen,
-                                       {self.genome.key(g) for g in children})
+        taken = {self.genome.key(g) for g in children}  # fresh points and mutants add theirs
+        children += self.breeder.fresh(rng, size * oversample - len(children), self._seen, taken)
         if surrogate is None:
             return children[:size]
         rows = self._archive[-surrogate.window :]  # the latest trials of the view
@@ -390,7 +390,7 @@ class Evolution:
         if surrogate.branch_mutants and self.genome.conditional and oversample > 1 and len(self.directions) == 1:
             with engine_random(self._random):
                 children += self.breeder.branch_mutants(genes, losses[:, 0].tolist(), surrogate.branch_mutants,
-                                                        self._seen, {self.genome.key(g) for g in children})
+                                                        self._seen, taken)
         if len(children) > size:
             seed = int(rng.integers(2**31))
             if losses.shape[1] == 1:
