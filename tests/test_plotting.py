@@ -33,7 +33,7 @@ def test_every_figure_draws_from_a_result_or_a_run_file(stored, name, source, tm
     fig = plotting.FIGURES[name](result if source == "result" else str(path))
     assert isinstance(fig, matplotlib.figure.Figure)
     assert fig.axes[0].get_xlabel() and fig.axes[0].get_title()  # labelled, for a report
-    for extension in ("png", "svg", "pdf"):
+    for extension in ("png", "svg", "pdf") if source == "result" else ("png",):  # the formats do not depend on the source
         plotting.save(fig if extension == "png" else plotting.FIGURES[name](result), tmp_path / f"{name}.{extension}")
         assert (tmp_path / f"{name}.{extension}").stat().st_size > 1000
 
