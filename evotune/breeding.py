@@ -57,15 +57,20 @@ class Breeder:
             for child in pair:
                 tries += 1
                 self.mutation(genome, child)
-                key = genome.key(genome.repair(child))
-                if hash(key) in seen:
+                if hash(genome.key(genome.repair(child))) in seen:
                     self.cache_hits += 1
-                elif not genome.allowed(child):
-                    continue
-                elif key not in taken and len(children) < size:
-                    taken.add(key)
+                elif len(children) < size and self._admit(child, seen, taken):
                     children.append(child)
         return children
+
+    def _admit(self, genes: list, seen: set[int], taken: set[tuple]) -> bool:
+        """Whether ``genes`` make a new candidate: not seen, not already in ``taken`` (its key joins it),
+        and allowed by the space's ``forbidden`` rule."""
+        key = self.genome.key(genes)
+        if hash(key) in seen or key in taken or not self.genome.allowed(genes):
+            return False
+        taken.add(key)
+        return True
 
     def fresh(self, rng: np.random.Generator, n: int, seen: set[int], taken: set[tuple] | None = None) -> list[list]:
         """Up to ``n`` points neither seen nor in ``taken`` (their keys are added to it): sampled, or enumerated
@@ -74,18 +79,14 @@ class Breeder:
         out: list[list] = []
         for _ in range(10):
             for genes in self.genome.sample(rng, n):
-                key = self.genome.key(genes)
-                if hash(key) not in seen and key not in taken and len(out) < n and self.genome.allowed(genes):
-                    taken.add(key)
+                if len(out) < n and self._admit(genes, seen, taken):
                     out.append(genes)
             if len(out) == n:
                 return out
         if self.genome.cardinality <= ENUMERATION_LIMIT:
             for index in rng.permutation(int(self.genome.cardinality)):
                 genes = self.genome.point(int(index))
-                key = self.genome.key(genes)
-                if hash(key) not in seen and key not in taken and self.genome.allowed(genes):
-                    taken.add(key)
+                if self._admit(genes, seen, taken):
                     out.append(genes)
                     if len(out) == n:
                         break
@@ -122,9 +123,7 @@ class Breeder:
             for _ in range(3 * n):
                 child = list(genes)
                 self.mutation(self.genome, child)
-                key = self.genome.key(self.genome.repair(child))
-                if hash(key) not in seen and key not in taken and self.genome.allowed(child):
-                    taken.add(key)
+                if self._admit(self.genome.repair(child), seen, taken):
                     out.append(child)
                     made += 1
                     if made == n:
@@ -173,14 +172,10 @@ class Breeder:
             if not self.genome.allowed(genes):
                 raise InvalidSpaceError(f"initial_points: {dict(point)!r} is ruled out by the space's `forbidden` rule.")
         genomes += self.genome.sample(rng, size - len(genomes))
-        unique: dict[tuple, list] = {}
-        for genes in genomes:
-            key = self.genome.key(genes)
-            if hash(key) not in seen and self.genome.allowed(genes):
-                unique.setdefault(key, genes)
-        out = list(unique.values())
+        taken: set[tuple] = set()
+        out = [genes for genes in genomes if self._admit(genes, seen, taken)]
         if len(out) < size:
-            out += self.fresh(rng, size - len(out), seen, set(unique))
+            out += self.fresh(rng, size - len(out), seen, taken)
         return out
 
 
