@@ -1,0 +1,193 @@
+"""Racing, traced: how a search's children compare with the best fold by fold, and what stop rules would save.
+
+    pip install -e ".[bench]"
+    python -m experiments.benchmarks.racing_trace --run --seeds 5   # trace the runs (resumable; ~15 min on 2 cores)
+    python -m experiments.benchmarks.racing_trace                   # the tables from results/racing-trace.jsonl
+
+The runs are bench_racing's ``evotune-racing`` (16 problems, cv=10, budget 128, one worker) with a
+``Racing()`` that records every decision it is asked for (the folds so far, the reference, the pooled
+spread) and never stops a candidate, so each child's ten folds and the reference it raced against are
+known. From them:
+
+- **ties**: how many children match the best trial fold for fold on the first ``min_parts`` folds, how
+  many of those match it on all ten, and how many end better than it (the children a stop rule must
+  keep);
+- **rules, offline**: the fold fits a stop rule would run and the score it would lose *with the
+  trajectories held fixed* (a stopped child is dropped; the search is not re-run). This ranks rules in
+  seconds instead of an hour, but it understates the loss: a real run also feeds the stopped
+  children's estimates to the population and the surrogate, and diverges. Calibration rows compare the
+  offline figures with bench_racing's real ones where both exist.
+
+Score: bench_racing's (100 x (1 - (loss - best) / (median random loss - best)), from its results file).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections import defaultdict, deque
+
+import numpy as np
+
+import evotune as et
+
+from . import bench_racing
+from .run import bench_main, read_results
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "racing-trace.jsonl")
+FOLDS = bench_racing.FOLDS
+
+
+#: The decisions asked of :class:`_Tracing` in this process (the search may copy its settings).
+_ASKED: list = []
+
+
+class _Tracing(et.Racing):
+    """A ``Racing()`` that records each decision asked of it after ``min_parts`` folds and stops nothing."""
+
+    def worse(self, losses, reference, pool=None):
+        if len(losses) == self.min_parts:
+            _ASKED.append((tuple(losses), tuple(reference), pool))
+        return False
+
+
+def run_job(name: str, method: str, seed: int) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    problem, racing = bench_racing.Problem(name), _Tracing()
+    _ASKED.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
+                                         max_evaluations=bench_racing.BUDGET, random_state=seed, n_jobs=1,
+                                         racing=racing)
+        search.fit(problem.X, problem.y)
+    asked = defaultdict(deque)  # a decision is matched to the trial whose first folds it saw, in order
+    for losses, reference, pool in _ASKED:
+        asked[losses].append((reference, pool))
+    children = []
+    for trial in search.trials_:
+        if trial.parts is None or len(trial.parts) < FOLDS:
+            continue  # failed
+        signed = tuple(-v for v in trial.parts)  # the race's losses: the scores with their sign turned
+        decision = asked[signed[:racing.min_parts]].popleft() if asked[signed[:racing.min_parts]] else None
+        child = {"generation": trial.generation, "losses": [problem.loss(-v) for v in signed]}
+        if decision is not None:
+            reference, pool = decision
+            child["reference"] = [problem.loss(-v) for v in reference]
+            child["pool"] = None if pool is None else [pool[0] / problem.scale**2, pool[1]]
+        children.append(child)
+    return {"problem": name, "method": method, "seed": seed, "loss": problem.loss(search.best_score_),
+            "children": children}
+
+
+# -- offline stop rules ----------------------------------------------------------------------------------------
+RULES = {  # name: (the rule, the fold counts at which it is asked)
+    "Racing() (3, 6)": (et.Racing(), (3, 6)),
+    "confidence 0.9 (3, 6)": (et.Racing(confidence=0.9), (3, 6)),
+    "confidence 0.8 (3, 6)": (et.Racing(confidence=0.8), (3, 6)),
+    "min_parts=2 (2, 4, 8)": (et.Racing(min_parts=2), (2, 4, 8)),
+    "every fold from 3": (et.Racing(), tuple(range(3, FOLDS))),
+    "every fold from 2": (et.Racing(min_parts=2), tuple(range(2, FOLDS))),
+    "every fold from 2, confidence 0.9": (et.Racing(min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
+    "Racing() + stop exact ties at 3": ("ties", (3, 6)),
+}
+#: bench_racing's real rows for rules traced here: (method, rule)
+CALIBRATION = (("evotune-racing", "Racing() (3, 6)"), ("evotune-racing-80", "confidence 0.8 (3, 6)"),
+               ("evotune-racing-min2", "min_parts=2 (2, 4, 8)"))
+
+
+def _fits(child: dict, rule, counts: tuple) -> int:
+    """The folds a rule would have run of this child."""
+    losses, reference = child["losses"], child.get("reference")
+    if reference is None:
+        return len(losses)  # the first generation: nothing to race against
+    pool = tuple(child["pool"]) if child["pool"] else None
+    racing = et.Racing() if rule == "ties" else rule
+    for k in counts:
+        if racing.worse(losses[:k], reference, pool) or (rule == "ties" and k == 3 and losses[:k] == reference[:k]):
+            return k
+    return len(losses)
+
+
+def _scoring() -> tuple[dict, dict]:
+    """bench_racing's normalisation: each problem's best loss, and its median random loss."""
+    best, randoms = defaultdict(lambda: math.inf), defaultdict(list)
+    for r in read_results(bench_racing.RESULTS):
+        best[r["problem"]] = min(best[r["problem"]], r["loss"])
+        if r["method"] == "random":
+            randoms[r["problem"]] += [v for v in r["losses"] if v is not None]
+    return best, {p: float(np.median(v)) for p, v in randoms.items()}
+
+
+def tables(rows: list[dict]) -> str:
+    best, median = _scoring()
+    for r in rows:
+        best[r["problem"]] = min(best[r["problem"]], r["loss"])
+
+    def score(problem: str, loss: float) -> float:
+        span = median[problem] - best[problem]
+        return 100 * (1 - min(1.0, (loss - best[problem]) / (span if span > 0 else 1.0)))
+
+    lines = [f"{len(rows)} traced runs, {len({r['problem'] for r in rows})} problems, cv={FOLDS}", "",
+             "| problem | children raced | tie the best on 3 folds | ... and on all | end better | ... of the ties |",
+             "|---|---|---|---|---|---|"]
+    total = np.zeros(5, dtype=int)
+    for problem in sorted({r["problem"] for r in rows}):
+        counts = np.zeros(5, dtype=int)
+        for r in (r for r in rows if r["problem"] == problem):
+            for c in (c for c in r["children"] if "reference" in c):
+                tie = c["losses"][:3] == c["reference"][:3]
+                better = sum(c["losses"]) < sum(c["reference"]) - 1e-12
+                counts += [1, tie, tie and c["losses"] == c["reference"], better, tie and better]
+        total += counts
+        lines.append(f"| {problem} | " + " | ".join(str(v) for v in counts) + " |")
+    lines.append("| all | " + " | ".join(str(v) for v in total) + " |")
+    lines += ["", "Stop rules with the trajectories held fixed (score lost: mean over runs ± s.e.; runs that lose):", "",
+              "| rule | fold fits (share) | score lost | runs that lose |", "|---|---|---|---|"]
+    offline = {}
+    for name, (rule, counts) in RULES.items():
+        fits = base = 0
+        lost = []
+        for r in rows:
+            kept = []
+            for c in r["children"]:
+                ran = _fits(c, rule, counts)
+                fits, base = fits + ran, base + len(c["losses"])
+                if ran == len(c["losses"]):
+                    kept.append(float(np.mean(c["losses"])))
+            lost.append(score(r["problem"], r["loss"]) - score(r["problem"], min(kept, default=math.inf)))
+        offline[name] = (fits / base, float(np.mean(lost)))
+        lines.append(f"| {name} | {fits / base:.3f} | {np.mean(lost):.2f} ± {np.std(lost) / math.sqrt(len(lost)):.2f} "
+                     f"| {sum(v > 1e-9 for v in lost)} |")
+    by = defaultdict(dict)
+    for r in read_results(bench_racing.RESULTS):
+        by[(r["problem"], r["seed"])][r["method"]] = r
+    lines += ["", "Calibration: the same rule offline and in bench_racing's real runs (fold fits; score lost):", ""]
+    for method, name in CALIBRATION:
+        pairs = [d for d in by.values() if method in d and "evotune" in d]
+        if pairs:
+            fits = sum(d[method]["fits"] for d in pairs) / sum(d["evotune"]["fits"] for d in pairs)
+            lost = np.mean([score(d["evotune"]["problem"], d["evotune"]["loss"])
+                            - score(d[method]["problem"], d[method]["loss"]) for d in pairs])
+            lines.append(f"- {name}: offline {offline[name][0]:.3f}; {offline[name][1]:.2f} — real ({len(pairs)} runs) "
+                         f"{fits:.3f}; {lost:.2f}")
+    return "\n".join(lines)
+
+
+def _line(row: dict) -> str:
+    return f"{row['problem']} {row['seed']}: loss {row['loss']:.4f}, {len(row['children'])} children"
+
+
+def main() -> None:
+    rows = bench_main(__doc__, run_job, problems=bench_racing.problems(), methods=("evotune-traced",), seeds=5,
+                      results=RESULTS, line=_line)
+    if rows:
+        print(tables(rows))
+
+
+if __name__ == "__main__":
+    main()
