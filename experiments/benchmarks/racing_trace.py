@@ -23,6 +23,7 @@ Score: bench_racing's (100 x (1 - (loss - best) / (median random loss - best)), 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import warnings
@@ -53,15 +54,43 @@ class _Tracing(et.Racing):
         return False
 
 
+def _fingerprinting(problem: bench_racing.Problem, functions: dict):
+    """The problem's scorer, also recording a fingerprint of each fitted model's continuous output on
+    the fold's test set (probabilities, decision function or regression predictions, to 1e-9):
+    ``functions[(params, fold)]``. Equal fingerprints: the same fitted function on that fold."""
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer(problem.scoring)
+    folds = {hashlib.sha1(problem.X[test].tobytes()).hexdigest(): i for i, (_, test) in enumerate(problem.cv)}
+
+    def score(estimator, X, y) -> float:
+        output = estimator.predict(X)
+        for method in ("predict_proba", "decision_function") if not problem.regression else ():
+            if hasattr(estimator, method):
+                output = getattr(estimator, method)(X)
+                break
+        fold = folds[hashlib.sha1(np.ascontiguousarray(X).tobytes()).hexdigest()]
+        output = np.ascontiguousarray(np.round(np.asarray(output, dtype=float), 9))
+        functions[(_key(estimator.get_params(), problem.space), fold)] = hashlib.sha1(output.tobytes()).hexdigest()[:16]
+        return scorer(estimator, X, y)
+
+    return score
+
+
+def _key(params: dict, space: dict) -> str:
+    return repr(sorted((k, v.item() if hasattr(v, "item") else v) for k, v in params.items() if k in space))
+
+
 def run_job(name: str, method: str, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    problem, racing = bench_racing.Problem(name), _Tracing()
+    problem, racing, functions = bench_racing.Problem(name), _Tracing(), {}
     _ASKED.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
+        search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv,
+                                         scoring=_fingerprinting(problem, functions),
                                          max_evaluations=bench_racing.BUDGET, random_state=seed, n_jobs=1,
                                          racing=racing)
         search.fit(problem.X, problem.y)
@@ -74,7 +103,8 @@ def run_job(name: str, method: str, seed: int) -> dict:
             continue  # failed
         signed = tuple(-v for v in trial.parts)  # the race's losses: the scores with their sign turned
         decision = asked[signed[:racing.min_parts]].popleft() if asked[signed[:racing.min_parts]] else None
-        child = {"generation": trial.generation, "losses": [problem.loss(-v) for v in signed]}
+        child = {"generation": trial.generation, "losses": [problem.loss(-v) for v in signed],
+                 "functions": [functions.get((_key(trial.params, problem.space), fold)) for fold in range(FOLDS)]}
         if decision is not None:
             reference, pool = decision
             child["reference"] = [problem.loss(-v) for v in reference]
@@ -93,24 +123,41 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     "every fold from 3": (et.Racing(), tuple(range(3, FOLDS))),
     "every fold from 2": (et.Racing(min_parts=2), tuple(range(2, FOLDS))),
     "every fold from 2, confidence 0.9": (et.Racing(min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
-    "Racing() + stop exact ties at 3": ("ties", (3, 6)),
+    # and stopping, after k folds, children that tie the best exactly, or repeat an earlier trial's fitted model
+    "Racing() + stop exact ties at 3": (("ties", et.Racing(), 3), (3, 6)),
+    "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(), 3), (3, 6)),
+    "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(confidence=0.9), 3), (3, 6)),
+    "Racing() + stop repeats at 2": (("repeats", et.Racing(), 2), (2, 3, 6)),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing", "Racing() (3, 6)"), ("evotune-racing-80", "confidence 0.8 (3, 6)"),
                ("evotune-racing-min2", "min_parts=2 (2, 4, 8)"))
 
 
-def _fits(child: dict, rule, counts: tuple) -> int:
-    """The folds a rule would have run of this child."""
+def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
+    """The folds a rule would have run of this child; ``repeat``: its first folds' fitted functions
+    are those of an earlier trial (as many folds as the rule compares)."""
     losses, reference = child["losses"], child.get("reference")
     if reference is None:
         return len(losses)  # the first generation: nothing to race against
     pool = tuple(child["pool"]) if child["pool"] else None
-    racing = et.Racing() if rule == "ties" else rule
+    kind, racing, after = rule if isinstance(rule, tuple) else (None, rule, None)
     for k in counts:
-        if racing.worse(losses[:k], reference, pool) or (rule == "ties" and k == 3 and losses[:k] == reference[:k]):
+        stop = k == after and (repeat if kind == "repeats" else losses[:k] == reference[:k])
+        if stop or (k >= racing.min_parts and racing.worse(losses[:k], reference, pool)):
             return k
     return len(losses)
+
+
+def _repeats(children: list[dict], folds: int = 3) -> list[bool]:
+    """For each child (in evaluation order), whether its fitted functions on the first ``folds`` folds
+    are those of an earlier child."""
+    seen, out = set(), []
+    for c in children:
+        first = tuple(c["functions"][:folds])
+        out.append(None not in first and first in seen)
+        seen.add(first)
+    return out
 
 
 def _scoring() -> tuple[dict, dict]:
@@ -133,16 +180,18 @@ def tables(rows: list[dict]) -> str:
         return 100 * (1 - min(1.0, (loss - best[problem]) / (span if span > 0 else 1.0)))
 
     lines = [f"{len(rows)} traced runs, {len({r['problem'] for r in rows})} problems, cv={FOLDS}", "",
-             "| problem | children raced | tie the best on 3 folds | ... and on all | end better | ... of the ties |",
-             "|---|---|---|---|---|---|"]
-    total = np.zeros(5, dtype=int)
+             "| problem | children raced | tie the best on 3 folds | ... and on all | repeat an earlier model on 3 folds "
+             "| end better | ... of the ties | ... of the repeats |", "|---|---|---|---|---|---|---|---|"]
+    total = np.zeros(7, dtype=int)
     for problem in sorted({r["problem"] for r in rows}):
-        counts = np.zeros(5, dtype=int)
+        counts = np.zeros(7, dtype=int)
         for r in (r for r in rows if r["problem"] == problem):
-            for c in (c for c in r["children"] if "reference" in c):
+            for c, repeat in zip(r["children"], _repeats(r["children"])):
+                if "reference" not in c:
+                    continue
                 tie = c["losses"][:3] == c["reference"][:3]
                 better = sum(c["losses"]) < sum(c["reference"]) - 1e-12
-                counts += [1, tie, tie and c["losses"] == c["reference"], better, tie and better]
+                counts += [1, tie, tie and c["losses"] == c["reference"], repeat, better, tie and better, repeat and better]
         total += counts
         lines.append(f"| {problem} | " + " | ".join(str(v) for v in counts) + " |")
     lines.append("| all | " + " | ".join(str(v) for v in total) + " |")
@@ -154,8 +203,8 @@ def tables(rows: list[dict]) -> str:
         lost = []
         for r in rows:
             kept = []
-            for c in r["children"]:
-                ran = _fits(c, rule, counts)
+            for c, repeat in zip(r["children"], _repeats(r["children"], rule[2] if isinstance(rule, tuple) else 3)):
+                ran = _fits(c, rule, counts, repeat)
                 fits, base = fits + ran, base + len(c["losses"])
                 if ran == len(c["losses"]):
                     kept.append(float(np.mean(c["losses"])))
