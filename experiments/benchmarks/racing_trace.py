@@ -6,12 +6,12 @@
 
 The runs are bench_racing's ``evotune-racing`` (16 problems, cv=10, budget 128, one worker) with a
 ``Racing()`` that records every decision it is asked for (the folds so far, the reference, the pooled
-spread) and never stops a candidate, so each child's ten folds and the reference it raced against are
-known. From them:
+spread) and never stops a candidate, and a scorer that also fingerprints each fold's fitted model, so
+each child's ten folds, the reference it raced against and the models it repeats are known. From them:
 
 - **ties**: how many children match the best trial fold for fold on the first ``min_parts`` folds, how
-  many of those match it on all ten, and how many end better than it (the children a stop rule must
-  keep);
+  many of those match it on all ten, how many are an earlier trial's fitted model on those folds, and
+  how many end better than the best (the children a stop rule must keep);
 - **rules, offline**: the fold fits a stop rule would run and the score it would lose *with the
   trajectories held fixed* (a stopped child is dropped; the search is not re-run). This ranks rules in
   seconds instead of an hour, but it understates the loss: a real run also feeds the stopped
