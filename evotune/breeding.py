@@ -57,16 +57,17 @@ class Breeder:
             for child in pair:
                 tries += 1
                 self.mutation(genome, child)
-                if hash(genome.key(genome.repair(child))) in seen:
+                key = genome.key(genome.repair(child))
+                if hash(key) in seen:
                     self.cache_hits += 1
-                elif len(children) < size and self._admit(child, seen, taken):
+                elif len(children) < size and self._admit(child, seen, taken, key):
                     children.append(child)
         return children
 
-    def _admit(self, genes: list, seen: set[int], taken: set[tuple]) -> bool:
+    def _admit(self, genes: list, seen: set[int], taken: set[tuple], key: tuple | None = None) -> bool:
         """Whether ``genes`` make a new candidate: not seen, not already in ``taken`` (its key joins it),
-        and allowed by the space's ``forbidden`` rule."""
-        key = self.genome.key(genes)
+        and allowed by the space's ``forbidden`` rule. ``key``: ``genome.key(genes)``, if already known."""
+        key = self.genome.key(genes) if key is None else key
         if hash(key) in seen or key in taken or not self.genome.allowed(genes):
             return False
         taken.add(key)

@@ -191,6 +191,22 @@ def run_job(name: str, method: str, seed: int) -> dict:
     return {"problem": name, "method": method, "seed": seed, **out, "seconds": time.perf_counter() - start}
 
 
+def scorer(rows: list[dict]):
+    """``score(problem, loss)``: 100 x (1 - (loss - best) / (median random loss - best)), the best over
+    ``rows``' losses and the median over their random candidates' (100 the best, 0 the median random one)."""
+    best, randoms = defaultdict(lambda: math.inf), defaultdict(list)
+    for r in rows:
+        best[r["problem"]] = min(best[r["problem"]], r["loss"])
+        if r["method"] == "random":
+            randoms[r["problem"]] += [v for v in r["losses"] if v is not None]
+
+    def score(problem: str, loss: float) -> float:
+        span = float(np.median(randoms[problem])) - best[problem]
+        return 100 * (1 - min(1.0, (loss - best[problem]) / (span if span > 0 else 1.0)))
+
+    return score
+
+
 def table(rows: list[dict], methods: tuple = METHODS) -> str:
     """Mean score, fold fits and seconds per method, over the (problem, seed) pairs every one of ``methods``
     (and random, the score's normalisation) finished."""
@@ -200,25 +216,18 @@ def table(rows: list[dict], methods: tuple = METHODS) -> str:
     done = {k: d for k, d in by.items() if all(m in d for m in methods) and "random" in d}
     if not done:
         return ""
-    best = defaultdict(lambda: math.inf)
-    randoms = defaultdict(list)
+    score = scorer([r for d in done.values() for r in d.values()])
+    scores, fits, seconds = defaultdict(list), defaultdict(list), defaultdict(list)
     for (problem, _), d in done.items():
-        for r in d.values():
-            best[problem] = min(best[problem], r["loss"])
-        randoms[problem] += [v for v in d["random"]["losses"] if v is not None]
-    score, fits, seconds = defaultdict(list), defaultdict(list), defaultdict(list)
-    for (problem, _), d in done.items():
-        span = float(np.median(randoms[problem])) - best[problem]
-        span = span if span > 0 else 1.0
         for m in methods:
-            score[m].append(100 * (1 - min(1.0, (d[m]["loss"] - best[problem]) / span)))
+            scores[m].append(score(problem, d[m]["loss"]))
             fits[m].append(d[m]["fits"])
             seconds[m].append(d[m]["seconds"])
     base_fits, base_seconds = np.sum(fits["evotune"]), np.sum(seconds["evotune"])
     lines = [f"{len(done)} (problem, seed) pairs, {len({p for p, _ in done})} problems, budget {BUDGET}, cv={FOLDS}",
              "", "| method | score | fold fits | fits vs evotune | seconds | time vs evotune |", "|---|---|---|---|---|---|"]
     for m in methods:
-        lines.append(f"| {m} | {np.mean(score[m]):.2f} | {np.mean(fits[m]):.0f} | {np.sum(fits[m]) / base_fits:.2f} | "
+        lines.append(f"| {m} | {np.mean(scores[m]):.2f} | {np.mean(fits[m]):.0f} | {np.sum(fits[m]) / base_fits:.2f} | "
                      f"{np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
     return "\n".join(lines)
 

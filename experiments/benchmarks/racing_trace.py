@@ -160,24 +160,9 @@ def _repeats(children: list[dict], folds: int = 3) -> list[bool]:
     return out
 
 
-def _scoring() -> tuple[dict, dict]:
-    """bench_racing's normalisation: each problem's best loss, and its median random loss."""
-    best, randoms = defaultdict(lambda: math.inf), defaultdict(list)
-    for r in read_results(bench_racing.RESULTS):
-        best[r["problem"]] = min(best[r["problem"]], r["loss"])
-        if r["method"] == "random":
-            randoms[r["problem"]] += [v for v in r["losses"] if v is not None]
-    return best, {p: float(np.median(v)) for p, v in randoms.items()}
-
-
 def tables(rows: list[dict]) -> str:
-    best, median = _scoring()
-    for r in rows:
-        best[r["problem"]] = min(best[r["problem"]], r["loss"])
-
-    def score(problem: str, loss: float) -> float:
-        span = median[problem] - best[problem]
-        return 100 * (1 - min(1.0, (loss - best[problem]) / (span if span > 0 else 1.0)))
+    real = read_results(bench_racing.RESULTS)
+    score = bench_racing.scorer(real + rows)  # bench_racing's normalisation, the traced runs' bests included
 
     lines = [f"{len(rows)} traced runs, {len({r['problem'] for r in rows})} problems, cv={FOLDS}", "",
              "| problem | children raced | tie the best on 3 folds | ... and on all | repeat an earlier model on 3 folds "
@@ -213,7 +198,7 @@ def tables(rows: list[dict]) -> str:
         lines.append(f"| {name} | {fits / base:.3f} | {np.mean(lost):.2f} ± {np.std(lost) / math.sqrt(len(lost)):.2f} "
                      f"| {sum(v > 1e-9 for v in lost)} |")
     by = defaultdict(dict)
-    for r in read_results(bench_racing.RESULTS):
+    for r in real:
         by[(r["problem"], r["seed"])][r["method"]] = r
     lines += ["", "Calibration: the same rule offline and in bench_racing's real runs (fold fits; score lost):", ""]
     for method, name in CALIBRATION:
