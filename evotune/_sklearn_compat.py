@@ -16,6 +16,7 @@ from sklearn.model_selection._validation import (
     _insert_error_scores,
     _warn_or_raise_about_fit_failures,
 )
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _check_method_params
 
 from sklearn.metrics._scorer import _MultimetricScorer
@@ -52,6 +53,7 @@ __all__ = [
     "BaseSearchCV",
     "_fit_and_score",
     "_insert_error_scores",
+    "_safe_indexing",
     "_warn_or_raise_about_fit_failures",
     "_check_method_params",
     "check_input_parameters",

@@ -153,6 +153,7 @@ class _Told(NamedTuple):
     parts: tuple | None  # the parts' losses of a completed trial of an objective run fold by fold
     estimated: bool  # the losses are a pruned trial's estimate
     violation: float  # how far from feasible (0: feasible)
+    keys: tuple | None  # its parts' keys (info["part_keys"]: fingerprints of the folds' models), racing's repeats
 
 
 class _Generation:
@@ -277,6 +278,8 @@ class Evolution:
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, tuple]] = []
+        # racing's repeats: the keys of a trial's first parts -> the earliest such trial's (number, loss)
+        self._repeats: dict[tuple, tuple[int, float]] = {}
         # the generation being asked, its genes, and what its candidates race against
         self._block: tuple[int, list[list], Race | None] = (0, [], None)
         #: Number of trials told so far.
@@ -409,7 +412,10 @@ class Evolution:
         if rule is None:
             return None
         members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
-        return Race(rule, rule.reference(members), self.direction.sign, rule.pool(members)) if members else None
+        if not members:
+            return None
+        repeats = self._repeats if getattr(rule, "repeats", False) else None
+        return Race(rule, rule.reference(members), self.direction.sign, rule.pool(members), repeats, self._view.count)
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
@@ -418,6 +424,11 @@ class Evolution:
             number = view.count
             told = self._results.pop(number)
             view.add(self._individual(number, told))
+            racing = self.config.racing
+            if racing is not None and racing.repeats and told.keys and math.isfinite(told.losses[0]):
+                prefix = told.keys[: racing.min_parts]
+                if len(prefix) == racing.min_parts and None not in prefix:
+                    self._repeats.setdefault(prefix, (number, told.losses[0]))
             if self.surrogate is not None:  # infeasible trials count as failed
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
                 self._archive.append((number, told.genes, losses))
@@ -502,16 +513,18 @@ class Evolution:
         sign = self.direction.sign
         parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
+        keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
+        keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
         if trial.ok:
             losses = tuple(s * v for s, v in zip(self._signs, trial.values))
         elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat
-            losses = (candidate.race.estimate(parts),)
+            losses = (candidate.race.estimate(parts, keys),)
         else:
             losses = (math.nan,) * len(self._signs)
         if trial.constraints is not None:
             self._n_constraints = len(trial.constraints)
         self._results[trial.number] = _Told(list(genes), losses, parts if trial.ok else None, estimated,
-                                            trial.violation)
+                                            trial.violation, keys)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
@@ -574,7 +587,7 @@ class Evolution:
         several objectives or constraints, its position in the survivors' order); ``parts``: a completed
         trial's parts' losses (a racing reference); ``estimated``: a pruned trial's estimate, left out of
         the history's statistics."""
-        genes, losses, parts, estimated, violation = told
+        genes, losses, parts, estimated, violation, _ = told
         ind = Individual(genes, self._fitness, number)
         loss = losses[0]
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)

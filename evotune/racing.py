@@ -16,7 +16,8 @@ a *reference* the engine fixed when it proposed the candidate's generation:
 
 A stopped candidate is recorded as ``"pruned"`` with the value of what it ran; it never
 enters the hall of fame, and the population and the surrogate see an estimate of its full
-value (the reference's, shifted by how much worse it was on the same parts).
+value (the reference's, shifted by how much worse it was on the same parts; a repeat's: the value
+of the trial it repeats).
 
 Decisions are deterministic: each is taken on a fixed prefix of the parts against a
 reference fixed when the candidate was proposed, so the same seed prunes the same
@@ -26,9 +27,10 @@ candidates whatever the number of workers or the order in which parts finish.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
@@ -61,6 +63,14 @@ class Racing:
         variance: the folds' noise is much the same for neighbouring models), not
         from the candidate's few folds alone, whose spread is so uncertain after 3
         folds that the test then stops only what is far worse.
+    repeats : bool
+        Also stop a candidate whose first ``min_parts`` folds fitted the same models as
+        an earlier trial's (the same output on each fold's test data: a regularisation
+        beyond saturation, a tree depth never reached), with that trial's value as its
+        estimate. About a third of the children a search proposes are such repeats;
+        the t-test cannot stop them, as they tie the best more often than not. Only
+        objectives that fingerprint their folds (``part_key``: EvolutionarySearchCV's,
+        the CLI's estimators) have repeats.
 
     Examples
     --------
@@ -79,12 +89,14 @@ class Racing:
     min_parts: int = 3
     confidence: float = 0.95
     pooled: bool = True
+    repeats: bool = True
 
     def __post_init__(self) -> None:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
         check_number("confidence", self.confidence, "a number in (0.5, 1)", lambda v: 0.5 < v < 1, owner="Racing")
-        if not isinstance(self.pooled, bool):
-            raise InvalidParameterError(f"Racing: `pooled` must be True or False; got {self.pooled!r}.")
+        for name in ("pooled", "repeats"):
+            if not isinstance(getattr(self, name), bool):
+                raise InvalidParameterError(f"Racing: `{name}` must be True or False; got {getattr(self, name)!r}.")
 
     def checkpoints(self, parts: int) -> list[int]:
         """How many parts have run at each decision (the last is all of them: no decision)."""
@@ -243,17 +255,43 @@ class Race:
     complete trials (:attr:`evotune.Candidate.race`); an evaluator that runs parts
     applies it. ``sign`` turns the objective's values into losses (+1 minimizing,
     -1 maximizing); ``pool`` is what the population says of the parts' noise (:meth:`Racing.pool`).
+    ``repeats`` maps the keys of a trial's first ``min_parts`` parts (the objective's
+    ``part_key``: a fingerprint of each fold's fitted model) to that trial's number and loss,
+    the earliest trial first; only trials numbered below ``before`` (those the candidate's
+    generation was proposed from) count, so the decision does not depend on when
+    later trials finish.
+
+    Examples
+    --------
+    >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b", "c"): (4, 0.11)}, before=10)
+    >>> race.worse([0.10, 0.12, 0.08]), race.worse([0.10, 0.12, 0.08], keys=("a", "b", "c", None))
+    (False, True)
+    >>> race.estimate([0.10, 0.12, 0.08], keys=("a", "b", "c"))  # the value of trial 4, which it repeats
+    0.11
     """
 
     racing: Racing | Fidelity
     reference: tuple[float, ...]
     sign: int
     pool: tuple[float, int] | None = None
+    repeats: Mapping[tuple, tuple[int, float]] | None = field(default=None, compare=False, repr=False)
+    before: int = 0
 
-    def worse(self, values: Sequence[float]) -> bool:
-        """Whether the parts' values so far (the objective's direction) show the candidate worse."""
-        return self.racing.worse([self.sign * v for v in values], self.reference, self.pool)
+    def repeat(self, keys: Sequence[Any] | None) -> float | None:
+        """The loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
+        n = getattr(self.racing, "min_parts", 0)
+        if not self.repeats or keys is None or len(keys) < n or any(k is None for k in keys[:n]):
+            return None
+        found = self.repeats.get(tuple(keys[:n]))
+        return found[1] if found is not None and found[0] < self.before else None
 
-    def estimate(self, losses: Sequence[float]) -> float:
-        """The estimated full loss of a candidate stopped after these losses."""
-        return self.racing.estimate(losses, self.reference)
+    def worse(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> bool:
+        """Whether the parts' values so far (the objective's direction) show the candidate worse,
+        or their ``keys`` show it a repeat of an earlier trial."""
+        return self.repeat(keys) is not None or self.racing.worse([self.sign * v for v in values], self.reference,
+                                                                  self.pool)
+
+    def estimate(self, losses: Sequence[float], keys: Sequence[Any] | None = None) -> float:
+        """The estimated full loss of a candidate stopped after these losses (with these keys)."""
+        repeated = self.repeat(keys)
+        return self.racing.estimate(losses, self.reference) if repeated is None else repeated

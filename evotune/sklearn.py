@@ -21,7 +21,9 @@ experimental fit callbacks.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import hashlib
 import numbers
 import pickle
 import time
@@ -40,6 +42,7 @@ from ._sklearn_compat import (
     _check_method_params,
     _fit_and_score,
     _insert_error_scores,
+    _safe_indexing,
     _warn_or_raise_about_fit_failures,
     check_input_parameters,
     get_scorers,
@@ -71,6 +74,8 @@ class _CrossValidation:
         self.estimator, self.X, self.y, self.splits = estimator, X, y, splits
         self.fit_kwargs, self.metric, self.about = fit_kwargs, metric, about
         self.parts = len(splits)
+        #: How many first folds also return a fingerprint of the fitted model (:meth:`keying`).
+        self.keyed = 0
         #: Several objectives: metric names and costs (:data:`COSTS`), each averaged over the folds.
         self.objectives = objectives
         if objectives and "model_size" in objectives:
@@ -86,25 +91,42 @@ class _CrossValidation:
         data = f"X {_shape(self.X)}" + ("" if self.y is None else f", y {_shape(self.y)}")
         return {"estimator": _short_repr(self.estimator), **self.about, "data": data, "cv": f"{self.parts} folds"}
 
+    def keying(self, folds: int) -> _CrossValidation:
+        """This objective, its first ``folds`` folds also fingerprinting their fitted model (``part_key``:
+        racing stops a candidate that repeats an earlier trial's models, see :class:`evotune.Racing`)."""
+        keyed = copy.copy(self)
+        keyed.keyed = folds
+        return keyed
+
     def part(self, params: dict[str, Any], i: int) -> dict[str, Any]:
-        """Fit and score fold ``i``."""
+        """Fit and score fold ``i`` (and fingerprint its fitted model, for the first :attr:`keyed` folds)."""
         train, test = self.splits[i]
+        keyed = i < self.keyed
+        fit_kwargs = {**self.fit_kwargs, "return_estimator": True} if keyed else self.fit_kwargs
         out = _fit_and_score(
-            clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **self.fit_kwargs
+            clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **fit_kwargs
         )
         out.pop("parameters", None)
         fitted = out.pop("estimator", None)  # measured here: the fitted model never leaves the worker
-        if fitted is not None:
+        if fitted is not None and self.objectives and "model_size" in self.objectives:
             out["model_size"] = len(pickle.dumps(fitted))
+        if keyed and fitted is not None and out.get("fit_error") is None:
+            out["fingerprint"] = _fingerprint(fitted, _safe_indexing(self.X, test))
         return out
 
     def part_value(self, fold: dict[str, Any]) -> float:
         """A fold's score (what racing compares)."""
         return _metric_score(fold["test_scores"], self.metric)
 
+    @staticmethod
+    def part_key(fold: dict[str, Any]) -> str | None:
+        """A fold's fingerprint of its fitted model (None unless keyed): equal ones, the same model."""
+        return fold.get("fingerprint")
+
     def combine(self, params: dict[str, Any], folds: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
         """The mean score over the folds (the first ones, for a candidate racing stopped), with every fold's
-        result; with several objectives, the mean of each."""
+        result (its fingerprint left to the trial's ``part_keys``); with several objectives, the mean of each."""
+        folds = [{k: v for k, v in fold.items() if k != "fingerprint"} for fold in folds]
         if self.objectives:
             values = tuple(float(np.mean([fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
                                           for fold in folds])) for name in self.objectives)
@@ -113,6 +135,21 @@ class _CrossValidation:
 
     def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+def _fingerprint(fitted: Any, X: Any) -> str | None:
+    """What tells a fitted model apart from another on data ``X``: a hash of its continuous output there
+    (probabilities, decision function, else predictions) rounded to 1e-9; None if it has none. Output,
+    not fitted attributes: two kNN models hold the same data, and two regularisations beyond saturation
+    different coefficients for the same function."""
+    for method in ("predict_proba", "decision_function", "predict"):
+        if hasattr(fitted, method):
+            try:
+                output = np.round(np.asarray(getattr(fitted, method)(X), dtype=float), 9) + 0.0  # no -0.0
+            except Exception:  # noqa: BLE001 - no fingerprint: never called a repeat
+                continue
+            return hashlib.sha1(np.ascontiguousarray(output).tobytes()).hexdigest()[:16]
+    return None
 
 
 def cross_validation(

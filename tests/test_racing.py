@@ -241,3 +241,43 @@ def test_a_generator_objective_that_crashes_or_hangs_mid_budgets_is_one_crashed_
     assert {"complete", "crashed", "timeout"} <= states and result.n_evaluations == 30
     assert all(t.parts is None for t in result.trials if t.state in ("crashed", "timeout"))
     assert result.best_value == pytest.approx(1 / 27, abs=0.01)
+
+
+def test_a_candidate_repeating_an_earlier_trials_first_parts_is_stopped_with_that_trials_value():
+    repeats = {("a", "b", "c"): (4, 0.11), ("d", "e", "f"): (12, 0.05)}
+    race = Race(et.Racing(), (0.10, 0.12, 0.08), 1, repeats=repeats, before=10)
+    same = [0.10, 0.12, 0.08]  # ties the best: the paired test cannot stop it
+    assert race.worse(same, ("a", "b", "c")) and race.estimate(same, ("a", "b", "c")) == 0.11
+    assert not race.worse(same, ("d", "e", "f"))  # trial 12 was not among those its generation was bred from
+    assert not race.worse(same, ("a", "b")) and not race.worse(same, ("a", "b", None)) and not race.worse(same)
+    assert race.estimate([0.2, 0.22, 0.18]) == pytest.approx(0.2)  # not a repeat: the paired estimate
+    off = Race(et.Racing(repeats=False), (0.10, 0.12, 0.08), 1)
+    assert not off.worse(same, ("a", "b", "c"))
+
+
+def test_the_engine_races_against_the_first_parts_of_every_trial_its_generation_was_bred_from():
+    def keys(x):  # two models: x below or above 0.5
+        return ["low" if x < 0.5 else "high", "k", "k"]
+
+    def run(racing):
+        ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=racing, seed=0)
+        first = ev.ask()
+        for c in first:
+            x = c.params["x"]
+            ev.tell_one(c, (x, {"part_keys": keys(x)}), parts=[x] * 3)
+        return ev, first, ev.ask()
+
+    ev, first, second = run(True)
+    earliest = {}
+    for c in first:
+        earliest.setdefault(tuple(keys(c.params["x"])), c)
+    for c in second:
+        known = earliest.get(tuple(keys(c.params["x"])))
+        assert c.race.repeat(keys(c.params["x"])) == (None if known is None else known.params["x"])
+    child = next(c for c in second if tuple(keys(c.params["x"])) in earliest)
+    trial = ev.tell_one(child, (et.trial.Pruned(0.7, {"part_keys": keys(child.params["x"])})), parts=[0.7] * 3)
+    assert trial.state is et.TrialState.PRUNED and trial.info["part_keys"] == keys(child.params["x"])
+    # its estimate, what selection sees, is the value of the trial it repeats
+    assert ev._results[child.number].losses == (earliest[tuple(keys(child.params["x"]))].params["x"],)
+    _, _, second = run(et.Racing(repeats=False))
+    assert all(c.race.repeat(keys(c.params["x"])) is None for c in second)

@@ -411,6 +411,37 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01
 
 
+def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(tmp_path):
+    """A decision tree deeper than its data needs is the same model at any deeper max_depth: such repeats
+    stop after their first 3 folds (the paired test cannot stop them: they tie), with the same trials
+    whatever n_jobs, and their fingerprints kept in the run file, not in cv_results_."""
+    space = {"max_depth": et.Integer(1, 30), "min_samples_leaf": et.Integer(1, 20), "criterion": ["gini", "entropy"]}
+
+    def search(racing, n_jobs=1, **kwargs):
+        return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=10, max_evaluations=64,
+                                    random_state=0, racing=racing, n_jobs=n_jobs, **kwargs).fit(X_bc, y_bc)
+
+    raced = search(True, storage=tmp_path / "run.db")
+    trials, first = raced.trials_, {}
+    assert not any(k.startswith("split") and "fingerprint" in k for k in raced.cv_results_)
+    repeats = 0
+    for t in trials:
+        keys = tuple(t.info["part_keys"])
+        assert len(keys) == 3 and all(isinstance(k, str) for k in keys)  # the first 3 folds are keyed
+        assert "fingerprint" not in t.info["splits"][0]
+        earlier = first.setdefault(keys, t)
+        if t.state == "pruned" and earlier is not t and earlier.generation < t.generation:
+            repeats += 1
+            assert len(t.parts) == 3
+    assert repeats >= 5
+    unkeyed = search(et.Racing(repeats=False))
+    assert all("part_keys" not in t.info for t in unkeyed.trials_)
+    fits = [sum(len(t.parts) for t in s.trials_) for s in (raced, unkeyed)]
+    assert fits[0] < 0.85 * fits[1]
+    same_results(raced.cv_results_, search(True, n_jobs=2).cv_results_)
+    assert et.load_run(tmp_path / "run.db").trials[-1].info["part_keys"] == list(trials[-1].info["part_keys"])
+
+
 def test_several_objectives_give_a_front_and_refit_its_knee():
     X, y = X_bc, y_bc
     space = {"n_estimators": et.Integer(1, 60, log=True), "max_depth": et.Integer(1, 10)}

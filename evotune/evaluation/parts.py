@@ -9,7 +9,10 @@ value is the same for any number of workers). A part that raises, crashes or tim
 out makes its candidate's outcome; the candidate's other parts are then ignored.
 
 Each part's value is recorded (:attr:`Outcome.parts`): ``part_value(result)`` when the
-objective defines it, else the part's result itself. A candidate that carries a
+objective defines it, else the part's result itself. An objective may also define
+``part_key(result)``, a hashable fingerprint of what the part computed (None when it has
+none): the keys go in the trial's info as ``"part_keys"``, and racing stops a candidate whose
+first parts repeat an earlier trial's (:class:`~evotune.Racing`'s ``repeats``). A candidate that carries a
 race (:mod:`evotune.racing`) runs its parts in waves and is stopped when a wave
 shows it worse than its reference: its outcome is then a :class:`~evotune.trial.Pruned`
 holding ``combine`` of the parts that ran.
@@ -25,7 +28,7 @@ import dataclasses
 import heapq
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..exceptions import EvaluationFailedError
@@ -282,11 +285,11 @@ class PartsEvaluator(_Wrapper):
             outcomes = entry.outcomes[:ran]
             if any(o is None for o in outcomes):
                 continue
-            race, values = entry.candidate.race, tuple(self._value(o.value) for o in outcomes)
+            race, values, keys = entry.candidate.race, tuple(self._value(o.value) for o in outcomes), self._keys(outcomes)
             if ran == len(entry.outcomes):
-                return self._finish(entry, self._combine(entry, outcomes), outcomes, values)
-            if race.worse(values):
-                return self._finish(entry, self._combine(entry, outcomes, Pruned), outcomes, values)
+                return self._finish(entry, self._combine(entry, outcomes, keys), outcomes, values)
+            if race.worse(values, keys):
+                return self._finish(entry, self._combine(entry, outcomes, keys, Pruned), outcomes, values)
             entry.wave += 1
             self._unlock(entry)
 
@@ -294,12 +297,28 @@ class PartsEvaluator(_Wrapper):
         """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a number)."""
         return _number(getattr(self._objective, "part_value", lambda r: r), result)
 
-    def _combine(self, entry: _Entry, outcomes: list, make: Callable[..., Any] | None = None) -> Any:
-        """``combine`` of the parts' results (a :class:`Pruned` with ``make``); what it raises is the candidate's error."""
+    def _keys(self, outcomes: list) -> tuple | None:
+        """The parts' keys (``part_key(result)``: e.g. a fingerprint of a fold's fitted model), None for an
+        objective without them or parts it did not key (a repeat of an earlier trial's is raced out)."""
+        part_key = getattr(self._objective, "part_key", None)
+        if part_key is None:
+            return None
+        keys = [part_key(o.value) for o in outcomes]
+        while keys and keys[-1] is None:
+            keys.pop()
+        return tuple(keys) or None
+
+    def _combine(self, entry: _Entry, outcomes: list, keys: tuple | None, make: Callable[..., Any] | None = None) -> Any:
+        """``combine`` of the parts' results, its info holding the parts' ``keys`` as ``"part_keys"`` (a
+        :class:`Pruned` with ``make``); what it raises is the candidate's error."""
         try:
             value = self._objective.combine(entry.candidate.params, [o.value for o in outcomes])
         except Exception as exc:
             return exc
+        if keys is not None:
+            value, info = value if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping) \
+                else (value, {})
+            value = (value, {**info, "part_keys": list(keys)})
         if make is None:
             return value
         return make(*value) if isinstance(value, tuple) else make(value)

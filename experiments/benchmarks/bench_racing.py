@@ -10,12 +10,15 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``evotune``: EvolutionarySearchCV, every candidate on every fold;
 - ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then 6, then 10;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
-  variance pooled with the population's);
+  variance pooled with the population's; and a candidate whose first 3 folds fit the same models as an
+  earlier trial's stops there);
 - ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``): ``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
+Ablations (``--methods``): ``-no-repeats`` (``Racing(repeats=False)``: repeats of an earlier trial's models run
+every fold, release 0.8's racing; its rows were run as ``evotune-racing``, ``evotune-racing-80``...),
+``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
 candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` (confidence 0.8),
 ``evotune-racing-min2`` (``min_parts=2``: 2, 4, 8, then 10 folds),
 ``evotune-ga`` / ``evotune-ga-racing-unpooled`` (``surrogate=None``: every bred child is evaluated, so more of
@@ -47,8 +50,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATASETS = ("wine", "breast_cancer", "diabetes")
 METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
 #: Ablations: racing at a lower confidence; racing a plain GA (no surrogate: more children clearly worse).
-ABLATIONS = ("evotune-racing-unpooled", "evotune-racing-80", "evotune-racing-min2", "evotune-racing-80-unpooled", "evotune-ga",
-             "evotune-ga-racing-unpooled")
+ABLATIONS = ("evotune-racing-no-repeats", "evotune-racing-80", "evotune-racing-80-no-repeats",
+             "evotune-racing-unpooled-no-repeats", "evotune-racing-min2-no-repeats",
+             "evotune-racing-80-unpooled-no-repeats", "evotune-ga", "evotune-ga-racing-unpooled-no-repeats")
 BUDGET, FOLDS = 128, int(os.environ.get("EVOTUNE_BENCH_FOLDS", 10))
 RESULTS = os.path.join(HERE, "results", "racing.jsonl" if FOLDS == 10 else f"racing-cv{FOLDS}.jsonl")
 
@@ -98,9 +102,9 @@ class Problem:
 
 def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
-    if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2, evotune-ga-racing
+    if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2-no-repeats
         racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=0.8 if "-80" in method else 0.95,
-                           pooled="-unpooled" not in method)
+                           pooled="-unpooled" not in method, repeats="-no-repeats" not in method)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
@@ -238,7 +242,8 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-unpooled", "evotune-racing-80", "random"),
+    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-no-repeats", "evotune-racing-80",
+                              "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
                     ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:

@@ -4,7 +4,7 @@
     python -m experiments.benchmarks.racing_trace --run --seeds 5   # trace the runs (resumable; ~15 min on 2 cores)
     python -m experiments.benchmarks.racing_trace                   # the tables from results/racing-trace.jsonl
 
-The runs are bench_racing's ``evotune-racing`` (16 problems, cv=10, budget 128, one worker) with a
+The runs are bench_racing's ``evotune-racing-no-repeats`` (16 problems, cv=10, budget 128, one worker) with a
 ``Racing()`` that records every decision it is asked for (the folds so far, the reference, the pooled
 spread) and never stops a candidate, and a scorer that also fingerprints each fold's fitted model, so
 each child's ten folds, the reference it raced against and the models it repeats are known. From them:
@@ -85,7 +85,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    problem, racing, functions = bench_racing.Problem(name), _Tracing(), {}
+    problem, racing, functions = bench_racing.Problem(name), _Tracing(repeats=False), {}
     _ASKED.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -128,10 +128,17 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(), 3), (3, 6)),
     "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(confidence=0.9), 3), (3, 6)),
     "Racing() + stop repeats at 2": (("repeats", et.Racing(), 2), (2, 3, 6)),
+    # as evotune.Racing(repeats=True) does: only trials of the generations a child was bred from count
+    "Racing() + repeats of earlier generations at 3": (("repeats-bred", et.Racing(), 3), (3, 6)),
+    "confidence 0.9 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.9), 3), (3, 6)),
+    "confidence 0.8 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.8), 3), (3, 6)),
+    "every fold from 3 + repeats of earlier generations": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
-CALIBRATION = (("evotune-racing", "Racing() (3, 6)"), ("evotune-racing-80", "confidence 0.8 (3, 6)"),
-               ("evotune-racing-min2", "min_parts=2 (2, 4, 8)"))
+CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
+               ("evotune-racing-min2-no-repeats", "min_parts=2 (2, 4, 8)"),
+               ("evotune-racing", "Racing() + repeats of earlier generations at 3"),
+               ("evotune-racing-80", "confidence 0.8 + repeats of earlier generations"))
 
 
 def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
@@ -143,20 +150,21 @@ def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
     pool = tuple(child["pool"]) if child["pool"] else None
     kind, racing, after = rule if isinstance(rule, tuple) else (None, rule, None)
     for k in counts:
-        stop = k == after and (repeat if kind == "repeats" else losses[:k] == reference[:k])
+        stop = k == after and (repeat if kind.startswith("repeats") else losses[:k] == reference[:k])
         if stop or (k >= racing.min_parts and racing.worse(losses[:k], reference, pool)):
             return k
     return len(losses)
 
 
-def _repeats(children: list[dict], folds: int = 3) -> list[bool]:
+def _repeats(children: list[dict], folds: int = 3, bred: bool = False) -> list[bool]:
     """For each child (in evaluation order), whether its fitted functions on the first ``folds`` folds
-    are those of an earlier child."""
-    seen, out = set(), []
+    are those of an earlier child (``bred``: of a child of an earlier generation)."""
+    seen, out = {}, []  # first folds' functions -> the earliest generation that fitted them
     for c in children:
         first = tuple(c["functions"][:folds])
-        out.append(None not in first and first in seen)
-        seen.add(first)
+        known = seen.setdefault(first, c["generation"]) if first in seen else None
+        out.append(None not in first and known is not None and (known < c["generation"] or not bred))
+        seen.setdefault(first, c["generation"])
     return out
 
 
@@ -188,7 +196,8 @@ def tables(rows: list[dict]) -> str:
         lost = []
         for r in rows:
             kept = []
-            for c, repeat in zip(r["children"], _repeats(r["children"], rule[2] if isinstance(rule, tuple) else 3)):
+            folds, bred = (rule[2], rule[0] == "repeats-bred") if isinstance(rule, tuple) else (3, False)
+            for c, repeat in zip(r["children"], _repeats(r["children"], folds, bred)):
                 ran = _fits(c, rule, counts, repeat)
                 fits, base = fits + ran, base + len(c["losses"])
                 if ran == len(c["losses"]):

@@ -12,7 +12,8 @@ by commit 21520df (release 0.5.0), tests/data/run-0.5.0-racing.db (``... racing`
 candidate's folds' spread alone); by commit 7606e85 (release 0.6.0), tests/data/run-0.6.0-conditional.db
 (``... conditional``: a space with conditions, every child evaluated the surrogate's best-ranked); by
 commit 6ef1f76 (release 0.7.0), tests/data/run-0.7.0-conditional.db (``... conditional``: the same, with
-branch slots).
+branch slots); by commit 59a21ad (release 0.8.0), tests/data/run-0.8.0-racing-cv.db (``... racing-cv``: a
+decision tree's cross-validation raced, repeats of an earlier trial's models running every fold).
 """
 
 import sys
@@ -26,6 +27,19 @@ union = [{"k": ["a"], "x": et.Float(-5, 5)}, {"k": ["b", "c"], "x": et.Float(-5,
 
 def f(p):
     return (p["x"] - 1) ** 2 + abs(p.get("n", 1) - 7) + (p["k"] != "b")
+
+
+tree_space = {"max_depth": et.Integer(1, 30), "min_samples_leaf": et.Integer(1, 20), "criterion": ["gini", "entropy"]}
+
+
+def tree_folds():
+    """A decision tree's 10-fold cross-validation on breast_cancer (its fitted models fingerprinted when raced)."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.tree import DecisionTreeClassifier
+
+    from evotune.sklearn import cross_validation
+
+    return cross_validation(DecisionTreeClassifier(random_state=0), *load_breast_cancer(return_X_y=True), cv=10)
 
 
 def two(p):
@@ -50,6 +64,9 @@ class Folds:
 if __name__ == "__main__":
     if sys.argv[2:] == ["racing"]:
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=20, population_size=8,
+                    storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["racing-cv"]:
+        et.optimize(tree_folds(), tree_space, racing=et.Racing(), max_evaluations=32, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["conditional"]:
         et.optimize(f, conditional, max_evaluations=24, population_size=8, storage=sys.argv[1], run_name="previous",

@@ -273,17 +273,44 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.5.0-racing.db"), path)
     before = digest(path)
-    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=2, confidence=0.95, pooled=False\)'"):
+    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=2, confidence=0.95, pooled=False, "
+                                              r"repeats=False\)'"):
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    unpooled = et.Racing(min_parts=2, pooled=False)
+    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False)
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
     fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
+
+
+def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeats(tmp_path):
+    """tests/data/run-0.8.0-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
+    release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models; it
+    reads back as ``Racing(..., repeats=False)``: resumed with that, it continues as this version does
+    with it, and with today's default the refusal names the difference."""
+    from tests.data.make_run_file import tree_folds, tree_space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.8.0-racing-cv.db"), path)
+    before = digest(path)
+    assert et.load_run(path, "previous").settings["racing"] == "Racing(min_parts=3, confidence=0.95, pooled=True)"
+    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
+                                              r"repeats=False\)'"):
+        et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
+                    run_name="previous", resume=True, seed=3)
+    assert digest(path) == before
+    old = et.Racing(repeats=False)
+    resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
+                          storage=path, run_name="previous", resume=True, seed=3)
+    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
+    key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
+    today = et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, seed=3)
+    assert sum(len(t.parts) for t in today.trials) < sum(len(parts) for *_, parts in key)
 
 
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
