@@ -139,10 +139,11 @@ class _CrossValidation:
 
 def _fingerprint(fitted: Any, X: Any) -> str | None:
     """What tells a fitted model apart from another on data ``X``: a hash of its continuous output there
-    (probabilities, decision function, else predictions) rounded to 1e-9; None if it has none. Output,
-    not fitted attributes: two kNN models hold the same data, and two regularisations beyond saturation
-    different coefficients for the same function."""
-    for method in ("predict_proba", "decision_function", "predict"):
+    (probabilities, decision function, a regressor's predictions) rounded to 1e-9; None if it has none.
+    Output, not fitted attributes: two kNN models hold the same data, and two regularisations beyond
+    saturation different coefficients for the same function. Not a classifier's labels: many different
+    models predict the same labels on a fold (in the benchmark, stopping those lost the runs' bests)."""
+    for method in ("predict_proba", "decision_function") + (() if is_classifier(fitted) else ("predict",)):
         if hasattr(fitted, method):
             try:
                 output = np.round(np.asarray(getattr(fitted, method)(X), dtype=float), 9) + 0.0  # no -0.0
