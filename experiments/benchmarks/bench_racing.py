@@ -19,7 +19,7 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 Ablations (``--methods``): ``-no-repeats`` (``Racing(repeats=False)``: repeats of an earlier trial's models run
 every fold, release 0.8's racing; its rows were run as ``evotune-racing``, ``evotune-racing-80``...),
 ``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
-candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` (confidence 0.8),
+candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` / ``-90`` (confidence 0.8 / 0.9),
 ``evotune-racing-min2`` (``min_parts=2``: 2, 4, 8, then 10 folds),
 ``evotune-ga`` / ``evotune-ga-racing-unpooled`` (``surrogate=None``: every bred child is evaluated, so more of
 them are clearly worse). The number of
@@ -103,7 +103,8 @@ class Problem:
 def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
     if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2-no-repeats
-        racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=0.8 if "-80" in method else 0.95,
+        confidence = 0.8 if "-80" in method else 0.9 if "-90" in method else 0.95
+        racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=confidence,
                            pooled="-unpooled" not in method, repeats="-no-repeats" not in method)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
@@ -242,8 +243,9 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-no-repeats", "evotune-racing-80",
-                              "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
+    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-80",
+                              "evotune-racing-no-repeats", "evotune-racing-80-no-repeats",
+                              "evotune-racing-unpooled-no-repeats", "random"),
                     ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:

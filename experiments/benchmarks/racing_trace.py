@@ -28,6 +28,7 @@ import math
 import os
 import warnings
 from collections import defaultdict, deque
+from functools import lru_cache
 
 import numpy as np
 
@@ -128,7 +129,8 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(), 3), (3, 6)),
     "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(confidence=0.9), 3), (3, 6)),
     "Racing() + stop repeats at 2": (("repeats", et.Racing(), 2), (2, 3, 6)),
-    # as evotune.Racing(repeats=True) does: only trials of the generations a child was bred from count
+    # as evotune.Racing(repeats=True) does: only trials of the generations a child was bred from count, and
+    # no fingerprint for a classifier's labels
     "Racing() + repeats of earlier generations at 3": (("repeats-bred", et.Racing(), 3), (3, 6)),
     "confidence 0.9 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.9), 3), (3, 6)),
     "confidence 0.8 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.8), 3), (3, 6)),
@@ -138,6 +140,7 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
                ("evotune-racing-min2-no-repeats", "min_parts=2 (2, 4, 8)"),
                ("evotune-racing", "Racing() + repeats of earlier generations at 3"),
+               ("evotune-racing-90", "confidence 0.9 + repeats of earlier generations"),
                ("evotune-racing-80", "confidence 0.8 + repeats of earlier generations"))
 
 
@@ -166,6 +169,14 @@ def _repeats(children: list[dict], folds: int = 3, bred: bool = False) -> list[b
         out.append(None not in first and known is not None and (known < c["generation"] or not bred))
         seen.setdefault(first, c["generation"])
     return out
+
+
+@lru_cache(maxsize=None)
+def _labels_only(name: str) -> bool:
+    """Whether the problem's model is a classifier with neither probabilities nor a decision function
+    (its traced fingerprints are its predicted labels, which evotune does not take for one)."""
+    problem = bench_racing.Problem(name)
+    return not problem.regression and not any(hasattr(problem.pipeline, m) for m in ("predict_proba", "decision_function"))
 
 
 def tables(rows: list[dict]) -> str:
@@ -197,7 +208,10 @@ def tables(rows: list[dict]) -> str:
         for r in rows:
             kept = []
             folds, bred = (rule[2], rule[0] == "repeats-bred") if isinstance(rule, tuple) else (3, False)
-            for c, repeat in zip(r["children"], _repeats(r["children"], folds, bred)):
+            children = r["children"]
+            if bred and _labels_only(r["problem"]):  # as evotune fingerprints: not a classifier's labels
+                children = [dict(c, functions=[None] * len(c["functions"])) for c in children]
+            for c, repeat in zip(children, _repeats(children, folds, bred)):
                 ran = _fits(c, rule, counts, repeat)
                 fits, base = fits + ran, base + len(c["losses"])
                 if ran == len(c["losses"]):

@@ -134,12 +134,13 @@ def test_an_objective_that_kills_its_dask_worker_is_one_crashed_trial(client):
     assert sum(t.ok for t in others) >= len(others) - 2
 
 
-def test_racing_and_budgets_prune_the_same_trials_on_dask_also_trained_on(client):
+def test_racing_and_budgets_prune_the_same_trials_on_dask_repeats_and_trained_on_too(client):
     from ..test_racing import spread, trained_on
-    from .test_parts import Noisy
+    from .test_parts import Binned, Noisy
 
     space, fidelity = {"x": et.Float(0, 1)}, {"fidelity": et.Fidelity(1, 27)}
-    for raced, rule in ((Noisy(), {"racing": True}), (spread, fidelity), (trained_on, fidelity)):
+    for raced, rule in ((Noisy(), {"racing": True}), (Binned(), {"racing": True}), (spread, fidelity),
+                        (trained_on, fidelity)):
         runs = [et.optimize(raced, space, max_evaluations=30, population_size=6, lag=1, seed=1, **rule, **kwargs)
                 for kwargs in ({}, {"dask_client": client})]
         keys = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]

@@ -130,6 +130,40 @@ class Noisy:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
 
 
+class Binned(Noisy):
+    """``Noisy`` of x rounded to 0.02: the same "model" for every x of a bin, which ``part_key`` names."""
+
+    def part(self, params, i):
+        x = round(params["x"] / 0.02) * 0.02
+        return {"loss": super().part({"x": x}, i), "model": f"{x:.2f}"}
+
+    def part_value(self, result):
+        return result["loss"]
+
+    def part_key(self, result):
+        return result["model"]
+
+    def combine(self, params, results):
+        return sum(r["loss"] for r in results) / len(results)
+
+
+def test_racing_stops_repeats_of_earlier_models_the_same_for_any_workers_and_across_a_resume(tmp_path):
+    space, path = {"x": et.Float(0, 1)}, tmp_path / "runs.db"
+    settings = dict(max_evaluations=60, population_size=6, lag=1, racing=True, seed=1)
+    runs = [et.optimize(Binned(), space, n_jobs=n, **settings) for n in (1, 2)]
+    keys = [[(t.params, t.value, t.state, t.parts, t.info) for t in run.trials] for run in runs]
+    assert keys[0] == keys[1]
+    first = {}
+    for t in runs[0].trials:  # a repeat: its first 3 folds' models are those of a trial it was bred from
+        earlier = first.setdefault(tuple(t.info["part_keys"][:3]), t)
+        if earlier.generation < t.generation - 1:  # (with lag=1, the previous generation's last is not)
+            assert t.state == "pruned" and len(t.parts) == 3
+    assert sum(t.state == "pruned" and first[tuple(t.info["part_keys"][:3])] is not t for t in runs[0].trials) >= 3
+    et.optimize(Binned(), space, storage=path, **{**settings, "max_evaluations": 24})
+    resumed = et.optimize(Binned(), space, storage=path, resume=True, **settings)
+    assert [(t.params, t.value, t.state, t.parts, t.info) for t in resumed.trials] == keys[0]
+
+
 def test_racing_prunes_the_same_trials_for_any_number_of_workers_and_resumes_exactly(tmp_path):
     space = {"x": et.Float(0, 1)}
     runs = [et.optimize(Noisy(), space, max_evaluations=48, population_size=6, lag=1, racing=True, n_jobs=n, seed=1)
