@@ -281,3 +281,12 @@ def test_the_engine_races_against_the_first_parts_of_every_trial_its_generation_
     assert ev._results[child.number].losses == (earliest[tuple(keys(child.params["x"]))].params["x"],)
     _, _, second = run(et.Racing(repeats=False))
     assert all(c.race.repeat(keys(c.params["x"])) is None for c in second)
+
+
+def test_with_ties_a_candidate_equal_to_the_best_on_every_part_of_its_second_wave_is_stopped():
+    reference = (0.10, 0.12, 0.08, 0.11, 0.09, 0.10, 0.12)
+    ties = et.Racing()
+    assert not ties.worse(reference[:3], reference)  # the first wave: a tie goes on
+    assert ties.worse(reference[:6], reference) and not et.Racing(ties=False).worse(reference[:6], reference)
+    assert not ties.worse([*reference[:5], 0.099], reference)  # better on one part: not a tie
+    assert Race(ties, reference, 1).estimate(reference[:6]) == pytest.approx(sum(reference) / 7)

@@ -139,11 +139,11 @@ def is_legacy_union(description: list[dict[str, Any]]) -> bool:
 
 def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings, a ``Racing`` of an earlier evotune read as what it was: ``pooled=False`` for 0.5
-    or earlier (its test took the spread from the candidate's folds alone), ``repeats=False`` for 0.8
-    or earlier (repeats of an earlier trial's models ran every fold)."""
+    or earlier (its test took the spread from the candidate's folds alone), ``repeats=False, ties=False``
+    for 0.8 or earlier (repeats of an earlier trial's models and ties with the best ran every fold)."""
     racing = stored.get("racing")
     if isinstance(racing, str) and racing.startswith("Racing("):
-        for name in ("pooled", "repeats"):
+        for name in ("pooled", "repeats", "ties"):
             if f"{name}=" not in racing:
                 racing = racing[:-1] + f", {name}=False)"
         return {**stored, "racing": racing}

@@ -10,16 +10,16 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``evotune``: EvolutionarySearchCV, every candidate on every fold;
 - ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then 6, then 10;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
-  variance pooled with the population's; and a candidate whose first 3 folds fit the same models as an
-  earlier trial's stops there);
+  variance pooled with the population's; a candidate whose first 3 folds fit the same models as an
+  earlier trial's stops there, one that ties the best on each of the first 6 folds there);
 - ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``): ``-no-repeats`` (``Racing(repeats=False)``: repeats of an earlier trial's models run
-every fold, release 0.8's racing; its rows were run as ``evotune-racing``, ``evotune-racing-80``...),
+Ablations (``--methods``): ``-no-repeats`` (``Racing(repeats=False, ties=False)``: release 0.8's racing; its
+rows were run as ``evotune-racing``, ``evotune-racing-80``...),
 ``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
-candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` / ``-90`` (confidence 0.8 / 0.9),
+candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` / ``-90`` (confidence 0.8 / 0.9), ``-no-ties`` (``ties=False``),
 ``evotune-racing-min2`` (``min_parts=2``: 2, 4, 8, then 10 folds),
 ``evotune-ga`` / ``evotune-ga-racing-unpooled`` (``surrogate=None``: every bred child is evaluated, so more of
 them are clearly worse). The number of
@@ -50,7 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATASETS = ("wine", "breast_cancer", "diabetes")
 METHODS = ("evotune", "evotune-racing", "random", "halving", "optuna-wilcoxon")
 #: Ablations: racing at a lower confidence; racing a plain GA (no surrogate: more children clearly worse).
-ABLATIONS = ("evotune-racing-no-repeats", "evotune-racing-80", "evotune-racing-80-no-repeats",
+ABLATIONS = ("evotune-racing-no-repeats", "evotune-racing-no-ties", "evotune-racing-80-no-repeats",
              "evotune-racing-unpooled-no-repeats", "evotune-racing-min2-no-repeats",
              "evotune-racing-80-unpooled-no-repeats", "evotune-ga", "evotune-ga-racing-unpooled-no-repeats")
 BUDGET, FOLDS = 128, int(os.environ.get("EVOTUNE_BENCH_FOLDS", 10))
@@ -105,7 +105,8 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2-no-repeats
         confidence = 0.8 if "-80" in method else 0.9 if "-90" in method else 0.95
         racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=confidence,
-                           pooled="-unpooled" not in method, repeats="-no-repeats" not in method)
+                           pooled="-unpooled" not in method, repeats="-no-repeats" not in method,
+                           ties="-no-ties" not in method and "-no-repeats" not in method)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
@@ -230,10 +231,13 @@ def table(rows: list[dict], methods: tuple = METHODS) -> str:
             seconds[m].append(d[m]["seconds"])
     base_fits, base_seconds = np.sum(fits["evotune"]), np.sum(seconds["evotune"])
     lines = [f"{len(done)} (problem, seed) pairs, {len({p for p, _ in done})} problems, budget {BUDGET}, cv={FOLDS}",
-             "", "| method | score | fold fits | fits vs evotune | seconds | time vs evotune |", "|---|---|---|---|---|---|"]
+             "", "| method | score | score vs evotune (paired, ± s.e.) | fold fits | fits vs evotune | seconds "
+             "| time vs evotune |", "|---|---|---|---|---|---|---|"]
     for m in methods:
-        lines.append(f"| {m} | {np.mean(scores[m]):.2f} | {np.mean(fits[m]):.0f} | {np.sum(fits[m]) / base_fits:.2f} | "
-                     f"{np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
+        differences = np.subtract(scores[m], scores["evotune"])
+        versus = f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(differences)):.2f}"
+        lines.append(f"| {m} | {np.mean(scores[m]):.2f} | {versus} | {np.mean(fits[m]):.0f} | "
+                     f"{np.sum(fits[m]) / base_fits:.3f} | {np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
     return "\n".join(lines)
 
 
@@ -243,9 +247,9 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-80",
-                              "evotune-racing-no-repeats", "evotune-racing-80-no-repeats",
-                              "evotune-racing-unpooled-no-repeats", "random"),
+    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-no-ties",
+                              "evotune-racing-90-no-ties", "evotune-racing-80-no-ties", "evotune-racing-no-repeats",
+                              "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
                     ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:

@@ -117,31 +117,35 @@ def run_job(name: str, method: str, seed: int) -> dict:
 
 # -- offline stop rules ----------------------------------------------------------------------------------------
 RULES = {  # name: (the rule, the fold counts at which it is asked)
-    "Racing() (3, 6)": (et.Racing(), (3, 6)),
-    "confidence 0.9 (3, 6)": (et.Racing(confidence=0.9), (3, 6)),
-    "confidence 0.8 (3, 6)": (et.Racing(confidence=0.8), (3, 6)),
-    "min_parts=2 (2, 4, 8)": (et.Racing(min_parts=2), (2, 4, 8)),
-    "every fold from 3": (et.Racing(), tuple(range(3, FOLDS))),
-    "every fold from 2": (et.Racing(min_parts=2), tuple(range(2, FOLDS))),
-    "every fold from 2, confidence 0.9": (et.Racing(min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
+    "Racing() (3, 6)": (et.Racing(ties=False), (3, 6)),
+    "confidence 0.9 (3, 6)": (et.Racing(ties=False, confidence=0.9), (3, 6)),
+    "confidence 0.8 (3, 6)": (et.Racing(ties=False, confidence=0.8), (3, 6)),
+    "min_parts=2 (2, 4, 8)": (et.Racing(ties=False, min_parts=2), (2, 4, 8)),
+    "every fold from 3": (et.Racing(ties=False), tuple(range(3, FOLDS))),
+    "every fold from 2": (et.Racing(ties=False, min_parts=2), tuple(range(2, FOLDS))),
+    "every fold from 2, confidence 0.9": (et.Racing(ties=False, min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
     # and stopping, after k folds, children that tie the best exactly, or repeat an earlier trial's fitted model
-    "Racing() + stop exact ties at 3": (("ties", et.Racing(), 3), (3, 6)),
-    "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(), 3), (3, 6)),
-    "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(confidence=0.9), 3), (3, 6)),
-    "Racing() + stop repeats at 2": (("repeats", et.Racing(), 2), (2, 3, 6)),
+    "Racing() + stop exact ties at 3": (("ties", et.Racing(ties=False), 3), (3, 6)),
+    "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(ties=False), 3), (3, 6)),
+    "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(ties=False, confidence=0.9), 3), (3, 6)),
+    "Racing() + stop repeats at 2": (("repeats", et.Racing(ties=False), 2), (2, 3, 6)),
     # as evotune.Racing(repeats=True) does: only trials of the generations a child was bred from count, and
     # no fingerprint for a classifier's labels
-    "Racing() + repeats of earlier generations at 3": (("repeats-bred", et.Racing(), 3), (3, 6)),
-    "confidence 0.9 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.9), 3), (3, 6)),
-    "confidence 0.8 + repeats of earlier generations": (("repeats-bred", et.Racing(confidence=0.8), 3), (3, 6)),
-    "every fold from 3 + repeats of earlier generations": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
+    "Racing() + repeats of earlier generations at 3": (("repeats-bred", et.Racing(ties=False), 3), (3, 6)),
+    "confidence 0.9 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False, confidence=0.9), 3), (3, 6)),
+    "confidence 0.8 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False, confidence=0.8), 3), (3, 6)),
+    "every fold from 3 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False), 3), tuple(range(3, FOLDS))),
+    "Racing(ties=True): + ties with the best on 6 folds": (("repeats-bred", et.Racing(ties=True), 3), (3, 6)),
+    "Racing(ties=True, confidence=0.9)": (("repeats-bred", et.Racing(ties=True, confidence=0.9), 3), (3, 6)),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
                ("evotune-racing-min2-no-repeats", "min_parts=2 (2, 4, 8)"),
-               ("evotune-racing", "Racing() + repeats of earlier generations at 3"),
-               ("evotune-racing-90", "confidence 0.9 + repeats of earlier generations"),
-               ("evotune-racing-80", "confidence 0.8 + repeats of earlier generations"))
+               ("evotune-racing-no-ties", "Racing() + repeats of earlier generations at 3"),
+               ("evotune-racing-90-no-ties", "confidence 0.9 + repeats of earlier generations"),
+               ("evotune-racing-80-no-ties", "confidence 0.8 + repeats of earlier generations"),
+               ("evotune-racing", "Racing(ties=True): + ties with the best on 6 folds"),
+               ("evotune-racing-90", "Racing(ties=True, confidence=0.9)"))
 
 
 def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
@@ -165,7 +169,7 @@ def _repeats(children: list[dict], folds: int = 3, bred: bool = False) -> list[b
     seen, out = {}, []  # first folds' functions -> the earliest generation that fitted them
     for c in children:
         first = tuple(c["functions"][:folds])
-        known = seen.setdefault(first, c["generation"]) if first in seen else None
+        known = seen.get(first)
         out.append(None not in first and known is not None and (known < c["generation"] or not bred))
         seen.setdefault(first, c["generation"])
     return out

@@ -13,7 +13,8 @@ candidate's folds' spread alone); by commit 7606e85 (release 0.6.0), tests/data/
 (``... conditional``: a space with conditions, every child evaluated the surrogate's best-ranked); by
 commit 6ef1f76 (release 0.7.0), tests/data/run-0.7.0-conditional.db (``... conditional``: the same, with
 branch slots); by commit 59a21ad (release 0.8.0), tests/data/run-0.8.0-racing-cv.db (``... racing-cv``: a
-decision tree's cross-validation raced, repeats of an earlier trial's models running every fold).
+decision tree's cross-validation raced, repeats of an earlier trial's models and ties with the best running
+every fold).
 """
 
 import sys

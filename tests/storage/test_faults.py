@@ -274,11 +274,11 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     shutil.copy(os.path.join(DATA, "run-0.5.0-racing.db"), path)
     before = digest(path)
     with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=2, confidence=0.95, pooled=False, "
-                                              r"repeats=False\)'"):
+                                              r"repeats=False, ties=False\)'"):
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False)
+    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False, ties=False)
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
     fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
@@ -289,9 +289,9 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
 
 def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeats(tmp_path):
     """tests/data/run-0.8.0-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
-    release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models; it
-    reads back as ``Racing(..., repeats=False)``: resumed with that, it continues as this version does
-    with it, and with today's default the refusal names the difference."""
+    release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or
+    ties the best; it reads back as ``Racing(..., repeats=False, ties=False)``: resumed with that, it
+    continues as this version does with it, and with today's default the refusal names the difference."""
     from tests.data.make_run_file import tree_folds, tree_space
 
     path = tmp_path / "old.db"
@@ -299,11 +299,11 @@ def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeat
     before = digest(path)
     assert et.load_run(path, "previous").settings["racing"] == "Racing(min_parts=3, confidence=0.95, pooled=True)"
     with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
-                                              r"repeats=False\)'"):
+                                              r"repeats=False, ties=False\)'"):
         et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
                     run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    old = et.Racing(repeats=False)
+    old = et.Racing(repeats=False, ties=False)
     resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
                           storage=path, run_name="previous", resume=True, seed=3)
     fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
