@@ -3,6 +3,7 @@
     pip install -e ".[bench]"
     python -m experiments.benchmarks.bench_racing                   # the table from results/racing.jsonl
     python -m experiments.benchmarks.bench_racing --run --seeds 5   # run what is missing (resumable; ~1 h on 2 cores)
+    python -m experiments.benchmarks.bench_racing --run --seeds 10 --methods evotune,evotune-racing,random  # seeds 5-9
 
 The sklearn suite's models (Bayesmark's spaces, experiments/benchmarks/problems.py; the MLP and
 AdaBoost left out for time) on wine, breast_cancer and diabetes, scored by 10-fold cross-validation (stratified for the
@@ -247,9 +248,10 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (METHODS, ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-no-ties",
-                              "evotune-racing-90-no-ties", "evotune-racing-80-no-ties", "evotune-racing-no-repeats",
-                              "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
+    for methods in (("evotune", "evotune-racing", "random"), METHODS,
+                    ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-no-ties",
+                     "evotune-racing-90-no-ties", "evotune-racing-80-no-ties", "evotune-racing-no-repeats",
+                     "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
                     ("evotune", "evotune-racing", "random", *ABLATIONS)):
         text = table(rows, methods)
         if text:
