@@ -7,7 +7,9 @@ a *reference* the engine fixed when it proposed the candidate's generation:
   after each wave a one-sided paired t-test compares the candidate with the best trial
   of the population on the same folds (the spread of the differences pooled with the
   population's own, so that three folds can already decide). A candidate shown worse at
-  the test's ``confidence`` is stopped.
+  the test's ``confidence`` is stopped; so is one whose first ``min_parts`` folds fit the
+  same models as an earlier trial's (``repeats``: the same output on those folds' test
+  data), and one that ties the best on every fold of its second wave (``ties``).
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
   called as ``objective(params, budget)`` at budgets that grow by ``eta`` (or, a generator,
   yields its value at each as it trains on); a candidate
@@ -76,7 +78,8 @@ class Racing:
         second wave or later (``2 * min_parts`` parts): indistinguishable from the best
         on that much of the data, it is estimated at the best's value (in the
         benchmark, 14 of 2,537 such children ended better than the best; stopping
-        them saved 8 % of the fits and changed no score measurably).
+        them took racing from 0.716 to 0.661 of the fold fits and changed no score
+        measurably).
 
     Examples
     --------

@@ -59,7 +59,8 @@ class Settings:
         ``False`` a plain genetic algorithm.
     racing : Racing, True or None
         Stop a candidate's cross-validation when its first folds show it worse
-        than the population's best (see :class:`~evotune.Racing`; only objectives
+        than the population's best, or repeat an earlier trial's models, or tie the
+        best (see :class:`~evotune.Racing`; only objectives
         evaluated fold by fold are raced); ``True`` is ``Racing()``.
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at

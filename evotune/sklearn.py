@@ -428,7 +428,8 @@ class EvolutionarySearchCV(BaseSearchCV):
         :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
     racing : Racing, True or None
         Stop a candidate's cross-validation once its first folds show it worse
-        than the best candidate so far (a paired test on the same folds; see
+        than the best candidate so far (a paired test on the same folds), fit the
+        same models as an earlier candidate's, or tie the best fold for fold (see
         :class:`evotune.Racing`). A stopped candidate has ``state`` ``"pruned"``
         in ``cv_results_``, NaN for the folds it did not run and so a NaN mean
         (ranked last: it is never ``best_params_``). Pays off with many folds
