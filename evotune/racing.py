@@ -141,7 +141,7 @@ class Racing:
         differences = [a - b for a, b in zip(losses, reference[:k])]
         if k < 2 or len(differences) < k or not all(math.isfinite(d) for d in differences):
             return False
-        if self.ties and k >= 2 * self.min_parts and not any(differences):
+        if self.tied(losses, reference):
             return True
         mean = sum(differences) / k
         if mean <= 0:
@@ -151,6 +151,12 @@ class Racing:
             squares, df = squares + pool[0], df + pool[1]
         spread = math.sqrt(squares / df)
         return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df)
+
+    def tied(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
+        """Whether ``ties`` stops these losses: equal to the reference's on each of at least
+        ``2 * min_parts`` parts."""
+        k = len(losses)
+        return self.ties and 2 * self.min_parts <= k <= len(reference) and list(losses) == list(reference[:k])
 
     def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
         """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
@@ -276,8 +282,10 @@ class Race:
     Examples
     --------
     >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b", "c"): (4, 0.11)}, before=10)
-    >>> race.worse([0.10, 0.12, 0.08]), race.worse([0.10, 0.12, 0.08], keys=("a", "b", "c", None))
-    (False, True)
+    >>> race.worse([0.10, 0.12, 0.08]), race.why([0.10, 0.12, 0.08], keys=("a", "b", "c", None))
+    (False, 'repeats trial 4: the same models on the first 3 parts')
+    >>> race.why([0.30, 0.35, 0.28])
+    'worse than the best on the first 3 parts (paired t-test, 95%)'
     >>> race.estimate([0.10, 0.12, 0.08], keys=("a", "b", "c"))  # the value of trial 4, which it repeats
     0.11
     """
@@ -289,21 +297,34 @@ class Race:
     repeats: Mapping[tuple, tuple[int, float]] | None = field(default=None, compare=False, repr=False)
     before: int = 0
 
-    def repeat(self, keys: Sequence[Any] | None) -> float | None:
-        """The loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
+    def repeat(self, keys: Sequence[Any] | None) -> tuple[int, float] | None:
+        """The number and loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
         n = getattr(self.racing, "min_parts", 0)
         if not self.repeats or keys is None or len(keys) < n or any(k is None for k in keys[:n]):
             return None
         found = self.repeats.get(tuple(keys[:n]))
-        return found[1] if found is not None and found[0] < self.before else None
+        return found if found is not None and found[0] < self.before else None
+
+    def why(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> str | None:
+        """Why the candidate stops after the parts' values so far (the objective's direction) and their
+        ``keys``, or None: it goes on."""
+        found = self.repeat(keys)
+        if found is not None:
+            return f"repeats trial {found[0]}: the same models on the first {self.racing.min_parts} parts"
+        losses = [self.sign * v for v in values]
+        if not self.racing.worse(losses, self.reference, self.pool):
+            return None
+        if isinstance(self.racing, Racing) and self.racing.tied(losses, self.reference):
+            return f"ties the best on each of the first {len(losses)} parts"
+        if isinstance(self.racing, Racing):
+            return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"
+        return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
 
     def worse(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> bool:
-        """Whether the parts' values so far (the objective's direction) show the candidate worse,
-        or their ``keys`` show it a repeat of an earlier trial."""
-        return self.repeat(keys) is not None or self.racing.worse([self.sign * v for v in values], self.reference,
-                                                                  self.pool)
+        """Whether the candidate stops after these parts (see :meth:`why`)."""
+        return self.why(values, keys) is not None
 
     def estimate(self, losses: Sequence[float], keys: Sequence[Any] | None = None) -> float:
         """The estimated full loss of a candidate stopped after these losses (with these keys)."""
-        repeated = self.repeat(keys)
-        return self.racing.estimate(losses, self.reference) if repeated is None else repeated
+        found = self.repeat(keys)
+        return self.racing.estimate(losses, self.reference) if found is None else found[1]

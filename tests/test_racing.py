@@ -248,6 +248,7 @@ def test_a_candidate_repeating_an_earlier_trials_first_parts_is_stopped_with_tha
     race = Race(et.Racing(), (0.10, 0.12, 0.08), 1, repeats=repeats, before=10)
     same = [0.10, 0.12, 0.08]  # ties the best: the paired test cannot stop it
     assert race.worse(same, ("a", "b", "c")) and race.estimate(same, ("a", "b", "c")) == 0.11
+    assert race.why(same, ("a", "b", "c")) == "repeats trial 4: the same models on the first 3 parts"
     assert not race.worse(same, ("d", "e", "f"))  # trial 12 was not among those its generation was bred from
     assert not race.worse(same, ("a", "b")) and not race.worse(same, ("a", "b", None)) and not race.worse(same)
     assert race.estimate([0.2, 0.22, 0.18]) == pytest.approx(0.2)  # not a repeat: the paired estimate
@@ -273,7 +274,7 @@ def test_the_engine_races_against_the_first_parts_of_every_trial_its_generation_
         earliest.setdefault(tuple(keys(c.params["x"])), c)
     for c in second:
         known = earliest.get(tuple(keys(c.params["x"])))
-        assert c.race.repeat(keys(c.params["x"])) == (None if known is None else known.params["x"])
+        assert c.race.repeat(keys(c.params["x"])) == (None if known is None else (known.number, known.params["x"]))
     child = next(c for c in second if tuple(keys(c.params["x"])) in earliest)
     trial = ev.tell_one(child, (et.trial.Pruned(0.7, {"part_keys": keys(child.params["x"])})), parts=[0.7] * 3)
     assert trial.state is et.TrialState.PRUNED and trial.info["part_keys"] == keys(child.params["x"])
@@ -289,4 +290,5 @@ def test_with_ties_a_candidate_equal_to_the_best_on_every_part_of_its_second_wav
     assert not ties.worse(reference[:3], reference)  # the first wave: a tie goes on
     assert ties.worse(reference[:6], reference) and not et.Racing(ties=False).worse(reference[:6], reference)
     assert not ties.worse([*reference[:5], 0.099], reference)  # better on one part: not a tie
+    assert Race(ties, reference, 1).why(reference[:6]) == "ties the best on each of the first 6 parts"
     assert Race(ties, reference, 1).estimate(reference[:6]) == pytest.approx(sum(reference) / 7)

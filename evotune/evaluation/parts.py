@@ -15,7 +15,7 @@ none): the keys go in the trial's info as ``"part_keys"``, and racing stops a ca
 first parts repeat an earlier trial's (:class:`~evotune.Racing`'s ``repeats``). A candidate that carries a
 race (:mod:`evotune.racing`) runs its parts in waves and is stopped when a wave
 shows it worse than its reference: its outcome is then a :class:`~evotune.trial.Pruned`
-holding ``combine`` of the parts that ran.
+holding ``combine`` of the parts that ran, the reason in its info as ``"stopped"``.
 
 An objective that trains on (a :class:`Stepped` one: a generator yielding a value per budget)
 is one task per candidate; :class:`SteppedEvaluator` sends the candidate's race with it,
@@ -286,10 +286,13 @@ class PartsEvaluator(_Wrapper):
             if any(o is None for o in outcomes):
                 continue
             race, values, keys = entry.candidate.race, tuple(self._value(o.value) for o in outcomes), self._keys(outcomes)
+            noted = {} if keys is None else {"part_keys": list(keys)}
             if ran == len(entry.outcomes):
-                return self._finish(entry, self._combine(entry, outcomes, keys), outcomes, values)
-            if race.worse(values, keys):
-                return self._finish(entry, self._combine(entry, outcomes, keys, Pruned), outcomes, values)
+                return self._finish(entry, self._combine(entry, outcomes, noted), outcomes, values)
+            reason = race.why(values, keys)
+            if reason is not None:
+                noted["stopped"] = reason
+                return self._finish(entry, self._combine(entry, outcomes, noted, Pruned), outcomes, values)
             entry.wave += 1
             self._unlock(entry)
 
@@ -308,17 +311,17 @@ class PartsEvaluator(_Wrapper):
             keys.pop()
         return tuple(keys) or None
 
-    def _combine(self, entry: _Entry, outcomes: list, keys: tuple | None, make: Callable[..., Any] | None = None) -> Any:
-        """``combine`` of the parts' results, its info holding the parts' ``keys`` as ``"part_keys"`` (a
-        :class:`Pruned` with ``make``); what it raises is the candidate's error."""
+    def _combine(self, entry: _Entry, outcomes: list, noted: dict, make: Callable[..., Any] | None = None) -> Any:
+        """``combine`` of the parts' results, ``noted`` added to its info (the parts' keys, why racing stopped
+        it; a :class:`Pruned` with ``make``); what it raises is the candidate's error."""
         try:
             value = self._objective.combine(entry.candidate.params, [o.value for o in outcomes])
         except Exception as exc:
             return exc
-        if keys is not None:
+        if noted:
             value, info = value if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping) \
                 else (value, {})
-            value = (value, {**info, "part_keys": list(keys)})
+            value = (value, {**info, **noted})
         if make is None:
             return value
         return make(*value) if isinstance(value, tuple) else make(value)

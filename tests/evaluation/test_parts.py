@@ -86,7 +86,8 @@ def test_a_raced_candidate_runs_in_waves_and_stops_once_a_wave_shows_it_worse(tm
     with PartsEvaluator(ProcessPoolEvaluator(n_jobs=2)) as evaluator:
         outcomes = {o.candidate.number: o for o in evaluator.evaluate(Ten(str(tmp_path)), [worse, close, better])}
     stopped = outcomes[0]
-    assert isinstance(stopped.value, et.trial.Pruned) and stopped.value.info == {"folds": 3}
+    assert isinstance(stopped.value, et.trial.Pruned)
+    assert stopped.value.info == {"folds": 3, "stopped": "worse than the best on the first 3 parts (paired t-test, 95%)"}
     assert stopped.value.value == pytest.approx(0.51) and stopped.parts == pytest.approx((0.5, 0.51, 0.52))
     assert sorted(os.listdir(tmp_path)).count("0.5-3") == 0  # the folds after the first wave never ran
     assert len([f for f in os.listdir(tmp_path) if f.startswith("0.5-")]) == 3
@@ -158,6 +159,7 @@ def test_racing_stops_repeats_of_earlier_models_the_same_for_any_workers_and_acr
         earlier = first.setdefault(tuple(t.info["part_keys"][:3]), t)
         if earlier.generation < t.generation - 1:  # (with lag=1, the previous generation's last is not)
             assert t.state == "pruned" and len(t.parts) == 3
+            assert t.info["stopped"].startswith(f"repeats trial {earlier.number}: ")
     assert sum(t.state == "pruned" and first[tuple(t.info["part_keys"][:3])] is not t for t in runs[0].trials) >= 3
     et.optimize(Binned(), space, storage=path, **{**settings, "max_evaluations": 24})
     resumed = et.optimize(Binned(), space, storage=path, resume=True, **settings)
