@@ -425,10 +425,9 @@ class Evolution:
             told = self._results.pop(number)
             view.add(self._individual(number, told))
             racing = self.config.racing
-            if racing is not None and racing.repeats and told.keys and math.isfinite(told.losses[0]):
-                prefix = told.keys[: racing.min_parts]
-                if len(prefix) == racing.min_parts and None not in prefix:
-                    self._repeats.setdefault(prefix, (number, told.losses[0]))
+            first = racing.first_keys(told.keys) if racing is not None and racing.repeats else None
+            if first is not None and math.isfinite(told.losses[0]):
+                self._repeats.setdefault(first, (number, told.losses[0]))
             if self.surrogate is not None:  # infeasible trials count as failed
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
                 self._archive.append((number, told.genes, losses))

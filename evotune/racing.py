@@ -152,6 +152,12 @@ class Racing:
         spread = math.sqrt(squares / df)
         return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df)
 
+    def first_keys(self, keys: Sequence[Any] | None) -> tuple | None:
+        """The keys of the first ``min_parts`` parts (what ``repeats`` compares), None unless all are known."""
+        if keys is None or len(keys) < self.min_parts or any(k is None for k in keys[: self.min_parts]):
+            return None
+        return tuple(keys[: self.min_parts])
+
     def tied(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
         """Whether ``ties`` stops these losses: equal to the reference's on each of at least
         ``2 * min_parts`` parts."""
@@ -299,10 +305,8 @@ class Race:
 
     def repeat(self, keys: Sequence[Any] | None) -> tuple[int, float] | None:
         """The number and loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
-        n = getattr(self.racing, "min_parts", 0)
-        if not self.repeats or keys is None or len(keys) < n or any(k is None for k in keys[:n]):
-            return None
-        found = self.repeats.get(tuple(keys[:n]))
+        first = self.racing.first_keys(keys) if self.repeats else None  # repeats: only with a Racing
+        found = None if first is None else self.repeats.get(first)
         return found if found is not None and found[0] < self.before else None
 
     def why(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> str | None:
@@ -314,11 +318,11 @@ class Race:
         losses = [self.sign * v for v in values]
         if not self.racing.worse(losses, self.reference, self.pool):
             return None
-        if isinstance(self.racing, Racing) and self.racing.tied(losses, self.reference):
+        if not isinstance(self.racing, Racing):
+            return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
+        if self.racing.tied(losses, self.reference):
             return f"ties the best on each of the first {len(losses)} parts"
-        if isinstance(self.racing, Racing):
-            return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"
-        return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
+        return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"
 
     def worse(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> bool:
         """Whether the candidate stops after these parts (see :meth:`why`)."""
