@@ -79,10 +79,10 @@ class Settings:
     >>> settings = et.Settings(population_size=16, crossover_prob=0.7, seed=0)
     >>> settings.replace(seed=1).seed, settings.population_size
     (1, 16)
-    >>> et.Settings(population_sise=16)
+    >>> et.Settings(population_sise=16)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: Settings.__init__() got an unexpected keyword argument 'population_sise'
+    TypeError: Settings.__init__() got an unexpected keyword argument 'population_sise'...
     >>> et.Settings.of({"population_sise": 16})
     Traceback (most recent call last):
     ...
