@@ -17,7 +17,7 @@ import numpy as np
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["nondominated", "hypervolume", "survival_order", "survivors", "knee", "chebyshev", "normalise"]
+__all__ = ["nondominated", "hypervolume", "gain", "survival_order", "survivors", "knee", "chebyshev", "normalise"]
 
 
 def _losses(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
@@ -68,6 +68,35 @@ def hypervolume(points: Sequence[Sequence[float]] | np.ndarray, reference: Seque
     if losses.shape[1] == 1:  # one objective: a length
         return float(reference[0] - losses[:, 0].min())
     return float(moocore.hypervolume(losses, ref=reference))
+
+
+def gain(front: np.ndarray, point: Sequence[float], reference: Sequence[float]) -> float:
+    """The hypervolume ``point`` adds to ``front`` (both losses) up to ``reference``.
+
+    Computed as the volume of the point's box up to the reference minus the part of it the front
+    already dominates: the front *limited* to the box (each of its points raised to at least
+    ``point``, WFG's limit set), whose non-dominated part is much smaller than the front. With
+    many objectives that is what keeps it fast: the hypervolume's cost grows exponentially with
+    them and fast with the points (50 points of a sphere in ten objectives: 0.23 s instead of 2.9 s
+    for the difference of two hypervolumes; the same value up to rounding).
+
+    Examples
+    --------
+    >>> front = np.array([[1.0, 3.0], [3.0, 1.0]])
+    >>> gain(front, [2.0, 2.0], reference=[4.0, 4.0])  # hypervolume([[1, 3], [2, 2], [3, 1]]) - 5
+    1.0
+    >>> gain(front, [3.0, 3.0], reference=[4.0, 4.0]), gain(front, [5.0, 0.0], reference=[4.0, 4.0])
+    (0.0, 0.0)
+    """
+    front, point, reference = _losses(front), np.asarray(point, dtype=float), np.asarray(reference, dtype=float)
+    if not np.all(point < reference) or (front.size and np.all(front <= point, axis=1).any()):
+        return 0.0  # beyond the reference, or dominated (or equalled) by a point of the front
+    box = float(np.prod(reference - point))
+    limited = np.maximum(front, point) if front.size else front
+    limited = limited[np.all(limited < reference, axis=1)] if limited.size else limited
+    if len(limited) == 0:
+        return box
+    return box - hypervolume(limited[nondominated(limited)], reference)
 
 
 def normalise(losses: np.ndarray) -> np.ndarray:

@@ -290,9 +290,8 @@ class GaussianProcessSurrogate(Surrogate):
         weights = np.random.default_rng(seed).dirichlet(np.ones(losses.shape[1]), size=picks)
         picked: list[int] = []
         for w in weights:
-            base = pareto.hypervolume(front, reference)
-            gains = np.array([-1.0 if i in picked else pareto.hypervolume(np.vstack([front, optimistic[i]]), reference)
-                              - base for i in range(len(children))])
+            gains = np.array([-1.0 if i in picked else pareto.gain(front, optimistic[i], reference)
+                              for i in range(len(children))])
             distance = pareto.chebyshev(optimistic - scores.min(axis=0), w)
             order = np.lexsort((distance, -gains))
             picked.append(int(order[0]))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from evotune import InvalidParameterError
-from evotune.pareto import chebyshev, hypervolume, knee, nondominated, survival_order
+from evotune.pareto import chebyshev, gain, hypervolume, knee, nondominated, survival_order
 
 points = arrays(float, st.tuples(st.integers(1, 12), st.integers(2, 3)), elements=st.integers(0, 6).map(float))
 
@@ -31,6 +31,35 @@ def test_hypervolume_is_the_dominated_volume(losses):
     cells = itertools.product(*[range(7)] * losses.shape[1])
     expected = sum(any(np.all(p <= np.array(cell)) for p in losses) for cell in cells)
     assert hypervolume(losses, reference) == pytest.approx(expected)
+
+
+many = arrays(float, st.tuples(st.integers(0, 30), st.integers(2, 6)), elements=st.integers(0, 6).map(float))
+
+
+@settings(max_examples=80, deadline=None)
+@given(many, st.data())
+def test_gain_is_what_the_point_adds_to_the_fronts_hypervolume(front, data):
+    """Integer points in up to six objectives: dominated, equal, beyond the reference and on an empty front
+    included; the limited front gives the difference of the two hypervolumes, exactly."""
+    k = front.shape[1]
+    point = np.array(data.draw(st.lists(st.integers(0, 8), min_size=k, max_size=k)), dtype=float)
+    reference = np.full(k, 7.0)
+    expected = hypervolume(np.vstack([front, point]), reference) - hypervolume(front, reference)
+    assert gain(front, point, reference) == pytest.approx(expected, abs=1e-9)
+    if any(np.all(p <= point) for p in front) or np.any(point >= reference):
+        assert gain(front, point, reference) == 0.0
+
+
+def test_gain_on_a_large_front_of_many_objectives_agrees_with_the_hypervolumes():
+    """Eight objectives, 60 points on a sphere (all on the front): the case it is for."""
+    rng = np.random.default_rng(0)
+    front = np.abs(rng.normal(size=(60, 8)))
+    front /= np.linalg.norm(front, axis=1, keepdims=True)
+    front = front[nondominated(front)]
+    reference = np.full(8, 1.1)
+    for point in np.abs(rng.normal(size=(3, 8))) / 3:
+        expected = hypervolume(np.vstack([front, point]), reference) - hypervolume(front, reference)
+        assert gain(front, point, reference) == pytest.approx(expected, rel=1e-9)
 
 
 def test_hypervolume_checks_the_reference_length():
