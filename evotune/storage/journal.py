@@ -4,8 +4,9 @@ Trials are appended as evaluations finish; each generation's statistics are
 committed with the generation's last trials. What is journaled waits in memory
 until the next commit: a commit comes at once after an evaluation that took
 GROUP_BELOW seconds or more, and at the end of a generation that held one; cheaper
-work is grouped into one commit per GROUP_WINDOW seconds. So real evaluations are
-never at risk, while a trivial objective does not pay a commit per evaluation.
+work is grouped into one commit per GROUP_WINDOW seconds, or per GROUP_ROWS trials if
+those come first. So real evaluations are never at risk, while a trivial objective does
+not pay a commit per evaluation, and what waits in memory is bounded whatever the speed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW"]
 #: commit, are committed together with the next ones.
 GROUP_BELOW = 0.01
 GROUP_WINDOW = 1.0
+#: At most this many trials wait for a commit (a trivial objective may finish tens of thousands a second).
+GROUP_ROWS = 1000
 
 
 class Storage:
@@ -216,7 +219,7 @@ class RunJournal:
         if trial.duration >= GROUP_BELOW:
             self._costly = True
             self.flush()
-        elif time.monotonic() - self._last_commit >= GROUP_WINDOW:
+        elif len(self._trials) >= GROUP_ROWS or time.monotonic() - self._last_commit >= GROUP_WINDOW:
             self.flush()
 
     def end_generation(self, stats: GenerationStats, state: Callable[[], dict[str, Any]]) -> None:
