@@ -88,12 +88,13 @@ def gain(front: np.ndarray, point: Sequence[float], reference: Sequence[float]) 
     >>> gain(front, [3.0, 3.0], reference=[4.0, 4.0]), gain(front, [5.0, 0.0], reference=[4.0, 4.0])
     (0.0, 0.0)
     """
-    front, point, reference = _losses(front), np.asarray(point, dtype=float), np.asarray(reference, dtype=float)
-    if not np.all(point < reference) or (front.size and np.all(front <= point, axis=1).any()):
+    point, reference = np.asarray(point, dtype=float), np.asarray(reference, dtype=float)
+    front = _losses(front).reshape(-1, len(point))  # an empty front: no rows, one column per objective
+    if not np.all(point < reference) or np.all(front <= point, axis=1).any():
         return 0.0  # beyond the reference, or dominated (or equalled) by a point of the front
     box = float(np.prod(reference - point))
-    limited = np.maximum(front, point) if front.size else front
-    limited = limited[np.all(limited < reference, axis=1)] if limited.size else limited
+    limited = np.maximum(front, point)
+    limited = limited[np.all(limited < reference, axis=1)]
     if len(limited) == 0:
         return box
     return box - hypervolume(limited[nondominated(limited)], reference)
