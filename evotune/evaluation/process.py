@@ -14,6 +14,7 @@ import logging.handlers
 import multiprocessing
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +24,9 @@ from ..trial import Candidate
 from . import _worker
 from .base import Evaluator, Outcome, dump_objective
 
-__all__ = ["ProcessPoolEvaluator", "resolve_n_jobs"]
+__all__ = ["ProcessPoolEvaluator", "default_start_method", "resolve_n_jobs"]
 
-_START_METHODS = ("fork", "forkserver", "spawn")
+_START_METHODS = ("fork", "forkserver", "spawn", "loky")
 
 
 def resolve_n_jobs(n_jobs: int) -> int:
@@ -49,6 +50,47 @@ class _Relay(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         logging.getLogger(record.name).handle(record)
+
+
+def _gnu_openmp_loaded() -> bool:
+    """Whether this process has loaded GNU OpenMP (libgomp: scikit-learn's wheels ship it).
+
+    A child forked after this process ran an OpenMP region can hang in its own first
+    region with several threads (libgomp keeps no fork handlers; LLVM's and Intel's do).
+    """
+    from threadpoolctl import threadpool_info
+
+    return any(info.get("prefix") == "libgomp" for info in threadpool_info())
+
+
+def default_start_method(blas_threads: int | None) -> str:
+    """How workers start when the user does not say: "fork" where it is safe, else "loky".
+
+    Forked workers start at once and share captured data without a copy; they are safe
+    while each worker runs OpenMP on one thread (``blas_threads=1``, the default) or this
+    process has not loaded GNU OpenMP. Otherwise workers start as fresh interpreters
+    (loky's fork + exec: like "spawn", but without importing ``__main__`` again, so no
+    ``if __name__ == "__main__":`` guard is needed). Platforms without fork: "spawn".
+
+    Examples
+    --------
+    >>> default_start_method(1) in ("fork", "spawn")
+    True
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "spawn"
+    return "fork" if blas_threads == 1 or not _gnu_openmp_loaded() else "loky"
+
+
+def _context(start_method: str) -> Any:
+    if start_method == "loky":
+        from joblib.externals.loky.backend import get_context
+
+        return get_context("loky")
+    context = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        context.set_forkserver_preload(["evotune.evaluation._worker"])
+    return context
 
 
 def _configured_levels() -> dict[str, int]:
@@ -78,11 +120,15 @@ class ProcessPoolEvaluator(Evaluator):
     blas_threads : int or None
         Threads each worker's BLAS/OpenMP libraries may use (default 1, so that
         n_jobs workers do not oversubscribe the cores); None leaves them alone.
-    start_method : {"fork", "forkserver", "spawn"}, optional
-        How workers are started. Default "fork" where the platform has it
-        (fast, and scripts need no ``if __name__ == "__main__":`` guard, as with
-        scikit-learn's ``n_jobs``), else "spawn". With "forkserver" and "spawn",
-        a script must guard its call to ``optimize``.
+    start_method : {"fork", "forkserver", "spawn", "loky"}, optional
+        How workers are started. "fork" is fast, shares captured data without a
+        copy, and scripts need no ``if __name__ == "__main__":`` guard. "loky"
+        (joblib's) starts each worker as a fresh interpreter, nothing inherited,
+        and needs no guard either. With "forkserver" and "spawn", a script must
+        guard its call to ``optimize``. Default: chosen when the workers start
+        by :func:`default_start_method` ("fork" unless workers may run GNU
+        OpenMP on several threads after this process loaded it, which can hang a
+        forked worker: then "loky"; "spawn" where the platform has no fork).
 
     Examples
     --------
@@ -101,12 +147,10 @@ class ProcessPoolEvaluator(Evaluator):
         blas_threads: int | None = 1,
         start_method: str | None = None,
     ):
-        if start_method is None:
-            start_method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self.n_workers = resolve_n_jobs(n_jobs)
         check_timeout(timeout)
         check_int("blas_threads", blas_threads, 1, allow_none=True)
-        if start_method not in _START_METHODS:
+        if start_method is not None and start_method not in _START_METHODS:
             raise InvalidParameterError(f"`start_method` must be one of {_START_METHODS}; got {start_method!r}.")
         self.timeout = timeout
         self.blas_threads = blas_threads
@@ -124,14 +168,29 @@ class ProcessPoolEvaluator(Evaluator):
         """Start the workers for ``objective`` (done by :meth:`evaluate` when needed)."""
         if self._pool is not None and objective is self._objective:
             return
-        # fork: workers inherit the objective, captured data included, without a copy
-        payload = objective if self.start_method == "fork" else dump_objective(objective)
+        method = self.start_method or default_start_method(self.blas_threads)
+        if self.start_method == "fork" and self.blas_threads != 1 and _gnu_openmp_loaded():
+            warnings.warn(
+                f"start_method='fork' with blas_threads={self.blas_threads!r}: this process has loaded GNU "
+                "OpenMP, and a forked worker that runs OpenMP on several threads can hang; "
+                "start_method='loky' starts fresh workers.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        try:  # fork: workers inherit the objective, captured data included, without a copy
+            payload = objective if method == "fork" else dump_objective(objective)
+        except InvalidParameterError as exc:
+            if self.start_method is not None or method != "loky":
+                raise
+            raise InvalidParameterError(
+                f"{exc} (Workers start as fresh interpreters here, not forked: blas_threads="
+                f"{self.blas_threads!r} with GNU OpenMP loaded, see default_start_method; with "
+                "blas_threads=1 they are forked and inherit the objective.)"
+            ) from exc.__cause__
         self.close()
         from pebble import ProcessPool
 
-        context = multiprocessing.get_context(self.start_method)
-        if self.start_method == "forkserver":
-            context.set_forkserver_preload(["evotune.evaluation._worker"])
+        context = _context(method)
         queue = context.Queue()
         self._listener = logging.handlers.QueueListener(queue, _Relay())
         self._listener.start()

@@ -2,6 +2,8 @@ import ctypes
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -11,6 +13,7 @@ import pytest
 import evotune as et
 from evotune import InvalidParameterError
 from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
+from evotune.evaluation.process import default_start_method
 from evotune.trial import Candidate
 
 
@@ -89,12 +92,75 @@ def test_forked_workers_inherit_even_an_objective_that_cannot_be_pickled():
     assert [t.state for t in result.trials] == ["complete"] * 4
 
 
-@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver", "loky"])
 def test_other_start_methods_ship_closures_with_cloudpickle(start_method):
     offset = np.float64(0.5)
     with ProcessPoolEvaluator(n_jobs=2, start_method=start_method) as pool:
         outcomes = run_all(pool, lambda p: p["x"] + offset, candidates(3))
     assert [o.value for o in outcomes] == [0.5, 1.5, 2.5]
+
+
+def gnu_openmp():
+    """Load scikit-learn's OpenMP runtime; skip where it is not GNU's (libgomp)."""
+    import sklearn.ensemble  # noqa: F401 (its compiled modules load the runtime)
+    from threadpoolctl import threadpool_info
+
+    if not any(info.get("prefix") == "libgomp" for info in threadpool_info()):
+        pytest.skip("this scikit-learn does not use GNU OpenMP")
+
+
+def test_workers_start_fresh_when_they_may_run_gnu_openmp_on_several_threads():
+    gnu_openmp()
+    assert default_start_method(1) == "fork"  # one thread per worker: forking is safe and fast
+    assert default_start_method(None) == default_start_method(4) == "loky"
+
+
+@pytest.mark.slow
+def test_several_openmp_threads_per_worker_do_not_hang_after_this_process_ran_openmp():
+    # A worker forked after this process ran an OpenMP region hung in its own first one
+    # until its timeout (GNU OpenMP keeps no fork handlers); the workers now start fresh.
+    from sklearn.datasets import load_digits
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    gnu_openmp()
+    X, y = load_digits(return_X_y=True)
+    HistGradientBoostingClassifier(max_iter=5).fit(X, y)  # OpenMP threads run in this process
+    result = et.optimize(
+        lambda p: HistGradientBoostingClassifier(max_iter=p["n"]).fit(X, y).score(X, y),
+        {"n": et.Integer(2, 6)}, max_evaluations=3, seed=0, n_jobs=1, timeout=30, blas_threads=None,
+    )
+    assert [t.state for t in result.trials] == ["complete"] * 3
+
+
+def test_forking_workers_that_may_run_gnu_openmp_on_several_threads_warns():
+    gnu_openmp()
+    pool = ProcessPoolEvaluator(n_jobs=1, blas_threads=None, start_method="fork")
+    with pytest.warns(RuntimeWarning, match="start_method='fork' with blas_threads=None: .*GNU OpenMP.*'loky'"):
+        pool.start(lambda p: p["x"])
+    pool.close()
+
+
+def test_an_objective_fresh_workers_cannot_receive_says_why_they_start_fresh():
+    gnu_openmp()
+    lock = threading.Lock()
+    with pytest.raises(InvalidParameterError, match=r"cannot be sent .* \(Workers start as fresh interpreters here, not forked: blas_threads=None"):
+        et.optimize(lambda p: lock.locked() + p["x"], {"x": et.Float(0, 1)}, max_evaluations=2, n_jobs=2, blas_threads=None)
+
+
+def test_loky_workers_need_no_main_guard(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import evotune as et\n"
+        "offset = 0.25\n"
+        "pool = et.ProcessPoolEvaluator(n_jobs=2, start_method='loky')\n"
+        "result = et.optimize(lambda p: (p['x'] - offset) ** 2, {'x': et.Float(0, 1)}, max_evaluations=6, seed=0, backend=pool)\n"
+        "pool.close()\n"
+        "print(sorted(t.state.value for t in result.trials))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(et.__file__))}  # this evotune
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(["complete"] * 6)
 
 
 def sleep_forever_if_one(path):
