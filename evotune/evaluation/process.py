@@ -8,6 +8,7 @@ dead worker and cannot stop a running task.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import logging
 import logging.handlers
@@ -191,6 +192,7 @@ class ProcessPoolEvaluator(Evaluator):
         from pebble import ProcessPool
 
         context = _context(method)
+        atexit.register(self.close)  # a pool left open stops before the interpreter's own cleanup
         queue = context.Queue()
         self._listener = logging.handlers.QueueListener(queue, _Relay())
         self._listener.start()
@@ -247,6 +249,7 @@ class ProcessPoolEvaluator(Evaluator):
     def close(self) -> None:
         """Stop the workers (killing running evaluations) and wait for them to exit."""
         self.cancel()
+        atexit.unregister(self.close)
         if self._pool is not None:
             self._pool.stop()
             self._pool.join(timeout=10)

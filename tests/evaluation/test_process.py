@@ -147,20 +147,40 @@ def test_an_objective_fresh_workers_cannot_receive_says_why_they_start_fresh():
         et.optimize(lambda p: lock.locked() + p["x"], {"x": et.Float(0, 1)}, max_evaluations=2, n_jobs=2, blas_threads=None)
 
 
+def run_script(path, text):
+    path.write_text(text)
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(et.__file__))}  # this evotune
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, env=env)
+
+
 def test_loky_workers_need_no_main_guard(tmp_path):
-    script = tmp_path / "unguarded.py"
-    script.write_text(
+    done = run_script(
+        tmp_path / "unguarded.py",
         "import evotune as et\n"
         "offset = 0.25\n"
         "pool = et.ProcessPoolEvaluator(n_jobs=2, start_method='loky')\n"
         "result = et.optimize(lambda p: (p['x'] - offset) ** 2, {'x': et.Float(0, 1)}, max_evaluations=6, seed=0, backend=pool)\n"
         "pool.close()\n"
-        "print(sorted(t.state.value for t in result.trials))\n"
+        "print(sorted(t.state.value for t in result.trials))\n",
     )
-    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(et.__file__))}  # this evotune
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(["complete"] * 6)
+
+
+def test_a_pool_left_open_stops_quietly_when_the_interpreter_exits(tmp_path):
+    # The last trial times out, so a replacement worker is starting as the script ends: a loky
+    # worker then found the pool's locks gone and printed a traceback after the run.
+    done = run_script(
+        tmp_path / "left_open.py",
+        "import time\n"
+        "import evotune as et\n"
+        "pool = et.ProcessPoolEvaluator(n_jobs=2, start_method='loky', timeout=1)\n"
+        "result = et.optimize(lambda p: time.sleep(30) if p['x'] > 9 else p['x'], {'x': et.Float(0, 10)}, max_evaluations=8, seed=0, backend=pool)\n"
+        "print(sorted(t.state.value for t in result.trials))\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == str(["complete"] * 7 + ["timeout"])
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def sleep_forever_if_one(path):
