@@ -91,6 +91,7 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
     """
     global _objective, _load_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _stop)
     if blas_threads is not None:
         for name in THREAD_VARIABLES:
             os.environ[name] = str(blas_threads)
@@ -110,6 +111,19 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
     except BaseException as exc:  # reported with every evaluation, so the run says why
         _load_error = f"could not load the objective in the worker: {type(exc).__name__}: {exc}"
     limit_threads(blas_threads)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    """SIGTERM (the pool stops, or an evaluation timed out): stop the processes the objective
+    started, then exit as pebble does. Without this, the pools an objective runs (scikit-learn's
+    ``n_jobs``: joblib's loky workers) outlived their worker by minutes, still computing
+    after a timeout and holding the parent's stdout open."""
+    import multiprocessing.util
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    multiprocessing.util._exit_function()  # type: ignore[attr-defined]
+    os._exit(signum)  # as pebble exits on SIGTERM
 
 
 def _round_trips(value: Any) -> bool:

@@ -12,6 +12,7 @@ import pytest
 
 import evotune as et
 from evotune import InvalidParameterError
+from evotune.exceptions import EvaluationTimeoutError
 from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
 from evotune.evaluation.process import default_start_method
 from evotune.trial import Candidate
@@ -181,6 +182,37 @@ def test_a_pool_left_open_stops_quietly_when_the_interpreter_exits(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == str(["complete"] * 7 + ["timeout"])
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def starts_a_pool_then_hangs(path):
+    def objective(p):
+        import multiprocessing
+
+        from joblib.externals.loky import get_reusable_executor
+
+        executor = get_reusable_executor(max_workers=2)  # what scikit-learn's n_jobs runs on
+        futures = [executor.submit(time.sleep, 600) for _ in range(2)]
+        while len(multiprocessing.active_children()) < 2:
+            time.sleep(0.05)
+        with open(path, "w") as f:
+            f.write(" ".join(str(child.pid) for child in multiprocessing.active_children()))
+        return futures[0].result()
+
+    return objective
+
+
+@pytest.mark.slow
+def test_a_timed_out_worker_takes_the_processes_its_objective_started_with_it(tmp_path):
+    # They outlived their worker, computing on and holding this process's stdout open.
+    path = tmp_path / "pids.txt"
+    with ProcessPoolEvaluator(n_jobs=1, timeout=3) as pool:
+        [outcome] = run_all(pool, starts_a_pool_then_hangs(path), candidates(1))
+    assert isinstance(outcome.value, EvaluationTimeoutError)
+    pids = [int(pid) for pid in path.read_text().split()]
+    deadline = time.time() + 10
+    while any(alive(pid) for pid in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    assert len(pids) >= 2 and not any(alive(pid) for pid in pids)
 
 
 def sleep_forever_if_one(path):
