@@ -170,7 +170,7 @@ class ProcessPoolEvaluator(Evaluator):
         if self._pool is not None and objective is self._objective:
             return
         method = self.start_method or default_start_method(self.blas_threads)
-        if self.start_method == "fork" and self.blas_threads != 1 and _gnu_openmp_loaded():
+        if self.start_method == "fork" and default_start_method(self.blas_threads) == "loky":
             warnings.warn(
                 f"start_method='fork' with blas_threads={self.blas_threads!r}: this process has loaded GNU "
                 "OpenMP, and a forked worker that runs OpenMP on several threads can hang; "

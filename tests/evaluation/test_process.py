@@ -14,7 +14,7 @@ import evotune as et
 from evotune import InvalidParameterError
 from evotune.exceptions import EvaluationTimeoutError
 from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
-from evotune.evaluation.process import default_start_method
+from evotune.evaluation.process import _gnu_openmp_loaded, default_start_method
 from evotune.trial import Candidate
 
 
@@ -104,9 +104,8 @@ def test_other_start_methods_ship_closures_with_cloudpickle(start_method):
 def gnu_openmp():
     """Load scikit-learn's OpenMP runtime; skip where it is not GNU's (libgomp)."""
     import sklearn.ensemble  # noqa: F401 (its compiled modules load the runtime)
-    from threadpoolctl import threadpool_info
 
-    if not any(info.get("prefix") == "libgomp" for info in threadpool_info()):
+    if not _gnu_openmp_loaded():
         pytest.skip("this scikit-learn does not use GNU OpenMP")
 
 
