@@ -226,6 +226,8 @@ class Evolution:
             population_size=population_size,
             offspring_size=settings.offspring_size or population_size,
             lag=settings.lag or 1,
+            keep_extremes=(pareto.default_keep_extremes(settings.n_objectives, settings.keep_extremes)
+                           if settings.n_objectives > 1 else None),
             seed=int(np.random.SeedSequence().entropy % 2**63) if settings.seed is None else settings.seed,
         )
         config = self.config
@@ -561,7 +563,7 @@ class Evolution:
         order = self._survival_orders.get(key)
         if order is None:  # the proposals' view and the reported one mostly select the same trials
             order = pareto.survivors(np.array([m.losses for m in members]), np.array([m.violation for m in members]),
-                                     size)
+                                     size, self.config.keep_extremes)
             if len(self._survival_orders) >= 4:
                 self._survival_orders.clear()
             self._survival_orders[key] = order

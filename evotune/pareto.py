@@ -108,16 +108,20 @@ def normalise(losses: np.ndarray) -> np.ndarray:
     return (losses - low) / span
 
 
-def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> np.ndarray:
+def survival_order(losses: np.ndarray, violations: np.ndarray | None = None,
+                   keep_extremes: bool | None = None) -> np.ndarray:
     """Indices of the points, best first: feasible before infeasible (less violation first), then
-    by non-dominated front, and within a front the extremes (best in some objective) first, then
-    by hypervolume contribution, largest first.
+    by non-dominated front, and within a front by hypervolume contribution, largest first.
 
     That is SMS-EMOA's survival (Beume et al., 2007), with Deb's constraint rules: removing the
     last point of this order loses the least hypervolume. Contributions are measured on the
-    losses normalised over the front, up to 1.1 in each objective; extremes are kept first, as
-    NSGA-II's crowding distance keeps them, so the front's span never shrinks. Ties keep the
-    given order. A row with a NaN (a failed trial) comes last.
+    losses normalised over the front, up to 1.1 in each objective. With ``keep_extremes`` (by
+    default: with two objectives only) a front's extremes (best in some objective) come first, as
+    NSGA-II's crowding distance keeps them, so a front's span never shrinks. From three objectives
+    such a point can be far from the front (best in one objective, poor in the others: nothing
+    dominates it), and kept whatever it adds it would hold a small population back, so by default
+    it is ranked by its contribution like any other. Ties keep the given order. A row with a NaN
+    (a failed trial) comes last.
 
     Examples
     --------
@@ -125,13 +129,21 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None) -> 
     [1, 3, 2, 4, 0]
     >>> survival_order(np.array([[0.0, 0.0], [1.0, 1.0]]), violations=np.array([0.5, 0.0])).tolist()
     [1, 0]
+    >>> far = np.array([[0.0, 3.0, 3.0], [0.2, 0.6, 0.7], [0.7, 0.1, 0.5], [0.5, 0.7, 0.1]])
+    >>> survival_order(far).tolist(), survival_order(far, keep_extremes=True).tolist()
+    ([1, 3, 2, 0], [0, 2, 3, 1])
     """
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     violations = np.zeros(len(losses)) if violations is None else np.asarray(violations, dtype=float)
-    return _ranked(losses, violations)[0]
+    return _ranked(losses, violations, default_keep_extremes(losses.shape[1], keep_extremes))[0]
 
 
-def _ranked(losses: np.ndarray, violations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def default_keep_extremes(objectives: int, keep_extremes: bool | None = None) -> bool:
+    """Whether survival keeps each front's extremes first: ``keep_extremes``, by default with two objectives only."""
+    return objectives == 2 if keep_extremes is None else bool(keep_extremes)
+
+
+def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool) -> tuple[np.ndarray, np.ndarray]:
     """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0 too)."""
     n = len(losses)
     failed = np.isnan(losses).any(axis=1)
@@ -146,7 +158,7 @@ def _ranked(losses: np.ndarray, violations: np.ndarray) -> tuple[np.ndarray, np.
         rank[ok] = moocore.pareto_rank(losses[ok])
         for front in np.unique(rank[ok]):
             members = ok[rank[ok] == front]
-            contribution[members] = _contributions(losses[members])
+            contribution[members] = _contributions(losses[members], keep_extremes)
     # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
     order = np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
                         failed))
@@ -159,8 +171,8 @@ def _scaled(front: np.ndarray) -> np.ndarray:
     return (front - low) / np.where(high > low, high - low, 1.0)
 
 
-def _contributions(front: np.ndarray) -> np.ndarray:
-    """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite."""
+def _contributions(front: np.ndarray, keep_extremes: bool) -> np.ndarray:
+    """Each point's hypervolume contribution to its front, normalised, up to 1.1; extremes infinite if kept."""
     if len(front) < 2:
         return np.full(len(front), np.inf)
     scaled = _scaled(front)
@@ -175,11 +187,13 @@ def _contributions(front: np.ndarray) -> np.ndarray:
         import moocore
 
         contribution = np.asarray(moocore.hv_contributions(scaled, ref=np.full(front.shape[1], 1.1)), dtype=float)
-    contribution[(scaled == 0).any(axis=1)] = np.inf
+    if keep_extremes:
+        contribution[(scaled == 0).any(axis=1)] = np.inf
     return contribution
 
 
-def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: int | None = None) -> np.ndarray:
+def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: int | None = None,
+              keep_extremes: bool | None = None) -> np.ndarray:
     """Indices of the ``size`` points that survive, best first (:func:`survival_order` on them).
 
     When the cut falls inside a front, its points leave one at a time, the one that adds the
@@ -194,7 +208,8 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     losses = np.atleast_2d(np.asarray(losses, dtype=float))
     n = len(losses)
     violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
-    order, rank = _ranked(losses, violations)
+    keep_extremes = default_keep_extremes(losses.shape[1], keep_extremes)
+    order, rank = _ranked(losses, violations, keep_extremes)
     if size is None or size >= n:
         return order
     last = order[size - 1]
@@ -204,23 +219,23 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     front = [i for i in order.tolist() if ok[i] and rank[i] == rank[last]]
     kept = [i for i in order[:size].tolist() if i not in front]
     if losses.shape[1] == 2:
-        front = _thin_2d(losses[front], size - len(kept), front)
+        front = _thin_2d(losses[front], size - len(kept), front, keep_extremes)
     while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
-        contribution = _contributions(losses[front])
+        contribution = _contributions(losses[front], keep_extremes)
         front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
     # the better fronts keep their order and contributions; the cut front is ordered by what is left of it
     front.sort()
-    contribution = _contributions(losses[front])
+    contribution = _contributions(losses[front], keep_extremes)
     return np.array(kept + [front[i] for i in np.lexsort((np.arange(len(front)), -contribution))], dtype=int)
 
 
-def _thin_2d(points: np.ndarray, size: int, names: list[int]) -> list[int]:
+def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: bool) -> list[int]:
     """:func:`survivors`' removal loop for two objectives, with the same contributions (same
     normalisation, same products) updated for the two neighbours of each point removed instead
     of measured again; stops early, leaving the rest to the loop, if only extremes are left."""
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
-    extreme = (scaled == 0).any(axis=1)
+    extreme = (scaled == 0).any(axis=1) & keep_extremes
 
     def contribution(at: int) -> float:  # of the point at position ``at`` of ``order``
         i = order[at]

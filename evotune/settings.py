@@ -39,6 +39,12 @@ class Settings:
         numbers, each at most 0 when its constraint holds. Feasible trials beat
         infeasible ones, and the less violation the better; the hall of fame holds
         feasible trials only, unless no trial is feasible.
+    keep_extremes : bool, optional
+        With several ``directions``: whether survival keeps each front's extremes
+        (the trials best in some objective) whatever hypervolume they add. By
+        default with two objectives only: from three, a trial best in one objective
+        and poor in the others is an extreme nothing dominates, and kept it holds a
+        small population away from the front (see :func:`evotune.pareto.survival_order`).
     population_size : int, optional
         Survivors per generation (mu) and the size of generation 0; by default
         :func:`~evotune.default_population_size` of the budget.
@@ -86,12 +92,13 @@ class Settings:
     >>> et.Settings.of({"population_sise": 16})
     Traceback (most recent call last):
     ...
-    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: constraints, crossover, crossover_prob, direction, directions, fidelity, hall_of_fame_size, initial_points, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
+    evotune.exceptions.InvalidParameterError: unknown setting 'population_sise'; the settings are: constraints, crossover, crossover_prob, direction, directions, fidelity, hall_of_fame_size, initial_points, keep_extremes, lag, mutation, offspring_size, population_size, racing, seed, selection, surrogate.
     """
 
     direction: str = "minimize"
     directions: Sequence[str] | None = None
     constraints: Any = None
+    keep_extremes: bool | None = None
     population_size: int | None = None
     offspring_size: int | None = None
     lag: int | None = None
@@ -124,6 +131,11 @@ class Settings:
         if self.constraints is not None and not callable(self.constraints):
             raise InvalidParameterError(
                 f"`constraints` must be a callable (params, values, info) -> number(s); got {self.constraints!r}."
+            )
+        if self.keep_extremes is not None and (not isinstance(self.keep_extremes, bool) or self.n_objectives == 1):
+            raise InvalidParameterError(
+                "`keep_extremes` (True or False) chooses how survival treats each objective's best trial in a search "
+                f"of several `directions`; got {self.keep_extremes!r} with {self.n_objectives} objective(s)."
             )
         check_int("population_size", self.population_size, 2, allow_none=True)
         check_int("offspring_size", self.offspring_size, 1, allow_none=True)
@@ -212,5 +224,6 @@ class Settings:
     def restorable(cls, stored: Mapping[str, Any]) -> dict[str, Any]:
         """The stored settings a resumed run takes back as they are (numbers and names; objects are
         only compared, by their repr, since nothing is unpickled from a run file)."""
-        names = ("direction", "directions", "population_size", "offspring_size", "lag", "crossover_prob", "hall_of_fame_size", "seed")
+        names = ("direction", "directions", "keep_extremes", "population_size", "offspring_size", "lag", "crossover_prob",
+                 "hall_of_fame_size", "seed")
         return {name: stored[name] for name in names if stored.get(name) is not None}

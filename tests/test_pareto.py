@@ -94,6 +94,18 @@ def test_survival_order_keeps_the_extremes_and_drops_the_most_crowded_point():
     assert order[-1] in (1, 2)  # one of the two neighbours adds the least hypervolume
 
 
+def test_from_three_objectives_an_extreme_far_from_the_front_is_not_kept_by_default():
+    """Best in the first objective, poor in the others: nothing dominates it, but it adds the least."""
+    from evotune.pareto import survivors
+
+    losses = np.array([[0.2, 0.6, 0.7], [0.0, 3.0, 3.0], [0.7, 0.1, 0.5], [0.5, 0.7, 0.1], [0.4, 0.4, 0.4]])
+    assert 1 not in survivors(losses, size=4).tolist()
+    assert 1 in survivors(losses, size=4, keep_extremes=True).tolist()
+    two = losses[:, :2]  # with two objectives the extremes are kept by default
+    assert {1, 2} <= set(survivors(two, size=3).tolist())
+    assert not {1, 2} <= set(survivors(two, size=3, keep_extremes=False).tolist())
+
+
 def test_knee_and_chebyshev():
     assert knee([[0.0, 1.0], [0.1, 0.1], [1.0, 0.0]]) == 1
     values = chebyshev(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.9, 0.1]))
@@ -110,29 +122,29 @@ def test_two_objective_contributions_match_moocore(losses):
     front = losses[nondominated(losses)]
     if len(front) < 2:
         return
-    ours = _contributions(front)
+    ours = _contributions(front, True)
     scaled = normalise(front)
     theirs = moocore.hv_contributions(scaled, ref=[1.1, 1.1])
     finite = np.isfinite(ours)
     assert np.allclose(ours[finite], theirs[finite])
 
 
-def _survivors_measured_again(losses, size):
+def _survivors_measured_again(losses, size, keep_extremes):
     """pareto.survivors as first written: the cut front's contributions measured again after each removal,
     then the survivors' whole order computed again."""
     from evotune.pareto import _contributions, _ranked
 
-    order, rank = _ranked(losses, np.zeros(len(losses)))
+    order, rank = _ranked(losses, np.zeros(len(losses)), keep_extremes)
     if size >= len(losses):
         return order
     last = order[size - 1]
     front = [i for i in order.tolist() if rank[i] == rank[last]]
     kept = [i for i in order[:size].tolist() if i not in front]
     while len(kept) + len(front) > size:
-        contribution = _contributions(losses[front])
+        contribution = _contributions(losses[front], keep_extremes)
         front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
     chosen = np.array(sorted(kept + front))
-    return chosen[survival_order(losses[chosen])]
+    return chosen[survival_order(losses[chosen], keep_extremes=keep_extremes)]
 
 
 @settings(max_examples=80, deadline=None)
@@ -143,5 +155,6 @@ def test_survivors_update_contributions_as_measuring_them_again_would(losses, da
     assembled from the fronts already ranked: the same survivors, in the same order, as measuring again."""
     from evotune.pareto import survivors
 
-    size = data.draw(st.integers(1, len(losses)))
-    assert survivors(losses, size=size).tolist() == _survivors_measured_again(losses, size).tolist()
+    size, keep = data.draw(st.integers(1, len(losses))), data.draw(st.booleans())
+    assert (survivors(losses, size=size, keep_extremes=keep).tolist()
+            == _survivors_measured_again(losses, size, keep).tolist())

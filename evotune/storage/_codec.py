@@ -150,6 +150,15 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_extremes(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with several objectives by evotune 0.9 or earlier (no ``keep_extremes``), read
+    as what its survival did: ``keep_extremes=True`` (each front's extremes kept first, whatever the number of
+    objectives)."""
+    if "keep_extremes" not in stored and len(stored.get("directions") or ()) > 1:
+        return {**stored, "keep_extremes": True}
+    return stored
+
+
 def with_legacy_branches(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run of evotune 0.6 or earlier, whose space has conditions, read as what its
     surrogate was: ``GaussianProcessSurrogate(..., branch_share=0.0)`` (every child evaluated was the

@@ -24,7 +24,7 @@ from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
-    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_racing,
+    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -117,7 +117,7 @@ class Storage:
             run_id, stored_space, stored_settings = row
             where = f"table runs, run {name!r}"
             stored = {**decode(stored_settings, self.path, where), "space": decode(stored_space, self.path, where)}
-            stored = with_legacy_racing(stored)
+            stored = with_legacy_extremes(with_legacy_racing(stored))
             if _written_before(self._conn, run_id, self.path, (0, 7), session=0):
                 stored = with_legacy_branches(stored)
             if "lag" not in stored:
@@ -182,7 +182,7 @@ class Storage:
     def stored_settings(self, name: str) -> dict[str, Any] | None:
         """The settings of run ``name``, or None if there is no such run."""
         row = self._conn.execute("SELECT settings FROM runs WHERE name=?", (name,)).fetchone()
-        return None if row is None else decode(row[0], self.path, f"table runs, run {name!r}")
+        return None if row is None else with_legacy_extremes(decode(row[0], self.path, f"table runs, run {name!r}"))
 
 
 class RunJournal:

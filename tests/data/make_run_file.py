@@ -14,7 +14,8 @@ candidate's folds' spread alone); by commit 7606e85 (release 0.6.0), tests/data/
 commit 6ef1f76 (release 0.7.0), tests/data/run-0.7.0-conditional.db (``... conditional``: the same, with
 branch slots); by commit 59a21ad (release 0.8.0), tests/data/run-0.8.0-racing-cv.db (``... racing-cv``: a
 decision tree's cross-validation raced, repeats of an earlier trial's models and ties with the best running
-every fold).
+every fold); by commit b391ec0 (release 0.9.2), tests/data/run-0.9.2-three-objectives.db (``... three-objectives``:
+survival kept each front's extremes first with three objectives too).
 """
 
 import functools
@@ -49,6 +50,10 @@ def two(p):
     return f(p), abs(p["x"])
 
 
+def three(p):
+    return f(p), abs(p["x"] + 2), (p["x"] - 3) ** 2 + p["n"] / 4
+
+
 class Folds:
     """``f`` as 4 folds that differ by a fold-dependent offset and a little noise."""
 
@@ -75,6 +80,9 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["conditional"]:
         et.optimize(f, conditional, max_evaluations=24, population_size=8, storage=sys.argv[1], run_name="previous",
                     seed=3)
+    elif sys.argv[2:] == ["three-objectives"]:
+        et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=24, population_size=8,
+                    storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)

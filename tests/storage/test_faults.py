@@ -263,6 +263,31 @@ def test_a_two_objective_run_of_release_0_4_is_read_in_full_and_refused_a_resume
     assert digest(path) == before
 
 
+def test_a_three_objective_run_of_release_0_9_resumes_with_the_survival_it_ran_with(tmp_path):
+    """tests/data/run-0.9.2-three-objectives.db: 24 trials with three objectives by release 0.9.2 (b391ec0),
+    whose survival kept each front's extremes first whatever the number of objectives; its settings read
+    back as ``keep_extremes=True``, so a resume without it continues as that survival does, and today's
+    default (``False`` from three objectives) is refused with the difference named."""
+    from tests.data.make_run_file import space, three
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.9.2-three-objectives.db"), path)
+    before = digest(path)
+    with pytest.raises(et.StorageError, match="keep_extremes: stored True, given False"):
+        et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8,
+                    storage=path, run_name="previous", resume=True, seed=3, keep_extremes=False)
+    assert digest(path) == before
+    resumed = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8,
+                          storage=path, run_name="previous", resume=True, seed=3)
+    assert [s["evaluations"] for s in resumed.sessions] == [24, 24]  # nothing stored was evaluated again
+    fresh = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8, seed=3,
+                        keep_extremes=True)
+    key = [(t.params, t.values) for t in fresh.trials]
+    assert [(t.params, t.values) for t in resumed.trials] == key
+    today = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8, seed=3)
+    assert [(t.params, t.values) for t in today.trials] != key
+
+
 def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_path):
     """tests/data/run-0.5.0-racing.db: 20 trials raced by release 0.5.0 (21520df), whose paired test took
     the spread from the candidate's folds alone; it reads back as ``Racing(..., pooled=False)``: resumed
