@@ -17,7 +17,8 @@ import numpy as np
 
 from .exceptions import InvalidParameterError
 
-__all__ = ["nondominated", "hypervolume", "gain", "survival_order", "survivors", "knee", "chebyshev", "normalise"]
+__all__ = ["nondominated", "hypervolume", "gain", "survival_order", "survivors", "default_keep_extremes", "knee",
+           "chebyshev", "normalise"]
 
 
 def _losses(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
@@ -139,7 +140,13 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None,
 
 
 def default_keep_extremes(objectives: int, keep_extremes: bool | None = None) -> bool:
-    """Whether survival keeps each front's extremes first: ``keep_extremes``, by default with two objectives only."""
+    """Whether survival keeps each front's extremes first: ``keep_extremes``, by default with two objectives only.
+
+    Examples
+    --------
+    >>> default_keep_extremes(2), default_keep_extremes(3), default_keep_extremes(3, True)
+    (True, False, True)
+    """
     return objectives == 2 if keep_extremes is None else bool(keep_extremes)
 
 
