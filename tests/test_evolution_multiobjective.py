@@ -99,8 +99,8 @@ def test_every_first_generation_evaluation_failing_names_the_reason():
     ({"directions": TWO, "direction": "maximize"}, "`direction` (maximize) and `directions`"),
     ({"directions": TWO, "racing": True}, "`racing` stops a candidate"),
     ({"constraints": 3}, "`constraints` must be a callable"),
-    ({"keep_extremes": True}, "`keep_extremes` (True or False) chooses how survival treats each objective's best "
-                              "trial in a search of several `directions`; got True with 1 objective(s)"),
+    ({"keep_extremes": True}, ("`keep_extremes` (True or False) chooses how survival treats each objective's best "
+                               "trial in a search of several `directions`; got True with 1 objective(s)")),
     ({"directions": TWO, "keep_extremes": "yes"}, "got 'yes' with 2 objective(s)"),
 ])
 def test_bad_settings_name_the_parameter(kwargs, fragment):
