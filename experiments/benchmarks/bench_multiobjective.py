@@ -48,7 +48,7 @@ from .run import bench_main
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "multiobjective.jsonl")
 METHODS = ("evotune", "optuna-nsga2", "optuna-tpe", "random")
-ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes")
+ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes", "evotune-population-8")
 SYNTHETIC = ("ZDT1", "ZDT2", "ZDT3", "DTLZ2", "ZDT1-shifted")
 #: ZDT1-shifted: the distance variables' optimum inside their ranges (ZDT's is at their lower bound, which
 #: evotune's mutation, jumping to a bound a quarter of the time, finds at once)
@@ -195,6 +195,8 @@ def run_job(name: str, method: str, seed: int) -> dict:
             values = run_evotune(problem, budget, seed)
         elif method == "evotune-keep-extremes":  # ablation: 0.9's survival (from three objectives too)
             values = run_evotune(problem, budget, seed, keep_extremes=True)
+        elif method.startswith("evotune-population-"):  # ablation: the population (and generation) size
+            values = run_evotune(problem, budget, seed, population_size=int(method.rsplit("-", 1)[1]))
         elif method == "evotune-ga":
             values = run_evotune(problem, budget, seed, surrogate=None)
         elif method.startswith("evotune-front-oversample-"):  # ablation: children ranked per evaluation (0.4: 4)
