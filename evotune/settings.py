@@ -45,6 +45,7 @@ class Settings:
         default with two objectives only: from three, a trial best in one objective
         and poor in the others is an extreme nothing dominates, and kept it holds a
         small population away from the front (see :func:`evotune.pareto.survival_order`).
+        Ignored with one objective.
     population_size : int, optional
         Survivors per generation (mu) and the size of generation 0; by default
         :func:`~evotune.default_population_size` of the budget.
@@ -132,11 +133,8 @@ class Settings:
             raise InvalidParameterError(
                 f"`constraints` must be a callable (params, values, info) -> number(s); got {self.constraints!r}."
             )
-        if self.keep_extremes is not None and (not isinstance(self.keep_extremes, bool) or self.n_objectives == 1):
-            raise InvalidParameterError(
-                "`keep_extremes` (True or False) chooses how survival treats each objective's best trial in a search "
-                f"of several `directions`; got {self.keep_extremes!r} with {self.n_objectives} objective(s)."
-            )
+        if self.keep_extremes is not None and not isinstance(self.keep_extremes, bool):
+            raise InvalidParameterError(f"`keep_extremes` must be True, False or None; got {self.keep_extremes!r}.")
         check_int("population_size", self.population_size, 2, allow_none=True)
         check_int("offspring_size", self.offspring_size, 1, allow_none=True)
         check_int("lag", self.lag, 1, allow_none=True)

@@ -99,9 +99,7 @@ def test_every_first_generation_evaluation_failing_names_the_reason():
     ({"directions": TWO, "direction": "maximize"}, "`direction` (maximize) and `directions`"),
     ({"directions": TWO, "racing": True}, "`racing` stops a candidate"),
     ({"constraints": 3}, "`constraints` must be a callable"),
-    ({"keep_extremes": True}, ("`keep_extremes` (True or False) chooses how survival treats each objective's best "
-                               "trial in a search of several `directions`; got True with 1 objective(s)")),
-    ({"directions": TWO, "keep_extremes": "yes"}, "got 'yes' with 2 objective(s)"),
+    ({"directions": TWO, "keep_extremes": "yes"}, "`keep_extremes` must be True, False or None; got 'yes'."),
 ])
 def test_bad_settings_name_the_parameter(kwargs, fragment):
     with pytest.raises(InvalidParameterError) as info:
@@ -114,6 +112,15 @@ def dtlz2(p):
     g = sum((p[f"x{i}"] - 0.5) ** 2 for i in range(2, 7))
     a, b = p["x0"] * math.pi / 2, p["x1"] * math.pi / 2
     return (1 + g) * math.cos(a) * math.cos(b), (1 + g) * math.cos(a) * math.sin(b), (1 + g) * math.sin(a)
+
+
+def test_keep_extremes_defaults_to_two_objectives_only_and_is_stored_resolved():
+    def keep(**settings):
+        return Evolution(SPACE, seed=0, **settings).settings()["keep_extremes"]
+
+    assert (keep(directions=TWO), keep(directions=["minimize"] * 3), keep()) == (True, False, None)
+    assert keep(directions=["minimize"] * 3, keep_extremes=True) is True
+    assert keep(keep_extremes=True) is None  # one objective: nothing to keep
 
 
 @pytest.mark.slow

@@ -464,6 +464,14 @@ def test_several_objectives_give_a_front_and_refit_its_knee():
     assert by_metric.best_score_ == max(by_metric.cv_results_["mean_test_acc"])
 
 
+def test_settings_for_several_objectives_are_taken_with_the_objectives():
+    """``Settings`` has no directions of its own here: the search adds them from ``objectives``."""
+    search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 8)},
+                                  scoring={"acc": "accuracy"}, objectives=["acc", "model_size", "fit_time"], cv=3,
+                                  max_evaluations=10, random_state=0, settings=et.Settings(keep_extremes=True))
+    assert search.fit(X_iris, y_iris).result_.settings["keep_extremes"] is True
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"objectives": ["score"]}, "`objectives` must list two or more"),
     ({"objectives": ["accuracy", "size"]}, "'accuracy' is neither a metric of `scoring` (score)"),
