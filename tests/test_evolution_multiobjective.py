@@ -107,13 +107,6 @@ def test_bad_settings_name_the_parameter(kwargs, fragment):
     assert fragment in str(info.value)
 
 
-def dtlz2(p):
-    """DTLZ2 with three objectives: the front is the unit sphere's positive part, reached with x2..x6 at 0.5."""
-    g = sum((p[f"x{i}"] - 0.5) ** 2 for i in range(2, 7))
-    a, b = p["x0"] * math.pi / 2, p["x1"] * math.pi / 2
-    return (1 + g) * math.cos(a) * math.cos(b), (1 + g) * math.cos(a) * math.sin(b), (1 + g) * math.sin(a)
-
-
 def test_keep_extremes_defaults_to_two_objectives_only_and_is_stored_resolved():
     def keep(**settings):
         return Evolution(SPACE, seed=0, **settings).settings()["keep_extremes"]
@@ -127,14 +120,16 @@ def test_keep_extremes_defaults_to_two_objectives_only_and_is_stored_resolved():
 def test_from_three_objectives_survival_does_not_hold_on_to_extremes_far_from_the_front():
     """The default (``keep_extremes=False`` from three objectives) converges closer than keeping each front's
     extremes (evotune 0.9's survival: a trial best in one objective and poor in the others stayed for good)."""
-    space = {f"x{i}": et.Float(0, 1) for i in range(7)}
+    from experiments.benchmarks.bench_many_objectives import distance, dtlz2
 
-    def distance(**settings):  # the fronts' mean distance to the true front, over three seeds
-        runs = [et.optimize(dtlz2, space, directions=["minimize"] * 3, max_evaluations=200, seed=seed, **settings)
+    objective, space = dtlz2(3)  # the front is the unit sphere's positive part
+
+    def mean_distance(**settings):  # the fronts' mean distance to the true front, over three seeds
+        runs = [et.optimize(objective, space, directions=["minimize"] * 3, max_evaluations=200, seed=seed, **settings)
                 for seed in range(3)]
-        return np.mean([math.dist(t.values, (0, 0, 0)) - 1 for r in runs for t in r.pareto_front])
+        return distance([t.values for r in runs for t in r.pareto_front])
 
-    default, kept = distance(), distance(keep_extremes=True)
+    default, kept = mean_distance(), mean_distance(keep_extremes=True)
     assert default < 0.7 * kept
 
 
