@@ -149,12 +149,31 @@ class Genome:
         return tuple(self.active(genes))
 
     def allowed(self, genes: list) -> bool:
-        """Whether the point of ``genes`` is not ruled out by the space's ``forbidden`` rule."""
-        return self._forbidden is None or not self._forbidden(self.decode(genes))
+        """Whether the point of ``genes`` is not ruled out by the space's ``forbidden`` rule (its answer's truth)."""
+        return self._forbidden is None or not self._verdict(self.decode(genes))
+
+    def _verdict(self, params: dict[str, Any]) -> Any:
+        """The ``forbidden`` rule's answer on ``params``; a rule that raises is refused naming the point."""
+        try:
+            return self._forbidden(params)
+        except Exception as exc:
+            raise InvalidSpaceError(
+                f"space: `forbidden` raised {type(exc).__name__}: {exc} on {params!r}; it must answer for every "
+                f"point of the space (inactive parameters are absent from it: use params.get)."
+            ) from exc
 
     def check_forbidden(self, rng: np.random.Generator, draws: int = 1000) -> None:
-        """Refuse a ``forbidden`` rule that rules out every one of ``draws`` sampled points."""
-        if self._forbidden is not None and not any(self.allowed(g) for g in self.sample(rng, draws)):
+        """Refuse a ``forbidden`` rule that rules out every one of ``draws`` sampled points, or that
+        answers None for all of them (a missing ``return``: it would rule out nothing)."""
+        if self._forbidden is None:
+            return
+        verdicts = [self._verdict(self.decode(genes)) for genes in self.sample(rng, draws)]
+        if all(verdict is None for verdict in verdicts):
+            raise InvalidSpaceError(
+                f"space: `forbidden` returned None for all {draws} points sampled from the space; it must return "
+                f"True for a point to rule out (is a `return` missing?)."
+            )
+        if all(verdicts):
             raise InvalidSpaceError(
                 f"space: `forbidden` rules out all {draws} points sampled from the space; it likely excludes "
                 f"the whole space."

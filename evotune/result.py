@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import pareto
+from ._checks import check_number
 from .exceptions import InvalidParameterError
 from .trial import COMPLETE, CRASHED, FAILED, TIMEOUT, Direction, GenerationStats, Trial
 
@@ -256,10 +257,14 @@ class Result:
         """
         front, k = self.pareto_front, len(self.directions)
         for name, given in (("weights", weights), ("limits", limits)):
-            if given is not None and len(given) != k:
+            if given is not None and (isinstance(given, str) or len(given) != k):
                 raise InvalidParameterError(
                     f"select: `{name}` must have {k} entries, one per objective; got {given!r}."
                 )
+        for i, weight in enumerate(() if weights is None else weights):
+            check_number(f"weights[{i}]", weight, "a number >= 0", lambda v: v >= 0, owner="select")
+        for i, bound in enumerate(() if limits is None else limits):
+            check_number(f"limits[{i}]", bound, "a number", math.isfinite, owner="select", allow_none=True)
         if limits is not None:
             front = [t for t in front if all(bound is None or d.sign * (v - bound) <= 0
                                              for d, v, bound in zip(self.directions, t.values, limits))]

@@ -218,6 +218,14 @@ def check_parameter_names(estimator: Any, names: Sequence[str]) -> None:
             )
 
 
+def _shown(estimator: Any) -> str:
+    """``repr(estimator)``, or its class's name when that fails (sklearn's repr reads every parameter)."""
+    try:
+        return repr(estimator)
+    except Exception:
+        return f"a {type(estimator).__name__}"
+
+
 def check_space_names(estimator: Any, space: Space) -> None:
     """Every name of the space must be a parameter of ``estimator``, or of the estimators a searched
     parameter chooses among (``clf__C`` when ``clf`` chooses among SVC() and LogisticRegression();
@@ -244,8 +252,8 @@ def check_space_names(estimator: Any, space: Space) -> None:
                         clone(choice)
                     except Exception as exc:  # sklearn raises TypeError or RuntimeError, a custom class anything
                         raise InvalidParameterError(
-                            f"{name!r}: the choice {choice!r} cannot be cloned ({type(exc).__name__}: {exc}); every "
-                            f"candidate gets a clone of it."
+                            f"{name!r}: the choice {_shown(choice)} cannot be cloned ({type(exc).__name__}: {exc}); "
+                            f"every candidate gets a clone of it."
                         ) from None
             parts = name.split("__")
             owner = next(("__".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)

@@ -183,6 +183,13 @@ def test_hypervolume_and_select_check_their_arguments():
         result.hypervolume([1.1])
     with pytest.raises(InvalidParameterError, match="`weights` must have 2 entries"):
         result.select(weights=[1])
+    with pytest.raises(InvalidParameterError, match="`weights` must have 2 entries"):
+        result.select("knee")  # a method's name where weights go
+    with pytest.raises(InvalidParameterError, match=r"select: `weights\[1\]` must be a number >= 0; got -1"):
+        result.select(weights=[1, -1])
+    with pytest.raises(InvalidParameterError, match=r"select: `limits\[0\]` must be a number or None; got nan"):
+        result.select(limits=[float("nan"), None])
+    assert result.select(weights=np.array([1.0, 0.0])) == result.select(weights=[1, 0])
     with pytest.raises(InvalidParameterError, match="no trial of the front meets limits"):
         result.select(limits=[-1, None])
     assert result.best_trial == result.select() and result.best_trial in result.pareto_front

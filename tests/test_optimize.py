@@ -290,6 +290,30 @@ def test_forbidden_points_are_never_proposed_and_an_empty_space_is_refused():
         et.Space({"x": et.Float(0, 1)}, forbidden="x > 1")
 
 
+def test_a_forbidden_rule_that_raises_or_never_returns_is_refused_before_any_evaluation():
+    evaluated = []
+
+    def objective(params):
+        evaluated.append(params)
+        return params["x"]
+
+    conditional = {"x": et.Float(0, 1), "kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly")}
+    with pytest.raises(et.InvalidSpaceError, match=r"`forbidden` raised KeyError: 'degree' on \{.*use params.get"):
+        et.optimize(objective, et.Space(conditional, forbidden=lambda p: p["degree"] > 3), max_evaluations=5)
+
+    def no_return(params):
+        params["x"] > 0.5
+
+    with pytest.raises(et.InvalidSpaceError, match="returned None for all 1000 points .* `return` missing"):
+        et.optimize(objective, et.Space({"x": et.Float(0, 1)}, forbidden=no_return), max_evaluations=5)
+    assert evaluated == []
+    # a rule answering None for some points (Python's `and`) is read by its truth
+    space = et.Space(conditional, forbidden=lambda p: p.get("degree") and p["degree"] > 3)
+    result = et.optimize(objective, space, max_evaluations=30, seed=0)
+    assert all(t.params.get("degree", 2) <= 3 for t in result.trials)
+    assert {t.params["kernel"] for t in result.trials} == {"rbf", "poly"}
+
+
 def test_a_conditional_space_gives_the_same_trials_for_any_number_of_workers():
     runs = [et.optimize(cond_objective, COND_SPACE, max_evaluations=40, population_size=8, lag=4, n_jobs=n, seed=3)
             for n in (1, 2)]

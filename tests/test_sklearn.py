@@ -382,6 +382,13 @@ def test_an_estimator_choice_that_cannot_be_cloned_is_refused_before_any_fit():
     with pytest.raises(et.InvalidParameterError, match="'clf': the choice .* cannot be cloned"):
         EvolutionarySearchCV(pipe, {"clf": [LogisticRegression(), Uncloneable()]}, cv=2).fit(X_iris, y_iris)
 
+    class Unreadable(Uncloneable):  # does not store its parameter: even its repr (get_params) fails
+        def __init__(self, depth=1):
+            self.levels = depth
+
+    with pytest.raises(et.InvalidParameterError, match="'clf': the choice a Unreadable cannot be cloned .*'depth'"):
+        EvolutionarySearchCV(pipe, {"clf": [LogisticRegression(), Unreadable()]}, cv=2).fit(X_iris, y_iris)
+
 
 def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_never_picks_one(recwarn):
     from sklearn.neighbors import KNeighborsClassifier
