@@ -239,7 +239,8 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
 def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: bool) -> list[int]:
     """:func:`survivors`' removal loop for two objectives, with the same contributions (same
     normalisation, same products) updated for the two neighbours of each point removed instead
-    of measured again; stops early, leaving the rest to the loop, if only extremes are left."""
+    of measured again; stops early, leaving the rest to the loop, if only extremes are left or
+    the next removal would move the front's bounds (an end, with ``keep_extremes=False``)."""
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
     extreme = (scaled == 0).any(axis=1) & keep_extremes
@@ -262,6 +263,9 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
             break
         gone = len(points) - 1 - int(np.nanargmin(masked))  # ties: the later point
         at = order.index(gone)
+        if at in (0, len(order) - 1) and not any(np.array_equal(scaled[order[near]], scaled[gone])
+                                                 for near in (at - 1, at + 1) if 0 <= near < len(order)):
+            break  # an end of the front without a twin: its removal moves the bounds the front is scaled by
         order.pop(at)
         alive[gone], left = False, left - 1
         for near in (at - 1, at):

@@ -129,6 +129,17 @@ def test_two_objective_contributions_match_moocore(losses):
     assert np.allclose(ours[finite], theirs[finite])
 
 
+def test_a_two_objective_front_thinned_without_its_extremes_is_scaled_again_when_an_end_leaves():
+    """With ``keep_extremes=False`` an end of the front can leave; the front's bounds then move, and the
+    contributions are measured on the front scaled anew (found by the hypothesis test below: the
+    neighbour update kept the first scaling, and kept (1, 1) where measuring again keeps (2, 0))."""
+    from evotune.pareto import survivors
+
+    losses = np.array([[1.0, 1.0], [0.0, 2.0], [0.0, 2.0], [2.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    measured_again = _survivors_measured_again(losses, 1, False).tolist()
+    assert survivors(losses, size=1, keep_extremes=False).tolist() == [3] == measured_again
+
+
 def _survivors_measured_again(losses, size, keep_extremes):
     """pareto.survivors as first written: the cut front's contributions measured again after each removal,
     then the survivors' whole order computed again."""

@@ -2,6 +2,7 @@
 
     pip install -e ".[bench]"
     python -m experiments.benchmarks.bench_many_objectives              # ~5 min on 2 cores
+    python -m experiments.benchmarks.bench_many_objectives --survival   # survival alone: seconds to keep half
     PYTHONPATH=<a worktree of another commit> python -m experiments.benchmarks.bench_many_objectives
                                                                           # the same for that commit's evotune
 
@@ -68,9 +69,28 @@ def run_optuna(k: int, n: int, seed: int, sampler: str) -> list[list[float]]:
     return [list(t.values) for t in study.best_trials]
 
 
-METHODS = {"evotune": run_evotune, "evotune-keep-extremes": lambda k, n, s: run_evotune(k, n, s, keep_extremes=True),
+METHODS = {"evotune": run_evotune,
+           "evotune-keep-extremes": lambda k, n, s, **settings: run_evotune(k, n, s, keep_extremes=True, **settings),
            "optuna-tpe": lambda k, n, s: run_optuna(k, n, s, "tpe"),
            "optuna-nsga2": lambda k, n, s: run_optuna(k, n, s, "nsga2")}
+
+
+def survival(objectives: list[int], sizes=(24, 48, 80)) -> None:
+    """Seconds :func:`evotune.pareto.survivors` takes to keep half of ``n`` points of DTLZ2's front (one front:
+    with many objectives nearly every point is non-dominated, and survival thins it one point at a time)."""
+    from evotune import pareto
+
+    print("| objectives | " + " | ".join(f"{n} -> {n // 2}" for n in sizes) + " |")
+    print("|---:|" + "---:|" * len(sizes))
+    for k in objectives:
+        x = np.random.default_rng(0).random((max(sizes), k))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        seconds = []
+        for n in sizes:
+            start = time.perf_counter()
+            pareto.survivors(x[:n], size=n // 2)
+            seconds.append(time.perf_counter() - start)
+        print(f"| {k} | " + " | ".join(f"{s:.3f}" for s in seconds) + " |", flush=True)
 
 
 def main() -> None:
@@ -80,9 +100,15 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1, help="run seeds seed, seed + 1, ...; report their means")
+    parser.add_argument("--population", type=int, help="evotune's population_size (default: evotune's)")
+    parser.add_argument("--survival", action="store_true", help="time the survival step alone (pareto.survivors)")
     args = parser.parse_args()
+    if args.survival:
+        return survival([int(v) for v in args.objectives.split(",")])
+    settings = {} if args.population is None else {"population_size": args.population}
     seeds = range(args.seed, args.seed + args.seeds)
-    print(f"evotune {et.__version__}, DTLZ2, {args.evaluations} evaluations, seeds {list(seeds)}\n")
+    print(f"evotune {et.__version__}, DTLZ2, {args.evaluations} evaluations, seeds {list(seeds)}"
+          f"{'' if args.population is None else f', population {args.population}'}\n")
     print("| objectives | method | ms per evaluation | front | mean distance to the true front (per seed) |")
     print("|---:|---|---:|---:|---|")
     for k in (int(v) for v in args.objectives.split(",")):
@@ -90,7 +116,7 @@ def main() -> None:
             ms, sizes, distances = [], [], []
             for seed in seeds:
                 start = time.perf_counter()
-                front = METHODS[method](k, args.evaluations, seed)
+                front = METHODS[method](k, args.evaluations, seed, **(settings if "evotune" in method else {}))
                 ms.append(1000 * (time.perf_counter() - start) / args.evaluations)
                 sizes.append(len(front))
                 distances.append(distance(front))
