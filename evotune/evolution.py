@@ -506,11 +506,17 @@ class Evolution:
     def told(self, trial: Trial, genes: list, cause: BaseException | None = None) -> None:
         """Record a finished trial of a pending candidate: from :meth:`tell_one`, or from a journal (resume).
 
+        ``genes`` may differ from the candidate's: a journal written by another version of the
+        search holds what it evaluated at that number, and that is what the search goes on from.
         Raises :class:`AllEvaluationsFailedError` when this tell completes a
         generation 0 in which every evaluation failed.
         """
         candidate = self._pending.pop(trial.number)
-        trial = Trial(**{**vars(trial), "params": candidate.params, "generation": candidate.generation})
+        params = candidate.params
+        if list(genes) != list(candidate.genes):
+            params = self.genome.decode(genes)
+            self._seen.add(hash(self.genome.key(genes)))
+        trial = Trial(**{**vars(trial), "params": params, "generation": candidate.generation})
         sign = self.direction.sign
         parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)

@@ -325,8 +325,11 @@ class _Run:
     Candidates are submitted ahead (twice the evaluator's capacity), so a worker
     that frees up starts its next evaluation at once, while this process proposes
     the following one. On resume, the engine is rebuilt by proposing the trials
-    again from trial 0: a proposal the journal already holds (same number, same
-    genes) is told from the journal instead of being evaluated.
+    again from trial 0: a proposal the journal already holds (same number) is told
+    from the journal instead of being evaluated. Where the journal holds other genes
+    at that number (written by a version or an environment that searched otherwise),
+    the stored trial is kept and told as it is: nothing evaluated is evaluated again
+    or overwritten, and the search goes on from what the journal holds.
     """
 
     def __init__(
@@ -351,6 +354,7 @@ class _Run:
         self.replayed: tuple[Trial, list] | None = next(self.replay, None)
         self.stored_generations = len(journal.history()) if journal is not None else 0
         self.evaluated = 0  # this session's evaluations
+        self.diverged: int | None = None  # the first stored trial this version proposed otherwise
 
     def loop(self, *, max_evaluations: int | None, generations: int | None, time_budget: float | None) -> str:
         """Evaluate until a stop rule fires; returns the stop reason."""
@@ -405,19 +409,24 @@ class _Run:
             if stored is None:
                 evaluator.submit(candidate)
                 continue
-            verdict = self._tell(stored, candidate.genes, None, journaled=True)
+            trial, genes = stored
+            if genes != candidate.genes and self.diverged is None:
+                self.diverged = trial.number
+                logger.warning(
+                    "resuming: this search proposes trial %d otherwise than the run file holds (it was written by "
+                    "another evotune or environment); the stored trials are kept as they are and the search goes "
+                    "on from them", trial.number)
+            verdict = self._tell(trial, genes, None, journaled=True)
             if verdict:
                 return verdict
         return None
 
-    def _stored(self, candidate: Candidate) -> Trial | None:
-        """The journal's trial for ``candidate`` (same number and genes), if it holds one."""
+    def _stored(self, candidate: Candidate) -> tuple[Trial, list] | None:
+        """The journal's trial at ``candidate``'s number and its genes, if it holds one."""
         while self.replayed is not None and self.replayed[0].number < candidate.number:
             self.replayed = next(self.replay, None)
         if self.replayed is not None and self.replayed[0].number == candidate.number:
-            trial, genes = self.replayed
-            if genes == candidate.genes:
-                return trial
+            return self.replayed
         return None
 
     def _tell(self, trial: Trial, genes: list, value: Any, journaled: bool = False) -> str | None:

@@ -139,6 +139,29 @@ def test_resume_of_a_finished_run_extends_it_with_a_larger_budget(tmp_path):
     assert more.seed == 4
 
 
+def test_a_resume_that_proposes_otherwise_keeps_the_stored_trials_and_goes_on_from_them(tmp_path, caplog):
+    """A run file written by another version of the search (or another environment) holds trials this one
+    would not propose; simulated by changing trial 10's point in the file. Resuming keeps every stored
+    trial as it is (none evaluated again, none overwritten) and the search goes on from them."""
+    path = tmp_path / "runs.db"
+    et.optimize(objective, SPACE, max_evaluations=24, population_size=8, seed=3, storage=path, run_name="r")
+    with sqlite3.connect(path) as conn:  # trial 10 becomes trial 3's point, with another value
+        params, genes = conn.execute("SELECT params, genes FROM trials WHERE number = 3").fetchone()
+        conn.execute("UPDATE trials SET params = ?, genes = ?, value = 0.5 WHERE number = 10", (params, genes))
+    conn.close()
+    stored = [(t.number, t.params, t.value) for t in et.load_run(path, "r").trials]
+    assert stored[10][1:] == (stored[3][1], 0.5)
+    calls = []
+    with caplog.at_level("WARNING", logger="evotune"):
+        more = et.optimize(lambda p: calls.append(p) or objective(p), SPACE, max_evaluations=40, population_size=8,
+                           seed=3, storage=path, run_name="r", resume=True)
+    assert len(calls) == 16 and [s["evaluations"] for s in more.sessions] == [24, 16]
+    assert [(t.number, t.params, t.value) for t in more.trials][:24] == stored
+    assert [(t.number, t.params, t.value) for t in et.load_run(path, "r").trials][:24] == stored
+    assert "proposes trial 10 otherwise than the run file holds" in caplog.text
+    assert more.trials[3].params not in [t.params for t in more.trials[24:]]  # a stored point is not proposed again
+
+
 @pytest.mark.parametrize(
     "content, fragment",
     [
