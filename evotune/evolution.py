@@ -241,6 +241,14 @@ class Evolution:
         self.population_size, self.offspring_size, self.lag = population_size, config.offspring_size, config.lag
         self.hall_of_fame_size = config.hall_of_fame_size
         self.max_evaluations = max_evaluations
+        cut = population_size + config.offspring_size
+        if len(self._signs) >= 8 and cut > 32:
+            warnings.warn(
+                f"with {len(self._signs)} objectives, survival measures each trial's hypervolume contribution "
+                f"exactly, one removal at a time, at a cost exponential in the objectives: a generation that "
+                f"keeps {population_size} of {cut} trials can take minutes (48 -> 24 took 8 s at 8 objectives "
+                f"and 430 s at 10; docs/benchmarks.md). Keep population_size + offspring_size <= 32 (the "
+                f"default population is at most 12).", UserWarning, stacklevel=2)
         self.crossover = config.crossover or MixedCrossover()
         self.mutation = config.mutation or MixedMutation()
         self.selection = config.selection or Tournament()

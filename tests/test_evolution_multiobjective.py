@@ -225,3 +225,12 @@ def test_a_stored_run_resumes_exactly_and_reads_back_its_front(tmp_path):
             "SELECT objective_values, constraints FROM trials WHERE number=0").fetchone()
     assert json.loads(values) == list(straight.trials[0].values)
     assert json.loads(constraints_json) == list(straight.trials[0].constraints)
+
+
+def test_many_objectives_with_a_large_population_warn_that_survival_will_be_slow(recwarn):
+    eight = ["minimize"] * 8
+    Evolution(SPACE, directions=eight, seed=0)  # the default population: a cut of at most 24 trials
+    Evolution(SPACE, directions=["minimize"] * 3, population_size=40, seed=0)
+    assert not [w for w in recwarn if "survival" in str(w.message)]
+    with pytest.warns(UserWarning, match=r"with 8 objectives, survival .* keeps 24 of 48 trials can take minutes"):
+        Evolution(SPACE, directions=eight, population_size=24, seed=0)
