@@ -259,6 +259,13 @@ def _optimize(
 ) -> Result:
     """optimize() once its arguments are checked and its resources open."""
     if store is not None and resume:  # settings the user did not give come from the stored run
+        held, budget = store.stored_evaluations(run_name), budgets["max_evaluations"]
+        if budget is not None and held > budget:
+            raise InvalidParameterError(
+                f"`max_evaluations` is {budget}, but run {run_name!r} already holds {held} evaluations: resuming "
+                f"it needs a budget of at least {held} (budgets count every session); to read it, use "
+                f"evotune.load_run({store.path!r}, {run_name!r})."
+            )
         stored = Settings.restorable(store.stored_settings(run_name) or {})
         default = Settings()
         settings = settings.replace(**{

@@ -139,6 +139,19 @@ def test_resume_of_a_finished_run_extends_it_with_a_larger_budget(tmp_path):
     assert more.seed == 4
 
 
+def test_resume_with_a_budget_below_what_the_run_holds_is_refused_and_a_folder_is_not_a_run_file(tmp_path):
+    path = tmp_path / "runs.db"
+    et.optimize(objective, SPACE, max_evaluations=16, population_size=8, seed=3, storage=path, run_name="r")
+    with pytest.raises(et.InvalidParameterError, match=r"`max_evaluations` is 10, but run 'r' already holds 16 "
+                                                         r"evaluations: .* at least 16 .* evotune.load_run\("):
+        et.optimize(objective, SPACE, max_evaluations=10, storage=path, run_name="r", resume=True)
+    assert len(et.optimize(objective, SPACE, max_evaluations=16, storage=path, run_name="r", resume=True).trials) == 16
+    for call in (lambda: et.optimize(objective, SPACE, max_evaluations=4, storage=tmp_path),
+                 lambda: et.load_run(tmp_path, "r")):
+        with pytest.raises(et.StorageError, match=r"is a folder; give a run file's path \(e.g. .*runs.db'\)"):
+            call()
+
+
 def test_a_resume_that_proposes_otherwise_keeps_the_stored_trials_and_goes_on_from_them(tmp_path, caplog):
     """A run file written by another version of the search (or another environment) holds trials this one
     would not propose; simulated by changing trial 10's point in the file. Resuming keeps every stored

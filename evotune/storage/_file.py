@@ -91,6 +91,8 @@ def check_file(path: str, *, create: bool = False) -> None:
     """Raise StorageError unless ``path`` is an evotune run file that SQLite reads intact; with
     ``create``, an absent or empty file is accepted too (a writer makes it). Reads only."""
     shown, path = path, os.path.realpath(path)  # a symlink: its target's -wal file is the live one
+    if os.path.isdir(path):
+        raise StorageError(f"{shown!r} is a folder; give a run file's path (e.g. {os.path.join(shown, 'runs.db')!r}).")
     if not os.path.exists(path) or os.path.getsize(path) == 0:
         if create:
             return

@@ -55,7 +55,7 @@ class Storage:
         if not isinstance(path, (str, os.PathLike)):
             raise InvalidParameterError(f"`storage` must be a path (str or os.PathLike) or a Storage; got {path!r}.")
         self.path = os.fspath(path)
-        if os.path.exists(self.path) and os.stat(self.path).st_nlink > 1:
+        if os.path.isfile(self.path) and os.stat(self.path).st_nlink > 1:  # a folder: check_file names it
             raise StorageError(
                 f"{self.path!r} has {os.stat(self.path).st_nlink} hard links; evotune writes a run file through one "
                 f"name only (a writer through another link could not be detected). Copy the file, or remove the "
@@ -178,6 +178,13 @@ class Storage:
         finally:
             lock.release()
         return new
+
+    def stored_evaluations(self, name: str) -> int:
+        """How many evaluations run ``name`` holds (0 if there is no such run)."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM trials JOIN runs USING (run_id) WHERE runs.name=?", (name,)
+        ).fetchone()
+        return int(row[0])
 
     def stored_settings(self, name: str) -> dict[str, Any] | None:
         """The settings of run ``name``, or None if there is no such run."""
