@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import multiprocessing
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from ..trial import Candidate
 from . import _worker
 from .base import Evaluator, Outcome, dump_objective
 
-__all__ = ["ProcessPoolEvaluator", "default_start_method", "resolve_n_jobs"]
+__all__ = ["ProcessPoolEvaluator", "default_start_method", "fork_hazard", "resolve_n_jobs"]
 
 _START_METHODS = ("fork", "forkserver", "spawn", "loky")
 
@@ -67,20 +68,40 @@ def _gnu_openmp_loaded() -> bool:
 def default_start_method(blas_threads: int | None) -> str:
     """How workers start when the user does not say: "fork" where it is safe, else "loky".
 
-    Forked workers start at once and share captured data without a copy; they are safe
-    while each worker runs OpenMP on one thread (``blas_threads=1``, the default) or this
-    process has not loaded GNU OpenMP. Otherwise workers start as fresh interpreters
+    Forked workers start at once and share captured data without a copy. Forking is unsafe
+    on macOS (its system libraries, Accelerate among them, may run threads that a forked
+    child inherits locked: CPython itself stopped forking there by default), and after this
+    process loaded GNU OpenMP when workers may run it on several threads (``blas_threads``
+    other than 1; see :func:`fork_hazard`). Then workers start as fresh interpreters
     (loky's fork + exec: like "spawn", but without importing ``__main__`` again, so no
     ``if __name__ == "__main__":`` guard is needed). Platforms without fork: "spawn".
 
     Examples
     --------
-    >>> default_start_method(1) in ("fork", "spawn")
+    >>> default_start_method(1) in ("fork", "loky", "spawn")
     True
     """
     if "fork" not in multiprocessing.get_all_start_methods():
         return "spawn"
-    return "fork" if blas_threads == 1 or not _gnu_openmp_loaded() else "loky"
+    return "fork" if fork_hazard(blas_threads) is None else "loky"
+
+
+def fork_hazard(blas_threads: int | None, platform: str = sys.platform) -> str | None:
+    """Why forking workers is unsafe here (None: it is safe).
+
+    Examples
+    --------
+    >>> fork_hazard(1, platform="darwin")
+    "macOS's system libraries (Accelerate among them) are not safe in a forked child"
+    >>> fork_hazard(1, platform="linux") is None  # one thread per worker: even GNU OpenMP is safe
+    True
+    """
+    if platform == "darwin":
+        return "macOS's system libraries (Accelerate among them) are not safe in a forked child"
+    if blas_threads != 1 and _gnu_openmp_loaded():
+        return (f"with blas_threads={blas_threads!r}, this process has loaded GNU OpenMP, and a forked worker "
+                "that runs OpenMP on several threads can hang")
+    return None
 
 
 def _context(start_method: str) -> Any:
@@ -127,9 +148,10 @@ class ProcessPoolEvaluator(Evaluator):
         (joblib's) starts each worker as a fresh interpreter, nothing inherited,
         and needs no guard either. With "forkserver" and "spawn", a script must
         guard its call to ``optimize``. Default: chosen when the workers start
-        by :func:`default_start_method` ("fork" unless workers may run GNU
-        OpenMP on several threads after this process loaded it, which can hang a
-        forked worker: then "loky"; "spawn" where the platform has no fork).
+        by :func:`default_start_method` ("fork" unless that is unsafe: on macOS,
+        or when workers may run GNU OpenMP on several threads after this process
+        loaded it, which can hang a forked worker; then "loky"; "spawn" where the
+        platform has no fork).
 
     Examples
     --------
@@ -170,23 +192,17 @@ class ProcessPoolEvaluator(Evaluator):
         if self._pool is not None and objective is self._objective:
             return
         method = self.start_method or default_start_method(self.blas_threads)
-        if self.start_method == "fork" and default_start_method(self.blas_threads) == "loky":
-            warnings.warn(
-                f"start_method='fork' with blas_threads={self.blas_threads!r}: this process has loaded GNU "
-                "OpenMP, and a forked worker that runs OpenMP on several threads can hang; "
-                "start_method='loky' starts fresh workers.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        hazard = fork_hazard(self.blas_threads) if method in ("fork", "loky") else None
+        if self.start_method == "fork" and hazard is not None:
+            warnings.warn(f"start_method='fork': {hazard}; start_method='loky' starts fresh workers.",
+                          RuntimeWarning, stacklevel=3)
         try:  # fork: workers inherit the objective, captured data included, without a copy
             payload = objective if method == "fork" else dump_objective(objective)
         except InvalidParameterError as exc:
             if self.start_method is not None or method != "loky":
                 raise
             raise InvalidParameterError(
-                f"{exc} (Workers start as fresh interpreters here, not forked: blas_threads="
-                f"{self.blas_threads!r} with GNU OpenMP loaded, see default_start_method; with "
-                "blas_threads=1 they are forked and inherit the objective.)"
+                f"{exc} (Workers start as fresh interpreters here, not forked: {hazard}; see default_start_method.)"
             ) from exc.__cause__
         self.close()
         from pebble import ProcessPool

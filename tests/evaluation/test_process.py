@@ -14,7 +14,7 @@ import evotune as et
 from evotune import InvalidParameterError
 from evotune.exceptions import EvaluationTimeoutError
 from evotune.evaluation import ProcessPoolEvaluator, make_evaluator
-from evotune.evaluation.process import _gnu_openmp_loaded, default_start_method
+from evotune.evaluation.process import _gnu_openmp_loaded, default_start_method, fork_hazard
 from evotune.trial import Candidate
 
 
@@ -115,6 +115,12 @@ def test_workers_start_fresh_when_they_may_run_gnu_openmp_on_several_threads():
     assert default_start_method(None) == default_start_method(4) == "loky"
 
 
+def test_forking_is_unsafe_on_macos_whatever_the_threads():
+    # CPython stopped forking by default on macOS (its system libraries are not fork-safe); so does evotune
+    assert fork_hazard(1, platform="darwin") and fork_hazard(None, platform="darwin")
+    assert fork_hazard(1, platform="linux") is None
+
+
 @pytest.mark.slow
 def test_several_openmp_threads_per_worker_do_not_hang_after_this_process_ran_openmp():
     # A worker forked after this process ran an OpenMP region hung in its own first one
@@ -135,7 +141,7 @@ def test_several_openmp_threads_per_worker_do_not_hang_after_this_process_ran_op
 def test_forking_workers_that_may_run_gnu_openmp_on_several_threads_warns():
     gnu_openmp()
     pool = ProcessPoolEvaluator(n_jobs=1, blas_threads=None, start_method="fork")
-    with pytest.warns(RuntimeWarning, match="start_method='fork' with blas_threads=None: .*GNU OpenMP.*'loky'"):
+    with pytest.warns(RuntimeWarning, match="start_method='fork': with blas_threads=None, .*GNU OpenMP.*'loky'"):
         pool.start(lambda p: p["x"])
     pool.close()
 
@@ -143,7 +149,8 @@ def test_forking_workers_that_may_run_gnu_openmp_on_several_threads_warns():
 def test_an_objective_fresh_workers_cannot_receive_says_why_they_start_fresh():
     gnu_openmp()
     lock = threading.Lock()
-    with pytest.raises(InvalidParameterError, match=r"cannot be sent .* \(Workers start as fresh interpreters here, not forked: blas_threads=None"):
+    with pytest.raises(InvalidParameterError, match=r"cannot be sent .* \(Workers start as fresh interpreters here, not "
+                                                    r"forked: with blas_threads=None, this process has loaded GNU OpenMP"):
         et.optimize(lambda p: lock.locked() + p["x"], {"x": et.Float(0, 1)}, max_evaluations=2, n_jobs=2, blas_threads=None)
 
 
