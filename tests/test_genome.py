@@ -39,8 +39,17 @@ def _value(draw, p):
     if isinstance(p, Integer):
         return draw(st.integers(p.low, p.high))
     x = draw(st.floats(p.low, p.high))
-    # log-scale floats are resolved to 12 significant digits
-    return min(max(float(f"{x:.12g}"), p.low), p.high) if p.log else x
+    if not p.log:
+        return x
+    # log-scale floats are resolved to 12 significant digits: the nearest such number inside the bounds
+    # (a bound itself is one only if it has 12 digits or fewer: 869922690.6815002 is not)
+    v = float(f"{x:.11e}")
+    unit = 10.0 ** (math.floor(math.log10(v)) - 11)
+    if v > p.high:
+        v = float(f"{v - unit:.11e}")
+    elif v < p.low:
+        v = float(f"{v + unit:.11e}")
+    return v
 
 
 @st.composite
