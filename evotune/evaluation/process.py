@@ -100,7 +100,7 @@ def fork_hazard(blas_threads: int | None, platform: str = sys.platform) -> str |
         return "macOS's system libraries (Accelerate among them) are not safe in a forked child"
     if blas_threads != 1 and _gnu_openmp_loaded():
         return (f"with blas_threads={blas_threads!r}, this process has loaded GNU OpenMP, and a forked worker "
-                "that runs OpenMP on several threads can hang")
+                "that runs OpenMP on several threads can hang (with blas_threads=1 forking is safe)")
     return None
 
 
