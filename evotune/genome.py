@@ -167,17 +167,21 @@ class Genome:
         answers None for all of them (a missing ``return``: it would rule out nothing)."""
         if self._forbidden is None:
             return
-        verdicts = [self._verdict(self.decode(genes)) for genes in self.sample(rng, draws)]
-        if all(verdict is None for verdict in verdicts):
+        answered = allowed = False  # any answer but None; any point allowed (None allows it too)
+        for genes in self.sample(rng, draws):
+            verdict = self._verdict(self.decode(genes))
+            answered, allowed = answered or verdict is not None, allowed or not verdict
+            if answered and allowed:
+                return  # the usual case, at the first allowed point
+        if not answered:
             raise InvalidSpaceError(
                 f"space: `forbidden` returned None for all {draws} points sampled from the space; it must return "
                 f"True for a point to rule out (is a `return` missing?)."
             )
-        if all(verdicts):
-            raise InvalidSpaceError(
-                f"space: `forbidden` rules out all {draws} points sampled from the space; it likely excludes "
-                f"the whole space."
-            )
+        raise InvalidSpaceError(
+            f"space: `forbidden` rules out all {draws} points sampled from the space; it likely excludes "
+            f"the whole space."
+        )
 
     def key(self, genes: list) -> tuple:
         """What identifies the point of canonical ``genes``: the genes, inactive ones left out (None).

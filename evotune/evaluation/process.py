@@ -192,8 +192,7 @@ class ProcessPoolEvaluator(Evaluator):
         if self._pool is not None and objective is self._objective:
             return
         method = self.start_method or default_start_method(self.blas_threads)
-        hazard = fork_hazard(self.blas_threads) if method in ("fork", "loky") else None
-        if self.start_method == "fork" and hazard is not None:
+        if self.start_method == "fork" and (hazard := fork_hazard(self.blas_threads)) is not None:
             warnings.warn(f"start_method='fork': {hazard}; start_method='loky' starts fresh workers.",
                           RuntimeWarning, stacklevel=3)
         try:  # fork: workers inherit the objective, captured data included, without a copy
@@ -202,7 +201,8 @@ class ProcessPoolEvaluator(Evaluator):
             if self.start_method is not None or method != "loky":
                 raise
             raise InvalidParameterError(
-                f"{exc} (Workers start as fresh interpreters here, not forked: {hazard}; see default_start_method.)"
+                f"{exc} (Workers start as fresh interpreters here, not forked: {fork_hazard(self.blas_threads)}; see "
+                "default_start_method.)"
             ) from exc.__cause__
         self.close()
         from pebble import ProcessPool
