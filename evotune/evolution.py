@@ -63,7 +63,7 @@ from .result import Result
 from .space import Space
 from .settings import Settings
 from .surrogate import Surrogate
-from .racing import Race
+from .racing import Race, part_losses
 from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
@@ -105,6 +105,11 @@ def _number(value: Any) -> float | None:
         return float(value)
     except OverflowError:
         return math.inf
+
+
+def _flat(parts: tuple) -> list[float]:
+    """Parts' losses in one list (several objectives: each part's, in turn)."""
+    return [v for part in parts for v in (part if isinstance(part, tuple) else (part,))]
 
 
 def _is_sequence(value: Any) -> bool:
@@ -150,7 +155,7 @@ class _Told(NamedTuple):
 
     genes: list
     losses: tuple  # one per objective (values times their direction's sign); NaN when it failed
-    parts: tuple | None  # the parts' losses of a completed trial of an objective run fold by fold
+    parts: tuple | None  # the parts' losses of a completed trial run fold by fold (several objectives: tuples)
     estimated: bool  # the losses are a pruned trial's estimate
     violation: float  # how far from feasible (0: feasible)
     keys: tuple | None  # its parts' keys (info["part_keys"]: fingerprints of the folds' models), racing's repeats
@@ -288,8 +293,8 @@ class Evolution:
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, tuple]] = []
-        # racing's repeats: the keys of a trial's first parts -> the earliest such trial's (number, loss)
-        self._repeats: dict[tuple, tuple[int, float]] = {}
+        # racing's repeats: the keys of a trial's first parts -> the earliest such trial's (number, loss or losses)
+        self._repeats: dict[tuple, tuple[int, Any]] = {}
         # the generation being asked, its genes, and what its candidates race against
         self._block: tuple[int, list[list], Race | None] = (0, [], None)
         #: Number of trials told so far.
@@ -421,11 +426,16 @@ class Evolution:
         rule = self.config.racing or self.config.fidelity
         if rule is None:
             return None
-        members = [m.parts for m in self._view.members if m.parts is not None and all(map(math.isfinite, m.parts))]
+        members = [m for m in self._view.members if m.parts is not None and all(map(math.isfinite, _flat(m.parts)))]
+        several = len(self._signs) > 1
+        if several:  # the front racing compares with: feasible members', if any
+            members = [m for m in members if m.violation == 0] or members
         if not members:
             return None
+        parts = [m.parts for m in members]
         repeats = self._repeats if getattr(rule, "repeats", False) else None
-        return Race(rule, rule.reference(members), self.direction.sign, rule.pool(members), repeats, self._view.count)
+        sign = self._signs if several else self.direction.sign
+        return Race(rule, rule.reference(parts), sign, rule.pool(parts), repeats, self._view.count)
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
@@ -436,8 +446,8 @@ class Evolution:
             view.add(self._individual(number, told))
             racing = self.config.racing
             first = racing.first_keys(told.keys) if racing is not None and racing.repeats else None
-            if first is not None and math.isfinite(told.losses[0]):
-                self._repeats.setdefault(first, (number, told.losses[0]))
+            if first is not None and all(map(math.isfinite, told.losses)):
+                self._repeats.setdefault(first, (number, told.losses[0] if len(told.losses) == 1 else told.losses))
             if self.surrogate is not None:  # infeasible trials count as failed
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
                 self._archive.append((number, told.genes, losses))
@@ -525,15 +535,16 @@ class Evolution:
             params = self.genome.decode(genes)
             self._seen.add(hash(self.genome.key(genes)))
         trial = Trial(**{**vars(trial), "params": params, "generation": candidate.generation})
-        sign = self.direction.sign
-        parts = None if trial.parts is None else tuple(sign * v for v in trial.parts)
+        sign = self._signs if len(self._signs) > 1 else self.direction.sign
+        parts = None if trial.parts is None else tuple(part_losses(trial.parts, sign))
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
         keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
         if trial.ok:
             losses = tuple(s * v for s, v in zip(self._signs, trial.values))
         elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat
-            losses = (candidate.race.estimate(parts, keys),)
+            estimate = candidate.race.estimate(parts, keys)
+            losses = tuple(estimate) if isinstance(estimate, tuple) else (estimate,)
         else:
             losses = (math.nan,) * len(self._signs)
         if trial.constraints is not None:
@@ -647,8 +658,9 @@ class Evolution:
         """The values (one per objective; NaN unless complete), state, error text and info of an evaluation."""
         info, failed = None, (math.nan,) * len(self._signs)
         if isinstance(value, Pruned):  # stopped by racing: the value of the parts it ran
-            number = _number(value.value)
-            return (math.nan if number is None else number,), PRUNED, None, value.info
+            several = _is_sequence(value.value) and len(value.value) == len(self._signs) > 1
+            numbers = [_number(v) for v in (value.value if several else [value.value])]
+            return tuple(math.nan if v is None else v for v in numbers), PRUNED, None, value.info
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
             value, info = value[0], dict(value[1])
         if isinstance(value, BaseException):

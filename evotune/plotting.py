@@ -358,7 +358,8 @@ def plot_importance(source: Any, run_name: str | None = None) -> Any:
 
 def plot_parts(source: Any, run_name: str | None = None) -> Any:
     """Racing and budgets: each candidate's value part by part (cross-validation folds, or
-    budgets with a :class:`~evotune.Fidelity`), stopped ones in grey, and where the compute went."""
+    budgets with a :class:`~evotune.Fidelity`; with several objectives, the first one's), stopped
+    ones in grey, and where the compute went."""
     result = load(source, run_name)
     plt = pyplot()
     trials = [t for t in result.trials if t.parts]
@@ -368,12 +369,14 @@ def plot_parts(source: Any, run_name: str | None = None) -> Any:
         left.set_title("no evaluation was run part by part (folds or budgets)")
         right.set_axis_off()
         return fig
+    several = len(result.directions) > 1
     for t in sorted(trials, key=lambda t: t.state is COMPLETE):  # completed ones drawn on top
         colour = _STATE_COLOURS[COMPLETE] if t.ok else "#bbbbbb"
-        left.plot(range(1, len(t.parts) + 1), t.parts, color=colour, lw=0.7, alpha=0.6 if t.ok else 0.8,
-                  marker="o" if len(t.parts) == 1 else None, ms=2)
+        values = [part[0] for part in t.parts] if several else t.parts
+        left.plot(range(1, len(values) + 1), values, color=colour, lw=0.7, alpha=0.6 if t.ok else 0.8,
+                  marker="o" if len(values) == 1 else None, ms=2)
     _integer_axis(left.xaxis)
-    left.set_ylabel(_value_label(result))
+    left.set_ylabel(_objective_label(result, 0) if several else _value_label(result))
     pruned = sum(t.state is PRUNED for t in trials)
     left.set_title(f"{len(trials)} candidates, {pruned} stopped early (grey)")
     seconds = {state: sum(t.duration for t in result.trials if t.state == state) for state in _STATE_COLOURS}

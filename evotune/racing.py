@@ -93,6 +93,21 @@ class Racing:
     >>> pool = racing.pool(members)  # the differences' sum of squares about their mean, and its degrees of freedom
     >>> racing.worse([0.15, 0.12, 0.10], reference), racing.worse([0.15, 0.12, 0.10], reference, pool)
     (False, True)
+
+    With several objectives each part is a tuple of losses, and the reference is every
+    member on the population's front (:meth:`reference`): a candidate stops when some
+    member of it is shown better in *every* objective, each by the paired test above
+    (an intersection-union test: the candidate is then dominated, at the same confidence).
+
+    >>> front = racing.reference([[(0.10, 5.0), (0.12, 5.2), (0.08, 4.9)],    # accurate, large
+    ...                           [(0.20, 1.0), (0.22, 1.1), (0.19, 0.9)],    # small, less accurate
+    ...                           [(0.25, 3.0), (0.26, 3.1), (0.24, 2.9)]])   # dominated: not a reference
+    >>> len(front)
+    2
+    >>> racing.worse([(0.30, 2.0), (0.33, 2.2), (0.29, 1.9)], front)  # worse than the small one in both
+    True
+    >>> racing.worse([(0.30, 0.5), (0.33, 0.6), (0.29, 0.4)], front)  # the smallest yet: on the front
+    False
     """
 
     min_parts: int = 3
@@ -116,14 +131,23 @@ class Racing:
             k *= 2
         return out + [parts]
 
-    def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
-        """What candidates race against, from the population's losses part by part (best first): the best's."""
-        return tuple(members[0])
+    def reference(self, members: Sequence[Sequence[Any]]) -> tuple:
+        """What candidates race against, from the population's losses part by part (best first): the best's;
+        with several objectives (each part a tuple of losses), the parts of each member whose mean losses
+        no other member's dominate, in the members' order."""
+        if not _several(members):
+            return tuple(members[0])
+        means = [_column_means(member) for member in members]
+        return tuple(tuple(member) for member, mean in zip(members, means)
+                     if not any(_dominates(other, mean) for other in means))
 
-    def pool(self, members: Sequence[Sequence[float]]) -> tuple[float, int] | None:
+    def pool(self, members: Sequence[Sequence[Any]]) -> Any:
         """What the population says of the folds' noise (None unless ``pooled``): the sum of squares of its
         members' differences from the best (the first) about their means, and its degrees of freedom.
-        Members that differ from the best by the same amount on every fold (the same model) are left out."""
+        Members that differ from the best by the same amount on every fold (the same model) are left out.
+        With several objectives, a tuple of these, one per objective."""
+        if _several(members):
+            return tuple(self.pool([_column(member, j) for member in members]) for j in range(len(members[0][0])))
         squares, df = 0.0, 0
         for member in members[1:] if self.pooled else ():
             differences = [a - b for a, b in zip(member, members[0])]
@@ -132,11 +156,13 @@ class Racing:
                 squares, df = squares + ss, df + k - 1
         return (squares, df) if df else None
 
-    def worse(self, losses: Sequence[float], reference: Sequence[float],
-              pool: tuple[float, int] | None = None) -> bool:
+    def worse(self, losses: Sequence[Any], reference: Sequence[Any], pool: Any = None) -> bool:
         """Whether ``losses`` (lower is better) are worse than the reference's on the same parts,
         by a one-sided paired t-test (its variance pooled with ``pool``, see :meth:`pool`). Non-finite
-        values are never judged."""
+        values are never judged. With several objectives: whether a member of the reference
+        is shown better in every objective (:meth:`dominator`)."""
+        if losses and isinstance(losses[0], tuple):
+            return self.dominator(losses, reference, pool) is not None
         k = len(losses)
         differences = [a - b for a, b in zip(losses, reference[:k])]
         if k < 2 or len(differences) < k or not all(math.isfinite(d) for d in differences):
@@ -164,10 +190,45 @@ class Racing:
         k = len(losses)
         return self.ties and 2 * self.min_parts <= k <= len(reference) and list(losses) == list(reference[:k])
 
-    def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
+    def dominator(self, losses: Sequence[tuple], reference: Sequence[Sequence[tuple]], pool: Any = None) -> int | None:
+        """With several objectives: the position in ``reference`` of the first member shown better than
+        ``losses`` in every objective (each by :meth:`worse`'s test on that objective's column, with its
+        ``pool``), or None."""
+        columns = range(len(losses[0]))
+        pools = pool if pool is not None else (None,) * len(losses[0])
+        for i, member in enumerate(reference):
+            if all(self.worse(_column(losses, j), _column(member, j), pools[j]) for j in columns):
+                return i
+        return None
+
+    def estimate(self, losses: Sequence[Any], reference: Sequence[Any], pool: Any = None) -> Any:
         """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
-        the mean difference on the parts it ran."""
+        the mean difference on the parts it ran. With several objectives, one per objective (a
+        tuple), against the member that dominates it (:meth:`dominator`; else the first)."""
+        if losses and isinstance(losses[0], tuple):
+            member = reference[self.dominator(losses, reference, pool) or 0]
+            return tuple(self.estimate(_column(losses, j), _column(member, j)) for j in range(len(losses[0])))
         return sum(reference) / len(reference) + sum(a - b for a, b in zip(losses, reference)) / len(losses)
+
+
+def _several(members: Sequence[Sequence[Any]]) -> bool:
+    """Whether the members' parts are tuples of losses (several objectives)."""
+    return bool(members) and bool(members[0]) and isinstance(members[0][0], tuple)
+
+
+def _column(parts: Sequence[tuple], j: int) -> list[float]:
+    """Objective ``j``'s loss on each part."""
+    return [part[j] for part in parts]
+
+
+def _column_means(parts: Sequence[tuple]) -> tuple[float, ...]:
+    """Each objective's mean loss over the parts."""
+    return tuple(sum(_column(parts, j)) / len(parts) for j in range(len(parts[0])))
+
+
+def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether losses ``a`` are no worse than ``b`` in each objective and better in one."""
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
 
 
 @dataclass(frozen=True)
@@ -278,9 +339,10 @@ class Race:
     The engine attaches one to each candidate it proposes from a population with
     complete trials (:attr:`evotune.Candidate.race`); an evaluator that runs parts
     applies it. ``sign`` turns the objective's values into losses (+1 minimizing,
-    -1 maximizing); ``pool`` is what the population says of the parts' noise (:meth:`Racing.pool`).
+    -1 maximizing; with several objectives a tuple, one per objective, and each part's value a
+    sequence of values); ``pool`` is what the population says of the parts' noise (:meth:`Racing.pool`).
     ``repeats`` maps the keys of a trial's first ``min_parts`` parts (the objective's
-    ``part_key``: a fingerprint of each fold's fitted model) to that trial's number and loss,
+    ``part_key``: a fingerprint of each fold's fitted model) to that trial's number and loss (losses),
     the earliest trial first; only trials numbered below ``before`` (those the candidate's
     generation was proposed from) count, so the decision does not depend on when
     later trials finish.
@@ -294,13 +356,19 @@ class Race:
     'worse than the best on the first 3 parts (paired t-test, 95%)'
     >>> race.estimate([0.10, 0.12, 0.08], keys=("a", "b", "c"))  # the value of trial 4, which it repeats
     0.11
+    >>> front = (((-0.90, 5.0), (-0.88, 5.0), (-0.92, 5.0)),)  # a member's losses: -accuracy, size
+    >>> several = Race(Racing(), reference=front, sign=(-1, 1))  # (accuracy, size): maximize, minimize
+    >>> several.why([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)])  # less accurate and larger, fold by fold
+    "dominated by a trial of the population's front on the first 3 parts (paired t-tests, 95%, one per objective)"
+    >>> several.estimate(several.losses([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)]))  # its full losses, estimated
+    (-0.6966666666666667, 6.0)
     """
 
     racing: Racing | Fidelity
-    reference: tuple[float, ...]
-    sign: int
-    pool: tuple[float, int] | None = None
-    repeats: Mapping[tuple, tuple[int, float]] | None = field(default=None, compare=False, repr=False)
+    reference: tuple
+    sign: int | tuple[int, ...]
+    pool: Any = None
+    repeats: Mapping[tuple, tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
     before: int = 0
 
     def repeat(self, keys: Sequence[Any] | None) -> tuple[int, float] | None:
@@ -315,11 +383,14 @@ class Race:
         found = self.repeat(keys)
         if found is not None:
             return f"repeats trial {found[0]}: the same models on the first {self.racing.min_parts} parts"
-        losses = [self.sign * v for v in values]
+        losses = self.losses(values)
         if not self.racing.worse(losses, self.reference, self.pool):
             return None
         if not isinstance(self.racing, Racing):
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
+        if isinstance(self.sign, tuple):
+            return (f"dominated by a trial of the population's front on the first {len(losses)} parts "
+                    f"(paired t-tests, {self.racing.confidence:.0%}, one per objective)")
         if self.racing.tied(losses, self.reference):
             return f"ties the best on each of the first {len(losses)} parts"
         return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"
@@ -331,4 +402,25 @@ class Race:
     def estimate(self, losses: Sequence[float], keys: Sequence[Any] | None = None) -> float:
         """The estimated full loss of a candidate stopped after these losses (with these keys)."""
         found = self.repeat(keys)
-        return self.racing.estimate(losses, self.reference) if found is None else found[1]
+        if found is not None:
+            return found[1]
+        if isinstance(self.racing, Racing):
+            return self.racing.estimate(losses, self.reference, self.pool)
+        return self.racing.estimate(losses, self.reference)
+
+    def losses(self, values: Sequence[Any]) -> list:
+        """The parts' values (the objective's directions) as losses (:func:`part_losses`)."""
+        return part_losses(values, self.sign)
+
+
+def part_losses(values: Sequence[Any], sign: int | tuple[int, ...]) -> list:
+    """Parts' values (the objective's directions) as losses: each times ``sign``; with several objectives
+    (``sign`` a tuple), each part's values times the signs. A part of the wrong shape is NaN.
+
+    >>> part_losses([0.9, 0.8], -1), part_losses([(0.9, 3.0), "?"], (-1, 1))
+    ([-0.9, -0.8], [(-0.9, 3.0), (nan, nan)])
+    """
+    if isinstance(sign, tuple):
+        return [tuple(s * v for s, v in zip(sign, part)) if isinstance(part, tuple) and len(part) == len(sign)
+                else (math.nan,) * len(sign) for part in values]
+    return [sign * v if not isinstance(v, tuple) else math.nan for v in values]

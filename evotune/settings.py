@@ -68,11 +68,13 @@ class Settings:
         Stop a candidate's cross-validation when its first folds show it worse
         than the population's best, or repeat an earlier trial's models, or tie the
         best (see :class:`~evotune.Racing`; only objectives
-        evaluated fold by fold are raced); ``True`` is ``Racing()``.
+        evaluated fold by fold are raced); ``True`` is ``Racing()``. With several
+        ``directions``: when a trial of the population's front is shown better in
+        every objective.
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at
         equal budget (see :class:`~evotune.Fidelity`); the objective is then called
-        as ``objective(params, budget)``. Not with ``racing``.
+        as ``objective(params, budget)``. Not with ``racing``, nor (yet) with several ``directions``.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
@@ -164,10 +166,10 @@ class Settings:
             raise InvalidParameterError(
                 f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}."
             )
-        if self.n_objectives > 1 and (self.racing is not None or self.fidelity is not None):
+        if self.n_objectives > 1 and self.fidelity is not None:
             raise InvalidParameterError(
-                f"`{'racing' if self.racing is not None else 'fidelity'}` stops a candidate that the population "
-                "beats on one value; it does not work with several `directions` yet."
+                "`fidelity` stops a candidate that the population beats on one value; it does not work with "
+                "several `directions` yet (`racing` does: cross-validation folds raced on every objective)."
             )
         if self.fidelity is not None and self.racing is not None:
             raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")

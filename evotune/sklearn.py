@@ -114,8 +114,10 @@ class _CrossValidation:
             out["fingerprint"] = _fingerprint(fitted, _safe_indexing(self.X, test))
         return out
 
-    def part_value(self, fold: dict[str, Any]) -> float:
-        """A fold's score (what racing compares)."""
+    def part_value(self, fold: dict[str, Any]) -> float | tuple[float, ...]:
+        """A fold's score (what racing compares); with several objectives, the fold's value of each."""
+        if self.objectives:
+            return tuple(_objective_value(fold, name) for name in self.objectives)
         return _metric_score(fold["test_scores"], self.metric)
 
     @staticmethod
@@ -128,13 +130,17 @@ class _CrossValidation:
         result (its fingerprint left to the trial's ``part_keys``); with several objectives, the mean of each."""
         folds = [{k: v for k, v in fold.items() if k != "fingerprint"} for fold in folds]
         if self.objectives:
-            values = tuple(float(np.mean([fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
-                                          for fold in folds])) for name in self.objectives)
+            values = tuple(float(np.mean([_objective_value(fold, name) for fold in folds])) for name in self.objectives)
             return values, {"splits": folds}
         return float(np.mean([self.part_value(fold) for fold in folds])), {"splits": folds}
 
     def __call__(self, params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+def _objective_value(fold: dict[str, Any], name: str) -> float:
+    """A fold's value of one of several objectives: a cost (:data:`COSTS`) as measured, else the metric's score."""
+    return fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
 
 
 def _fingerprint(fitted: Any, X: Any) -> str | None:
@@ -742,6 +748,7 @@ refit_time_, multimetric_ :
             }
             if self.return_train_score:
                 fold["train_scores"] = score
+            fold.update({key: np.nan for key in (done[0] if done else {}) if key not in fold})  # e.g. model_size
             folds.append(fold)
         return folds
 

@@ -125,7 +125,8 @@ class Trial:
     (seconds since the epoch), when known. ``info`` holds what the objective
     returned beside its value (``return value, {"train_loss": ...}``). ``parts``
     holds the value of each part (cross-validation fold) that ran, in order, for an
-    objective evaluated part by part; a pruned trial ran only the first ones.
+    objective evaluated part by part (with several objectives, a tuple of values per
+    part); a pruned trial ran only the first ones.
 
     ``values`` holds every objective's value, in the order of the run's ``directions``
     (``(value,)`` with one objective; with several, ``value`` is the first of them), and
@@ -149,15 +150,17 @@ class Trial:
     worker: str | None = None
     started: float | None = None
     info: dict[str, Any] | None = None
-    parts: tuple[float, ...] | None = None
+    parts: tuple[float, ...] | tuple[tuple[float, ...], ...] | None = None
     values: tuple[float, ...] = ()
     constraints: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", TrialState(self.state))
-        for name in ("parts", "constraints"):
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+        if self.parts is not None:
+            object.__setattr__(self, "parts", tuple(tuple(float(v) for v in part) if isinstance(part, (list, tuple))
+                                                    else float(part) for part in self.parts))
+        if self.constraints is not None:
+            object.__setattr__(self, "constraints", tuple(float(v) for v in self.constraints))
         object.__setattr__(self, "values", tuple(float(v) for v in self.values) or (float(self.value),))
 
     @property

@@ -451,6 +451,38 @@ def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(
     assert et.load_run(tmp_path / "run.db").trials[-1].info["part_keys"] == list(trials[-1].info["part_keys"])
 
 
+def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in_each(tmp_path):
+    """Accuracy and model size, 10 folds: candidates a trial of the front is shown better than in both (or that
+    repeat an earlier trial's models) stop early; they never join the front, their folds not run are NaN, the
+    same trials whatever n_jobs, and their parts (one pair per fold) survive the run file."""
+    space = {"max_depth": et.Integer(1, 20), "min_samples_leaf": et.Integer(1, 50, log=True),
+             "ccp_alpha": et.Float(1e-5, 0.1, log=True)}
+
+    def search(racing, n_jobs=1, **kwargs):
+        return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, objectives=["score", "model_size"],
+                                    cv=10, max_evaluations=48, random_state=0, racing=racing, n_jobs=n_jobs,
+                                    **kwargs).fit(X_bc, y_bc)
+
+    raced = search(True, storage=tmp_path / "run.db")
+    results, states = raced.cv_results_, np.array(raced.cv_results_["state"])
+    pruned = np.flatnonzero(states == "pruned")
+    reasons = {raced.trials_[i].info["stopped"].split()[0] for i in pruned}
+    assert len(pruned) >= 5 and reasons <= {"repeats", "dominated"}
+    for i in pruned:
+        trial = raced.trials_[i]
+        ran = len(trial.parts)
+        assert ran in (3, 6) and all(len(part) == 2 for part in trial.parts)
+        assert math.isnan(results["mean_test_score"][i]) and math.isnan(results["mean_model_size"][i])
+        assert not results["pareto_front"][i]
+    assert states[raced.best_index_] == "complete"
+    assert all(t.state == "complete" for t in raced.result_.pareto_front)
+    fits = sum(len(t.parts) for t in raced.trials_)
+    assert fits < 0.8 * 48 * 10
+    same_results(raced.cv_results_, search(True, n_jobs=2).cv_results_)
+    stored = et.load_run(tmp_path / "run.db").trials
+    assert [t.parts for t in stored] == [t.parts for t in raced.trials_]
+
+
 def test_several_objectives_give_a_front_and_refit_its_knee():
     X, y = X_bc, y_bc
     space = {"n_estimators": et.Integer(1, 60, log=True), "max_depth": et.Integer(1, 10)}

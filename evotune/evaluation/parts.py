@@ -9,7 +9,8 @@ value is the same for any number of workers). A part that raises, crashes or tim
 out makes its candidate's outcome; the candidate's other parts are then ignored.
 
 Each part's value is recorded (:attr:`Outcome.parts`): ``part_value(result)`` when the
-objective defines it, else the part's result itself. An objective may also define
+objective defines it, else the part's result itself (with several objectives, a sequence of
+values, one per direction: racing then compares them objective by objective). An objective may also define
 ``part_key(result)``, a hashable fingerprint of what the part computed (None when it has
 none): the keys go in the trial's info as ``"part_keys"``, and racing stops a candidate whose
 first parts repeat an earlier trial's (:class:`~evotune.Racing`'s ``repeats``). A candidate that carries a
@@ -28,6 +29,7 @@ import dataclasses
 import heapq
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -158,10 +160,19 @@ class _Steps:
     pruned: bool
 
 
-def _number(value_of: Callable[[Any], Any], result: Any) -> float:
-    """A part's value as a float, NaN if it is not a number."""
+def _number(value_of: Callable[[Any], Any], result: Any) -> Any:
+    """A part's value as a float, NaN if it is not a number; a sequence of values (several objectives) as a
+    tuple of such floats."""
     try:
-        return float(value_of(result))
+        value = value_of(result)
+    except Exception:
+        return math.nan
+    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and hasattr(value, "dtype")):
+        if len(value) and all(isinstance(v, numbers.Real) for v in value):
+            return tuple(float(v) for v in value)
+        return math.nan
+    try:
+        return float(value)
     except Exception:
         return math.nan
 
@@ -296,8 +307,9 @@ class PartsEvaluator(_Wrapper):
             entry.wave += 1
             self._unlock(entry)
 
-    def _value(self, result: Any) -> float:
-        """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a number)."""
+    def _value(self, result: Any) -> Any:
+        """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a
+        number; with several objectives, a tuple of values)."""
         return _number(getattr(self._objective, "part_value", lambda r: r), result)
 
     def _keys(self, outcomes: list) -> tuple | None:

@@ -49,8 +49,18 @@ def dumps(value: Any) -> str:
 
 
 def finite_or_none(value: Any) -> Any:
-    """SQLite has no NaN: non-finite floats are stored as NULL."""
+    """SQLite has no NaN: non-finite floats are stored as NULL (also inside a tuple: a part's values with
+    several objectives)."""
+    if isinstance(value, tuple):
+        return [finite_or_none(v) for v in value]
     return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _nan_for_none(value: Any) -> Any:
+    """:func:`finite_or_none` undone: NULL is NaN (also inside a list)."""
+    if isinstance(value, list):
+        return [_nan_for_none(v) for v in value]
+    return math.nan if value is None else value
 
 
 class RowEncoder:
@@ -215,7 +225,7 @@ def trial_from_row(row: Sequence[Any], path: str, run_id: int, genome: Genome | 
             worker=worker,
             started=started,
             info=None if info is None else decode(info, path, where),
-            parts=None if parts is None else [math.nan if v is None else v for v in decode(parts, path, where)],
+            parts=None if parts is None else [_nan_for_none(v) for v in decode(parts, path, where)],
             values=() if values is None else [math.nan if v is None else v for v in decode(values, path, where)],
             constraints=None if constraints is None else decode(constraints, path, where),
         )
