@@ -155,7 +155,7 @@ class _Told(NamedTuple):
 
     genes: list
     losses: tuple  # one per objective (values times their direction's sign); NaN when it failed
-    parts: tuple | None  # the parts' losses of a completed trial run fold by fold (several objectives: tuples)
+    parts: tuple | None  # the parts' losses of a completed trial run by parts (several objectives: tuples)
     estimated: bool  # the losses are a pruned trial's estimate
     violation: float  # how far from feasible (0: feasible)
     keys: tuple | None  # its parts' keys (info["part_keys"]: fingerprints of the folds' models), racing's repeats
@@ -293,7 +293,7 @@ class Evolution:
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, tuple]] = []
-        # racing's repeats: the keys of a trial's first parts -> the earliest such trial's (number, loss or losses)
+        # racing's repeats: the keys of a trial's first parts -> the earliest such trial's (number, loss(es))
         self._repeats: dict[tuple, tuple[int, Any]] = {}
         # the generation being asked, its genes, and what its candidates race against
         self._block: tuple[int, list[list], Race | None] = (0, [], None)
@@ -426,7 +426,8 @@ class Evolution:
         rule = self.config.racing or self.config.fidelity
         if rule is None:
             return None
-        members = [m for m in self._view.members if m.parts is not None and all(map(math.isfinite, _flat(m.parts)))]
+        members = [m for m in self._view.members
+                   if m.parts is not None and all(map(math.isfinite, _flat(m.parts)))]
         several = len(self._signs) > 1
         if several:  # the front racing compares with: feasible members', if any
             members = [m for m in members if m.violation == 0] or members
@@ -447,7 +448,8 @@ class Evolution:
             racing = self.config.racing
             first = racing.first_keys(told.keys) if racing is not None and racing.repeats else None
             if first is not None and all(map(math.isfinite, told.losses)):
-                self._repeats.setdefault(first, (number, told.losses[0] if len(told.losses) == 1 else told.losses))
+                loss = told.losses[0] if len(told.losses) == 1 else told.losses
+                self._repeats.setdefault(first, (number, loss))
             if self.surrogate is not None:  # infeasible trials count as failed
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
                 self._archive.append((number, told.genes, losses))

@@ -147,7 +147,8 @@ class Racing:
         Members that differ from the best by the same amount on every fold (the same model) are left out.
         With several objectives, a tuple of these, one per objective."""
         if _several(members):
-            return tuple(self.pool([_column(member, j) for member in members]) for j in range(len(members[0][0])))
+            objectives = range(len(members[0][0]))
+            return tuple(self.pool([_column(member, j) for member in members]) for j in objectives)
         squares, df = 0.0, 0
         for member in members[1:] if self.pooled else ():
             differences = [a - b for a, b in zip(member, members[0])]
@@ -190,7 +191,8 @@ class Racing:
         k = len(losses)
         return self.ties and 2 * self.min_parts <= k <= len(reference) and list(losses) == list(reference[:k])
 
-    def dominator(self, losses: Sequence[tuple], reference: Sequence[Sequence[tuple]], pool: Any = None) -> int | None:
+    def dominator(self, losses: Sequence[tuple], reference: Sequence[Sequence[tuple]],
+                  pool: Any = None) -> int | None:
         """With several objectives: the position in ``reference`` of the first member shown better than
         ``losses`` in every objective (each by :meth:`worse`'s test on that objective's column, with its
         ``pool``), or None."""
@@ -359,8 +361,8 @@ class Race:
     >>> front = (((-0.90, 5.0), (-0.88, 5.0), (-0.92, 5.0)),)  # a member's losses: -accuracy, size
     >>> several = Race(Racing(), reference=front, sign=(-1, 1))  # (accuracy, size): maximize, minimize
     >>> several.why([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)])  # less accurate and larger, fold by fold
-    "dominated by a trial of the population's front on the first 3 parts (paired t-tests, 95%, one per objective)"
-    >>> several.estimate(several.losses([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)]))  # its full losses, estimated
+    'dominated by a front trial on the first 3 parts (paired t-tests, 95%, one per objective)'
+    >>> several.estimate(several.losses([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)]))  # full losses, estimated
     (-0.6966666666666667, 6.0)
     """
 
@@ -389,7 +391,7 @@ class Race:
         if not isinstance(self.racing, Racing):
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
         if isinstance(self.sign, tuple):
-            return (f"dominated by a trial of the population's front on the first {len(losses)} parts "
+            return (f"dominated by a front trial on the first {len(losses)} parts "
                     f"(paired t-tests, {self.racing.confidence:.0%}, one per objective)")
         if self.racing.tied(losses, self.reference):
             return f"ties the best on each of the first {len(losses)} parts"

@@ -66,8 +66,9 @@ def _trial_row(trial: Trial, front: set[int] | None) -> dict[str, Any]:
     row["params"] = {k: _jsonable(v) for k, v in trial.params.items()}
     row["value"] = _jsonable(trial.value)
     for name in ("parts", "values", "constraints"):
-        if row[name] is not None:  # a part's values with several objectives: a list of them
-            row[name] = [[_jsonable(x) for x in v] if isinstance(v, tuple) else _jsonable(v) for v in row[name]]
+        if row[name] is not None:  # with several objectives, each part's values: a list
+            row[name] = [[_jsonable(x) for x in v] if isinstance(v, tuple) else _jsonable(v)
+                         for v in row[name]]
     if len(trial.values) == 1:
         del row["values"]
     if trial.constraints is None:

@@ -130,7 +130,8 @@ class _CrossValidation:
         result (its fingerprint left to the trial's ``part_keys``); with several objectives, the mean of each."""
         folds = [{k: v for k, v in fold.items() if k != "fingerprint"} for fold in folds]
         if self.objectives:
-            values = tuple(float(np.mean([_objective_value(fold, name) for fold in folds])) for name in self.objectives)
+            values = tuple(float(np.mean([_objective_value(fold, name) for fold in folds]))
+                           for name in self.objectives)
             return values, {"splits": folds}
         return float(np.mean([self.part_value(fold) for fold in folds])), {"splits": folds}
 
@@ -139,7 +140,7 @@ class _CrossValidation:
 
 
 def _objective_value(fold: dict[str, Any], name: str) -> float:
-    """A fold's value of one of several objectives: a cost (:data:`COSTS`) as measured, else the metric's score."""
+    """A fold's value of one of several objectives: a cost (:data:`COSTS`) as measured, else the metric's."""
     return fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
 
 
@@ -748,7 +749,7 @@ refit_time_, multimetric_ :
             }
             if self.return_train_score:
                 fold["train_scores"] = score
-            fold.update({key: np.nan for key in (done[0] if done else {}) if key not in fold})  # e.g. model_size
+            fold.update({key: np.nan for key in (done[0] if done else {}) if key not in fold})  # model_size
             folds.append(fold)
         return folds
 

@@ -157,8 +157,8 @@ class Trial:
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", TrialState(self.state))
         if self.parts is not None:
-            object.__setattr__(self, "parts", tuple(tuple(float(v) for v in part) if isinstance(part, (list, tuple))
-                                                    else float(part) for part in self.parts))
+            parts = (tuple(map(float, p)) if isinstance(p, (list, tuple)) else float(p) for p in self.parts)
+            object.__setattr__(self, "parts", tuple(parts))
         if self.constraints is not None:
             object.__setattr__(self, "constraints", tuple(float(v) for v in self.constraints))
         object.__setattr__(self, "values", tuple(float(v) for v in self.values) or (float(self.value),))

@@ -304,18 +304,20 @@ def test_with_several_objectives_a_candidate_stops_only_when_a_front_member_is_s
     assert racing.worse([(0.30, 2.0), (0.33, 2.2), (0.29, 1.9)], front)  # the small one is better in both
     assert not racing.worse([(0.30, 0.5), (0.33, 0.6), (0.29, 0.4)], front)  # smaller than any: it may join
     assert not racing.worse([(0.05, 9.0), (0.07, 9.1), (0.04, 9.2)], front)  # the most accurate yet
-    assert not racing.worse([(0.30, 2.0), (0.10, 2.2), (0.29, 1.9)], front)  # worse on average, not consistently
+    assert not racing.worse([(0.30, 2.0), (0.10, 2.2), (0.29, 1.9)], front)  # worse on average, not always
     assert not racing.worse([(math.nan, 2.0), (0.33, 2.2), (0.29, 1.9)], front)  # a failed part: never judged
     # the estimate: the member that dominates it, shifted by the paired difference in each objective
     estimate = racing.estimate([(0.30, 2.0), (0.33, 2.2)], front)  # after 2 of the member's 3 parts
-    assert estimate == pytest.approx((sum(e for e, _ in small) / 3 + 0.105, sum(s for _, s in small) / 3 + 1.05))
+    means = [sum(column) / 3 for column in zip(*small)]
+    assert estimate == pytest.approx((means[0] + 0.105, means[1] + 1.05))
     # one pool per objective, from the members' differences with the first
     pool = racing.pool([accurate, small, dominated])
-    assert len(pool) == 2 and pool[0] == racing.pool([[e for e, _ in m] for m in (accurate, small, dominated)])
+    errors = [[e for e, _ in member] for member in (accurate, small, dominated)]
+    assert len(pool) == 2 and pool[0] == racing.pool(errors)
     assert et.Racing(pooled=False).pool([accurate, small]) == (None, None)
 
 
-def test_with_several_objectives_the_engine_races_against_the_front_of_the_population_and_estimates_every_one():
+def test_with_several_objectives_the_engine_races_against_the_populations_front_and_estimates_each_loss():
     two = ["maximize", "minimize"]  # (accuracy, size): parts in the objective's directions
     ev = et.Evolution({"x": et.Float(0, 1)}, directions=two, population_size=4, racing=True, seed=0)
     first = ev.ask()
@@ -325,11 +327,11 @@ def test_with_several_objectives_the_engine_races_against_the_front_of_the_popul
     child, *others = ev.ask()
     race = child.race
     assert race.sign == (-1, 1) and len(race.reference) == 4  # every member is on this front
-    assert set(race.reference) == {tuple((-(c.params["x"] + d), 10 * c.params["x"]) for d in (0.0, -0.01, 0.01))
-                                   for c in first}
-    worst = min(c.params["x"] for c in first)  # a child less accurate and larger than the least accurate member
+    parts = {tuple((-(c.params["x"] + d), 10 * c.params["x"]) for d in (0.0, -0.01, 0.01)) for c in first}
+    assert set(race.reference) == parts
+    worst = min(c.params["x"] for c in first)  # a child less accurate and larger than the least accurate
     values = [(worst - 0.2, 10 * worst + 1), (worst - 0.21, 10 * worst + 1), (worst - 0.19, 10 * worst + 1)]
-    assert race.why(values).startswith("dominated by a trial of the population's front on the first 3 parts")
+    assert race.why(values).startswith("dominated by a front trial on the first 3 parts")
     trial = ev.tell_one(child, et.trial.Pruned((worst - 0.2, 10 * worst + 1)), parts=values)
     assert trial.state is et.TrialState.PRUNED and trial.parts == tuple(values)
     assert trial.values == (worst - 0.2, 10 * worst + 1)
@@ -339,5 +341,5 @@ def test_with_several_objectives_the_engine_races_against_the_front_of_the_popul
         x = c.params["x"]
         ev.tell_one(c, (x, 10 * x), parts=[(x, 10 * x)] * 3)
     assert child.number not in [t.number for t in ev.hall_of_fame]
-    with pytest.raises(et.InvalidParameterError, match="`fidelity` stops a candidate .* several `directions` yet"):
+    with pytest.raises(et.InvalidParameterError, match="`fidelity` stops .* several `directions` yet"):
         et.Evolution({"x": et.Float(0, 1)}, directions=two, fidelity=et.Fidelity(1, 9))

@@ -452,16 +452,16 @@ def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(
 
 
 def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in_each(tmp_path):
-    """Accuracy and model size, 10 folds: candidates a trial of the front is shown better than in both (or that
-    repeat an earlier trial's models) stop early; they never join the front, their folds not run are NaN, the
-    same trials whatever n_jobs, and their parts (one pair per fold) survive the run file."""
+    """Accuracy and model size, 10 folds: candidates a trial of the front is shown better than in both (or
+    that repeat an earlier trial's models) stop early; they never join the front, their folds not run are
+    NaN, the same trials whatever n_jobs, and their parts (one pair per fold) survive the run file."""
     space = {"max_depth": et.Integer(1, 20), "min_samples_leaf": et.Integer(1, 50, log=True),
              "ccp_alpha": et.Float(1e-5, 0.1, log=True)}
 
     def search(racing, n_jobs=1, **kwargs):
-        return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, objectives=["score", "model_size"],
-                                    cv=10, max_evaluations=48, random_state=0, racing=racing, n_jobs=n_jobs,
-                                    **kwargs).fit(X_bc, y_bc)
+        return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space,
+                                    objectives=["score", "model_size"], cv=10, max_evaluations=48, random_state=0,
+                                    racing=racing, n_jobs=n_jobs, **kwargs).fit(X_bc, y_bc)
 
     raced = search(True, storage=tmp_path / "run.db")
     results, states = raced.cv_results_, np.array(raced.cv_results_["state"])

@@ -308,8 +308,8 @@ class PartsEvaluator(_Wrapper):
             self._unlock(entry)
 
     def _value(self, result: Any) -> Any:
-        """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither is a
-        number; with several objectives, a tuple of values)."""
+        """A part's value: ``part_value(result)`` if the objective has it, else the result (NaN if neither
+        is a number; with several objectives, a tuple of values)."""
         return _number(getattr(self._objective, "part_value", lambda r: r), result)
 
     def _keys(self, outcomes: list) -> tuple | None:
