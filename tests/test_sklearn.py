@@ -460,8 +460,8 @@ def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in
 
     def search(racing, n_jobs=1, **kwargs):
         return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space,
-                                    objectives=["score", "model_size"], cv=10, max_evaluations=48, random_state=0,
-                                    racing=racing, n_jobs=n_jobs, **kwargs).fit(X_bc, y_bc)
+                                    objectives=["score", "model_size"], cv=10, max_evaluations=48,
+                                    random_state=0, racing=racing, n_jobs=n_jobs, **kwargs).fit(X_bc, y_bc)
 
     raced = search(True, storage=tmp_path / "run.db")
     results, states = raced.cv_results_, np.array(raced.cv_results_["state"])
