@@ -331,6 +331,10 @@ def check_objectives(objectives: Any, metrics: Sequence[str]) -> list[str]:
     Traceback (most recent call last):
     ...
     evotune.exceptions.InvalidParameterError: `objectives`: 'acc' is neither a metric of `scoring` (accuracy) nor one of fit_time, score_time, model_size.
+    >>> check_objectives(["accuracy", "fit_time"], ["score"])  # scoring=None: one metric, named "score"
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: `objectives`: 'accuracy' is neither a metric of `scoring` (score) nor one of fit_time, score_time, model_size. One `scoring` (a scorer or None) is named 'score', as in cv_results_'s 'mean_test_score'; a dict names each of several.
     """
     if isinstance(objectives, str) or not isinstance(objectives, Sequence) or len(objectives) < 2:
         raise InvalidParameterError(
@@ -339,9 +343,11 @@ def check_objectives(objectives: Any, metrics: Sequence[str]) -> list[str]:
         )
     for name in objectives:
         if name not in metrics and name not in COSTS:
+            hint = (" One `scoring` (a scorer or None) is named 'score', as in cv_results_'s 'mean_test_score'; "
+                    "a dict names each of several.") if list(metrics) == ["score"] else ""
             raise InvalidParameterError(
                 f"`objectives`: {name!r} is neither a metric of `scoring` ({', '.join(metrics)}) nor one of "
-                f"{', '.join(COSTS)}."
+                f"{', '.join(COSTS)}.{hint}"
             )
     return list(objectives)
 
@@ -448,7 +454,11 @@ class EvolutionarySearchCV(BaseSearchCV):
         :class:`evotune.Racing`). A stopped candidate has ``state`` ``"pruned"``
         in ``cv_results_``, NaN for the folds it did not run and so a NaN mean
         (ranked last: it is never ``best_params_``). Pays off with many folds
-        (``cv=10``); refused with no more folds than ``min_parts``.
+        (``cv=10``); refused with no more folds than ``min_parts``. With
+        ``objectives``, a candidate stops once a candidate on the front is shown
+        better in every objective (or it repeats an earlier one's models); it is
+        never on the front. A measured time among the objectives varies fold by
+        fold and run by run: race on ``"model_size"`` or metrics for the same trials.
     settings : evotune.Settings, optional
         Every other setting of the search (operators, ``crossover_prob``,
         ``offspring_size``, ``initial_points``, ``hall_of_fame_size``...); the
@@ -466,7 +476,8 @@ class EvolutionarySearchCV(BaseSearchCV):
     objectives : list of str, optional
         Search for the trade-offs between several objectives (a Pareto front; see
         :mod:`evotune.pareto`): metrics of ``scoring`` (maximized; ``"score"`` when
-        ``scoring`` names one metric) and costs, minimized: ``"fit_time"``,
+        ``scoring`` names one metric, or that metric's string, e.g. ``"accuracy"``)
+        and costs, minimized: ``"fit_time"``,
         ``"score_time"`` (seconds per fold), ``"model_size"`` (bytes of the pickled
         fitted estimator). ``refit=True`` then refits the knee of the front
         (:meth:`evotune.Result.select`), a metric name the best candidate by that
@@ -609,7 +620,9 @@ refit_time_, multimetric_ :
         metric = refit_metric if isinstance(refit_metric, str) else None
         if metric is None and scorer_names(scorers):
             metric = scorer_names(scorers)[0]
-        objectives = None if self.objectives is None else check_objectives(self.objectives, scorer_names(scorers) or ["score"])
+        # one metric is "score" (cv_results_'s name), or its scoring string (as the CLI names it)
+        metrics = scorer_names(scorers) or ["score"] + ([self.scoring] if isinstance(self.scoring, str) else [])
+        objectives = None if self.objectives is None else check_objectives(self.objectives, metrics)
         objective = _CrossValidation(
             base_estimator,
             X,

@@ -278,6 +278,19 @@ def test_an_experiment_with_several_objectives_runs_and_reports_its_front(experi
     assert example["directions"] == ["maximize", "minimize"]
 
 
+def test_an_estimator_experiment_races_its_folds_on_several_objectives(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "raced.toml"
+    path.write_text("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'breast_cancer'\n"
+                    "cv = 10\nscoring = 'accuracy'\nobjectives = ['accuracy', 'model_size']\n"
+                    "params = { random_state = 0 }\n[space]\nmax_depth = { type = 'integer', low = 1, high = 20 }\n"
+                    "[search]\nmax_evaluations = 30\nseed = 0\nracing = true\n")
+    assert main(["run", str(path), "--no-progress"]) == 0
+    trials = et.load_run("runs/raced.db").trials
+    pruned = [t for t in trials if t.state == "pruned"]
+    assert pruned and all(len(t.parts) < 10 and len(t.parts[0]) == 2 for t in pruned)
+
+
 def test_an_estimator_experiment_takes_several_objectives(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     text = TREE.replace("cv = 3", "cv = 3\nscoring = 'accuracy'\nobjectives = ['accuracy', 'model_size']")

@@ -141,6 +141,29 @@ def test_the_parts_figure_shows_stopped_candidates_and_where_the_compute_went(tm
     assert 'alt="parts"' in open(page, encoding="utf-8").read()
 
 
+def test_the_parts_figure_of_a_run_raced_on_several_objectives_draws_the_first_one(tmp_path):
+    from evotune.report import write_report
+
+    class Folds:  # (error, size), fold by fold
+        parts = 6
+
+        def part(self, params, i):
+            return (params["x"] + 0.01 * (i % 3), 1 - params["x"] ** 0.5 + params["y"])
+
+        def combine(self, params, results):
+            return tuple(sum(column) / len(results) for column in zip(*results))
+
+        def __call__(self, params):
+            return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+    result = et.optimize(Folds(), {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize", "minimize"],
+                         max_evaluations=60, racing=True, seed=0)
+    assert any(t.state == "pruned" for t in result.trials)
+    left, _ = plotting.plot_parts(result).axes
+    assert len(left.get_lines()) == 60 and left.get_ylabel() == "objective 0 (lower is better)"
+    assert 'alt="parts"' in open(write_report(result, tmp_path), encoding="utf-8").read()
+
+
 @pytest.mark.parametrize("k", [2, 3])
 def test_the_pareto_and_hypervolume_figures(k, tmp_path):
     def objective(p):

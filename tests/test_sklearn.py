@@ -511,6 +511,15 @@ def test_settings_for_several_objectives_are_taken_with_the_objectives():
     assert search.fit(X_iris, y_iris).result_.settings["keep_extremes"] is True
 
 
+def test_one_scoring_string_names_its_objective_as_the_cli_does():
+    def search(objectives):
+        return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": et.Integer(1, 8)},
+                                    scoring="accuracy", objectives=objectives, cv=3, max_evaluations=10,
+                                    random_state=0).fit(X_iris, y_iris)
+
+    same_results(search(["accuracy", "model_size"]).cv_results_, search(["score", "model_size"]).cv_results_)
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"objectives": ["score"]}, "`objectives` must list two or more"),
     ({"objectives": ["accuracy", "size"]}, "'accuracy' is neither a metric of `scoring` (score)"),

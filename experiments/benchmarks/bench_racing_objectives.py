@@ -1,0 +1,164 @@
+"""Racing with several objectives: fold fits saved and front lost, accuracy (or MSE) against model size.
+
+    pip install -e ".[bench]"
+    python -m experiments.benchmarks.bench_racing_objectives                   # the table from its results file
+    python -m experiments.benchmarks.bench_racing_objectives --run --seeds 5   # run what is missing (resumable)
+
+bench_racing's problems whose model size is a trade-off (a decision tree, a random forest of 10 trees, an
+SVM: its support vectors; AdaBoost left out for time) on wine, breast_cancer and diabetes, 10 fixed folds,
+budget 128 candidates, one worker each. EvolutionarySearchCV with ``objectives=["score", "model_size"]``
+(the pipeline's pickled size in bytes): ``evotune`` runs every candidate on every fold, ``evotune-racing``
+passes ``racing=True`` (a candidate stops once a trial of the population's front is shown better in both
+objectives by paired t-tests at 95 % on the same folds, or once its first 3 folds fit the same models as an
+earlier trial's), ``random`` evaluates 128 random candidates (the scale's anchor).
+
+Score: the hypervolume of the front of a run's *complete* trials (their full 10-fold values; a stopped
+candidate never counts), on losses (1 - accuracy, or MSE / var(y); log10 of the size) scaled per problem
+from the best value any run reached (0) to the median random candidate's (1), reference point (1.1, 1.1);
+divided by the best any run reached on that problem (1 = the best front seen). Paired by problem and seed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import time
+import warnings
+from collections import defaultdict
+
+import numpy as np
+
+import evotune as et
+from evotune import pareto
+
+from .bench_racing import FOLDS, Problem
+from .methods import _draw
+from .run import bench_main
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "racing-objectives.jsonl")
+METHODS = ("evotune", "evotune-racing", "random")
+MODELS = ("DT", "RF", "SVM")
+BUDGET = 128
+
+
+def problems() -> list[str]:
+    return [f"{model}-{data}" for data in ("wine", "breast_cancer", "diabetes") for model in MODELS]
+
+
+def run_evotune(problem: Problem, seed: int, racing: bool) -> dict:
+    search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
+                                     objectives=["score", "model_size"], max_evaluations=BUDGET, random_state=seed,
+                                     n_jobs=1, racing=racing)
+    search.fit(problem.X, problem.y)
+    trials = search.trials_
+    points = [[problem.loss(t.values[0]), math.log10(t.values[1])] if t.ok else None for t in trials]
+    return {"points": points, "fits": sum(len(t.parts) if t.parts is not None else FOLDS for t in trials),
+            "pruned": sum(t.state == "pruned" for t in trials)}
+
+
+def run_random(problem: Problem, seed: int) -> dict:
+    from sklearn.base import clone
+    from sklearn.metrics import get_scorer
+
+    rng, space, scorer = np.random.default_rng(seed), et.Space(problem.space), get_scorer(problem.scoring)
+    points = []
+    for _ in range(BUDGET):
+        params = {k: _draw(p, rng) for k, p in space.items()}
+        scores, sizes = [], []
+        for train, test in problem.cv:
+            model = clone(problem.pipeline).set_params(**params)
+            try:
+                model.fit(problem.X[train], problem.y[train])
+                scores.append(float(scorer(model, problem.X[test], problem.y[test])))
+                sizes.append(len(pickle.dumps(model)))
+            except Exception:
+                scores.append(math.nan)
+        ok = all(math.isfinite(s) for s in scores)
+        points.append([problem.loss(float(np.mean(scores))), math.log10(np.mean(sizes))] if ok else None)
+    return {"points": points, "fits": BUDGET * FOLDS, "pruned": 0}
+
+
+def run_job(name: str, method: str, seed: int) -> dict:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    problem, start = Problem(name), time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = run_random(problem, seed) if method == "random" else run_evotune(problem, seed, "racing" in method)
+    return {"problem": name, "method": method, "seed": seed, **out, "seconds": time.perf_counter() - start}
+
+
+def scores(rows: list[dict]) -> dict[tuple[str, int], dict[str, float]]:
+    """(problem, seed) -> method -> the normalised hypervolume of its complete trials' front (see the module
+    docstring), for the pairs every method and random finished."""
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["problem"], r["seed"])][r["method"]] = r
+    done = {k: d for k, d in by.items() if all(m in d for m in METHODS)}
+    scaled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for problem in {p for p, _ in done}:
+        points = np.array([pt for (p, _), d in done.items() if p == problem for r in d.values()
+                           for pt in r["points"] if pt is not None])
+        randoms = np.array([pt for (p, _), d in done.items() if p == problem for pt in d["random"]["points"]
+                            if pt is not None])
+        low = points.min(axis=0)
+        scaled[problem] = (low, np.maximum(np.median(randoms, axis=0) - low, 1e-12))
+    out: dict[tuple[str, int], dict[str, float]] = {}
+    for (problem, seed), d in done.items():
+        low, span = scaled[problem]
+        out[(problem, seed)] = {}
+        for m, r in d.items():
+            front = (np.array([pt for pt in r["points"] if pt is not None]) - low) / span
+            out[(problem, seed)][m] = pareto.hypervolume(front[pareto.nondominated(front)], [1.1, 1.1])
+    for problem in scaled:  # 1 = the best front any run reached on the problem
+        best = max(v for (p, _), d in out.items() if p == problem for v in d.values())
+        for (p, _), d in out.items():
+            if p == problem:
+                for m in d:
+                    d[m] /= best
+    return out
+
+
+def table(rows: list[dict]) -> str:
+    hv, fits, seconds = scores(rows), defaultdict(list), defaultdict(list)
+    if not hv:
+        return ""
+    by = {(r["problem"], r["seed"], r["method"]): r for r in rows}
+    for problem, seed in hv:
+        for m in METHODS:
+            fits[m].append(by[(problem, seed, m)]["fits"])
+            seconds[m].append(by[(problem, seed, m)]["seconds"])
+    lines = [f"{len(hv)} (problem, seed) pairs, {len({p for p, _ in hv})} problems, budget {BUDGET}, cv={FOLDS}", "",
+             "| method | hypervolume | vs evotune (paired, ± s.e.) | fold fits vs evotune | time vs evotune |",
+             "|---|---|---|---|---|"]
+    for m in METHODS:
+        differences = np.array([d[m] - d["evotune"] for d in hv.values()])
+        lines.append(f"| {m} | {np.mean([d[m] for d in hv.values()]):.3f} | {differences.mean():+.3f} ± "
+                     f"{differences.std() / math.sqrt(len(differences)):.3f} | "
+                     f"{np.sum(fits[m]) / np.sum(fits['evotune']):.3f} | "
+                     f"{np.sum(seconds[m]) / np.sum(seconds['evotune']):.2f} |")
+    lines += ["", "| problem | evotune | evotune-racing | random | racing's fold fits |", "|---|---|---|---|---|"]
+    for problem in problems():
+        pairs = [(seed, d) for (p, seed), d in hv.items() if p == problem]
+        if pairs:
+            share = (sum(by[(problem, s, "evotune-racing")]["fits"] for s, _ in pairs)
+                     / sum(by[(problem, s, "evotune")]["fits"] for s, _ in pairs))
+            lines.append(f"| {problem} | " + " | ".join(f"{np.mean([d[m] for _, d in pairs]):.3f}" for m in METHODS)
+                         + f" | {share:.2f} |")
+    return "\n".join(lines)
+
+
+def _line(row: dict) -> str:
+    return f"{row['problem']} {row['method']} {row['seed']}: {row['fits']} fits, {row['pruned']} pruned, {row['seconds']:.0f} s"
+
+
+def main() -> None:
+    rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
