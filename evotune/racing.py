@@ -16,6 +16,10 @@ a *reference* the engine fixed when it proposed the candidate's generation:
   goes on to the next budget only while it beats the population's worst member at the
   same budget (it would enter the population; ``share=1 / eta`` is successive halving's rule).
 
+With several objectives each part's value is a tuple: racing stops a candidate that a member of
+the population's front is shown better than in every objective, a fidelity one that enough
+members dominate at equal budget.
+
 A stopped candidate is recorded as ``"pruned"`` with the value of what it ran; it never
 enters the hall of fame, and the population and the surrogate see an estimate of its full
 value (the reference's, shifted by how much worse it was on the same parts; a repeat's: the value
@@ -273,6 +277,15 @@ class Fidelity:
     (0.4, 0.3, 0.1)
     >>> Fidelity(1, 9).worse([0.65], (0.6, 0.5, 0.3))
     True
+
+    With several objectives (each budget's value a tuple) a candidate goes on unless at
+    least ``ceil(share * n)`` members dominate it at the same budget (with ``share=1``:
+    every member), the same count as above with one objective.
+
+    >>> members = [((0.5, 2.0), (0.3, 2.0)), ((0.4, 3.0), (0.35, 3.0))]  # (loss, size) per budget
+    >>> rule = Fidelity(1, 3)
+    >>> rule.worse([(0.6, 3.5)], rule.reference(members)), rule.worse([(0.6, 1.0)], rule.reference(members))
+    (True, False)
     """
 
     min_budget: float
@@ -304,20 +317,42 @@ class Fidelity:
         """Nothing: a budget's decision compares one value."""
         return None
 
-    def reference(self, members: Sequence[Sequence[float]]) -> tuple[float, ...]:
-        """At each budget, the loss of the population's ``ceil(share * n)``-th best member there."""
-        rank = max(1, math.ceil(self.share * len(members) - 1e-9)) - 1
+    def needed(self, n: int) -> int:
+        """How many of a population of ``n`` must beat a candidate at a budget to stop it: ``ceil(share * n)``."""
+        return max(1, math.ceil(self.share * n - 1e-9))
+
+    def reference(self, members: Sequence[Sequence[Any]]) -> tuple:
+        """At each budget, the loss of the population's ``ceil(share * n)``-th best member there; with several
+        objectives, every member's losses per budget."""
+        if _several(members):
+            return tuple(tuple(member) for member in members)
+        rank = self.needed(len(members)) - 1
         return tuple(sorted(column)[rank] for column in zip(*members))
 
-    def worse(self, losses: Sequence[float], reference: Sequence[float], pool: None = None) -> bool:
-        """Whether the loss at the last budget run is worse than the reference's there (NaN is never judged)."""
+    def worse(self, losses: Sequence[Any], reference: Sequence[Any], pool: None = None) -> bool:
+        """Whether the loss at the last budget run is worse than the reference's there (NaN is never judged);
+        with several objectives, whether ``ceil(share * n)`` members dominate it there."""
         k = len(losses)
+        if losses and isinstance(losses[0], tuple):
+            return (0 < k <= len(reference[0]) and all(map(math.isfinite, losses[-1]))
+                    and len(self._dominators(losses, reference)) >= self.needed(len(reference)))
         return 0 < k <= len(reference) and math.isfinite(losses[-1]) and losses[-1] > reference[k - 1]
 
-    def estimate(self, losses: Sequence[float], reference: Sequence[float]) -> float:
+    def estimate(self, losses: Sequence[Any], reference: Sequence[Any]) -> Any:
         """A stopped candidate's full loss: the reference's at the full budget, plus how much worse it was
-        at the last budget it ran."""
-        return reference[-1] + losses[-1] - reference[len(losses) - 1]
+        at the last budget it ran. With several objectives, its losses there plus the mean change to the
+        full budget of the members that dominate it (or of all)."""
+        k = len(losses)
+        if losses and isinstance(losses[0], tuple):
+            members = self._dominators(losses, reference) or list(reference)
+            return tuple(v + sum(m[-1][j] - m[k - 1][j] for m in members) / len(members)
+                         for j, v in enumerate(losses[-1]))
+        return reference[-1] + losses[-1] - reference[k - 1]
+
+    @staticmethod
+    def _dominators(losses: Sequence[tuple], reference: Sequence[Sequence[tuple]]) -> list:
+        """The members whose losses at the candidate's last budget dominate the candidate's there."""
+        return [member for member in reference if _dominates(member[len(losses) - 1], losses[-1])]
 
 
 def _squares(values: Sequence[float]) -> tuple[float, int]:
@@ -388,9 +423,14 @@ class Race:
         losses = self.losses(values)
         if not self.racing.worse(losses, self.reference, self.pool):
             return None
+        several = isinstance(self.sign, tuple)
         if not isinstance(self.racing, Racing):
+            if several:
+                n = len(self.reference)
+                return (f"dominated by {self.racing.needed(n)} or more of the population's {n} members at budget "
+                        f"{len(losses)} of {len(self.reference[0])}")
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
-        if isinstance(self.sign, tuple):
+        if several:
             return (f"dominated by a front trial on the first {len(losses)} parts "
                     f"(paired t-tests, {self.racing.confidence:.0%}, one per objective)")
         if self.racing.tied(losses, self.reference):

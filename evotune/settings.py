@@ -74,7 +74,8 @@ class Settings:
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at
         equal budget (see :class:`~evotune.Fidelity`); the objective is then called
-        as ``objective(params, budget)``. Not with ``racing``, nor (yet) with several ``directions``.
+        as ``objective(params, budget)``. Not with ``racing``. With several ``directions``,
+        a candidate stops where enough members dominate it at equal budget.
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int
@@ -165,11 +166,6 @@ class Settings:
         if self.fidelity is not None and not isinstance(self.fidelity, Fidelity):
             raise InvalidParameterError(
                 f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}."
-            )
-        if self.n_objectives > 1 and self.fidelity is not None:
-            raise InvalidParameterError(
-                "`fidelity` stops a candidate that the population beats on one value; it does not work with "
-                "several `directions` yet (`racing` does: cross-validation folds raced on every objective)."
             )
         if self.fidelity is not None and self.racing is not None:
             raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")

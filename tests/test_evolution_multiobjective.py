@@ -97,8 +97,6 @@ def test_every_first_generation_evaluation_failing_names_the_reason():
     ({"directions": []}, "`directions` must be a non-empty list"),
     ({"directions": ["minimize", "max"]}, "`directions` must be one of ('minimize', 'maximize'); got 'max'"),
     ({"directions": TWO, "direction": "maximize"}, "`direction` (maximize) and `directions`"),
-    ({"directions": TWO, "fidelity": et.Fidelity(1, 9)},
-     "`fidelity` stops a candidate that the population beats on one value; it does not work with several"),
     ({"constraints": 3}, "`constraints` must be a callable"),
     ({"directions": TWO, "keep_extremes": "yes"}, "`keep_extremes` must be True, False or None; got 'yes'."),
 ])

@@ -193,7 +193,11 @@ def test_a_generator_objective_trains_on_through_the_budgets_with_the_same_trial
         assert [(t.params, t.value, t.state, t.parts) for t in run.trials] == [
             (t.params, t.value, t.state, t.parts) for t in anew.trials]
     pruned = [t for t in runs[1].trials if t.state == "pruned"]
-    assert pruned and all(t.info == {"budget": fidelity.budgets[len(t.parts) - 1]} for t in pruned)
+    assert pruned and all(t.info == {"budget": fidelity.budgets[len(t.parts) - 1],
+                                     "stopped": f"worse than the reference at budget {len(t.parts)} of 4"}
+                          for t in pruned)
+    reasons = [t.info["stopped"] for t in runs[1].trials if t.state == "pruned"]
+    assert reasons == [t.info["stopped"] for t in anew.trials if t.state == "pruned"]  # as when trained anew
     # stopped and resumed: the same trials
     path = tmp_path / "runs.db"
     et.optimize(trained_on, space, generations=3, population_size=6, lag=1, fidelity=fidelity, seed=2, storage=path)
@@ -341,5 +345,42 @@ def test_with_several_objectives_the_engine_races_against_the_populations_front_
         x = c.params["x"]
         ev.tell_one(c, (x, 10 * x), parts=[(x, 10 * x)] * 3)
     assert child.number not in [t.number for t in ev.hall_of_fame]
-    with pytest.raises(et.InvalidParameterError, match="`fidelity` stops .* several `directions` yet"):
-        et.Evolution({"x": et.Float(0, 1)}, directions=two, fidelity=et.Fidelity(1, 9))
+
+
+def test_a_fidelity_with_several_objectives_stops_what_enough_members_dominate_at_equal_budget():
+    members = [((0.5, 2.0), (0.3, 2.0), (0.2, 2.0)), ((0.4, 3.0), (0.35, 3.0), (0.1, 3.0)),
+               ((0.7, 1.0), (0.6, 1.0), (0.5, 1.0))]  # (loss, size) at budgets 1, 3, 9
+    rule, halving = et.Fidelity(1, 9), et.Fidelity(1, 9, share=1 / 3)
+    reference = rule.reference(members)
+    assert reference == tuple(members)
+    assert not rule.worse([(0.6, 2.5)], reference)  # only the first two dominate it: not every member
+    assert halving.worse([(0.6, 2.5)], reference)  # one of three is enough with share 1/3
+    assert not halving.worse([(0.3, 2.5)], reference) and not rule.worse([(math.nan, 9.0)], reference)
+    assert rule.worse([(0.8, 3.5)], reference)  # every member dominates it
+    # the estimate: its losses plus the mean change to the full budget of the members that dominate it
+    assert rule.estimate([(0.8, 3.5)], reference) == pytest.approx((0.8 + (-0.3 - 0.3 - 0.2) / 3, 3.5))
+    assert halving.estimate([(0.6, 2.5)], reference) == pytest.approx((0.6 - 0.3, 2.5))  # the first alone
+
+
+def accurate_and_small(params, budget):  # (error, size): more budget, less error; size from the params alone
+    return (params["x"] - 0.3) ** 2 + 1.0 / budget, 1 + params["y"] + 0.5 * params["x"]
+
+
+def accurate_and_small_trained_on(params, budgets):
+    for budget in budgets:
+        yield accurate_and_small(params, budget)
+
+
+@pytest.mark.parametrize("objective", [accurate_and_small, accurate_and_small_trained_on])
+def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candidates(objective):
+    def run(n_jobs):
+        return et.optimize(objective, {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize"] * 2,
+                           max_evaluations=60, fidelity=et.Fidelity(1, 27, share=0.5), seed=0, n_jobs=n_jobs)
+
+    result = run(1)
+    pruned = [t for t in result.trials if t.state == "pruned"]
+    assert pruned and all(len(t.parts) < 4 and len(t.parts[0]) == 2 for t in pruned)
+    assert all(t.info["stopped"].startswith("dominated by ") for t in pruned)
+    assert all(t.state == "complete" for t in result.pareto_front)
+    assert [(t.params, t.state, t.parts) for t in result.trials] == [(t.params, t.state, t.parts)
+                                                                     for t in run(2).trials]

@@ -81,8 +81,10 @@ class _Budgets:
         return {**describe(self.objective), "fidelity": repr(self.fidelity)}
 
     @staticmethod
-    def part_value(result: Any) -> float:
-        return float(result[0] if isinstance(result, tuple) else result)
+    def part_value(result: Any) -> Any:
+        """A budget's value: the result, or the value of a ``(value, info)`` pair (with several objectives
+        the value is a sequence: :func:`_number` makes it a tuple)."""
+        return _value_of(result)
 
 
 class Budgeted(_Budgets):
@@ -158,6 +160,16 @@ class _Steps:
     result: Any
     values: tuple[float, ...]
     pruned: bool
+
+
+def _has_info(result: Any) -> bool:
+    """Whether an objective's result is a ``(value, info)`` pair (info a dict)."""
+    return isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], Mapping)
+
+
+def _value_of(result: Any) -> Any:
+    """The value of an objective's result: the result, or the first of a ``(value, info)`` pair."""
+    return result[0] if _has_info(result) else result
 
 
 def _number(value_of: Callable[[Any], Any], result: Any) -> Any:
@@ -331,12 +343,10 @@ class PartsEvaluator(_Wrapper):
         except Exception as exc:
             return exc
         if noted:
-            value, info = value if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping) \
-                else (value, {})
-            value = (value, {**info, **noted})
+            value = (_value_of(value), {**(value[1] if _has_info(value) else {}), **noted})
         if make is None:
             return value
-        return make(*value) if isinstance(value, tuple) else make(value)
+        return make(_value_of(value), value[1] if _has_info(value) else None)
 
     def _finish(self, entry: _Entry, value: Any, outcomes: list, values: tuple | None = None) -> Outcome:
         del self._entries[entry.candidate.number]
@@ -386,8 +396,9 @@ class SteppedEvaluator(_Wrapper):
         if not isinstance(steps, _Steps):  # it raised, crashed or timed out
             return dataclasses.replace(outcome, candidate=candidate)
         value = steps.result
-        if steps.pruned:
-            value = Pruned(*value) if isinstance(value, tuple) else Pruned(value)
+        if steps.pruned:  # why, as PartsEvaluator notes it (the same decision, taken again here)
+            info = {**(value[1] if _has_info(value) else {}), "stopped": candidate.race.why(steps.values)}
+            value = Pruned(_value_of(value), info)
         return dataclasses.replace(outcome, candidate=candidate, value=value, parts=steps.values)
 
     @property
