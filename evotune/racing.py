@@ -314,11 +314,11 @@ class Fidelity:
         return list(range(1, parts + 1))
 
     def pool(self, members: Sequence[Sequence[float]]) -> None:
-        """Nothing: a budget's decision compares one value."""
+        """Nothing: a budget's decision compares values at one budget, not a spread."""
         return None
 
     def needed(self, n: int) -> int:
-        """How many of a population of ``n`` must beat a candidate at a budget to stop it: ``ceil(share * n)``."""
+        """How many members of a population of ``n`` must beat a candidate to stop it: ``ceil(share * n)``."""
         return max(1, math.ceil(self.share * n - 1e-9))
 
     def reference(self, members: Sequence[Sequence[Any]]) -> tuple:
@@ -408,7 +408,7 @@ class Race:
     repeats: Mapping[tuple, tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
     before: int = 0
 
-    def repeat(self, keys: Sequence[Any] | None) -> tuple[int, float] | None:
+    def repeat(self, keys: Sequence[Any] | None) -> tuple[int, Any] | None:
         """The number and loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
         first = self.racing.first_keys(keys) if self.repeats else None  # repeats: only with a Racing
         found = None if first is None else self.repeats.get(first)
@@ -427,8 +427,8 @@ class Race:
         if not isinstance(self.racing, Racing):
             if several:
                 n = len(self.reference)
-                return (f"dominated by {self.racing.needed(n)} or more of the population's {n} members at budget "
-                        f"{len(losses)} of {len(self.reference[0])}")
+                return (f"dominated by {self.racing.needed(n)} or more of the population's {n} members "
+                        f"at budget {len(losses)} of {len(self.reference[0])}")
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
         if several:
             return (f"dominated by a front trial on the first {len(losses)} parts "
@@ -441,8 +441,9 @@ class Race:
         """Whether the candidate stops after these parts (see :meth:`why`)."""
         return self.why(values, keys) is not None
 
-    def estimate(self, losses: Sequence[float], keys: Sequence[Any] | None = None) -> float:
-        """The estimated full loss of a candidate stopped after these losses (with these keys)."""
+    def estimate(self, losses: Sequence[Any], keys: Sequence[Any] | None = None) -> Any:
+        """The estimated full loss of a candidate stopped after these losses (with these keys); with several
+        objectives, a tuple of them."""
         found = self.repeat(keys)
         if found is not None:
             return found[1]

@@ -343,8 +343,8 @@ def check_objectives(objectives: Any, metrics: Sequence[str]) -> list[str]:
         )
     for name in objectives:
         if name not in metrics and name not in COSTS:
-            hint = (" One `scoring` (a scorer or None) is named 'score', as in cv_results_'s 'mean_test_score'; "
-                    "a dict names each of several.") if list(metrics) == ["score"] else ""
+            hint = (" One `scoring` (a scorer or None) is named 'score', as in cv_results_'s "
+                    "'mean_test_score'; a dict names each of several.") if list(metrics) == ["score"] else ""
             raise InvalidParameterError(
                 f"`objectives`: {name!r} is neither a metric of `scoring` ({', '.join(metrics)}) nor one of "
                 f"{', '.join(COSTS)}.{hint}"
@@ -621,7 +621,7 @@ refit_time_, multimetric_ :
         if metric is None and scorer_names(scorers):
             metric = scorer_names(scorers)[0]
         # one metric is "score" (cv_results_'s name), or its scoring string (as the CLI names it)
-        metrics = scorer_names(scorers) or ["score"] + ([self.scoring] if isinstance(self.scoring, str) else [])
+        metrics = scorer_names(scorers) or (["score"] + [self.scoring] * isinstance(self.scoring, str))
         objectives = None if self.objectives is None else check_objectives(self.objectives, metrics)
         objective = _CrossValidation(
             base_estimator,

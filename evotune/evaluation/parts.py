@@ -179,7 +179,7 @@ def _number(value_of: Callable[[Any], Any], result: Any) -> Any:
         value = value_of(result)
     except Exception:
         return math.nan
-    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and hasattr(value, "dtype")):
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) == 1:  # a list, a tuple, a 1-D array
         if len(value) and all(isinstance(v, numbers.Real) for v in value):
             return tuple(float(v) for v in value)
         return math.nan
