@@ -372,10 +372,11 @@ def accurate_and_small_trained_on(params, budgets):
 
 
 @pytest.mark.parametrize("objective", [accurate_and_small, accurate_and_small_trained_on])
-def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candidates(objective):
-    def run(n_jobs):
+def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candidates(objective, tmp_path):
+    def run(n_jobs, **kwargs):
         return et.optimize(objective, {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize"] * 2,
-                           max_evaluations=60, fidelity=et.Fidelity(1, 27, share=0.5), seed=0, n_jobs=n_jobs)
+                           fidelity=et.Fidelity(1, 27, share=0.5), seed=0, n_jobs=n_jobs, population_size=8,
+                           **{"max_evaluations": 60, **kwargs})
 
     result = run(1)
     pruned = [t for t in result.trials if t.state == "pruned"]
@@ -384,3 +385,38 @@ def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candida
     assert all(t.state == "complete" for t in result.pareto_front)
     assert [(t.params, t.state, t.parts) for t in result.trials] == [(t.params, t.state, t.parts)
                                                                      for t in run(2).trials]
+    run(1, max_evaluations=None, generations=3, storage=tmp_path / "run.db")  # stopped, then resumed
+    resumed = run(1, storage=tmp_path / "run.db", resume=True)
+    assert [(t.params, t.state, t.parts) for t in resumed.trials] == [(t.params, t.state, t.parts)
+                                                                      for t in result.trials]
+
+
+class ErrorAndSize:
+    """Six folds of (error, size), parts as tuples; picklable for worker processes."""
+
+    parts = 6
+
+    def part(self, params, i):
+        return (params["x"] + 0.01 * (i % 3), 1 - params["x"] ** 0.5 + params["y"] + 0.002 * (i % 2))
+
+    def combine(self, params, results):
+        return tuple(sum(column) / len(results) for column in zip(*results))
+
+    def __call__(self, params):
+        return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+def test_racing_on_several_objectives_gives_the_same_trials_for_any_workers_and_across_a_resume(tmp_path):
+    def run(n_jobs=1, **kwargs):
+        return et.optimize(ErrorAndSize(), {"x": et.Float(0, 1), "y": et.Float(0, 1)}, racing=True,
+                           directions=["minimize"] * 2, seed=0, n_jobs=n_jobs, population_size=8,
+                           **{"max_evaluations": 60, **kwargs})
+
+    def trials(result):
+        return [(t.params, t.state, t.parts, (t.info or {}).get("stopped")) for t in result.trials]
+
+    plain = run()
+    assert any(t.state == "pruned" for t in plain.trials)
+    assert trials(run(2)) == trials(plain)
+    run(max_evaluations=None, generations=3, storage=tmp_path / "run.db")
+    assert trials(run(storage=tmp_path / "run.db", resume=True)) == trials(plain)
