@@ -40,6 +40,8 @@ from .run import bench_main
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "racing-objectives.jsonl")
 METHODS = ("evotune", "evotune-racing", "random")
+#: Ablations, scored against the main methods' common front: racing at confidence 0.99; without ``ties``.
+ABLATIONS = ("evotune-racing-99", "evotune-racing-no-ties")
 BUDGET, FOLDS = 128, 10
 SPACES = {
     "DT": {"max_depth": et.Integer(1, 20), "min_samples_leaf": et.Integer(1, 50, log=True),
@@ -81,7 +83,11 @@ class Problem:
         return 1.0 - score
 
 
-def run_evotune(problem: Problem, seed: int, racing: bool) -> dict:
+def run_evotune(problem: Problem, seed: int, method: str) -> dict:
+    racing = None
+    if "racing" in method:  # evotune-racing, or e.g. evotune-racing-99 (confidence 0.99), -no-ties
+        confidence = {"-90": 0.9, "-99": 0.99}.get(method[len("evotune-racing"):][:3], 0.95)
+        racing = et.Racing(confidence=confidence, ties="-no-ties" not in method)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      objectives=["accuracy", "model_size"], max_evaluations=BUDGET, random_state=seed,
                                      n_jobs=1, racing=racing)
@@ -121,7 +127,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
     problem, start = Problem(name), time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = run_random(problem, seed) if method == "random" else run_evotune(problem, seed, "racing" in method)
+        out = run_random(problem, seed) if method == "random" else run_evotune(problem, seed, method)
     return {"problem": name, "method": method, "seed": seed, **out, "seconds": time.perf_counter() - start}
 
 
@@ -135,7 +141,7 @@ def scores(rows: list[dict]) -> dict[tuple[str, int], dict[str, float]]:
     out: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for problem in {p for p, _ in done}:
         pairs = {seed: d for (p, seed), d in done.items() if p == problem}
-        points = np.array([pt for d in pairs.values() for r in d.values() for pt in r["points"] if pt is not None])
+        points = np.array([pt for d in pairs.values() for m in METHODS for pt in d[m]["points"] if pt is not None])
         low, high = points.min(axis=0), points[pareto.nondominated(points)].max(axis=0)
 
         def volume(pts: np.ndarray) -> float:
@@ -150,31 +156,33 @@ def scores(rows: list[dict]) -> dict[tuple[str, int], dict[str, float]]:
 
 
 def table(rows: list[dict]) -> str:
-    hv, fits, seconds = scores(rows), defaultdict(list), defaultdict(list)
+    """Per method, over the (problem, seed) pairs it ran (ablations: perhaps a few problems): mean hypervolume,
+    the paired difference from evotune, fold fits and time against evotune's on the same pairs; then per problem."""
+    hv = scores(rows)
     if not hv:
         return ""
     by = {(r["problem"], r["seed"], r["method"]): r for r in rows}
-    for problem, seed in hv:
-        for m in METHODS:
-            fits[m].append(by[(problem, seed, m)]["fits"])
-            seconds[m].append(by[(problem, seed, m)]["seconds"])
+    shown = METHODS + tuple(m for m in ABLATIONS if any(m in d for d in hv.values()))
     lines = [f"{len(hv)} (problem, seed) pairs, {len({p for p, _ in hv})} problems, budget {BUDGET}, cv={FOLDS}", "",
-             "| method | hypervolume | vs evotune (paired, ± s.e.) | fold fits vs evotune | time vs evotune |",
-             "|---|---|---|---|---|"]
-    for m in METHODS:
-        differences = np.array([d[m] - d["evotune"] for d in hv.values()])
-        lines.append(f"| {m} | {np.mean([d[m] for d in hv.values()]):.3f} | {differences.mean():+.3f} ± "
-                     f"{differences.std() / math.sqrt(len(differences)):.3f} | "
-                     f"{np.sum(fits[m]) / np.sum(fits['evotune']):.3f} | "
-                     f"{np.sum(seconds[m]) / np.sum(seconds['evotune']):.2f} |")
-    lines += ["", "| problem | evotune | evotune-racing | random | racing's fold fits |", "|---|---|---|---|---|"]
+             "| method | pairs | hypervolume | vs evotune (paired, ± s.e.) | fold fits vs evotune | time vs evotune |",
+             "|---|---|---|---|---|---|"]
+
+    def ratio(key: str, m: str, pairs: list) -> float:
+        return sum(by[(*k, m)][key] for k in pairs) / sum(by[(*k, "evotune")][key] for k in pairs)
+
+    for m in shown:
+        pairs = [k for k, d in hv.items() if m in d]
+        differences = np.array([hv[k][m] - hv[k]["evotune"] for k in pairs])
+        lines.append(f"| {m} | {len(pairs)} | {np.mean([hv[k][m] for k in pairs]):.3f} | {differences.mean():+.3f} "
+                     f"± {differences.std() / math.sqrt(len(differences)):.3f} | {ratio('fits', m, pairs):.3f} | "
+                     f"{ratio('seconds', m, pairs):.2f} |")
+    lines += ["", "| problem | " + " | ".join(shown) + " | racing's fold fits |", "|---|" + "---|" * (len(shown) + 1)]
     for problem in problems():
-        pairs = [(seed, d) for (p, seed), d in hv.items() if p == problem]
+        pairs = [k for k in hv if k[0] == problem]
         if pairs:
-            share = (sum(by[(problem, s, "evotune-racing")]["fits"] for s, _ in pairs)
-                     / sum(by[(problem, s, "evotune")]["fits"] for s, _ in pairs))
-            lines.append(f"| {problem} | " + " | ".join(f"{np.mean([d[m] for _, d in pairs]):.3f}" for m in METHODS)
-                         + f" | {share:.2f} |")
+            cells = [f"{np.mean([hv[k][m] for k in pairs if m in hv[k]]):.3f}" if any(m in hv[k] for k in pairs)
+                     else "—" for m in shown]
+            lines.append(f"| {problem} | " + " | ".join(cells) + f" | {ratio('fits', 'evotune-racing', pairs):.2f} |")
     return "\n".join(lines)
 
 
