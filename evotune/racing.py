@@ -32,6 +32,7 @@ candidates whatever the number of workers or the order in which parts finish.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ class Racing:
     With several objectives each part is a tuple of losses, and the reference is every
     member on the population's front (:meth:`reference`): a candidate stops when some
     member of it is shown better in *every* objective, each by the paired test above
-    (an intersection-union test: the candidate is then dominated, at the same confidence).
+    (an intersection-union test: the candidate is then dominated), at a confidence
+    corrected for the number of members it is compared with (:meth:`dominator`).
 
     >>> front = racing.reference([[(0.10, 5.0), (0.12, 5.2), (0.08, 4.9)],    # accurate, large
     ...                           [(0.20, 1.0), (0.22, 1.1), (0.19, 0.9)],    # small, less accurate
@@ -199,11 +201,14 @@ class Racing:
                   pool: Any = None) -> int | None:
         """With several objectives: the position in ``reference`` of the first member shown better than
         ``losses`` in every objective (each by :meth:`worse`'s test on that objective's column, with its
-        ``pool``), or None."""
+        ``pool``), or None. With ``k`` members each test is at confidence ``1 - (1 - confidence) / k``
+        (Bonferroni's), so that the chance of calling a candidate dominated by *some* member when none
+        dominates it stays below ``1 - confidence``, however large the front."""
         columns = range(len(losses[0]))
         pools = pool if pool is not None else (None,) * len(losses[0])
+        test = dataclasses.replace(self, confidence=1 - (1 - self.confidence) / max(1, len(reference)))
         for i, member in enumerate(reference):
-            if all(self.worse(_column(losses, j), _column(member, j), pools[j]) for j in columns):
+            if all(test.worse(_column(losses, j), _column(member, j), pools[j]) for j in columns):
                 return i
         return None
 
@@ -396,7 +401,7 @@ class Race:
     >>> front = (((-0.90, 5.0), (-0.88, 5.0), (-0.92, 5.0)),)  # a member's losses: -accuracy, size
     >>> several = Race(Racing(), reference=front, sign=(-1, 1))  # (accuracy, size): maximize, minimize
     >>> several.why([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)])  # less accurate and larger, fold by fold
-    'dominated by a front trial on the first 3 parts (paired t-tests, 95%, one per objective)'
+    'dominated by a front trial on the first 3 parts (paired t-tests, one per objective, 95% over the front)'
     >>> several.estimate(several.losses([(0.70, 6.0), (0.68, 6.0), (0.71, 6.0)]))  # full losses, estimated
     (-0.6966666666666667, 6.0)
     """
@@ -432,7 +437,7 @@ class Race:
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
         if several:
             return (f"dominated by a front trial on the first {len(losses)} parts "
-                    f"(paired t-tests, {self.racing.confidence:.0%}, one per objective)")
+                    f"(paired t-tests, one per objective, {self.racing.confidence:.0%} over the front)")
         if self.racing.tied(losses, self.reference):
             return f"ties the best on each of the first {len(losses)} parts"
         return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"

@@ -314,6 +314,10 @@ def test_with_several_objectives_a_candidate_stops_only_when_a_front_member_is_s
     estimate = racing.estimate([(0.30, 2.0), (0.33, 2.2)], front)  # after 2 of the member's 3 parts
     means = [sum(column) / 3 for column in zip(*small)]
     assert estimate == pytest.approx((means[0] + 0.105, means[1] + 1.05))
+    # compared with more members, each test is stricter (Bonferroni): a narrow margin stops it against one only
+    narrow = [(0.22, 2.0), (0.255, 2.2), (0.215, 1.9)]  # 0.02 to 0.035 less accurate than the small one
+    assert racing.worse(narrow, (tuple(small),))
+    assert not racing.worse(narrow, (tuple(small),) + (tuple(accurate),) * 9)
     # one pool per objective, from the members' differences with the first
     pool = racing.pool([accurate, small, dominated])
     errors = [[e for e, _ in member] for member in (accurate, small, dominated)]
