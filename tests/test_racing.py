@@ -318,6 +318,10 @@ def test_with_several_objectives_a_candidate_stops_only_when_a_front_member_is_s
     narrow = [(0.22, 2.0), (0.255, 2.2), (0.215, 1.9)]  # 0.02 to 0.035 less accurate than the small one
     assert racing.worse(narrow, (tuple(small),))
     assert not racing.worse(narrow, (tuple(small),) + (tuple(accurate),) * 9)
+    # a tie in one objective and worse in the other is not shown dominated: ties are a one-objective rule
+    six = [(0.10, 1.0), (0.12, 1.1), (0.08, 0.9), (0.11, 1.0), (0.09, 1.0), (0.10, 1.2)]
+    tied = [(e, s + 0.5) for e, s in six]
+    assert not racing.worse(tied, (tuple(six),)) and not racing.worse(six, (tuple(six),))  # nor a tie in both
     # one pool per objective, from the members' differences with the first
     pool = racing.pool([accurate, small, dominated])
     errors = [[e for e, _ in member] for member in (accurate, small, dominated)]
