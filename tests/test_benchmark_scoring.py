@@ -39,3 +39,17 @@ def test_versus_pairs_runs_by_problem_and_seed():
     assert versus(score(data), "good", "random") == [
         "s @ 4: good - random = +20.00 ± 20.00 score points over 2 problem × seed pairs; better 1, worse 0, level 1"]
     assert versus(score(data), "good", "absent") == []
+
+
+def test_racing_objectives_scores_each_front_against_the_front_of_every_run():
+    from experiments.benchmarks.bench_racing_objectives import scores
+
+    def row(method, seed, points):
+        return {"problem": "DT-wine", "method": method, "seed": seed, "points": points}
+
+    best = [[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]
+    rows = [row("evotune", 0, best + [None]), row("evotune-racing", 0, [[0.0, 1.0], [1.0, 0.0]]),
+            row("random", 0, [[1.0, 1.0], [1.0, 0.0]]), row("evotune", 1, best)]  # seed 1: not every method
+    hv = scores(rows)
+    assert list(hv) == [("DT-wine", 0)] and hv[("DT-wine", 0)]["evotune"] == 1.0
+    assert 0 < hv[("DT-wine", 0)]["random"] < hv[("DT-wine", 0)]["evotune-racing"] < 1.0

@@ -1,8 +1,8 @@
-"""Racing with several objectives: fold fits saved and front lost, accuracy (or MSE) against model size.
+"""Racing with several objectives: fold fits saved and front lost, accuracy against model size.
 
     pip install -e ".[bench]"
     python -m experiments.benchmarks.bench_racing_objectives                   # the table from its results file
-    python -m experiments.benchmarks.bench_racing_objectives --run --seeds 5   # run what is missing (resumable)
+    python -m experiments.benchmarks.bench_racing_objectives --run --seeds 10  # run what is missing (~40 min)
 
 Models whose size is a real trade-off, each with a wide space: a decision tree (depth, leaf size,
 cost-complexity pruning; on wine, breast_cancer and digits), a random forest (2-64 trees, depth, features,
@@ -11,8 +11,8 @@ standardised inputs, 10 fixed stratified folds, budget 128 candidates, one worke
 EvolutionarySearchCV with ``scoring="accuracy", objectives=["accuracy", "model_size"]`` (the fitted
 pipeline's pickled size in bytes): ``evotune`` runs every candidate on every fold, ``evotune-racing``
 passes ``racing=True`` (a candidate stops once a trial of the population's front is shown better in both
-objectives by paired t-tests at 95 % on the same folds, or once its first 3 folds fit the same models as an
-earlier trial's), ``random`` evaluates 128 random candidates (the scale's anchor).
+objectives by paired t-tests on the same folds, at 95 % over the front, or once its first 3 folds fit the same
+models as an earlier trial's), ``random`` evaluates 128 random candidates (the scale's anchor).
 
 Score: the hypervolume of the front of a run's *complete* trials (their full 10-fold values; a stopped
 candidate never counts), on losses (1 - accuracy; log10 of the size) scaled per problem from the best
