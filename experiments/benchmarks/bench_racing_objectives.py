@@ -1,7 +1,7 @@
 """Racing with several objectives: fold fits saved and front lost, accuracy against model size.
 
     pip install -e ".[bench]"
-    python -m experiments.benchmarks.bench_racing_objectives                   # the table from its results file
+    python -m experiments.benchmarks.bench_racing_objectives                   # the table from its results
     python -m experiments.benchmarks.bench_racing_objectives --run --seeds 10  # run what is missing (~40 min)
 
 Models whose size is a real trade-off, each with a wide space: a decision tree (depth, leaf size,
@@ -45,21 +45,33 @@ METHODS = ("evotune", "evotune-racing", "random")
 ABLATIONS = ("evotune-racing-unadjusted",)
 BUDGET, FOLDS = 128, 10
 SPACES = {
-    "DT": {"max_depth": et.Integer(1, 20), "min_samples_leaf": et.Integer(1, 50, log=True),
-           "ccp_alpha": et.Float(1e-5, 0.1, log=True), "criterion": ["gini", "entropy"]},
-    "RF": {"n_estimators": et.Integer(2, 64, log=True), "max_depth": et.Integer(1, 16),
-           "max_features": et.Float(0.05, 1.0, log=True), "min_samples_leaf": et.Integer(1, 32, log=True)},
+    "DT": {
+        "max_depth": et.Integer(1, 20),
+        "min_samples_leaf": et.Integer(1, 50, log=True),
+        "ccp_alpha": et.Float(1e-5, 0.1, log=True),
+        "criterion": ["gini", "entropy"],
+    },
+    "RF": {
+        "n_estimators": et.Integer(2, 64, log=True),
+        "max_depth": et.Integer(1, 16),
+        "max_features": et.Float(0.05, 1.0, log=True),
+        "min_samples_leaf": et.Integer(1, 32, log=True),
+    },
     "SVM": {"C": et.Float(1e-2, 1e3, log=True), "gamma": et.Float(1e-5, 1.0, log=True)},
 }
 
 
 def problems() -> list[str]:
-    return [f"{model}-{data}" for data in ("wine", "breast_cancer", "digits") for model in SPACES
-            if (model, data) != ("RF", "digits")]  # left out for time
+    return [
+        f"{model}-{data}"
+        for data in ("wine", "breast_cancer", "digits")
+        for model in SPACES
+        if (model, data) != ("RF", "digits")
+    ]  # left out for time
 
 
 class Problem:
-    """A model in a pipeline after a scaler, its space (names prefixed for the pipeline's step), 10 fixed folds."""
+    """A model after a scaler in a pipeline, its space (names prefixed with the step's), 10 fixed folds."""
 
     def __init__(self, name: str):
         from sklearn import datasets
@@ -71,8 +83,11 @@ class Problem:
         from sklearn.tree import DecisionTreeClassifier
 
         model, data = name.split("-", 1)
-        make = {"DT": DecisionTreeClassifier(random_state=0), "RF": RandomForestClassifier(random_state=0),
-                "SVM": SVC()}[model]
+        make = {
+            "DT": DecisionTreeClassifier(random_state=0),
+            "RF": RandomForestClassifier(random_state=0),
+            "SVM": SVC(),
+        }[model]
         self.X, self.y = getattr(datasets, f"load_{data}")(return_X_y=True)
         self.pipeline = Pipeline([("scale", StandardScaler()), ("model", make)])
         self.space = {f"model__{k}": v for k, v in SPACES[model].items()}
@@ -88,22 +103,39 @@ class Unadjusted(et.Racing):
     """Racing that tests each member of the front at the full confidence (no correction for their number)."""
 
     def dominator(self, losses, reference, pool=None):
-        return next((i for i, member in enumerate(reference)
-                     if super().dominator(losses, (member,), pool) is not None), None)
+        return next(
+            (
+                i
+                for i, member in enumerate(reference)
+                if super().dominator(losses, (member,), pool) is not None
+            ),
+            None,
+        )
 
 
 def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
     if "racing" in method:  # evotune-racing, evotune-racing-unadjusted
         racing = (Unadjusted if "-unadjusted" in method else et.Racing)()
-    search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
-                                     objectives=["accuracy", "model_size"], max_evaluations=BUDGET, random_state=seed,
-                                     n_jobs=1, racing=racing)
+    search = et.EvolutionarySearchCV(
+        problem.pipeline,
+        problem.space,
+        cv=problem.cv,
+        scoring=problem.scoring,
+        objectives=["accuracy", "model_size"],
+        max_evaluations=BUDGET,
+        random_state=seed,
+        n_jobs=1,
+        racing=racing,
+    )
     search.fit(problem.X, problem.y)
     trials = search.trials_
     points = [[problem.loss(t.values[0]), math.log10(t.values[1])] if t.ok else None for t in trials]
-    return {"points": points, "fits": sum(len(t.parts) if t.parts is not None else FOLDS for t in trials),
-            "pruned": sum(t.state == "pruned" for t in trials)}
+    return {
+        "points": points,
+        "fits": sum(len(t.parts) if t.parts is not None else FOLDS for t in trials),
+        "pruned": sum(t.state == "pruned" for t in trials),
+    }
 
 
 def run_random(problem: Problem, seed: int) -> dict:
@@ -149,7 +181,9 @@ def scores(rows: list[dict]) -> dict[tuple[str, int], dict[str, float]]:
     out: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
     for problem in {p for p, _ in done}:
         pairs = {seed: d for (p, seed), d in done.items() if p == problem}
-        points = np.array([pt for d in pairs.values() for m in METHODS for pt in d[m]["points"] if pt is not None])
+        points = np.array(
+            [pt for d in pairs.values() for m in METHODS for pt in d[m]["points"] if pt is not None]
+        )
         low, high = points.min(axis=0), points[pareto.nondominated(points)].max(axis=0)
 
         def volume(pts: np.ndarray) -> float:
@@ -159,21 +193,28 @@ def scores(rows: list[dict]) -> dict[tuple[str, int], dict[str, float]]:
         best = volume(points)
         for seed, d in pairs.items():
             for m, r in d.items():
-                out[(problem, seed)][m] = volume(np.array([pt for pt in r["points"] if pt is not None])) / best
+                out[(problem, seed)][m] = (
+                    volume(np.array([pt for pt in r["points"] if pt is not None])) / best
+                )
     return dict(out)
 
 
 def table(rows: list[dict]) -> str:
-    """Per method, over the (problem, seed) pairs it ran (ablations: perhaps a few problems): mean hypervolume,
-    the paired difference from evotune, fold fits and time against evotune's on the same pairs; then per problem."""
+    """Per method, over the (problem, seed) pairs it ran (an ablation: perhaps a few problems): mean
+    hypervolume, the paired difference from evotune, fold fits and time against evotune's on the same
+    pairs; then per problem."""
     hv = scores(rows)
     if not hv:
         return ""
     by = {(r["problem"], r["seed"], r["method"]): r for r in rows}
     shown = METHODS + tuple(m for m in ABLATIONS if any(m in d for d in hv.values()))
-    lines = [f"{len(hv)} (problem, seed) pairs, {len({p for p, _ in hv})} problems, budget {BUDGET}, cv={FOLDS}", "",
-             "| method | pairs | hypervolume | vs evotune (paired, ± s.e.) | fold fits vs evotune | time vs evotune |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"{len(hv)} (problem, seed) pairs, {len({p for p, _ in hv})} problems, budget {BUDGET}, cv={FOLDS}",
+        "",
+        "| method | pairs | hypervolume | vs evotune (paired, ± s.e.) | fold fits vs evotune "
+        "| time vs evotune |",
+        "|---|---|---|---|---|---|",
+    ]
 
     def ratio(key: str, m: str, pairs: list) -> float:
         return sum(by[(*k, m)][key] for k in pairs) / sum(by[(*k, "evotune")][key] for k in pairs)
@@ -181,25 +222,40 @@ def table(rows: list[dict]) -> str:
     for m in shown:
         pairs = [k for k, d in hv.items() if m in d]
         differences = np.array([hv[k][m] - hv[k]["evotune"] for k in pairs])
-        lines.append(f"| {m} | {len(pairs)} | {np.mean([hv[k][m] for k in pairs]):.3f} | {differences.mean():+.3f} "
-                     f"± {differences.std() / math.sqrt(len(differences)):.3f} | {ratio('fits', m, pairs):.3f} | "
-                     f"{ratio('seconds', m, pairs):.2f} |")
-    lines += ["", "| problem | " + " | ".join(shown) + " | racing's fold fits |", "|---|" + "---|" * (len(shown) + 1)]
+        lines.append(
+            f"| {m} | {len(pairs)} | {np.mean([hv[k][m] for k in pairs]):.3f} | {differences.mean():+.3f} "
+            f"± {differences.std() / math.sqrt(len(differences)):.3f} | {ratio('fits', m, pairs):.3f} | "
+            f"{ratio('seconds', m, pairs):.2f} |"
+        )
+    lines += [
+        "",
+        "| problem | " + " | ".join(shown) + " | racing's fold fits |",
+        "|---|" + "---|" * (len(shown) + 1),
+    ]
     for problem in problems():
         pairs = [k for k in hv if k[0] == problem]
         if pairs:
-            cells = [f"{np.mean([hv[k][m] for k in pairs if m in hv[k]]):.3f}" if any(m in hv[k] for k in pairs)
-                     else "—" for m in shown]
-            lines.append(f"| {problem} | " + " | ".join(cells) + f" | {ratio('fits', 'evotune-racing', pairs):.2f} |")
+            cells = [
+                f"{np.mean([hv[k][m] for k in pairs if m in hv[k]]):.3f}"
+                if any(m in hv[k] for k in pairs)
+                else "—"
+                for m in shown
+            ]
+            lines.append(
+                f"| {problem} | " + " | ".join(cells) + f" | {ratio('fits', 'evotune-racing', pairs):.2f} |"
+            )
     return "\n".join(lines)
 
 
 def _line(row: dict) -> str:
-    return f"{row['problem']} {row['method']} {row['seed']}: {row['fits']} fits, {row['pruned']} pruned, {row['seconds']:.0f} s"
+    return (f"{row['problem']} {row['method']} {row['seed']}: {row['fits']} fits, {row['pruned']} pruned, "
+            f"{row['seconds']:.0f} s")
 
 
 def main() -> None:
-    rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
+    rows = bench_main(
+        __doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line
+    )
     print(table(rows))
 
 
