@@ -64,7 +64,7 @@ from .space import Space
 from .settings import Settings
 from .surrogate import Surrogate
 from .racing import Race, part_losses
-from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial
+from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial, split_info
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
@@ -240,6 +240,7 @@ class Evolution:
         #: One direction per objective (a tuple of one in a single-objective search).
         self.directions = config.directions or (config.direction,)
         self._signs = tuple(d.sign for d in self.directions)
+        self._part_sign = self._signs if len(self._signs) > 1 else self.direction.sign  # racing's parts
         self.constraints = config.constraints
         self._n_constraints: int | None = None  # fixed by the first trial that computes them
         self.surrogate: Surrogate | None = config.surrogate
@@ -435,8 +436,7 @@ class Evolution:
             return None
         parts = [m.parts for m in members]
         repeats = self._repeats if getattr(rule, "repeats", False) else None
-        sign = self._signs if several else self.direction.sign
-        return Race(rule, rule.reference(parts), sign, rule.pool(parts), repeats, self._view.count)
+        return Race(rule, rule.reference(parts), self._part_sign, rule.pool(parts), repeats, self._view.count)
 
     def _advance_view(self, count: int) -> None:
         """Apply told trials, in number order, until the view holds the first ``count``."""
@@ -537,8 +537,7 @@ class Evolution:
             params = self.genome.decode(genes)
             self._seen.add(hash(self.genome.key(genes)))
         trial = Trial(**{**vars(trial), "params": params, "generation": candidate.generation})
-        sign = self._signs if len(self._signs) > 1 else self.direction.sign
-        parts = None if trial.parts is None else tuple(part_losses(trial.parts, sign))
+        parts = None if trial.parts is None else tuple(part_losses(trial.parts, self._part_sign))
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
         keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
@@ -663,8 +662,8 @@ class Evolution:
             several = _is_sequence(value.value) and len(value.value) == len(self._signs) > 1
             numbers = [_number(v) for v in (value.value if several else [value.value])]
             return tuple(math.nan if v is None else v for v in numbers), PRUNED, None, value.info
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Mapping):
-            value, info = value[0], dict(value[1])
+        value, info = split_info(value)
+        info = None if info is None else dict(info)
         if isinstance(value, BaseException):
             return failed, trial_state(value), _error_text(value), info
         if len(self._signs) == 1:

@@ -168,7 +168,7 @@ class Racing:
         by a one-sided paired t-test (its variance pooled with ``pool``, see :meth:`pool`). Non-finite
         values are never judged. With several objectives: whether a member of the reference
         is shown better in every objective (:meth:`dominator`)."""
-        if losses and isinstance(losses[0], tuple):
+        if _tuples(losses):
             return self.dominator(losses, reference, pool) is not None
         k = len(losses)
         differences = [a - b for a, b in zip(losses, reference[:k])]
@@ -220,15 +220,20 @@ class Racing:
         """The paired estimate of a stopped candidate's full loss: the reference's mean loss plus
         the mean difference on the parts it ran. With several objectives, one per objective (a
         tuple), against the member that dominates it (:meth:`dominator`; else the first)."""
-        if losses and isinstance(losses[0], tuple):
+        if _tuples(losses):
             member = reference[self.dominator(losses, reference, pool) or 0]
             return tuple(self.estimate(_column(losses, j), _column(member, j)) for j in range(len(losses[0])))
         return sum(reference) / len(reference) + sum(a - b for a, b in zip(losses, reference)) / len(losses)
 
 
+def _tuples(parts: Sequence[Any]) -> bool:
+    """Whether the parts' losses are tuples (several objectives)."""
+    return bool(parts) and isinstance(parts[0], tuple)
+
+
 def _several(members: Sequence[Sequence[Any]]) -> bool:
     """Whether the members' parts are tuples of losses (several objectives)."""
-    return bool(members) and bool(members[0]) and isinstance(members[0][0], tuple)
+    return bool(members) and _tuples(members[0])
 
 
 def _column(parts: Sequence[tuple], j: int) -> list[float]:
@@ -342,7 +347,7 @@ class Fidelity:
         """Whether the loss at the last budget run is worse than the reference's there (NaN is never judged);
         with several objectives, whether ``ceil(share * n)`` members dominate it there."""
         k = len(losses)
-        if losses and isinstance(losses[0], tuple):
+        if _tuples(losses):
             return (0 < k <= len(reference[0]) and all(map(math.isfinite, losses[-1]))
                     and len(self._dominators(losses, reference)) >= self.needed(len(reference)))
         return 0 < k <= len(reference) and math.isfinite(losses[-1]) and losses[-1] > reference[k - 1]
@@ -352,7 +357,7 @@ class Fidelity:
         at the last budget it ran. With several objectives, its losses there plus the mean change to the
         full budget of the members that dominate it (or of all)."""
         k = len(losses)
-        if losses and isinstance(losses[0], tuple):
+        if _tuples(losses):
             members = self._dominators(losses, reference) or list(reference)
             return tuple(v + sum(m[-1][j] - m[k - 1][j] for m in members) / len(members)
                          for j, v in enumerate(losses[-1]))

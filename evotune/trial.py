@@ -6,6 +6,7 @@ storage and the drivers can all depend on it without depending on each other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -177,6 +178,18 @@ class Trial:
     def ok(self) -> bool:
         """Whether the evaluation completed with a finite value."""
         return self.state is COMPLETE
+
+
+def split_info(result: Any) -> tuple[Any, Any]:
+    """An objective's result as ``(value, info)``: a ``(value, info)`` pair (info a mapping) split, anything
+    else with no info.
+
+    >>> split_info((0.5, {"epochs": 3})), split_info((0.5, 2.0)), split_info(0.5)
+    ((0.5, {'epochs': 3}), ((0.5, 2.0), None), (0.5, None))
+    """
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], Mapping):
+        return result[0], result[1]
+    return result, None
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ import heapq
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import EvaluationFailedError
-from ..trial import Candidate, Pruned
+from ..trial import Candidate, Pruned, split_info
 from . import _worker
 from .base import Evaluator, Outcome
 
@@ -84,7 +84,7 @@ class _Budgets:
     def part_value(result: Any) -> Any:
         """A budget's value: the result, or the value of a ``(value, info)`` pair (with several objectives
         the value is a sequence: :func:`_number` makes it a tuple)."""
-        return _value_of(result)
+        return split_info(result)[0]
 
 
 class Budgeted(_Budgets):
@@ -160,16 +160,6 @@ class _Steps:
     result: Any
     values: tuple[float, ...]
     pruned: bool
-
-
-def _has_info(result: Any) -> bool:
-    """Whether an objective's result is a ``(value, info)`` pair (info a dict)."""
-    return isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], Mapping)
-
-
-def _value_of(result: Any) -> Any:
-    """The value of an objective's result: the result, or the first of a ``(value, info)`` pair."""
-    return result[0] if _has_info(result) else result
 
 
 def _number(value_of: Callable[[Any], Any], result: Any) -> Any:
@@ -342,11 +332,12 @@ class PartsEvaluator(_Wrapper):
             value = self._objective.combine(entry.candidate.params, [o.value for o in outcomes])
         except Exception as exc:
             return exc
+        value, info = split_info(value)
         if noted:
-            value = (_value_of(value), {**(value[1] if _has_info(value) else {}), **noted})
-        if make is None:
-            return value
-        return make(_value_of(value), value[1] if _has_info(value) else None)
+            info = {**(info or {}), **noted}
+        if make is not None:
+            return make(value, info)
+        return value if info is None else (value, info)
 
     def _finish(self, entry: _Entry, value: Any, outcomes: list, values: tuple | None = None) -> Outcome:
         del self._entries[entry.candidate.number]
@@ -397,8 +388,8 @@ class SteppedEvaluator(_Wrapper):
             return dataclasses.replace(outcome, candidate=candidate)
         value = steps.result
         if steps.pruned:  # why, as PartsEvaluator notes it (the same decision, taken again here)
-            info = {**(value[1] if _has_info(value) else {}), "stopped": candidate.race.why(steps.values)}
-            value = Pruned(_value_of(value), info)
+            value, info = split_info(value)
+            value = Pruned(value, {**(info or {}), "stopped": candidate.race.why(steps.values)})
         return dataclasses.replace(outcome, candidate=candidate, value=value, parts=steps.values)
 
     @property

@@ -153,9 +153,9 @@ def test_racing_and_budgets_with_several_objectives_prune_the_same_trials_on_das
 
     space, two = {"x": et.Float(0, 1), "y": et.Float(0, 1)}, ["minimize", "minimize"]
     fidelity = {"fidelity": et.Fidelity(1, 27, share=0.5)}
-    for objective, rule in ((ErrorAndSize(), {"racing": True}), (accurate_and_small, fidelity),
-                            (accurate_and_small_trained_on, fidelity)):
-        runs = [et.optimize(objective, space, directions=two, max_evaluations=60, population_size=8, seed=0,
+    for raced, rule in ((ErrorAndSize(), {"racing": True}), (accurate_and_small, fidelity),
+                        (accurate_and_small_trained_on, fidelity)):
+        runs = [et.optimize(raced, space, directions=two, max_evaluations=60, population_size=8, seed=0,
                             **rule, **kwargs) for kwargs in ({}, {"dask_client": client})]
         keys = [[(t.params, t.values, t.state, t.parts) for t in run.trials] for run in runs]
         assert keys[0] == keys[1] and any(state == "pruned" for _, _, state, _ in keys[0])
