@@ -102,7 +102,8 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
         ("[objective]\nfunction = 'x:y'\n[space]\nk = ['a', 'b']\nx = { type = 'float', low = 0, high = 1, when = { k = 'z' } }\n"
          "[search]\nmax_evaluations = 3\n", ":5: [space] x: parameter 'x': when(k=...): 'z' is not a value it can take"),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ min_part = 3 }}\n",
-         ":9: [search] racing: unknown racing setting 'min_part'; they are: min_parts, confidence, pooled, repeats, ties."),
+         ":9: [search] racing: unknown racing setting 'min_part'; they are: min_parts, confidence, pooled, repeats, "
+         "ties, futility."),
         (f"{TREE}[search]\nmax_evaluations = 3\nfidelity = {{ min_budget = 9, max_budget = 3 }}\n",
          ":9: [search] fidelity: Fidelity: `max_budget` must be a number > min_budget (9); got 3."),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ confidence = 2 }}\n",

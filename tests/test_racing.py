@@ -298,6 +298,21 @@ def test_with_ties_a_candidate_equal_to_the_best_on_every_part_of_its_second_wav
     assert Race(ties, reference, 1).estimate(reference[:6]) == pytest.approx(sum(reference) / 7)
 
 
+def test_futility_stops_a_candidate_too_far_behind_to_end_better_than_the_best():
+    reference = (0.10, 0.12, 0.08, 0.11, 0.09, 0.10, 0.12, 0.10, 0.11, 0.09)
+    child = [r + d for r, d in zip(reference, (0.03, -0.01, 0.05, 0.0, 0.03, 0.0))]  # 0.017 a part behind
+    assert not et.Racing(futility=0.0).worse(child, reference)  # the paired test cannot show it worse...
+    # ... but 4 parts would have to win back 0.1 where it lost 0.017 a part, give or take 0.023: under 2 %
+    assert et.Racing().worse(child, reference)
+    assert Race(et.Racing(), reference, 1).why(child) == (
+        "cannot end better than the best: below a 2% chance after the first 6 of 10 parts")
+    assert not et.Racing().worse(child, reference[:6])  # no part left: only the paired test decides
+    close = [r + d for r, d in zip(reference, (0.01, -0.01, 0.0, 0.01, -0.01, 0.005))]  # 0.001 a part behind
+    assert not et.Racing().worse(close, reference)
+    with pytest.raises(et.InvalidParameterError, match=r"`futility` must be a number in \[0, 0.5\); got 0.5"):
+        et.Racing(futility=0.5)
+
+
 def test_with_several_objectives_a_candidate_stops_only_when_a_front_member_is_shown_better_in_every_one():
     racing = et.Racing()
     accurate = [(0.10, 5.0), (0.12, 5.2), (0.08, 4.9)]  # losses part by part: (error, size)

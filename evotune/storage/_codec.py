@@ -150,12 +150,13 @@ def is_legacy_union(description: list[dict[str, Any]]) -> bool:
 def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings, a ``Racing`` of an earlier evotune read as what it was: ``pooled=False`` for 0.5
     or earlier (its test took the spread from the candidate's folds alone), ``repeats=False, ties=False``
-    for 0.8 or earlier (repeats of an earlier trial's models and ties with the best ran every fold)."""
+    for 0.8 or earlier (repeats of an earlier trial's models and ties with the best ran every fold),
+    ``futility=0.0`` for 0.11 or earlier (no candidate was stopped for being too far behind to end better)."""
     racing = stored.get("racing")
     if isinstance(racing, str) and racing.startswith("Racing("):
-        for name in ("pooled", "repeats", "ties"):
+        for name, off in (("pooled", False), ("repeats", False), ("ties", False), ("futility", 0.0)):
             if f"{name}=" not in racing:
-                racing = racing[:-1] + f", {name}=False)"
+                racing = racing[:-1] + f", {name}={off})"
         return {**stored, "racing": racing}
     return stored
 

@@ -4,6 +4,7 @@
     python -m experiments.benchmarks.bench_racing                   # the table from results/racing.jsonl
     python -m experiments.benchmarks.bench_racing --run --seeds 5   # run what is missing (resumable; ~1 h on 2 cores)
     python -m experiments.benchmarks.bench_racing --run --seeds 10 --methods evotune,evotune-racing,random  # seeds 5-9
+    python -m experiments.benchmarks.bench_racing --run --seeds 20 --methods evotune,evotune-racing  # 10-19
 
 The sklearn suite's models (Bayesmark's spaces, experiments/benchmarks/problems.py; the MLP and
 AdaBoost left out for time) on wine, breast_cancer and diabetes, scored by 10-fold cross-validation (stratified for the
@@ -12,12 +13,16 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then 6, then 10;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
   variance pooled with the population's; a candidate whose first 3 folds fit the same models as an
-  earlier trial's stops there, one that ties the best on each of the first 6 folds there);
+  earlier trial's stops there, one that ties the best on each of the first 6 folds there, and one
+  with less than a 2 % chance left of ending better than the best where that shows);
 - ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``): ``-no-repeats`` (``Racing(repeats=False, ties=False)``: release 0.8's racing; its
+Ablations (``--methods``): ``-0.11`` (``futility=0.0``: the racing of releases 0.9 to 0.11; its rows were
+run as ``evotune-racing`` and ``evotune-racing-90``), ``-no-futility`` (the same), ``-futility-5``
+(``futility=0.05``),
+``-no-repeats`` (``Racing(repeats=False, ties=False, futility=0.0)``: release 0.8's racing; its
 rows were run as ``evotune-racing``, ``evotune-racing-80``...),
 ``evotune-racing-unpooled`` (``Racing(pooled=False)``: the variance from the
 candidate's folds alone, release 0.5's test; its rows were run as ``evotune-racing``), ``-80`` / ``-90`` (confidence 0.8 / 0.9), ``-no-ties`` (``ties=False``),
@@ -105,9 +110,12 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
     if "racing" in method:  # e.g. evotune-racing, evotune-racing-80-unpooled, evotune-racing-min2-no-repeats
         confidence = 0.8 if "-80" in method else 0.9 if "-90" in method else 0.95
+        legacy = "-no-repeats" in method or "-no-ties" in method or "-0.11" in method  # rows made before 0.12
         racing = et.Racing(min_parts=2 if "-min2" in method else 3, confidence=confidence,
                            pooled="-unpooled" not in method, repeats="-no-repeats" not in method,
-                           ties="-no-ties" not in method and "-no-repeats" not in method)
+                           ties="-no-ties" not in method and "-no-repeats" not in method,
+                           futility=0.0 if legacy or "-no-futility" in method
+                           else 0.05 if "-futility-5" in method else 0.02)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
@@ -248,8 +256,11 @@ def _line(row: dict) -> str:
 
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
-    for methods in (("evotune", "evotune-racing", "random"), METHODS,
-                    ("evotune", "evotune-racing", "evotune-racing-90", "evotune-racing-no-ties",
+    for methods in (("evotune", "evotune-racing", "random"),
+                    ("evotune", "evotune-racing", "evotune-racing-0.11", "random"),
+                    METHODS, ("evotune", "evotune-racing", "evotune-racing-0.11", "evotune-racing-futility-5",
+                              "random"),
+                    ("evotune", "evotune-racing-0.11", "evotune-racing-90-0.11", "evotune-racing-no-ties",
                      "evotune-racing-90-no-ties", "evotune-racing-80-no-ties", "evotune-racing-no-repeats",
                      "evotune-racing-80-no-repeats", "evotune-racing-unpooled-no-repeats", "random"),
                     ("evotune", "evotune-racing", "random", *ABLATIONS)):

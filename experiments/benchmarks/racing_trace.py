@@ -23,6 +23,7 @@ Score: bench_racing's (100 x (1 - (loss - best) / (median random loss - best)), 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -116,27 +117,32 @@ def run_job(name: str, method: str, seed: int) -> dict:
 
 
 # -- offline stop rules ----------------------------------------------------------------------------------------
+#: Racing as it was before 0.12: no futility (a candidate ran on however far behind, unless shown worse)
+_old = functools.partial(et.Racing, futility=0.0)
 RULES = {  # name: (the rule, the fold counts at which it is asked)
-    "Racing() (3, 6)": (et.Racing(ties=False), (3, 6)),
-    "confidence 0.9 (3, 6)": (et.Racing(ties=False, confidence=0.9), (3, 6)),
-    "confidence 0.8 (3, 6)": (et.Racing(ties=False, confidence=0.8), (3, 6)),
-    "min_parts=2 (2, 4, 8)": (et.Racing(ties=False, min_parts=2), (2, 4, 8)),
-    "every fold from 3": (et.Racing(ties=False), tuple(range(3, FOLDS))),
-    "every fold from 2": (et.Racing(ties=False, min_parts=2), tuple(range(2, FOLDS))),
-    "every fold from 2, confidence 0.9": (et.Racing(ties=False, min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
+    "Racing() (3, 6)": (_old(ties=False), (3, 6)),
+    "confidence 0.9 (3, 6)": (_old(ties=False, confidence=0.9), (3, 6)),
+    "confidence 0.8 (3, 6)": (_old(ties=False, confidence=0.8), (3, 6)),
+    "min_parts=2 (2, 4, 8)": (_old(ties=False, min_parts=2), (2, 4, 8)),
+    "every fold from 3": (_old(ties=False), tuple(range(3, FOLDS))),
+    "every fold from 2": (_old(ties=False, min_parts=2), tuple(range(2, FOLDS))),
+    "every fold from 2, confidence 0.9": (_old(ties=False, min_parts=2, confidence=0.9), tuple(range(2, FOLDS))),
     # and stopping, after k folds, children that tie the best exactly, or repeat an earlier trial's fitted model
-    "Racing() + stop exact ties at 3": (("ties", et.Racing(ties=False), 3), (3, 6)),
-    "Racing() + stop repeats of an earlier model at 3": (("repeats", et.Racing(ties=False), 3), (3, 6)),
-    "confidence 0.9 + stop repeats at 3": (("repeats", et.Racing(ties=False, confidence=0.9), 3), (3, 6)),
-    "Racing() + stop repeats at 2": (("repeats", et.Racing(ties=False), 2), (2, 3, 6)),
+    "Racing() + stop exact ties at 3": (("ties", _old(ties=False), 3), (3, 6)),
+    "Racing() + stop repeats of an earlier model at 3": (("repeats", _old(ties=False), 3), (3, 6)),
+    "confidence 0.9 + stop repeats at 3": (("repeats", _old(ties=False, confidence=0.9), 3), (3, 6)),
+    "Racing() + stop repeats at 2": (("repeats", _old(ties=False), 2), (2, 3, 6)),
     # as evotune.Racing(repeats=True) does: only trials of the generations a child was bred from count, and
     # no fingerprint for a classifier's labels
-    "Racing() + repeats of earlier generations at 3": (("repeats-bred", et.Racing(ties=False), 3), (3, 6)),
-    "confidence 0.9 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False, confidence=0.9), 3), (3, 6)),
-    "confidence 0.8 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False, confidence=0.8), 3), (3, 6)),
-    "every fold from 3 + repeats of earlier generations": (("repeats-bred", et.Racing(ties=False), 3), tuple(range(3, FOLDS))),
-    "Racing(ties=True): + ties with the best on 6 folds": (("repeats-bred", et.Racing(ties=True), 3), (3, 6)),
-    "Racing(ties=True, confidence=0.9)": (("repeats-bred", et.Racing(ties=True, confidence=0.9), 3), (3, 6)),
+    "Racing() + repeats of earlier generations at 3": (("repeats-bred", _old(ties=False), 3), (3, 6)),
+    "confidence 0.9 + repeats of earlier generations": (("repeats-bred", _old(ties=False, confidence=0.9), 3), (3, 6)),
+    "confidence 0.8 + repeats of earlier generations": (("repeats-bred", _old(ties=False, confidence=0.8), 3), (3, 6)),
+    "every fold from 3 + repeats of earlier generations": (("repeats-bred", _old(ties=False), 3), tuple(range(3, FOLDS))),
+    "Racing(ties=True): + ties with the best on 6 folds": (("repeats-bred", _old(ties=True), 3), (3, 6)),
+    "Racing(ties=True, confidence=0.9)": (("repeats-bred", _old(ties=True, confidence=0.9), 3), (3, 6)),
+    # and stopping what has less than a 2 % (5 %) chance left of ending better than the best (futility, 0.12)
+    "Racing(): + futility 0.02": (("repeats-bred", et.Racing(), 3), (3, 6)),
+    "Racing(futility=0.05)": (("repeats-bred", et.Racing(futility=0.05), 3), (3, 6)),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
@@ -144,8 +150,10 @@ CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racin
                ("evotune-racing-no-ties", "Racing() + repeats of earlier generations at 3"),
                ("evotune-racing-90-no-ties", "confidence 0.9 + repeats of earlier generations"),
                ("evotune-racing-80-no-ties", "confidence 0.8 + repeats of earlier generations"),
-               ("evotune-racing", "Racing(ties=True): + ties with the best on 6 folds"),
-               ("evotune-racing-90", "Racing(ties=True, confidence=0.9)"))
+               ("evotune-racing-0.11", "Racing(ties=True): + ties with the best on 6 folds"),
+               ("evotune-racing-90-0.11", "Racing(ties=True, confidence=0.9)"),
+               ("evotune-racing", "Racing(): + futility 0.02"),
+               ("evotune-racing-futility-5", "Racing(futility=0.05)"))
 
 
 def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:

@@ -15,7 +15,9 @@ commit 6ef1f76 (release 0.7.0), tests/data/run-0.7.0-conditional.db (``... condi
 branch slots); by commit 59a21ad (release 0.8.0), tests/data/run-0.8.0-racing-cv.db (``... racing-cv``: a
 decision tree's cross-validation raced, repeats of an earlier trial's models and ties with the best running
 every fold); by commit b391ec0 (release 0.9.2), tests/data/run-0.9.2-three-objectives.db (``... three-objectives``:
-survival kept each front's extremes first with three objectives too).
+survival kept each front's extremes first with three objectives too); by commit d0ff572 (release 0.11.0),
+tests/data/run-0.11.0-racing-cv.db (``... racing-cv``: candidates too far behind to end better ran every
+fold).
 """
 
 import functools

@@ -299,11 +299,11 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     shutil.copy(os.path.join(DATA, "run-0.5.0-racing.db"), path)
     before = digest(path)
     with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=2, confidence=0.95, pooled=False, "
-                                              r"repeats=False, ties=False\)'"):
+                                              r"repeats=False, ties=False, futility=0.0\)'"):
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False, ties=False)
+    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False, ties=False, futility=0.0)
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
     fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
@@ -324,11 +324,11 @@ def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeat
     before = digest(path)
     assert et.load_run(path, "previous").settings["racing"] == "Racing(min_parts=3, confidence=0.95, pooled=True)"
     with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
-                                              r"repeats=False, ties=False\)'"):
+                                              r"repeats=False, ties=False, futility=0.0\)'"):
         et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
                     run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    old = et.Racing(repeats=False, ties=False)
+    old = et.Racing(repeats=False, ties=False, futility=0.0)
     resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
                           storage=path, run_name="previous", resume=True, seed=3)
     fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
@@ -336,6 +336,30 @@ def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeat
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     today = et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, seed=3)
     assert sum(len(t.parts) for t in today.trials) < sum(len(parts) for *_, parts in key)
+
+
+def test_a_raced_cross_validation_of_release_0_11_resumes_without_futility(tmp_path):
+    """tests/data/run-0.11.0-racing-cv.db: the same cross-validation, 32 trials raced by release 0.11.0 (d0ff572),
+    which ran every fold of a candidate too far behind to end better; it reads back as ``Racing(...,
+    futility=0.0)``: resumed with that, it continues as this version does with it, and with today's default the
+    refusal names the difference."""
+    from tests.data.make_run_file import tree_folds, tree_space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.11.0-racing-cv.db"), path)
+    before = digest(path)
+    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
+                                              r"repeats=True, ties=True, futility=0.0\)'"):
+        et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
+                    run_name="previous", resume=True, seed=3)
+    assert digest(path) == before
+    old = et.Racing(futility=0.0)
+    resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
+                          storage=path, run_name="previous", resume=True, seed=3)
+    assert [s["evaluations"] for s in resumed.sessions] == [32, 16]  # nothing stored was evaluated again
+    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
+    key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
 
 
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
