@@ -177,9 +177,10 @@ class Racing:
 
     def worse(self, losses: Sequence[Any], reference: Sequence[Any], pool: Any = None) -> bool:
         """Whether ``losses`` (lower is better) are worse than the reference's on the same parts,
-        by a one-sided paired t-test (its variance pooled with ``pool``, see :meth:`pool`). Non-finite
-        values are never judged. With several objectives: whether a member of the reference
-        is shown better in every objective (:meth:`dominator`)."""
+        by a one-sided paired t-test (its variance pooled with ``pool``, see :meth:`pool`), or too far
+        behind to end better (:meth:`futile`). Non-finite values are never judged. With several
+        objectives: whether a member of the reference is shown better in every objective
+        (:meth:`dominator`)."""
         if _tuples(losses):
             return self.dominator(losses, reference, pool) is not None
         k = len(losses)
@@ -195,14 +196,19 @@ class Racing:
         if pool is not None:
             squares, df = squares + pool[0], df + pool[1]
         spread = math.sqrt(squares / df)
-        return spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df) or \
-            self.futile(mean, spread, df, k, len(reference))
+        if spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df):
+            return True
+        return self.futile(mean, spread, df, k, len(reference))
 
     def futile(self, mean: float, spread: float, df: int, k: int, n: int) -> bool:
         """Whether a candidate ``mean`` worse per part than the reference after ``k`` of ``n`` parts (the
         differences' ``spread``, with ``df`` degrees of freedom) has less than a ``futility`` chance of ending
         better: the sum of its ``n - k`` remaining differences, predicted from its ``k`` (their mean and its
-        uncertainty), would have to undo ``k * mean`` (stochastic curtailment)."""
+        uncertainty), would have to undo ``k * mean`` (stochastic curtailment).
+
+        >>> Racing().futile(mean=0.6, spread=1.0, df=50, k=6, n=10), Racing().futile(0.5, 1.0, 50, 6, 10)
+        (True, False)
+        """
         rest = n - k
         if not self.futility or rest <= 0:
             return False

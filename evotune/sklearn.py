@@ -450,9 +450,10 @@ class EvolutionarySearchCV(BaseSearchCV):
     racing : Racing, True or None
         Stop a candidate's cross-validation once its first folds show it worse
         than the best candidate so far (a paired test on the same folds), fit the
-        same models as an earlier candidate's, or tie the best fold for fold (see
-        :class:`evotune.Racing`). A stopped candidate has ``state`` ``"pruned"``
-        in ``cv_results_``, NaN for the folds it did not run and so a NaN mean
+        same models as an earlier candidate's, tie the best fold for fold, or leave
+        it too far behind to still end better (see :class:`evotune.Racing`). A
+        stopped candidate has ``state`` ``"pruned"`` in ``cv_results_``, NaN for
+        the folds it did not run and so a NaN mean
         (ranked last: it is never ``best_params_``). Pays off with many folds
         (``cv=10``); refused with no more folds than ``min_parts``. With
         ``objectives``, a candidate stops once a candidate on the front is shown

@@ -443,6 +443,8 @@ def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(
         if t.state == "pruned":  # why it stopped: a repeat, a tie with the best, futility or worse
             assert t.info["stopped"].split()[0] in ("repeats", "ties", "cannot", "worse")
     assert repeats >= 5
+    futile = [t for t in trials if t.state == "pruned" and t.info["stopped"].startswith("cannot end better")]
+    assert futile and all(len(t.parts) in (3, 6) for t in futile)  # behind the best, though not shown worse
     unkeyed = search(et.Racing(repeats=False))
     assert all("part_keys" not in t.info for t in unkeyed.trials_)
     fits = [sum(len(t.parts) for t in s.trials_) for s in (raced, unkeyed)]

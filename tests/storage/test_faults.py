@@ -2,6 +2,7 @@
 hangs, no foreign file is touched, and every refusal is a StorageError naming the file."""
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -312,48 +313,27 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
 
 
-def test_a_raced_cross_validation_of_release_0_8_resumes_without_stopping_repeats(tmp_path):
-    """tests/data/run-0.8.0-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
-    release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or
-    ties the best; it reads back as ``Racing(..., repeats=False, ties=False)``: resumed with that, it
-    continues as this version does with it, and with today's default the refusal names the difference."""
+@pytest.mark.parametrize("release, stored, old", [
+    ("0.8.0", "repeats=False, ties=False, futility=0.0", et.Racing(repeats=False, ties=False, futility=0.0)),
+    ("0.11.0", "repeats=True, ties=True, futility=0.0", et.Racing(futility=0.0)),
+])
+def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_the_rules_it_raced_with(release, stored, old,
+                                                                                             tmp_path):
+    """tests/data/run-<release>-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
+    release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or ties
+    the best, or by 0.11.0 (d0ff572), which ran every fold of one too far behind to end better; each reads back
+    as the ``Racing`` it raced with: resumed with that, it continues as this version does with it, and with
+    today's default the refusal names the difference."""
     from tests.data.make_run_file import tree_folds, tree_space
 
     path = tmp_path / "old.db"
-    shutil.copy(os.path.join(DATA, "run-0.8.0-racing-cv.db"), path)
+    shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)
     before = digest(path)
-    assert et.load_run(path, "previous").settings["racing"] == "Racing(min_parts=3, confidence=0.95, pooled=True)"
     with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
-                                              r"repeats=False, ties=False, futility=0.0\)'"):
+                                              + re.escape(stored) + r"\)'"):
         et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
                     run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    old = et.Racing(repeats=False, ties=False, futility=0.0)
-    resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
-                          storage=path, run_name="previous", resume=True, seed=3)
-    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
-    key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
-    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
-    today = et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, seed=3)
-    assert sum(len(t.parts) for t in today.trials) < sum(len(parts) for *_, parts in key)
-
-
-def test_a_raced_cross_validation_of_release_0_11_resumes_without_futility(tmp_path):
-    """tests/data/run-0.11.0-racing-cv.db: the same cross-validation, 32 trials raced by release 0.11.0 (d0ff572),
-    which ran every fold of a candidate too far behind to end better; it reads back as ``Racing(...,
-    futility=0.0)``: resumed with that, it continues as this version does with it, and with today's default the
-    refusal names the difference."""
-    from tests.data.make_run_file import tree_folds, tree_space
-
-    path = tmp_path / "old.db"
-    shutil.copy(os.path.join(DATA, "run-0.11.0-racing-cv.db"), path)
-    before = digest(path)
-    with pytest.raises(et.StorageError, match=r"racing: stored 'Racing\(min_parts=3, confidence=0.95, pooled=True, "
-                                              r"repeats=True, ties=True, futility=0.0\)'"):
-        et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
-                    run_name="previous", resume=True, seed=3)
-    assert digest(path) == before
-    old = et.Racing(futility=0.0)
     resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
                           storage=path, run_name="previous", resume=True, seed=3)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 16]  # nothing stored was evaluated again
