@@ -271,8 +271,8 @@ def table(rows: list[dict]) -> str:
     missed = [f"{name} ({np.mean([d['evotune'][4] for d in ds]):.3f} against "
               f"{np.mean([d['optuna-nsga2'][-1] for d in ds]):.3f})" for name, ds in per_problem.items()
               if np.mean([d["evotune"][4] for d in ds]) < np.mean([d["optuna-nsga2"][-1] for d in ds])]
-    lines += ["", "On the means over seeds: evotune's hypervolume at half the budget reaches NSGA-II's final one "
-                  f"on {len(per_problem) - len(missed)} of {len(per_problem)} problems; not on "
+    lines += ["", "On the means over seeds: evotune's hypervolume at half the budget reaches NSGA-II's final "
+                  f"one on {len(per_problem) - len(missed)} of {len(per_problem)} problems; not on "
                   + (", ".join(missed) or "none") + "."]
     return "\n".join(lines)
 
