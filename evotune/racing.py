@@ -181,24 +181,33 @@ class Racing:
         behind to end better (:meth:`futile`). Non-finite values are never judged. With several
         objectives: whether a member of the reference is shown better in every objective
         (:meth:`dominator`)."""
+        return self.verdict(losses, reference, pool) is not None
+
+    def verdict(self, losses: Sequence[Any], reference: Sequence[Any], pool: Any = None) -> str | None:
+        """Which rule of :meth:`worse` stops ``losses``: ``"dominated"`` (several objectives), ``"ties"``,
+        ``"worse"`` (the paired test) or ``"futile"``; None when none does.
+
+        >>> Racing().verdict([0.30, 0.35, 0.28], [0.10, 0.12, 0.08]), Racing().verdict([0.1, 0.1], [0.2, 0.2])
+        ('worse', None)
+        """
         if _tuples(losses):
-            return self.dominator(losses, reference, pool) is not None
+            return None if self.dominator(losses, reference, pool) is None else "dominated"
         k = len(losses)
         differences = [a - b for a, b in zip(losses, reference[:k])]
         if k < 2 or len(differences) < k or not all(math.isfinite(d) for d in differences):
-            return False
+            return None
         if self.tied(losses, reference):
-            return True
+            return "ties"
         mean = sum(differences) / k
         if mean <= 0:
-            return False
+            return None
         squares, df = _squares(differences)[0], k - 1
         if pool is not None:
             squares, df = squares + pool[0], df + pool[1]
         spread = math.sqrt(squares / df)
         if spread == 0 or mean / (spread / math.sqrt(k)) > _critical(self.confidence, df):
-            return True
-        return self.futile(mean, spread, df, k, len(reference))
+            return "worse"
+        return "futile" if self.futile(mean, spread, df, k, len(reference)) else None
 
     def futile(self, mean: float, spread: float, df: int, k: int, n: int) -> bool:
         """Whether a candidate ``mean`` worse per part than the reference after ``k`` of ``n`` parts (the
@@ -464,24 +473,27 @@ class Race:
         if found is not None:
             return f"repeats trial {found[0]}: the same models on the first {self.racing.min_parts} parts"
         losses = self.losses(values)
-        if not self.racing.worse(losses, self.reference, self.pool):
-            return None
-        several = isinstance(self.sign, tuple)
         if not isinstance(self.racing, Racing):
-            if several:
+            if not self.racing.worse(losses, self.reference, self.pool):
+                return None
+            if isinstance(self.sign, tuple):
                 n = len(self.reference)
                 return (f"dominated by {self.racing.needed(n)} or more of the population's {n} members "
                         f"at budget {len(losses)} of {len(self.reference[0])}")
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
-        if several:
+        verdict = self.racing.verdict(losses, self.reference, self.pool)
+        if verdict == "dominated":
             return (f"dominated by a front trial on the first {len(losses)} parts "
                     f"(paired t-tests, one per objective, {self.racing.confidence:.0%} over the front)")
-        if self.racing.tied(losses, self.reference):
+        if verdict == "ties":
             return f"ties the best on each of the first {len(losses)} parts"
-        if not dataclasses.replace(self.racing, futility=0.0).worse(losses, self.reference, self.pool):
+        if verdict == "futile":
             return (f"cannot end better than the best: below a {self.racing.futility:.0%} chance after "
                     f"the first {len(losses)} of {len(self.reference)} parts")
-        return f"worse than the best on the first {len(losses)} parts (paired t-test, {self.racing.confidence:.0%})"
+        if verdict == "worse":
+            return (f"worse than the best on the first {len(losses)} parts "
+                    f"(paired t-test, {self.racing.confidence:.0%})")
+        return None
 
     def worse(self, values: Sequence[float], keys: Sequence[Any] | None = None) -> bool:
         """Whether the candidate stops after these parts (see :meth:`why`)."""
