@@ -317,7 +317,8 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     ("0.8.0", "repeats=False, ties=False, futility=0.0", et.Racing(repeats=False, ties=False, futility=0.0)),
     ("0.11.0", "repeats=True, ties=True, futility=0.0", et.Racing(futility=0.0)),
 ])
-def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(release, stored, old, tmp_path):
+def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(release, stored, old,
+                                                                              tmp_path):
     """tests/data/run-<release>-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
     release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or
     ties the best, or by 0.11.0 (d0ff572), which ran every fold of one too far behind to end better; each
