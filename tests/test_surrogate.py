@@ -112,6 +112,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"branch_share": -0.1}, "`branch_share` must be a share in [0, 1); got -0.1"),
         ({"branch_mutants": -1}, "`branch_mutants` must be an integer >= 0; got -1"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
+        ({"front_scale": "normal"}, "`front_scale` must be one of ('values', 'ranks'); got 'normal'"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):
@@ -237,7 +238,8 @@ class _ByFirstFeature(et.Surrogate):
         return order if np.isfinite(losses).any() else np.arange(len(children))
 
 
-@pytest.mark.parametrize("surrogate", [GaussianProcessSurrogate(), _ByFirstFeature()])
+@pytest.mark.parametrize("surrogate", [
+    GaussianProcessSurrogate(), GaussianProcessSurrogate(front_scale="ranks"), _ByFirstFeature()])
 def test_rank_front_ranks_children_that_extend_the_front_first(surrogate):
     """Two objectives: every child once, most promising first; the children the front gains most from
     (predicted by the model, or ParEGO over the surrogate's own rank) lead the ranking."""
@@ -255,3 +257,21 @@ def test_rank_front_ranks_children_that_extend_the_front_first(surrogate):
     if isinstance(surrogate, GaussianProcessSurrogate):
         y = np.array([genome.decode(c)["y"] for c in children])
         assert y[order[:10]].mean() < y.mean() / 2  # the front needs y = 0
+
+
+def test_one_diverged_trial_does_not_flatten_the_other_values_the_front_is_ranked_on():
+    """``front_scale="values"``: a loss far beyond the others (a diverged training, a trial that took hours)
+    counts as at Tukey's far-out fence, so how far beyond does not change the ranking; without the fence it
+    would squeeze every other trial's standardised value together."""
+    genome = Genome(et.Space({"x": et.Float(0, 1), "y": et.Float(0, 1)}))
+    rng = np.random.default_rng(1)
+    genes, children = genome.sample(rng, 30), genome.sample(rng, 64)
+    points = np.array([[p["x"], p["y"]] for p in map(genome.decode, genes)])
+    losses = np.column_stack([points[:, 0], 1 - np.sqrt(points[:, 0]) + 4 * points[:, 1]])
+    orders = []
+    for diverged in (1e3, 1e6):
+        losses[0, 1] = diverged
+        orders.append(GaussianProcessSurrogate()._rank_by_gain(genome, genes, losses, children, seed=0))
+    assert orders[0] == orders[1]
+    losses[0, 1] = np.median(losses[:, 1])
+    assert GaussianProcessSurrogate()._rank_by_gain(genome, genes, losses, children, seed=0) != orders[0]

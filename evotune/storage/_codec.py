@@ -170,15 +170,34 @@ def with_legacy_extremes(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def _with_surrogate_setting(stored: dict[str, Any], setting: str) -> dict[str, Any]:
+    """Stored settings with ``setting`` ("name=value") added to a ``GaussianProcessSurrogate`` that does not
+    name it (its repr leaves defaults out: a setting an earlier release did not have reads as today's
+    default)."""
+    surrogate = stored.get("surrogate")
+    name = setting.split("=")[0]
+    if (isinstance(surrogate, str) and surrogate.startswith("GaussianProcessSurrogate(")
+            and f"{name}=" not in surrogate):
+        return {**stored, "surrogate": f"{surrogate[:-1]}, {setting})"}
+    return stored
+
+
 def with_legacy_branches(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run of evotune 0.6 or earlier, whose space has conditions, read as what its
     surrogate was: ``GaussianProcessSurrogate(..., branch_share=0.0)`` (every child evaluated was the
     best-ranked; the default repr leaves ``branch_share=0.25`` out)."""
-    surrogate, space = stored.get("surrogate"), stored.get("space") or []
-    conditional = any("when" in d or "union" in d for d in space if isinstance(d, dict))
-    if (conditional and isinstance(surrogate, str) and surrogate.startswith("GaussianProcessSurrogate(")
-            and "branch_share=" not in surrogate):
-        return {**stored, "surrogate": surrogate[:-1] + ", branch_share=0.0)"}
+    space = stored.get("space") or []
+    if any("when" in d or "union" in d for d in space if isinstance(d, dict)):
+        return _with_surrogate_setting(stored, "branch_share=0.0")
+    return stored
+
+
+def with_legacy_front_scale(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with several objectives by evotune 0.12 or earlier, read as what its surrogate
+    was: ``GaussianProcessSurrogate(..., front_scale='ranks')`` (each objective's model fitted to the normal
+    scores of its ranks; the default repr leaves ``front_scale='values'`` out)."""
+    if len(stored.get("directions") or ()) > 1:
+        return _with_surrogate_setting(stored, "front_scale='ranks'")
     return stored
 
 

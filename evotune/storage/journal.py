@@ -24,7 +24,8 @@ from ..space import Space
 from ..trial import GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
-    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes, with_legacy_racing,
+    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes, with_legacy_front_scale,
+    with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -120,6 +121,8 @@ class Storage:
             stored = with_legacy_extremes(with_legacy_racing(stored))
             if _written_before(self._conn, run_id, self.path, (0, 7), session=0):
                 stored = with_legacy_branches(stored)
+            if _written_before(self._conn, run_id, self.path, (0, 13), session=0):
+                stored = with_legacy_front_scale(stored)  # after the branches: front_scale is the repr's last
             if "lag" not in stored:
                 raise StorageError(
                     f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "

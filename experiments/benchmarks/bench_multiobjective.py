@@ -20,7 +20,10 @@ as the single-objective suite gives it: about 1.5 sqrt(budget), in [8, 50]), ``o
 (TPESampler, multi-objective), ``random``. Ablations: ``evotune-ga`` (``surrogate=None``),
 ``evotune-front-oversample-4`` (the default of release 0.4: 4 children ranked per evaluation, not 8),
 ``evotune-keep-extremes`` (``keep_extremes=True``: survival as release 0.9 made it, which kept each front's
-extremes first with three objectives too; the DTLZ2 rows of 0.9's ``evotune``, identical trial for trial).
+extremes first with three objectives too; the DTLZ2 rows of 0.9's ``evotune``, identical trial for trial),
+``evotune-front-scale-ranks`` (``GaussianProcessSurrogate(front_scale="ranks")``: each objective's model
+fitted to the normal scores of its ranks, as release 0.12 and earlier did; their ``evotune`` rows, identical
+trial for trial in one environment).
 
 Score: the hypervolume of the front of every trial a run evaluated, against a fixed reference
 point per problem, divided by the true front's (test functions) or by the best any run reached
@@ -48,7 +51,8 @@ from .run import bench_main
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "multiobjective.jsonl")
 METHODS = ("evotune", "optuna-nsga2", "optuna-tpe", "random")
-ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes", "evotune-population-8")
+ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes", "evotune-population-8",
+             "evotune-front-scale-ranks")
 SYNTHETIC = ("ZDT1", "ZDT2", "ZDT3", "DTLZ2", "ZDT1-shifted")
 #: ZDT1-shifted: the distance variables' optimum inside their ranges (ZDT's is at their lower bound, which
 #: evotune's mutation, jumping to a bound a quarter of the time, finds at once)
@@ -202,6 +206,9 @@ def run_job(name: str, method: str, seed: int) -> dict:
         elif method.startswith("evotune-front-oversample-"):  # ablation: children ranked per evaluation (0.4: 4)
             surrogate = et.GaussianProcessSurrogate(front_oversample=int(method.rsplit("-", 1)[1]))
             values = run_evotune(problem, budget, seed, surrogate=surrogate)
+        elif method == "evotune-front-scale-ranks":  # ablation: each objective's model on its ranks (0.12's)
+            ranks = et.GaussianProcessSurrogate(front_scale="ranks")
+            values = run_evotune(problem, budget, seed, surrogate=ranks)
         elif method == "random":
             values = run_random(problem, budget, seed)
         elif method == "optuna-nsga2":

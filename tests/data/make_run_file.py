@@ -17,7 +17,8 @@ decision tree's cross-validation raced, repeats of an earlier trial's models and
 every fold); by commit b391ec0 (release 0.9.2), tests/data/run-0.9.2-three-objectives.db (``... three-objectives``:
 survival kept each front's extremes first with three objectives too); by commit d0ff572 (release 0.11.0),
 tests/data/run-0.11.0-racing-cv.db (``... racing-cv``: candidates too far behind to end better ran every
-fold).
+fold); by commit 8d6dd89 (release 0.12.0), tests/data/run-0.12.0-two-objectives.db (``... two-objectives``:
+each objective's model fitted to the normal scores of its ranks).
 """
 
 import functools

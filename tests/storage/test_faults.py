@@ -264,29 +264,39 @@ def test_a_two_objective_run_of_release_0_4_is_read_in_full_and_refused_a_resume
     assert digest(path) == before
 
 
-def test_a_three_objective_run_of_release_0_9_resumes_with_the_survival_it_ran_with(tmp_path):
-    """tests/data/run-0.9.2-three-objectives.db: 24 trials with three objectives by release 0.9.2 (b391ec0),
-    whose survival kept each front's extremes first whatever the number of objectives; its settings read
-    back as ``keep_extremes=True``, so a resume without it continues as that survival does, and today's
-    default (``False`` from three objectives) is refused with the difference named."""
-    from tests.data.make_run_file import space, three
+RANKS = et.GaussianProcessSurrogate(front_scale="ranks")  # release 0.12 and earlier, with several objectives
 
-    path = tmp_path / "old.db"
-    shutil.copy(os.path.join(DATA, "run-0.9.2-three-objectives.db"), path)
-    before = digest(path)
-    with pytest.raises(et.StorageError, match="keep_extremes: stored True, given False"):
-        et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8,
-                    storage=path, run_name="previous", resume=True, seed=3, keep_extremes=False)
-    assert digest(path) == before
-    resumed = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8,
-                          storage=path, run_name="previous", resume=True, seed=3)
-    assert [s["evaluations"] for s in resumed.sessions] == [24, 24]  # nothing stored was evaluated again
-    fresh = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8, seed=3,
-                        keep_extremes=True)
-    key = [(t.params, t.values) for t in fresh.trials]
+
+@pytest.mark.parametrize("release, kind, stored_trials, today, refusal, old", [
+    ("0.9.2", "three-objectives", 24, {"keep_extremes": False}, r"keep_extremes: stored True, given False\n.*'ranks'",
+     {"keep_extremes": True, "surrogate": RANKS}),
+    ("0.12.0", "two-objectives", 20, {}, r"surrogate: stored .*, front_scale='ranks'\)\", given",
+     {"surrogate": RANKS}),
+])
+def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_search_it_ran_with(
+        release, kind, stored_trials, today, refusal, old, tmp_path):
+    """tests/data/run-0.9.2-three-objectives.db: 24 trials with three objectives by release 0.9.2 (b391ec0),
+    whose survival kept each front's extremes first whatever the number of objectives (read back as
+    ``keep_extremes=True``); tests/data/run-0.12.0-two-objectives.db: 20 trials with two objectives by
+    release 0.12.0 (8d6dd89). Both ranked children on models of the normal scores of each objective's ranks
+    (read back as ``front_scale='ranks'``). Resumed with those settings, each continues as a run of this
+    version with them does; with today's defaults the refusal names the difference."""
+    from tests.data import make_run_file
+
+    objective, n = (make_run_file.three, 3) if kind == "three-objectives" else (make_run_file.two, 2)
+    run = dict(directions=["minimize"] * n, max_evaluations=48, population_size=8, seed=3)
+    stored = dict(storage=tmp_path / "old.db", run_name="previous", resume=True)
+    shutil.copy(os.path.join(DATA, f"run-{release}-{kind}.db"), stored["storage"])
+    before = digest(stored["storage"])
+    with pytest.raises(et.StorageError, match=refusal):
+        et.optimize(objective, make_run_file.space, **stored, **run, **today)
+    assert digest(stored["storage"]) == before
+    resumed = et.optimize(objective, make_run_file.space, **stored, **run, **old)
+    assert [s["evaluations"] for s in resumed.sessions] == [stored_trials, 48 - stored_trials]  # none run again
+    key = [(t.params, t.values) for t in et.optimize(objective, make_run_file.space, **run, **old).trials]
     assert [(t.params, t.values) for t in resumed.trials] == key
-    today = et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=48, population_size=8, seed=3)
-    assert [(t.params, t.values) for t in today.trials] != key
+    today_trials = et.optimize(objective, make_run_file.space, **run, **today).trials
+    assert [(t.params, t.values) for t in today_trials] != key
 
 
 def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_path):
