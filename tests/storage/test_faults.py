@@ -268,8 +268,8 @@ RANKS = et.GaussianProcessSurrogate(front_scale="ranks")  # release 0.12 and ear
 
 
 @pytest.mark.parametrize("release, kind, stored_trials, today, refusal, old", [
-    ("0.9.2", "three-objectives", 24, {"keep_extremes": False}, r"keep_extremes: stored True, given False\n.*'ranks'",
-     {"keep_extremes": True, "surrogate": RANKS}),
+    ("0.9.2", "three-objectives", 24, {"keep_extremes": False},
+     r"keep_extremes: stored True, given False\n.*'ranks'", {"keep_extremes": True, "surrogate": RANKS}),
     ("0.12.0", "two-objectives", 20, {}, r"surrogate: stored .*, front_scale='ranks'\)\", given",
      {"surrogate": RANKS}),
 ])
@@ -292,7 +292,7 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
         et.optimize(objective, make_run_file.space, **stored, **run, **today)
     assert digest(stored["storage"]) == before
     resumed = et.optimize(objective, make_run_file.space, **stored, **run, **old)
-    assert [s["evaluations"] for s in resumed.sessions] == [stored_trials, 48 - stored_trials]  # none run again
+    assert [s["evaluations"] for s in resumed.sessions] == [stored_trials, 48 - stored_trials]  # none again
     key = [(t.params, t.values) for t in et.optimize(objective, make_run_file.space, **run, **old).trials]
     assert [(t.params, t.values) for t in resumed.trials] == key
     today_trials = et.optimize(objective, make_run_file.space, **run, **today).trials
