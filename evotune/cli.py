@@ -12,8 +12,8 @@ Exit codes: 0 done, 1 the run failed, 2 bad usage or a bad experiment file, 130 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
+import inspect
 import logging
 import os
 import sys
@@ -25,6 +25,7 @@ from .exceptions import EvotuneError, InvalidParameterError
 from .racing import Fidelity, Racing
 from .settings import Settings
 from .space import Categorical, Float, Integer, Space
+from .surrogate import GaussianProcessSurrogate
 
 __all__ = ["main", "load_experiment", "ConfigError"]
 
@@ -201,7 +202,7 @@ def _estimator_objective(experiment: _Experiment, section: dict[str, Any], space
         raise experiment.error("objective", "cv", str(exc)) from None
 
 
-_RULES = {"racing": Racing, "fidelity": Fidelity}
+_RULES = {"racing": Racing, "fidelity": Fidelity, "surrogate": GaussianProcessSurrogate}
 
 
 def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
@@ -217,8 +218,8 @@ def _check_search(experiment: _Experiment, search: dict[str, Any]) -> None:
             search[key] = value = [{k: _none(v) for k, v in point.items()} if isinstance(point, dict) else point
                                    for point in value]
         try:
-            if key in _RULES and isinstance(value, dict):  # racing = {min_parts = 3}, fidelity = {min_budget = 1, ...}
-                names = [f.name for f in dataclasses.fields(_RULES[key])]
+            if key in _RULES and isinstance(value, dict):  # racing = {min_parts = 3}, surrogate = {...}
+                names = list(inspect.signature(_RULES[key]).parameters)
                 unknown = sorted(set(value) - set(names))
                 if unknown:
                     raise InvalidParameterError(f"unknown {key} setting {unknown[0]!r}; they are: {', '.join(names)}.")

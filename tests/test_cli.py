@@ -1,5 +1,6 @@
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -104,6 +105,11 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ min_part = 3 }}\n",
          ":9: [search] racing: unknown racing setting 'min_part'; they are: min_parts, confidence, pooled, repeats, "
          "ties, futility."),
+        (f"{TREE}[search]\nmax_evaluations = 3\nsurrogate = {{ front_scal = 'ranks' }}\n",
+         ":9: [search] surrogate: unknown surrogate setting 'front_scal'; they are: oversample, "),
+        (f"{TREE}[search]\nmax_evaluations = 3\nsurrogate = {{ front_scale = 'rank' }}\n",
+         ":9: [search] surrogate: GaussianProcessSurrogate: `front_scale` must be one of ('values', "
+         "'ranks'); got 'rank'."),
         (f"{TREE}[search]\nmax_evaluations = 3\nfidelity = {{ min_budget = 9, max_budget = 3 }}\n",
          ":9: [search] fidelity: Fidelity: `max_budget` must be a number > min_budget (9); got 3."),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ confidence = 2 }}\n",
@@ -143,6 +149,33 @@ def test_the_surrogate_can_be_turned_off_in_an_experiment_file(tmp_path):
                     "[search]\nmax_evaluations = 30\nsurrogate = false\n")
     settings = load_experiment(str(path))
     assert settings["surrogate"] is False
+
+
+def test_a_two_objective_run_of_release_0_12_resumes_from_an_experiment_file_with_the_ranks(tmp_path,
+                                                                                            monkeypatch):
+    """tests/data/run-0.12.0-two-objectives.db, made by release 0.12.0 through optimize(); an experiment
+    file names the surrogate's ``front_scale = "ranks"`` (0.12's models per objective), and the run goes on
+    from its 20 stored trials as a run of this version with that setting does."""
+    from tests.data.make_run_file import space, two
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(os.path.join(ROOT, "tests", "data", "run-0.12.0-two-objectives.db"), tmp_path / "old.db")
+    path = tmp_path / "old.toml"
+    path.write_text(
+        "[objective]\nfunction = 'tests.data.make_run_file:two'\n"
+        "[space]\nx = { type = 'float', low = -5, high = 5 }\n"
+        "n = { type = 'integer', low = 1, high = 20, log = true }\nk = ['a', 'b', 'c']\n"
+        "[storage]\npath = 'old.db'\nrun_name = 'previous'\n[search]\ndirections = ['minimize', 'minimize']\n"
+        "max_evaluations = 32\npopulation_size = 8\nseed = 3\nsurrogate = { front_scale = 'ranks' }\n")
+    monkeypatch.syspath_prepend(ROOT)
+    assert main(["run", str(path), "--no-progress"]) == 0
+    resumed = et.load_run("old.db", "previous")
+    ranks = et.GaussianProcessSurrogate(front_scale="ranks")
+    fresh = et.optimize(two, space, directions=["minimize"] * 2, max_evaluations=32, population_size=8,
+                        seed=3, surrogate=ranks)
+    key = [(t.params, t.values) for t in fresh.trials]
+    assert [(t.params, t.values) for t in resumed.trials] == key
+    assert [s["evaluations"] for s in resumed.sessions] == [20, 12]
 
 
 def test_an_experiment_file_races_its_folds(tmp_path):
