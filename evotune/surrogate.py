@@ -366,13 +366,13 @@ def _standard_scores(losses: np.ndarray, min_trials: int) -> np.ndarray | None:
     >>> _standard_scores(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 1000.0, np.nan]), 2).round(2).tolist()
     [-1.04, -0.87, -0.69, -0.51, -0.33, -0.15, 0.03, 1.78, 1.78]
     """
-    losses = np.asarray(losses, dtype=float)
-    finite = np.isfinite(losses)
-    if finite.sum() < min_trials or np.ptp(losses[finite]) == 0:
+    completed = _completed(losses, min_trials)
+    if completed is None:
         return None
+    losses, finite = completed
     q1, q3 = np.percentile(losses[finite], [25, 75])
     fence = q3 + 3 * (q3 - q1) if q3 > q1 else np.inf  # above the lower quartile: some losses stay below it
-    losses = np.minimum(np.where(finite, losses, losses[finite].max()), fence)
+    losses = np.minimum(losses, fence)
     return (losses - losses.mean()) / losses.std()
 
 
@@ -383,9 +383,18 @@ def _normal_scores(losses: np.ndarray, min_trials: int) -> np.ndarray | None:
     """
     from scipy.stats import norm, rankdata
 
+    completed = _completed(losses, min_trials)
+    if completed is None:
+        return None
+    losses = completed[0]
+    return norm.ppf((rankdata(losses) - 0.5) / len(losses))
+
+
+def _completed(losses: np.ndarray, min_trials: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The losses with each failure (NaN) tied with the worst, and which trials completed; None when there
+    are too few completed trials, or all are equal (nothing for a model to learn)."""
     losses = np.asarray(losses, dtype=float)
     finite = np.isfinite(losses)
     if finite.sum() < min_trials or np.ptp(losses[finite]) == 0:
         return None
-    losses = np.where(finite, losses, losses[finite].max())
-    return norm.ppf((rankdata(losses) - 0.5) / len(losses))
+    return np.where(finite, losses, losses[finite].max()), finite
