@@ -45,6 +45,9 @@ from .exceptions import InvalidParameterError
 
 __all__ = ["Racing", "Fidelity", "Race"]
 
+#: When :class:`Racing` tests a candidate after its first ``min_parts`` parts (the first is the default).
+_SCHEDULES = ("each", "doubling")
+
 
 @dataclass(frozen=True)
 class Racing:
@@ -59,8 +62,7 @@ class Racing:
     ----------
     min_parts : int
         Folds every candidate runs before it can be stopped (at least 2: a paired
-        test needs a spread). Then it is tested after ``2 * min_parts``,
-        ``4 * min_parts``... folds, and finishes the rest.
+        test needs a spread). Then it is tested again as ``schedule`` says.
     confidence : float
         Confidence, in (0.5, 1), of the one-sided paired t-test that must show
         the candidate worse than the reference before it is stopped: higher stops
@@ -80,8 +82,8 @@ class Racing:
         objectives that fingerprint their folds (``part_key``: EvolutionarySearchCV's,
         the CLI's estimators) have repeats.
     ties : bool
-        Also stop a candidate that ties the reference exactly on every part of its
-        second wave or later (``2 * min_parts`` parts): indistinguishable from the best
+        Also stop a candidate that ties the reference exactly on each of its parts,
+        once it has run ``2 * min_parts`` or more: indistinguishable from the best
         on that much of the data, it is estimated at the best's value (in the
         benchmark, 14 of 2,537 such children ended better than the best; stopping
         them took racing from 0.716 to 0.661 of the fold fits and changed no score
@@ -94,12 +96,21 @@ class Racing:
         over 50 degrees of freedom, a candidate more than 0.55 standard deviations (of a
         fold's difference) behind the best per fold has under a 2 % chance; the paired test
         needs 0.68 to show it worse. One objective only.
+    schedule : str
+        When a candidate is tested after its first ``min_parts`` folds: ``"each"``
+        (after every further fold, F-race's schedule: 3, 4, 5... 9, then all 10) or
+        ``"doubling"`` (after ``2 * min_parts``, ``4 * min_parts``... folds, then all:
+        3, 6, 10; evotune 0.13 and earlier). Each test is the same rule on the folds run
+        so far; testing more often stops a candidate as soon as its folds show it, which
+        in the benchmark took racing from 0.650 to 0.61 of the fold fits (see
+        docs/benchmarks.md). With many workers, a candidate's folds then run one at a
+        time after its first ``min_parts``: the workers are kept busy by other candidates'.
 
     Examples
     --------
     >>> racing = Racing(min_parts=3)
-    >>> racing.checkpoints(10)
-    [3, 6, 10]
+    >>> racing.checkpoints(10), Racing(schedule="doubling").checkpoints(10)
+    ([3, 4, 5, 6, 7, 8, 9, 10], [3, 6, 10])
     >>> reference = [0.10, 0.12, 0.08]  # the population's best, fold by fold (losses)
     >>> racing.worse([0.30, 0.35, 0.28], reference), racing.worse([0.09, 0.14, 0.08], reference)
     (True, False)
@@ -131,9 +142,13 @@ class Racing:
     repeats: bool = True
     ties: bool = True
     futility: float = 0.02
+    schedule: str = "each"
 
     def __post_init__(self) -> None:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
+        if self.schedule not in _SCHEDULES:
+            raise InvalidParameterError(f"Racing: `schedule` must be one of {', '.join(map(repr, _SCHEDULES))}; "
+                                        f"got {self.schedule!r}.")
         check_number("confidence", self.confidence, "a number in (0.5, 1)", lambda v: 0.5 < v < 1, owner="Racing")
         check_number("futility", self.futility, "a number in [0, 0.5)", lambda v: 0 <= v < 0.5,
                      owner="Racing")
@@ -143,6 +158,8 @@ class Racing:
 
     def checkpoints(self, parts: int) -> list[int]:
         """How many parts have run at each decision (the last is all of them: no decision)."""
+        if self.schedule == "each":
+            return list(range(self.min_parts, parts)) + [parts]
         out, k = [], self.min_parts
         while k < parts:
             out.append(k)

@@ -19,11 +19,17 @@ def test_bad_settings_are_refused_with_their_name(kwargs, message):
         et.Racing(**kwargs)
 
 
-def test_waves_double_from_min_parts_and_end_with_every_part():
-    assert et.Racing(min_parts=3).checkpoints(10) == [3, 6, 10]
-    assert et.Racing(min_parts=3).checkpoints(5) == [3, 5]
-    assert et.Racing(min_parts=2).checkpoints(16) == [2, 4, 8, 16]
+def test_a_candidate_is_tested_after_each_part_from_min_parts_or_when_they_double():
+    assert et.Racing(min_parts=3).checkpoints(10) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert et.Racing(min_parts=3).checkpoints(5) == [3, 4, 5]
     assert et.Racing(min_parts=5).checkpoints(5) == [5]  # too few parts to race: one wave
+    doubling = et.Racing(schedule="doubling")
+    assert doubling.checkpoints(10) == [3, 6, 10] and doubling.checkpoints(5) == [3, 5]
+    assert et.Racing(min_parts=2, schedule="doubling").checkpoints(16) == [2, 4, 8, 16]
+    assert et.Racing(min_parts=5, schedule="doubling").checkpoints(5) == [5]
+    with pytest.raises(et.InvalidParameterError, match="Racing: `schedule` must be one of 'each', 'doubling'; "
+                                                       "got 'every'"):
+        et.Racing(schedule="every")
 
 
 def test_the_paired_test_stops_only_what_is_clearly_worse():

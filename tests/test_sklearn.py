@@ -407,7 +407,7 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     folds = np.array([results[f"split{i}_test_score"] for i in range(10)]).T
     for i in pruned:  # the folds it ran, then NaN; a NaN mean, ranked last
         ran = len(raced.trials_[i].parts)
-        assert ran in (3, 6) and np.isfinite(folds[i, :ran]).all() and np.isnan(folds[i, ran:]).all()
+        assert 3 <= ran < 10 and np.isfinite(folds[i, :ran]).all() and np.isnan(folds[i, ran:]).all()
         assert math.isnan(results["mean_test_score"][i]) and results["rank_test_score"][i] == results["rank_test_score"].max()
     assert states[raced.best_index_] == "complete" and raced.best_score_ == np.nanmax(results["mean_test_score"])
     assert not [w for w in recwarn if "non-finite" in str(w.message)]  # not a failure: nothing to warn about
@@ -444,7 +444,7 @@ def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(
             assert t.info["stopped"].split()[0] in ("repeats", "ties", "cannot", "worse")
     assert repeats >= 5
     futile = [t for t in trials if t.state == "pruned" and t.info["stopped"].startswith("cannot end better")]
-    assert futile and all(len(t.parts) in (3, 6) for t in futile)  # behind the best, though not shown worse
+    assert futile and all(3 <= len(t.parts) < 10 for t in futile)  # behind the best, though not shown worse
     unkeyed = search(et.Racing(repeats=False))
     assert all("part_keys" not in t.info for t in unkeyed.trials_)
     fits = [sum(len(t.parts) for t in s.trials_) for s in (raced, unkeyed)]

@@ -10,7 +10,7 @@ The sklearn suite's models (Bayesmark's spaces, experiments/benchmarks/problems.
 AdaBoost left out for time) on wine, breast_cancer and diabetes, scored by 10-fold cross-validation (stratified for the
 classifiers, fixed folds), budget 128 candidates, each run with one worker. Methods:
 - ``evotune``: EvolutionarySearchCV, every candidate on every fold;
-- ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then 6, then 10;
+- ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then tested after each;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
   variance pooled with the population's; a candidate whose first 3 folds fit the same models as an
   earlier trial's stops there, one that ties the best on each of the first 6 folds there, and one
@@ -19,7 +19,9 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``): ``-0.11`` (``futility=0.0``: the racing of releases 0.9 to 0.11; its rows were
+Ablations (``--methods``; each tests after 3, 6 and 10 folds, ``schedule="doubling"``): ``-0.13``
+(``Racing(schedule="doubling")``: the racing of releases 0.12 and 0.13; its rows were run as
+``evotune-racing``), ``-0.11`` (``futility=0.0``: the racing of releases 0.9 to 0.11; its rows were
 run as ``evotune-racing`` and ``evotune-racing-90``), ``-no-futility`` (the same), ``-futility-5``
 (``futility=0.05``),
 ``-no-repeats`` (``Racing(repeats=False, ties=False, futility=0.0)``: release 0.8's racing; its
@@ -115,7 +117,9 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
                            pooled="-unpooled" not in method, repeats="-no-repeats" not in method,
                            ties="-no-ties" not in method and "-no-repeats" not in method,
                            futility=0.0 if legacy or "-no-futility" in method
-                           else 0.05 if "-futility-5" in method else 0.02)
+                           else 0.05 if "-futility-5" in method else 0.02,
+                           # every ablation's rows were made before 0.14, testing after 3, 6 and 10 folds
+                           schedule="each" if method == "evotune-racing" else "doubling")
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
@@ -257,8 +261,9 @@ def _line(row: dict) -> str:
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
     for methods in (("evotune", "evotune-racing", "random"),
-                    ("evotune", "evotune-racing", "evotune-racing-0.11", "random"),
-                    METHODS, ("evotune", "evotune-racing", "evotune-racing-0.11", "evotune-racing-futility-5",
+                    ("evotune", "evotune-racing", "evotune-racing-0.13", "random"),
+                    ("evotune", "evotune-racing-0.13", "evotune-racing-0.11", "random"),
+                    METHODS, ("evotune", "evotune-racing-0.13", "evotune-racing-0.11", "evotune-racing-futility-5",
                               "random"),
                     ("evotune", "evotune-racing-0.11", "evotune-racing-90-0.11", "evotune-racing-no-ties",
                      "evotune-racing-90-no-ties", "evotune-racing-80-no-ties", "evotune-racing-no-repeats",
