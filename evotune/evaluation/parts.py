@@ -16,7 +16,9 @@ none): the keys go in the trial's info as ``"part_keys"``, and racing stops a ca
 first parts repeat an earlier trial's (:class:`~evotune.Racing`'s ``repeats``). A candidate that carries a
 race (:mod:`evotune.racing`) runs its parts in waves and is stopped when a wave
 shows it worse than its reference: its outcome is then a :class:`~evotune.trial.Pruned`
-holding ``combine`` of the parts that ran, the reason in its info as ``"stopped"``.
+holding ``combine`` of the parts that ran, the reason in its info as ``"stopped"``. A worker
+that would idle runs a candidate's next part ahead of its wave; each decision still sees only
+its wave's parts, so the outcome is the same for any number of workers.
 
 An objective that trains on (a :class:`Stepped` one: a generator yielding a value per budget)
 is one task per candidate; :class:`SteppedEvaluator` sends the candidate's race with it,
@@ -276,10 +278,21 @@ class PartsEvaluator(_Wrapper):
         self._feed()
 
     def _feed(self) -> None:
-        """Keep the inner evaluator's queue at twice its workers (the rest waits here, in wave order)."""
-        while self._queue and self.inner.n_submitted < 2 * self.inner.capacity:
-            _, number, i = heapq.heappop(self._queue)
-            entry = self._entries.get(number)
+        """Keep the inner evaluator's queue at twice its workers (the rest waits here, in wave order). When
+        nothing waits and a worker would idle (racing's last parts run one at a time: say, a generation's
+        last candidate), run ahead: queue the next part of the earliest candidate that has parts left. Its
+        result waits for the decisions before it, which see only their own parts, so the trials are the
+        same; the part is wasted if the candidate stops first."""
+        while self.inner.n_submitted < 2 * self.inner.capacity:
+            if self._queue:
+                entry, i = self._entries.get(self._queue[0][1]), heapq.heappop(self._queue)[2]
+            elif self.inner.n_submitted < self.inner.capacity:
+                entry = next((e for e in self._entries.values() if e.unlocked < len(e.outcomes)), None)
+                if entry is None:
+                    return
+                i, entry.unlocked = entry.unlocked, entry.unlocked + 1
+            else:
+                return
             if entry is not None:
                 candidate = entry.candidate
                 self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _PART: i}))
@@ -287,17 +300,27 @@ class PartsEvaluator(_Wrapper):
     def next_outcome(self) -> Outcome:
         while True:
             outcome = self.inner.next_outcome()
-            self._feed()
             entry = self._entries.get(outcome.candidate.number)
-            if entry is None:
-                continue  # a part of a candidate that already has its outcome
-            entry.outcomes[outcome.candidate.params[_PART]] = outcome
-            if isinstance(outcome.value, BaseException):
-                return self._finish(entry, outcome.value, [outcome])
+            if entry is not None:
+                entry.outcomes[outcome.candidate.params[_PART]] = outcome
+                done = self._decide(entry)
+                if done is not None:
+                    self._feed()
+                    return done
+            self._feed()
+
+    def _decide(self, entry: _Entry) -> Outcome | None:
+        """The entry's outcome, if its parts so far decide it (all run, stopped, or one of the parts a
+        decision needs failed); else None, with the next wave queued. A part run ahead may let several
+        decisions be taken at once; its failure counts only once the decisions reach it."""
+        while True:
             ran = entry.checkpoints[entry.wave]
             outcomes = entry.outcomes[:ran]
+            failed = next((o for o in outcomes if o is not None and isinstance(o.value, BaseException)), None)
+            if failed is not None:
+                return self._finish(entry, failed.value, [failed])
             if any(o is None for o in outcomes):
-                continue
+                return None
             race, values, keys = entry.candidate.race, tuple(self._value(o.value) for o in outcomes), self._keys(outcomes)
             noted = {} if keys is None else {"part_keys": list(keys)}
             if ran == len(entry.outcomes):

@@ -97,6 +97,36 @@ def test_a_raced_candidate_runs_in_waves_and_stops_once_a_wave_shows_it_worse(tm
     assert len(os.listdir(tmp_path)) == 23
 
 
+class Timed:
+    """Ten folds of 0.2 s; each returns when it ran."""
+
+    parts = 10
+
+    def part(self, params, i):
+        start = time.time()
+        time.sleep(0.2)
+        return {"score": params["x"] + 0.01 * i, "ran": (start, time.time())}
+
+    def part_value(self, result):
+        return result["score"]
+
+    def combine(self, params, results):
+        return sum(r["score"] for r in results) / len(results), {"ran": [r["ran"] for r in results]}
+
+
+def test_a_lone_raced_candidate_runs_ahead_on_idle_workers_with_the_outcome_of_one_worker():
+    """After its first 3 folds a raced candidate is tested after each fold, so alone it would run them one
+    at a time: a worker that would idle runs its next fold ahead, and the outcome is the serial one."""
+    reference = [0.5 + 0.01 * i for i in range(10)]  # worse than the candidate: it runs every fold
+    candidate = Candidate(0, 1, {"x": 0.2}, race=_race(reference))
+    with PartsEvaluator(ProcessPoolEvaluator(n_jobs=2)) as evaluator:
+        [pooled] = evaluator.evaluate(Timed(), [candidate])
+    [serial] = PartsEvaluator(SerialEvaluator()).evaluate(Timed(), [candidate])
+    assert pooled.parts == serial.parts and pooled.value[0] == serial.value[0]
+    later = pooled.value[1]["ran"][3:]  # the folds tested one by one
+    assert any(a[0] < b[1] and b[0] < a[1] for n, a in enumerate(later) for b in later[n + 1:])  # two at once
+
+
 def test_parts_without_a_number_are_not_raced_and_a_failing_combine_fails_the_candidate():
     class Opaque(Ten):
         def part(self, params, i):
