@@ -118,7 +118,8 @@ def survival_order(losses: np.ndarray, violations: np.ndarray | None = None,
     last point of this order loses the least hypervolume. Contributions are measured on the
     losses normalised over the front, up to 1.1 in each objective. With ``keep_extremes`` (by
     default: with two objectives only) a front's extremes (best in some objective) come first, as
-    NSGA-II's crowding distance keeps them, so a front's span never shrinks. From three objectives
+    NSGA-II's crowding distance keeps them, so a front's span never shrinks (one of twins, points with
+    equal losses: the first; the others add nothing). From three objectives
     such a point can be far from the front (best in one objective, poor in the others: nothing
     dominates it), and kept whatever it adds it would hold a small population back, so by default
     it is ranked by its contribution like any other. Ties keep the given order. A row with a NaN
@@ -195,8 +196,18 @@ def _contributions(front: np.ndarray, keep_extremes: bool) -> np.ndarray:
 
         contribution = np.asarray(moocore.hv_contributions(scaled, ref=np.full(front.shape[1], 1.1)), dtype=float)
     if keep_extremes:
-        contribution[(scaled == 0).any(axis=1)] = np.inf
+        contribution[_extremes(scaled)] = np.inf
     return contribution
+
+
+def _extremes(scaled: np.ndarray) -> np.ndarray:
+    """Which points of a front (scaled) are its extremes, best in some objective: one of each set of twins
+    (equal losses), the first. Its twins add nothing to the front (NSGA-II's crowding distance, too, makes
+    one point infinite at each end): kept as extremes, copies of a model saturated by many settings filled
+    the population (SVC-digits, docs/benchmarks.md)."""
+    first = np.zeros(len(scaled), dtype=bool)
+    first[np.unique(scaled, axis=0, return_index=True)[1]] = True
+    return (scaled == 0).any(axis=1) & first
 
 
 def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: int | None = None,
@@ -243,7 +254,7 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
     the next removal would move the front's bounds (an end, with ``keep_extremes=False``)."""
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
-    extreme = (scaled == 0).any(axis=1) & keep_extremes
+    extreme = _extremes(scaled) & keep_extremes
 
     def contribution(at: int) -> float:  # of the point at position ``at`` of ``order``
         i = order[at]

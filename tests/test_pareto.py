@@ -94,6 +94,18 @@ def test_survival_order_keeps_the_extremes_and_drops_the_most_crowded_point():
     assert order[-1] in (1, 2)  # one of the two neighbours adds the least hypervolume
 
 
+def test_an_extreme_is_kept_once_and_its_twins_add_nothing():
+    """Many settings of a saturated model give the same losses: one of them is the front's extreme, the
+    others are twins that add nothing, so the population keeps the rest of the front instead of copies."""
+    from evotune.pareto import survivors
+
+    losses = np.array([[0.0, 1.0], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.25, 0.8], [0.75, 0.2]])
+    assert survivors(losses, size=5).tolist() == [0, 3, 1, 6, 5]  # was [0, 2, 3, 4, 1]: every twin kept
+    assert survival_order(losses).tolist() == [0, 3, 1, 6, 5, 2, 4]
+    three = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.5, 0.5]])
+    assert survivors(three, size=4, keep_extremes=True).tolist() == [0, 2, 3, 4]
+
+
 def test_from_three_objectives_an_extreme_far_from_the_front_is_not_kept_by_default():
     """Best in the first objective, poor in the others: nothing dominates it, but it adds the least."""
     from evotune.pareto import survivors

@@ -143,6 +143,10 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     # and stopping what has less than a 2 % (5 %) chance left of ending better than the best (futility, 0.12)
     "Racing(): + futility 0.02": (("repeats-bred", et.Racing(), 3), (3, 6)),
     "Racing(futility=0.05)": (("repeats-bred", et.Racing(futility=0.05), 3), (3, 6)),
+    # and tested after each fold from the third, not only after 3 and 6 (0.14's schedule="each")
+    "Racing(): tested after each fold": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
+    "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", et.Racing(), 3), (3, 4, 6, 8)),
+    "the same, after each fold, futility 0.01": (("repeats-bred", et.Racing(futility=0.01), 3), tuple(range(3, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
@@ -152,7 +156,8 @@ CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racin
                ("evotune-racing-80-no-ties", "confidence 0.8 + repeats of earlier generations"),
                ("evotune-racing-0.11", "Racing(ties=True): + ties with the best on 6 folds"),
                ("evotune-racing-90-0.11", "Racing(ties=True, confidence=0.9)"),
-               ("evotune-racing", "Racing(): + futility 0.02"),
+               ("evotune-racing-0.13", "Racing(): + futility 0.02"),
+               ("evotune-racing", "Racing(): tested after each fold"),
                ("evotune-racing-futility-5", "Racing(futility=0.05)"))
 
 
