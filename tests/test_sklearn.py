@@ -473,7 +473,7 @@ def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in
     for i in pruned:
         trial = raced.trials_[i]
         ran = len(trial.parts)
-        assert ran in (3, 6) and all(len(part) == 2 for part in trial.parts)
+        assert 3 <= ran < 10 and all(len(part) == 2 for part in trial.parts)
         assert math.isnan(results["mean_test_score"][i]) and math.isnan(results["mean_model_size"][i])
         assert not results["pareto_front"][i]
     assert states[raced.best_index_] == "complete"

@@ -335,7 +335,7 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     """tests/data/run-<release>-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
     release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or
     ties the best, by 0.11.0 (d0ff572), which ran every fold of one too far behind to end better, or by 0.13.0
-    (7a4521e), which tested candidates after 3 and 6 folds only (each tested after 3 and 6 only); each
+    (7a4521e), which tested candidates after 3 and 6 folds only; each
     reads back as the ``Racing`` it raced with: resumed with that, it continues as this version does with
     it, and with today's default the refusal names the difference."""
     from tests.data.make_run_file import tree_folds, tree_space
