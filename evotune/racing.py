@@ -147,7 +147,8 @@ class Racing:
     def __post_init__(self) -> None:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
         if self.schedule not in _SCHEDULES:
-            raise InvalidParameterError(f"Racing: `schedule` must be one of {', '.join(map(repr, _SCHEDULES))}; "
+            allowed = ", ".join(map(repr, _SCHEDULES))
+            raise InvalidParameterError(f"Racing: `schedule` must be one of {allowed}; "
                                         f"got {self.schedule!r}.")
         check_number("confidence", self.confidence, "a number in (0.5, 1)", lambda v: 0.5 < v < 1, owner="Racing")
         check_number("futility", self.futility, "a number in [0, 0.5)", lambda v: 0 <= v < 0.5,

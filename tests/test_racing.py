@@ -27,8 +27,8 @@ def test_a_candidate_is_tested_after_each_part_from_min_parts_or_when_they_doubl
     assert doubling.checkpoints(10) == [3, 6, 10] and doubling.checkpoints(5) == [3, 5]
     assert et.Racing(min_parts=2, schedule="doubling").checkpoints(16) == [2, 4, 8, 16]
     assert et.Racing(min_parts=5, schedule="doubling").checkpoints(5) == [5]
-    with pytest.raises(et.InvalidParameterError, match="Racing: `schedule` must be one of 'each', 'doubling'; "
-                                                       "got 'every'"):
+    message = "Racing: `schedule` must be one of 'each', 'doubling'; got 'every'"
+    with pytest.raises(et.InvalidParameterError, match=message):
         et.Racing(schedule="every")
 
 

@@ -146,7 +146,8 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     # and tested after each fold from the third, not only after 3 and 6 (0.14's schedule="each")
     "Racing(): tested after each fold": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
     "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", et.Racing(), 3), (3, 4, 6, 8)),
-    "the same, after each fold, futility 0.01": (("repeats-bred", et.Racing(futility=0.01), 3), tuple(range(3, FOLDS))),
+    "the same, after each fold, futility 0.01": (("repeats-bred", et.Racing(futility=0.01), 3),
+                                                 tuple(range(3, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),

@@ -309,12 +309,14 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.5.0-racing.db"), path)
     before = digest(path)
-    with pytest.raises(et.StorageError, match=r"racing: stored \"Racing\(min_parts=2, confidence=0.95, pooled=False, "
-                                              r"repeats=False, ties=False, futility=0.0, schedule='doubling'\)\""):
+    with pytest.raises(et.StorageError, match=r"racing: stored \"Racing\(min_parts=2, confidence=0.95, "
+                                              r"pooled=False, repeats=False, ties=False, futility=0.0, "
+                                              r"schedule='doubling'\)\""):
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
-    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False, ties=False, futility=0.0, schedule="doubling")
+    unpooled = et.Racing(min_parts=2, pooled=False, repeats=False, ties=False, futility=0.0,
+                         schedule="doubling")
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
     fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
@@ -343,8 +345,8 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)
     before = digest(path)
-    with pytest.raises(et.StorageError, match=r"racing: stored \"Racing\(min_parts=3, confidence=0.95, pooled=True, "
-                                              + re.escape(stored) + r"\)\""):
+    with pytest.raises(et.StorageError, match=r"racing: stored \"Racing\(min_parts=3, confidence=0.95, "
+                                              r"pooled=True, " + re.escape(stored) + r"\)\""):
         et.optimize(tree_folds(), tree_space, racing=True, max_evaluations=48, population_size=8, storage=path,
                     run_name="previous", resume=True, seed=3)
     assert digest(path) == before
