@@ -285,7 +285,8 @@ class PartsEvaluator(_Wrapper):
         same; the part is wasted if the candidate stops first."""
         while self.inner.n_submitted < 2 * self.inner.capacity:
             if self._queue:
-                entry, i = self._entries.get(self._queue[0][1]), heapq.heappop(self._queue)[2]
+                _, number, i = heapq.heappop(self._queue)
+                entry = self._entries.get(number)
             elif self.inner.n_submitted < self.inner.capacity:
                 entry = next((e for e in self._entries.values() if e.unlocked < len(e.outcomes)), None)
                 if entry is None:
