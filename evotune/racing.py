@@ -102,7 +102,7 @@ class Racing:
         ``"doubling"`` (after ``2 * min_parts``, ``4 * min_parts``... folds, then all:
         3, 6, 10; evotune 0.13 and earlier). Each test is the same rule on the folds run
         so far; testing more often stops a candidate as soon as its folds show it, which
-        in the benchmark took racing from 0.646 to 0.614 of the fold fits and from 0.70
+        in the benchmark took racing from 0.650 to 0.616 of the fold fits and from 0.70
         to 0.64 of the time (see docs/benchmarks.md). A candidate's folds after its first
         ``min_parts`` then run one at a time; other candidates' folds, or its own next
         ones run ahead, keep the workers busy (:mod:`evotune.evaluation.parts`).
