@@ -87,7 +87,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    problem, racing, functions = bench_racing.Problem(name), _Tracing(repeats=False), {}
+    problem, racing, functions = bench_racing.Problem(name), _Tracing(repeats=False, first_generation=False), {}
     _ASKED.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -118,7 +118,9 @@ def run_job(name: str, method: str, seed: int) -> dict:
 
 # -- offline stop rules ----------------------------------------------------------------------------------------
 #: Racing as it was before 0.12: no futility (a candidate ran on however far behind, unless shown worse)
-_old = functools.partial(et.Racing, futility=0.0)
+_old = functools.partial(et.Racing, futility=0.0, first_generation=False)
+#: Racing as it was in 0.12-0.14: the first generation ran every fold
+_first_off = functools.partial(et.Racing, first_generation=False)
 RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing() (3, 6)": (_old(ties=False), (3, 6)),
     "confidence 0.9 (3, 6)": (_old(ties=False, confidence=0.9), (3, 6)),
@@ -141,13 +143,15 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing(ties=True): + ties with the best on 6 folds": (("repeats-bred", _old(ties=True), 3), (3, 6)),
     "Racing(ties=True, confidence=0.9)": (("repeats-bred", _old(ties=True, confidence=0.9), 3), (3, 6)),
     # and stopping what has less than a 2 % (5 %) chance left of ending better than the best (futility, 0.12)
-    "Racing(): + futility 0.02": (("repeats-bred", et.Racing(), 3), (3, 6)),
-    "Racing(futility=0.05)": (("repeats-bred", et.Racing(futility=0.05), 3), (3, 6)),
+    "Racing(): + futility 0.02": (("repeats-bred", _first_off(), 3), (3, 6)),
+    "Racing(futility=0.05)": (("repeats-bred", _first_off(futility=0.05), 3), (3, 6)),
     # and tested after each fold from the third, not only after 3 and 6 (0.14's schedule="each")
-    "Racing(): tested after each fold": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
-    "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", et.Racing(), 3), (3, 4, 6, 8)),
-    "the same, after each fold, futility 0.01": (("repeats-bred", et.Racing(futility=0.01), 3),
+    "Racing(): tested after each fold": (("repeats-bred", _first_off(), 3), tuple(range(3, FOLDS))),
+    "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", _first_off(), 3), (3, 4, 6, 8)),
+    "the same, after each fold, futility 0.01": (("repeats-bred", _first_off(futility=0.01), 3),
                                                  tuple(range(3, FOLDS))),
+    # and the first generation raced too, each child from the fourth against those before it (0.15)
+    "Racing(): the first generation raced too": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
@@ -158,7 +162,8 @@ CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racin
                ("evotune-racing-0.11", "Racing(ties=True): + ties with the best on 6 folds"),
                ("evotune-racing-90-0.11", "Racing(ties=True, confidence=0.9)"),
                ("evotune-racing-0.13", "Racing(): + futility 0.02"),
-               ("evotune-racing", "Racing(): tested after each fold"),
+               ("evotune-racing-0.14", "Racing(): tested after each fold"),
+               ("evotune-racing", "Racing(): the first generation raced too"),
                ("evotune-racing-futility-5", "Racing(futility=0.05)"))
 
 
@@ -175,6 +180,31 @@ def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
         if stop or (k >= racing.min_parts and racing.worse(losses[:k], reference, pool)):
             return k
     return len(losses)
+
+
+def _repaired(children: list[dict]) -> list[dict]:
+    """The children with the decisions recorded for them: run_job matched a decision to the first trial whose
+    first folds it saw, which for equal first folds could be a first-generation trial (never raced); each
+    decision goes back to the raced children with those first folds, in order."""
+    decisions = defaultdict(deque)
+    for c in children:
+        if c.get("reference") is not None:
+            decisions[tuple(c["losses"][:3])].append((c["reference"], c["pool"]))
+    out = []
+    for c in children:
+        queue = decisions[tuple(c["losses"][:3])]
+        reference, pool = queue.popleft() if c["generation"] > 0 and queue else (None, None)
+        out.append(dict(c, reference=reference, pool=pool))
+    return out
+
+
+def _first_race(child: dict, i: int, complete: list, racing: et.Racing) -> dict:
+    """The ``i``-th child of the first generation raced as ``Racing(first_generation=True)`` races it with
+    ``lag=1``: from the fourth on, against the best of the children before it that ran every fold."""
+    if i < 3 or not complete:
+        return child
+    members = sorted(complete, key=np.mean)
+    return dict(child, reference=members[0], pool=racing.pool(members))
 
 
 def _repeats(children: list[dict], folds: int = 3, bred: bool = False) -> list[bool]:
@@ -226,11 +256,16 @@ def tables(rows: list[dict]) -> str:
         for r in rows:
             kept = []
             folds, bred = (rule[2], rule[0] == "repeats-bred") if isinstance(rule, tuple) else (3, False)
-            children = r["children"]
+            children = _repaired(r["children"])
             if bred and _labels_only(r["problem"]):  # as evotune fingerprints: not a classifier's labels
                 children = [dict(c, functions=[None] * len(c["functions"])) for c in children]
-            for c, repeat in zip(children, _repeats(children, folds, bred)):
+            complete = []  # the first generation's children that ran every fold
+            for i, (c, repeat) in enumerate(zip(children, _repeats(children, folds, bred))):
+                if c["generation"] == 0 and (rule[1] if isinstance(rule, tuple) else rule).first_generation:
+                    c = _first_race(c, i, complete, rule[1])
                 ran = _fits(c, rule, counts, repeat)
+                if c["generation"] == 0 and ran == len(c["losses"]):
+                    complete.append(c["losses"])
                 fits, base = fits + ran, base + len(c["losses"])
                 if ran == len(c["losses"]):
                     kept.append(float(np.mean(c["losses"])))
