@@ -69,7 +69,6 @@ from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationSta
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
 
 _ERROR_TEXT_LIMIT = 500
-_FIRST_REFERENCES = 3  # trials a candidate of generation 0 needs before it, to race against them
 # SeedSequence spawn keys: (1, i) is trial i's evaluation seed (Candidate.seed),
 # (2,) the initial design, (3, g) the proposal of generation g.
 _DESIGN, _BLOCK = 2, 3
@@ -354,9 +353,6 @@ class Evolution:
         race = None
         if generation == 0:
             genes = self._design[number] if number < len(self._design) else None
-            if self._first_view(number):  # raced against the first trials of its generation
-                self._advance_view(self._first_view(number))
-                race = self._race()
         else:
             if self._block[0] != generation:
                 self._block = (generation, self._propose(generation), self._race())
@@ -373,17 +369,8 @@ class Evolution:
         return candidate
 
     def ready(self, number: int) -> bool:
-        """Whether every trial that trial ``number`` is bred from (or races against) has been told."""
-        generation = self.generation_of(number)
-        return self._reported.count >= (self._view_size(generation) if generation else self._first_view(number))
-
-    def _first_view(self, number: int) -> int:
-        """How many of the first trials candidate ``number`` of generation 0 races against: those up to ``lag``
-        before it (``Racing(first_generation=True)``), once they are at least ``_FIRST_REFERENCES``; else 0 (it
-        runs every part)."""
-        racing = self.config.racing
-        count = number - self.lag + 1
-        return count if racing is not None and racing.first_generation and count >= _FIRST_REFERENCES else 0
+        """Whether every trial that trial ``number`` is bred from has been told."""
+        return self._reported.count >= self._view_size(self.generation_of(number))
 
     def _view_size(self, generation: int) -> int:
         """How many of the first trials ``generation`` is bred from (0: it is drawn at random, as its

@@ -68,17 +68,16 @@ def test_the_estimate_of_a_stopped_candidate_is_the_reference_mean_plus_the_pair
 
 
 def test_the_engine_races_each_generation_against_the_best_trial_it_was_bred_from():
-    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=et.Racing(first_generation=False), seed=0)
+    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=True, seed=0)
     first = ev.ask()
-    assert len(first) == 4 and all(c.race is None for c in first)  # nothing to race against yet
+    assert all(c.race is None for c in first)  # nothing to race against yet
     for c in first:  # parts in the objective's direction (minimize: losses)
         ev.tell_one(c, c.params["x"], parts=[c.params["x"] + d for d in (0.0, 0.1, 0.2)])
     best = min(first, key=lambda c: c.params["x"])
     second = ev.ask()
     assert {c.race.reference for c in second} == {tuple(best.params["x"] + d for d in (0.0, 0.1, 0.2))}
     # maximizing: references are losses (sign -1), what the evaluator compares part values with
-    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=et.Racing(first_generation=False),
-                      direction="maximize", seed=0)
+    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=True, direction="maximize", seed=0)
     for c in ev.ask():
         ev.tell_one(c, c.params["x"], parts=[c.params["x"]] * 3)
     top = max(t.value for t in ev.trials)
@@ -90,28 +89,8 @@ def test_the_engine_races_each_generation_against_the_best_trial_it_was_bred_fro
     assert all(c.race is None for c in ev.ask())
 
 
-@pytest.mark.parametrize("lag", [1, 3])
-def test_the_first_generation_races_each_candidate_against_the_trials_up_to_lag_before_it(lag):
-    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=8, racing=True, lag=lag, seed=0)
-    pending = ev.ask()
-    assert [c.number for c in pending] == list(range(lag + 2))  # candidate lag + 2 races against trials 0-2
-    assert all(c.race is None for c in pending)
-    trials = []
-    while pending:
-        c = pending.pop(0)
-        trials.append(ev.tell_one(c, c.params["x"], parts=[c.params["x"] + d for d in (0.0, 0.1, 0.2)]))
-        while ev.generation_of(ev.next_number) == 0 and (new := ev.ask_one()) is not None:
-            best = min(trials[: new.number - lag + 1], key=lambda t: t.value)  # told, up to lag before it
-            assert new.race.reference == best.parts
-            pending.append(new)
-    assert len(trials) == 8
-    # off: the first generation is asked at once and runs every part
-    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=8, racing=et.Racing(first_generation=False), seed=0)
-    assert [c.race for c in ev.ask()] == [None] * 8
-
-
 def test_a_pruned_trial_ranks_by_its_estimate_and_never_enters_the_hall_of_fame():
-    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=et.Racing(first_generation=False), seed=0)
+    ev = et.Evolution({"x": et.Float(0, 1)}, population_size=4, racing=True, seed=0)
     for c in ev.ask():
         ev.tell_one(c, c.params["x"], parts=[c.params["x"]] * 3)
     child, *others = ev.ask()
@@ -373,8 +352,7 @@ def test_with_several_objectives_a_candidate_stops_only_when_a_front_member_is_s
 
 def test_with_several_objectives_the_engine_races_against_the_populations_front_and_estimates_each_loss():
     two = ["maximize", "minimize"]  # (accuracy, size): parts in the objective's directions
-    ev = et.Evolution({"x": et.Float(0, 1)}, directions=two, population_size=4,
-                      racing=et.Racing(first_generation=False), seed=0)
+    ev = et.Evolution({"x": et.Float(0, 1)}, directions=two, population_size=4, racing=True, seed=0)
     first = ev.ask()
     for c in first:  # a trade-off: larger x, more accurate and larger
         x = c.params["x"]

@@ -152,12 +152,11 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     or earlier (its test took the spread from the candidate's folds alone), ``repeats=False, ties=False``
     for 0.8 or earlier (repeats of an earlier trial's models and ties with the best ran every fold),
     ``futility=0.0`` for 0.11 or earlier (no candidate was stopped for being too far behind to end better),
-    ``schedule='doubling'`` for 0.13 or earlier (tests after 3, 6... folds, not after each),
-    ``first_generation=False`` for 0.14 or earlier (the first generation ran every fold)."""
+    ``schedule='doubling'`` for 0.13 or earlier (tests after 3, 6... folds, not after each)."""
     racing = stored.get("racing")
     if isinstance(racing, str) and racing.startswith("Racing("):
         for name, off in (("pooled", False), ("repeats", False), ("ties", False), ("futility", 0.0),
-                          ("schedule", "doubling"), ("first_generation", False)):
+                          ("schedule", "doubling")):
             if f"{name}=" not in racing:
                 racing = racing[:-1] + f", {name}={off!r})"
         return {**stored, "racing": racing}

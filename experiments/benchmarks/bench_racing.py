@@ -10,8 +10,7 @@ The sklearn suite's models (Bayesmark's spaces, experiments/benchmarks/problems.
 AdaBoost left out for time) on wine, breast_cancer and diabetes, scored by 10-fold cross-validation (stratified for the
 classifiers, fixed folds), budget 128 candidates, each run with one worker. Methods:
 - ``evotune``: EvolutionarySearchCV, every candidate on every fold;
-- ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then tested after each,
-  the first generation raced too, each child from the fourth against those before it;
+- ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then tested after each;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
   variance pooled with the population's; a candidate whose first 3 folds fit the same models as an
   earlier trial's stops there, one that ties the best on each of the first 6 folds there, and one
@@ -20,9 +19,7 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``; none races the first generation; each but ``-0.14`` tests after 3, 6 and 10 folds,
-``schedule="doubling"``): ``-0.14`` (``Racing(first_generation=False)``: the racing of release 0.14; its rows
-were run as ``evotune-racing``), ``-0.13``
+Ablations (``--methods``; each tests after 3, 6 and 10 folds, ``schedule="doubling"``): ``-0.13``
 (``Racing(schedule="doubling")``: the racing of releases 0.12 and 0.13; its rows were run as
 ``evotune-racing``), ``-0.11`` (``futility=0.0``: the racing of releases 0.9 to 0.11; its rows were
 run as ``evotune-racing`` and ``evotune-racing-90``), ``-no-futility`` (the same), ``-futility-5``
@@ -122,8 +119,7 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
                            futility=0.0 if legacy or "-no-futility" in method
                            else 0.05 if "-futility-5" in method else 0.02,
                            # every ablation's rows were made before 0.14, testing after 3, 6 and 10 folds
-                           schedule="each" if method in ("evotune-racing", "evotune-racing-0.14") else "doubling",
-                           first_generation=method == "evotune-racing")  # since 0.15
+                           schedule="each" if method == "evotune-racing" else "doubling")
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)

@@ -40,6 +40,8 @@ from .run import bench_main, read_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "racing-trace.jsonl")
+#: bench_racing's rows for commit 3ae9c8c's racing of the first generation (see docs/benchmarks.md)
+FIRST_GENERATION = os.path.join(HERE, "results", "racing-first-generation.jsonl")
 FOLDS = bench_racing.FOLDS
 
 
@@ -50,10 +52,10 @@ _ASKED: list = []
 class _Tracing(et.Racing):
     """A ``Racing()`` that records each decision asked of it after ``min_parts`` folds and stops nothing."""
 
-    def worse(self, losses, reference, pool=None):
+    def verdict(self, losses, reference, pool=None):  # what Race asks (since 0.12): never a reason to stop
         if len(losses) == self.min_parts:
             _ASKED.append((tuple(losses), tuple(reference), pool))
-        return False
+        return None
 
 
 def _fingerprinting(problem: bench_racing.Problem, functions: dict):
@@ -87,7 +89,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    problem, racing, functions = bench_racing.Problem(name), _Tracing(repeats=False, first_generation=False), {}
+    problem, racing, functions = bench_racing.Problem(name), _Tracing(repeats=False), {}
     _ASKED.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -104,7 +106,8 @@ def run_job(name: str, method: str, seed: int) -> dict:
         if trial.parts is None or len(trial.parts) < FOLDS:
             continue  # failed
         signed = tuple(-v for v in trial.parts)  # the race's losses: the scores with their sign turned
-        decision = asked[signed[:racing.min_parts]].popleft() if asked[signed[:racing.min_parts]] else None
+        first = asked[signed[:racing.min_parts]]  # the first generation is not raced: no decision of its own
+        decision = first.popleft() if trial.generation > 0 and first else None
         child = {"generation": trial.generation, "losses": [problem.loss(-v) for v in signed],
                  "functions": [functions.get((_key(trial.params, problem.space), fold)) for fold in range(FOLDS)]}
         if decision is not None:
@@ -118,9 +121,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
 
 # -- offline stop rules ----------------------------------------------------------------------------------------
 #: Racing as it was before 0.12: no futility (a candidate ran on however far behind, unless shown worse)
-_old = functools.partial(et.Racing, futility=0.0, first_generation=False)
-#: Racing as it was in 0.12-0.14: the first generation ran every fold
-_first_off = functools.partial(et.Racing, first_generation=False)
+_old = functools.partial(et.Racing, futility=0.0)
 RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing() (3, 6)": (_old(ties=False), (3, 6)),
     "confidence 0.9 (3, 6)": (_old(ties=False, confidence=0.9), (3, 6)),
@@ -143,15 +144,17 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     "Racing(ties=True): + ties with the best on 6 folds": (("repeats-bred", _old(ties=True), 3), (3, 6)),
     "Racing(ties=True, confidence=0.9)": (("repeats-bred", _old(ties=True, confidence=0.9), 3), (3, 6)),
     # and stopping what has less than a 2 % (5 %) chance left of ending better than the best (futility, 0.12)
-    "Racing(): + futility 0.02": (("repeats-bred", _first_off(), 3), (3, 6)),
-    "Racing(futility=0.05)": (("repeats-bred", _first_off(futility=0.05), 3), (3, 6)),
+    "Racing(): + futility 0.02": (("repeats-bred", et.Racing(), 3), (3, 6)),
+    "Racing(futility=0.05)": (("repeats-bred", et.Racing(futility=0.05), 3), (3, 6)),
     # and tested after each fold from the third, not only after 3 and 6 (0.14's schedule="each")
-    "Racing(): tested after each fold": (("repeats-bred", _first_off(), 3), tuple(range(3, FOLDS))),
-    "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", _first_off(), 3), (3, 4, 6, 8)),
-    "the same, after each fold, futility 0.01": (("repeats-bred", _first_off(futility=0.01), 3),
+    "Racing(): tested after each fold": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
+    "the same, after 3, 4, 6 and 8 folds": (("repeats-bred", et.Racing(), 3), (3, 4, 6, 8)),
+    "the same, after each fold, futility 0.01": (("repeats-bred", et.Racing(futility=0.01), 3),
                                                  tuple(range(3, FOLDS))),
-    # and the first generation raced too, each child from the fourth against those before it (0.15)
-    "Racing(): the first generation raced too": (("repeats-bred", et.Racing(), 3), tuple(range(3, FOLDS))),
+    # and the first generation raced too, each child from the fourth against those before it that ran every
+    # fold (commit 3ae9c8c's Racing(first_generation=True), not kept: see docs/benchmarks.md)
+    "the same, the first generation raced too": (("repeats-bred-first", et.Racing(), 3),
+                                                 tuple(range(3, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
@@ -162,8 +165,8 @@ CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racin
                ("evotune-racing-0.11", "Racing(ties=True): + ties with the best on 6 folds"),
                ("evotune-racing-90-0.11", "Racing(ties=True, confidence=0.9)"),
                ("evotune-racing-0.13", "Racing(): + futility 0.02"),
-               ("evotune-racing-0.14", "Racing(): tested after each fold"),
-               ("evotune-racing", "Racing(): the first generation raced too"),
+               ("evotune-racing", "Racing(): tested after each fold"),
+               ("evotune-racing-first-generation", "the same, the first generation raced too"),
                ("evotune-racing-futility-5", "Racing(futility=0.05)"))
 
 
@@ -199,8 +202,9 @@ def _repaired(children: list[dict]) -> list[dict]:
 
 
 def _first_race(child: dict, i: int, complete: list, racing: et.Racing) -> dict:
-    """The ``i``-th child of the first generation raced as ``Racing(first_generation=True)`` races it with
-    ``lag=1``: from the fourth on, against the best of the children before it that ran every fold."""
+    """The ``i``-th child of the first generation raced as commit 3ae9c8c's ``Racing(first_generation=True)``
+    raced it with ``lag=1``: from the fourth on, against the best of the children before it that ran every
+    fold."""
     if i < 3 or not complete:
         return child
     members = sorted(complete, key=np.mean)
@@ -238,8 +242,9 @@ def tables(rows: list[dict]) -> str:
     for problem in sorted({r["problem"] for r in rows}):
         counts = np.zeros(7, dtype=int)
         for r in (r for r in rows if r["problem"] == problem):
-            for c, repeat in zip(r["children"], _repeats(r["children"])):
-                if "reference" not in c:
+            children = _repaired(r["children"])
+            for c, repeat in zip(children, _repeats(children)):
+                if c["reference"] is None:
                     continue
                 tie = c["losses"][:3] == c["reference"][:3]
                 better = sum(c["losses"]) < sum(c["reference"]) - 1e-12
@@ -255,13 +260,14 @@ def tables(rows: list[dict]) -> str:
         lost = []
         for r in rows:
             kept = []
-            folds, bred = (rule[2], rule[0] == "repeats-bred") if isinstance(rule, tuple) else (3, False)
+            kind = rule[0] if isinstance(rule, tuple) else ""
+            folds, bred = (rule[2] if kind else 3), kind.startswith("repeats-bred")
             children = _repaired(r["children"])
             if bred and _labels_only(r["problem"]):  # as evotune fingerprints: not a classifier's labels
                 children = [dict(c, functions=[None] * len(c["functions"])) for c in children]
             complete = []  # the first generation's children that ran every fold
             for i, (c, repeat) in enumerate(zip(children, _repeats(children, folds, bred))):
-                if c["generation"] == 0 and (rule[1] if isinstance(rule, tuple) else rule).first_generation:
+                if c["generation"] == 0 and kind.endswith("-first"):
                     c = _first_race(c, i, complete, rule[1])
                 ran = _fits(c, rule, counts, repeat)
                 if c["generation"] == 0 and ran == len(c["losses"]):
@@ -274,7 +280,7 @@ def tables(rows: list[dict]) -> str:
         lines.append(f"| {name} | {fits / base:.3f} | {np.mean(lost):.2f} ± {np.std(lost) / math.sqrt(len(lost)):.2f} "
                      f"| {sum(v > 1e-9 for v in lost)} |")
     by = defaultdict(dict)
-    for r in real:
+    for r in real + read_results(FIRST_GENERATION):  # the latter: a rule not kept (scored as the others)
         by[(r["problem"], r["seed"])][r["method"]] = r
     lines += ["", "Calibration: the same rule offline and in bench_racing's real runs (fold fits; score lost):", ""]
     for method, name in CALIBRATION:

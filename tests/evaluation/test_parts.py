@@ -204,7 +204,6 @@ def test_racing_prunes_the_same_trials_for_any_number_of_workers_and_resumes_exa
     assert keys[0] == keys[1]
     pruned = [t for t in runs[0].trials if t.state == "pruned"]
     assert pruned and all(len(t.parts) in (3, 4) for t in pruned)  # tested after 3 and 4 parts, then all 5
-    assert {t.number for t in pruned if t.generation == 0} == {3, 4, 5}  # each raced against the trials before it
     assert {t.number for t in pruned}.isdisjoint(t.number for t in runs[0].hall_of_fame)
     plain = et.optimize(Noisy(), space, max_evaluations=48, population_size=6, lag=1, seed=1)
     assert runs[0].best_value == pytest.approx(plain.best_value, abs=1e-3)
