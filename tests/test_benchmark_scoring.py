@@ -1,6 +1,6 @@
 """The benchmark suite's scoring (experiments/benchmarks/report.py) on rows whose answer is known.
 
-The one test that imports benchmark code, on purpose: the published tables (docs/benchmark-*.md)
+The one test module that imports benchmark code, on purpose: the published tables (docs/benchmark-*.md)
 are only as right as this scoring, and a wrong score would pass unnoticed anywhere else.
 """
 
@@ -53,3 +53,20 @@ def test_racing_objectives_scores_each_front_against_the_front_of_every_run():
     hv = scores(rows)
     assert list(hv) == [("DT-wine", 0)] and hv[("DT-wine", 0)]["evotune"] == 1.0
     assert 0 < hv[("DT-wine", 0)]["random"] < hv[("DT-wine", 0)]["evotune-racing"] < 1.0
+
+
+def test_the_racing_trace_records_each_decision_and_stops_nothing():
+    """racing_trace's figures hold only if its racing stops nothing (it once overrode a method the engine no
+    longer asked, and stopped children as Racing() does)."""
+    import evotune as et
+    from experiments.benchmarks import racing_trace
+    from tests.data.make_run_file import Folds, space
+
+    racing_trace._ASKED.clear()
+    raced = et.optimize(Folds(), space, racing=racing_trace._Tracing(repeats=False), max_evaluations=40,
+                        population_size=8, seed=3)
+    assert all(t.state == "complete" and len(t.parts) == 4 for t in raced.trials)
+    assert len(racing_trace._ASKED) == 32  # every child of generations 1-4, after its first 3 folds
+    stopping = et.optimize(Folds(), space, racing=et.Racing(repeats=False), max_evaluations=40,
+                           population_size=8, seed=3)
+    assert any(t.state == "pruned" for t in stopping.trials)  # the same run, raced, stops some
