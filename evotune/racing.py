@@ -4,13 +4,13 @@ Both run a candidate's parts in waves and, after each wave, compare what it has 
 a *reference* the engine fixed when it proposed the candidate's generation:
 
 - :class:`Racing` (folds): the first ``min_parts`` folds, then one more at a time (or twice
-  as many: ``schedule``); after each wave a one-sided paired t-test compares the candidate with the best trial
-  of the population on the same folds (the spread of the differences pooled with the
-  population's own, so that three folds can already decide). A candidate shown worse at
-  the test's ``confidence`` is stopped; so is one whose first ``min_parts`` folds fit the
-  same models as an earlier trial's (``repeats``: the same output on those folds' test
-  data), one that ties the best on every fold of its second wave (``ties``), and one too
-  far behind to end better (``futility``).
+  as many: ``schedule``); after each wave a one-sided paired t-test compares the candidate
+  with the best trial of the population on the same folds (the spread of the differences
+  pooled with the population's own, so that three folds can already decide). A candidate
+  shown worse at the test's ``confidence`` is stopped; so is one whose first ``min_parts``
+  folds fit the same models as an earlier trial's (``repeats``: the same output on those
+  folds' test data), one that ties the best on each of its first ``2 * min_parts`` folds
+  or more (``ties``), and one too far behind to end better (``futility``).
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
   called as ``objective(params, budget)`` at budgets that grow by ``eta`` (or, a generator,
   yields its value at each as it trains on); a candidate
