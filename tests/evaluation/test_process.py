@@ -361,8 +361,10 @@ def test_timeout_alone_picks_a_process_even_for_one_job():
 
 
 INTERRUPTED_RUN = """
-import json, os, sys, time
+import json, os, signal, sys, time
 import evotune as et
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even if started in the background
 
 def objective(p):
     time.sleep(0.3)
