@@ -185,22 +185,6 @@ def _fits(child: dict, rule, counts: tuple, repeat: bool) -> int:
     return len(losses)
 
 
-def _repaired(children: list[dict]) -> list[dict]:
-    """The children with the decisions recorded for them: run_job matched a decision to the first trial whose
-    first folds it saw, which for equal first folds could be a first-generation trial (never raced); each
-    decision goes back to the raced children with those first folds, in order."""
-    decisions = defaultdict(deque)
-    for c in children:
-        if c.get("reference") is not None:
-            decisions[tuple(c["losses"][:3])].append((c["reference"], c["pool"]))
-    out = []
-    for c in children:
-        queue = decisions[tuple(c["losses"][:3])]
-        reference, pool = queue.popleft() if c["generation"] > 0 and queue else (None, None)
-        out.append(dict(c, reference=reference, pool=pool))
-    return out
-
-
 def _first_race(child: dict, i: int, complete: list, racing: et.Racing) -> dict:
     """The ``i``-th child of the first generation raced as commit 3ae9c8c's ``Racing(first_generation=True)``
     raced it with ``lag=1``: from the fourth on, against the best of the children before it that ran every
@@ -242,9 +226,8 @@ def tables(rows: list[dict]) -> str:
     for problem in sorted({r["problem"] for r in rows}):
         counts = np.zeros(7, dtype=int)
         for r in (r for r in rows if r["problem"] == problem):
-            children = _repaired(r["children"])
-            for c, repeat in zip(children, _repeats(children)):
-                if c["reference"] is None:
+            for c, repeat in zip(r["children"], _repeats(r["children"])):
+                if "reference" not in c:
                     continue
                 tie = c["losses"][:3] == c["reference"][:3]
                 better = sum(c["losses"]) < sum(c["reference"]) - 1e-12
@@ -262,7 +245,7 @@ def tables(rows: list[dict]) -> str:
             kept = []
             kind = rule[0] if isinstance(rule, tuple) else ""
             folds, bred = (rule[2] if kind else 3), kind.startswith("repeats-bred")
-            children = _repaired(r["children"])
+            children = r["children"]
             if bred and _labels_only(r["problem"]):  # as evotune fingerprints: not a classifier's labels
                 children = [dict(c, functions=[None] * len(c["functions"])) for c in children]
             complete = []  # the first generation's children that ran every fold
