@@ -216,7 +216,7 @@ def test_unusable_files_get_a_clear_error_and_stay_untouched(tmp_path, content, 
 
 RUN_SCRIPT = """
 import signal, sys, time
-signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even if started in the background
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even in the background
 sys.path.insert(0, {root!r})
 import evotune as et
 from tests.mixed_problem import SPACE, objective

@@ -364,7 +364,7 @@ INTERRUPTED_RUN = """
 import json, os, signal, sys, time
 import evotune as et
 
-signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even if started in the background
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even in the background
 
 def objective(p):
     time.sleep(0.3)
