@@ -241,19 +241,20 @@ def tables(rows: list[dict]) -> str:
     for name, (rule, counts) in RULES.items():
         fits = base = 0
         lost = []
+        kind = rule[0] if isinstance(rule, tuple) else ""
+        folds = rule[2] if kind else 3
+        bred, first = kind.startswith("repeats-bred"), kind.endswith("-first")
         for r in rows:
             kept = []
-            kind = rule[0] if isinstance(rule, tuple) else ""
-            folds, bred = (rule[2] if kind else 3), kind.startswith("repeats-bred")
             children = r["children"]
             if bred and _labels_only(r["problem"]):  # as evotune fingerprints: not a classifier's labels
                 children = [dict(c, functions=[None] * len(c["functions"])) for c in children]
-            complete = []  # the first generation's children that ran every fold
+            complete = []  # with ``first``: the first generation's children that ran every fold
             for i, (c, repeat) in enumerate(zip(children, _repeats(children, folds, bred))):
-                if c["generation"] == 0 and kind.endswith("-first"):
+                if first and c["generation"] == 0:
                     c = _first_race(c, i, complete, rule[1])
                 ran = _fits(c, rule, counts, repeat)
-                if c["generation"] == 0 and ran == len(c["losses"]):
+                if first and c["generation"] == 0 and ran == len(c["losses"]):
                     complete.append(c["losses"])
                 fits, base = fits + ran, base + len(c["losses"])
                 if ran == len(c["losses"]):
