@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .exceptions import EvotuneError, InvalidParameterError
+from .exceptions import EvotuneError, InvalidParameterError, StorageError
 from .racing import Fidelity, Racing
 from .settings import Settings
 from .space import Categorical, Float, Integer, Space
@@ -304,7 +304,13 @@ def _run(args: argparse.Namespace) -> int:
     _set_aside(settings["storage"], settings["run_name"], args.restart)
     print(f"evotune: run {settings['run_name']!r} -> {settings['storage']} (run the same command again to resume)",
           file=sys.stderr)
-    result = optimize(**settings, resume=True, progress=not args.no_progress)
+    try:
+        result = optimize(**settings, resume=True, progress=not args.no_progress)
+    except StorageError as exc:
+        if "settings differ from the stored ones" not in str(exc):
+            raise
+        raise EvotuneError(f"{exc}\nHere: `evotune run {args.experiment} --restart` starts anew and keeps the "
+                           f"stored run in the file under another name.") from None
     print(f"stopped: {result.stop_reason}")
     print("\n".join(_best(result, "")))
     print(f"next: evotune report {settings['storage']} -o reports/{settings['run_name']}/")

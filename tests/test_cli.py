@@ -255,6 +255,11 @@ def test_a_failed_run_is_not_resumed_silently_and_restart_keeps_it(tmp_path, mon
 
     assert run_names("runs/scoring.db") == ["scoring-1", "scoring"]  # the failed run is kept, renamed
     assert load_run("runs/scoring.db", "scoring").best_value > 0.9
+    path.write_text(broken.format(criterion="gini").replace("[1, 2, 3, 4]", "[1, 2, 3]"))  # changed: not resumed
+    assert main(["run", str(path), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "space: parameter 'max_depth': choices stored [1, 2, 3, 4], given [1, 2, 3]" in err
+    assert f"`evotune run {path} --restart` starts anew" in err
 
 
 def test_conditions_in_an_experiment_file(tmp_path):

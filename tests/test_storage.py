@@ -125,7 +125,11 @@ def test_resuming_with_other_settings_lists_the_differences(tmp_path):
     message = str(info.value)
     assert "cannot resume run 'a': its settings differ from the stored ones" in message
     assert "direction: stored 'minimize', given 'maximize'" in message
-    assert "'low': -5.0" in message and "'low': -1.0" in message
+    assert "space: parameter 'x0': low stored -5.0, given -1.0; high stored 5.0, given 1.0" in message
+    assert "or another run_name to start anew" in message
+    fewer = {name: SPACE[name] for name in list(SPACE)[1:]}
+    with pytest.raises(StorageError, match="space: parameter 'x0' stored, not given"):
+        et.optimize(objective, fewer, max_evaluations=10, storage=path, run_name="a", resume=True)
 
 
 def test_resume_of_a_finished_run_extends_it_with_a_larger_budget(tmp_path):

@@ -204,15 +204,43 @@ def with_legacy_front_scale(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
-    """Human-readable differences between two settings dicts."""
+    """Human-readable differences between two settings dicts; a space's by parameter and field.
+
+    >>> differences({"seed": 0, "space": [{"name": "C", "low": 0.01, "high": 1000.0}]},
+    ...             {"seed": 0, "space": [{"name": "C", "low": 0.01, "high": 10000.0}]})
+    ["space: parameter 'C': high stored 1000.0, given 10000.0"]
+    """
     def normal(value: Any) -> Any:  # default reprs carry memory addresses that change every run
         return _ADDRESS.sub("", value) if isinstance(value, str) else value
 
     out = []
     for key in sorted(set(stored) | set(given)):
-        if normal(stored.get(key)) != normal(given.get(key)):
-            out.append(f"{key}: stored {stored.get(key)!r}, given {given.get(key)!r}")
+        old, new = stored.get(key), given.get(key)
+        if normal(old) == normal(new):
+            continue
+        if _named(old) and _named(new):
+            out.extend(f"{key}: {line}" for line in _parameter_differences(old, new))
+        else:
+            out.append(f"{key}: stored {old!r}, given {new!r}")
     return out
+
+
+def _named(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(d, dict) and "name" in d for d in value)
+
+
+def _parameter_differences(stored: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[str]:
+    """What differs between two spaces' parameter descriptions, one line per parameter."""
+    old, new = {d["name"]: d for d in stored}, {d["name"]: d for d in given}
+    out = []
+    for name in [*old, *(n for n in new if n not in old)]:
+        if name not in new or name not in old:
+            out.append(f"parameter {name!r} {'stored, not given' if name in old else 'given, not stored'}")
+        elif old[name] != new[name]:
+            fields = [f for f in {**old[name], **new[name]} if old[name].get(f) != new[name].get(f)]
+            out.append(f"parameter {name!r}: " + "; ".join(
+                f"{f} stored {old[name].get(f)!r}, given {new[name].get(f)!r}" for f in fields))
+    return out or [f"the parameters' order: stored {list(old)}, given {list(new)}"]
 
 
 def decode(text: Any, path: str, where: str) -> Any:
