@@ -40,7 +40,6 @@ import math
 import numbers
 import random
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -56,6 +55,7 @@ from .exceptions import (
     EvotuneError,
     FailedEvaluationWarning,
     InvalidParameterError,
+    warn,
 )
 from .genome import Genome
 from .operators import MixedCrossover, MixedMutation, Tournament
@@ -249,12 +249,12 @@ class Evolution:
         self.max_evaluations = max_evaluations
         cut = population_size + config.offspring_size
         if len(self._signs) >= 8 and cut > 32:
-            warnings.warn(
+            warn(
                 f"with {len(self._signs)} objectives, survival measures each trial's hypervolume contribution "
                 f"exactly, one removal at a time, at a cost exponential in the objectives: a generation that "
                 f"keeps {population_size} of {cut} trials can take minutes (48 -> 24 took 8 s at 8 objectives "
                 f"and 430 s at 10; docs/benchmarks.md). Keep population_size + offspring_size <= 32 (the "
-                f"default population is at most 12).", UserWarning, stacklevel=2)
+                f"default population is at most 12).", UserWarning)
         self.crossover = config.crossover or MixedCrossover()
         self.mutation = config.mutation or MixedMutation()
         self.selection = config.selection or Tournament()
@@ -630,12 +630,8 @@ class Evolution:
                 f"all {row.failed} evaluations of the first generation failed; the first error was: {first[1]}"
             ) from first[2]
         if row.failed:
-            warnings.warn(
-                f"{row.failed} of {row.evaluated} evaluations failed in generation {generation} "
-                f"(ranked worst); first error: {first[1]}",
-                FailedEvaluationWarning,
-                stacklevel=4,
-            )
+            warn(f"{row.failed} of {row.evaluated} evaluations failed in generation {generation} (ranked worst); "
+                 f"first error: {first[1]}", FailedEvaluationWarning)
         population = self._reported.members
         completed = [ind for ind in population if math.isfinite(ind.losses[0]) and not ind.estimated]
         stats = self._stats.compile(completed)

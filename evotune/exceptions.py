@@ -6,6 +6,10 @@ for users who do not know evotune's names.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 __all__ = [
     "EvotuneError",
     "InvalidSpaceError",
@@ -66,3 +70,15 @@ class FailedEvaluationWarning(UserWarning):
 
 class InfeasibleWarning(UserWarning):
     """A run ended without a trial that met its constraints (its hall of fame holds the least infeasible)."""
+
+
+_PACKAGE = os.path.dirname(__file__) + os.sep
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` pointed at the first caller outside evotune: the user's line, whichever of
+    ``optimize``, ``Evolution`` or ``EvolutionarySearchCV`` led here (pandas' ``find_stack_level``)."""
+    frame, level = sys._getframe(), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

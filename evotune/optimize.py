@@ -9,7 +9,6 @@ import os
 import signal
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
 from .evaluation.parts import Stepped, SteppedEvaluator, budgeted
 from .evolution import Evolution, default_population_size
-from .exceptions import AllEvaluationsFailedError, InfeasibleWarning, InvalidParameterError, StorageError
+from .exceptions import AllEvaluationsFailedError, InfeasibleWarning, InvalidParameterError, StorageError, warn
 from .result import Result
 from .settings import Settings
 from .space import Space
@@ -313,8 +312,8 @@ def _optimize(
     result = _result(evolution, journal, reason)
     result.sessions = [session] if journal is None else journal.sessions()
     if result.hall_of_fame and not result.feasible:
-        warnings.warn(f"no trial met the constraints; result.hall_of_fame holds the {len(result.hall_of_fame)} "
-                      "least infeasible (best_trial is None)", InfeasibleWarning, stacklevel=2)
+        warn(f"no trial met the constraints; result.hall_of_fame holds the {len(result.hall_of_fame)} least "
+             "infeasible (best_trial is None)", InfeasibleWarning)
     return result
 
 

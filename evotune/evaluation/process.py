@@ -16,12 +16,11 @@ import multiprocessing
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 from .._checks import check_int, check_number
-from ..exceptions import EvaluationTimeoutError, EvotuneError, InvalidParameterError, WorkerCrashedError
+from ..exceptions import EvaluationTimeoutError, EvotuneError, InvalidParameterError, WorkerCrashedError, warn
 from ..trial import Candidate
 from . import _worker
 from .base import Evaluator, Outcome, dump_objective
@@ -193,8 +192,7 @@ class ProcessPoolEvaluator(Evaluator):
             return
         method = self.start_method or default_start_method(self.blas_threads)
         if self.start_method == "fork" and (hazard := fork_hazard(self.blas_threads)) is not None:
-            warnings.warn(f"start_method='fork': {hazard}; start_method='loky' starts fresh workers.",
-                          RuntimeWarning, stacklevel=3)
+            warn(f"start_method='fork': {hazard}; start_method='loky' starts fresh workers.", RuntimeWarning)
         try:  # fork: workers inherit the objective, captured data included, without a copy
             payload = objective if method == "fork" else dump_objective(objective)
         except InvalidParameterError as exc:

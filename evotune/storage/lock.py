@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import warnings
 from typing import Any
 
-from ..exceptions import StorageError
+from ..exceptions import StorageError, warn
 
 __all__ = ["RunLock", "is_being_written"]
 
@@ -67,8 +66,8 @@ class RunLock:
                 raise StorageError(f"run {name!r} in {path!r} is already being written by this process.")
             functions = _os_lock()
             if functions is None:
-                warnings.warn("no OS file locking here: evotune cannot stop a second process from writing the "
-                              "same run", RuntimeWarning, stacklevel=3)
+                warn("no OS file locking here: evotune cannot stop a second process from writing the same run",
+                     RuntimeWarning)
             else:
                 self._lock, self._unlock = functions
                 self._offset = _offset(name)
