@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -119,6 +120,15 @@ def _write(path: str | os.PathLike, trials: Sequence[Trial], fmt: str | None, fr
         )
 
 
+def _short(value: Any) -> Any:
+    """``value`` with its floats to 4 significant digits, for a summary's repr."""
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    if isinstance(value, dict):
+        return {k: _short(v) for k, v in value.items()}
+    return tuple(_short(v) for v in value) if isinstance(value, (tuple, list)) else value
+
+
 @dataclass
 class Result:
     """The outcome of a run.
@@ -132,6 +142,8 @@ class Result:
     (40, True)
     >>> result.hall_of_fame[0] == result.best_trial
     True
+    >>> result  # a summary; the trials are in result.trials
+    Result(40 trials (complete 40), best 0.0002317 at {'x': 1.015}; max_evaluations reached (40))
     """
 
     trials: list[Trial]
@@ -153,6 +165,17 @@ class Result:
     def __post_init__(self) -> None:
         self.direction = Direction.parse(self.direction)
         self.directions = tuple(Direction.parse(d, "directions") for d in self.directions) or (self.direction,)
+
+    def __repr__(self) -> str:  # a run holds thousands of trials: a summary, not dataclass's every field
+        states = Counter(str(t.state) for t in self.trials)
+        counts = ", ".join(f"{state} {n}" for state, n in states.most_common())
+        if not self.feasible:
+            best = "no feasible trial" if self.hall_of_fame else "no completed trial"
+        elif len(self.directions) > 1:
+            best = f"a front of {len(self.pareto_front)}, knee {_short(self.best_trial.values)} at {_short(self.best_params)}"
+        else:
+            best = f"best {_short(self.best_value)} at {_short(self.best_params)}"
+        return f"Result({len(self.trials)} trials ({counts}), {best}; {self.stop_reason or 'not finished'})"
 
     @property
     def parameters(self) -> dict[str, Any]:

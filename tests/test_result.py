@@ -34,6 +34,20 @@ def test_hall_of_fame_is_unique_best_first_and_complete(result):
     assert result.best_trial is hof[0] and result.best_params == hof[0].params
 
 
+def test_the_repr_is_a_summary_of_the_states_the_best_and_the_stop(result):
+    failed = sum(t.state == "failed" for t in result.trials)
+    assert repr(result) == (f"Result(60 trials (complete {60 - failed}, failed {failed}), best {result.best_value:.4g} "
+                            f"at {{'x': {result.best_params['x']:.4g}, 'n': 0, 'm': {result.best_params['m']!r}}}; "
+                            f"max_evaluations reached (60))")
+    two = et.optimize(lambda p: (p["x"] ** 2, (p["x"] - 1) ** 2), {"x": et.Float(-1, 2)},
+                      directions=["minimize", "minimize"], max_evaluations=20, seed=0)
+    assert repr(two).startswith(f"Result(20 trials (complete 20), a front of {len(two.pareto_front)}, knee (")
+    with pytest.warns(et.InfeasibleWarning):
+        none = et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, constraints=lambda p, v, i: 2 - p["x"],
+                           max_evaluations=10, seed=0)
+    assert "no feasible trial" in repr(none)
+
+
 def test_trials_are_in_number_order_with_generation_and_duration(result):
     assert [t.number for t in result.trials] == list(range(60))
     assert all(t.duration >= 0 for t in result.trials)
