@@ -169,8 +169,8 @@ def optimize(
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
     given = set(changes)  # on resume, what the user did not give comes from the stored run
     settings = Settings.of(changes, settings)
+    _check_arguments(objective, fidelity=settings.fidelity is not None)
     if settings.fidelity is not None:  # objective(params, budget): each budget a part, or a generator over budgets
-        _check_takes_budget(objective)
         objective = budgeted(objective, settings.fidelity)
     if settings.racing is not None and not has_parts(objective):
         raise InvalidParameterError(
@@ -207,17 +207,20 @@ def optimize(
             store.close()
 
 
-def _check_takes_budget(objective: Callable[..., Any]) -> None:
+def _check_arguments(objective: Callable[..., Any], fidelity: bool) -> None:
+    """Refuse, before any evaluation, an objective that cannot be called as evotune will call it."""
     try:
         signature = inspect.signature(objective)
     except (TypeError, ValueError):  # a builtin without a signature: it will tell when called
         return
     try:
-        signature.bind({}, 1)
+        signature.bind({}, 1) if fidelity else signature.bind({})
     except TypeError:
+        call = "with `fidelity`, the objective is called as objective(params, budget)" if fidelity else (
+            "the objective is called as objective(params), params a dict of parameter name -> value")
         raise InvalidParameterError(
-            f"with `fidelity`, the objective is called as objective(params, budget); {objective!r} does not take "
-            f"two arguments ({signature})."
+            f"{call}; {getattr(objective, '__qualname__', type(objective).__name__)}{signature} does not take "
+            f"{'two arguments' if fidelity else 'one argument'}."
         ) from None
 
 

@@ -107,6 +107,21 @@ def test_objective_must_be_callable():
         et.optimize("f", SPACE, max_evaluations=3)
 
 
+@pytest.mark.parametrize("objective, fidelity, message", [
+    (lambda a, b: 0.0, None, "the objective is called as objective(params), params a dict of parameter name -> "
+                             "value; <lambda>(a, b) does not take one argument."),
+    (lambda: 0.0, None, "<lambda>() does not take one argument."),
+    (lambda params: 0.0, et.Fidelity(1, 9), "with `fidelity`, the objective is called as objective(params, budget); "
+                                            "<lambda>(params) does not take two arguments."),
+])
+def test_an_objective_that_cannot_take_its_arguments_is_refused_before_any_evaluation(objective, fidelity, message,
+                                                                                       tmp_path):
+    with pytest.raises(InvalidParameterError) as info:
+        et.optimize(objective, SPACE, max_evaluations=3, fidelity=fidelity, storage=tmp_path / "run.db")
+    assert str(info.value).endswith(message)
+    assert not (tmp_path / "run.db").exists() or et.run_names(tmp_path / "run.db") == []
+
+
 def test_the_issue_example_runs():
     space = {
         "learning_rate": et.Float(1e-4, 1e-1, log=True),
