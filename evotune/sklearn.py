@@ -49,6 +49,7 @@ from ._sklearn_compat import (
     public_scorer,
     scorer_names,
 )
+from ._checks import check_int
 from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
@@ -291,12 +292,17 @@ def check_scoring_name(scoring: Any) -> Any:
     Traceback (most recent call last):
     ...
     evotune.exceptions.InvalidParameterError: `scoring`: scikit-learn has no scorer 'R2'; did you mean 'r2'? (the names: sklearn.metrics.get_scorer_names())
+    >>> check_scoring_name("acc")
+    Traceback (most recent call last):
+    ...
+    evotune.exceptions.InvalidParameterError: `scoring`: scikit-learn has no scorer 'acc'; did you mean 'accuracy'? (the names: sklearn.metrics.get_scorer_names())
     """
     from sklearn.metrics import get_scorer_names
 
     if isinstance(scoring, str) and scoring not in get_scorer_names():
-        close = difflib.get_close_matches(scoring, get_scorer_names(), n=1) or \
-            difflib.get_close_matches(scoring.lower(), get_scorer_names(), n=1)
+        names = get_scorer_names()
+        close = [n for n in names if n.startswith(scoring.lower())][:1] or \
+            difflib.get_close_matches(scoring, names, n=1) or difflib.get_close_matches(scoring.lower(), names, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InvalidParameterError(
             f"`scoring`: scikit-learn has no scorer {scoring!r}; {hint}(the names: sklearn.metrics.get_scorer_names())"
@@ -603,6 +609,9 @@ refit_time_, multimetric_ :
         space = Space(self._parameters())
         check_space_names(self.estimator, space)
         budget = self._budget(space)
+        for scoring in self.scoring.values() if isinstance(self.scoring, dict) else (
+                self.scoring if isinstance(self.scoring, (list, tuple, set)) else [self.scoring]):
+            check_scoring_name(scoring)
         scorers, refit_metric = get_scorers(self)
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
@@ -740,6 +749,7 @@ refit_time_, multimetric_ :
         if self.max_evaluations is not None and self.n_iter is not None:
             raise InvalidParameterError("give `max_evaluations` or its alias `n_iter`, not both.")
         budget = self.max_evaluations if self.max_evaluations is not None else self.n_iter
+        check_int("max_evaluations" if self.n_iter is None else "n_iter", budget, 1, allow_none=True)
         return _default_budget(space) if budget is None else budget
 
     def _folds(self, trial: Any, scorers: Any, splits: list) -> list[dict[str, Any]]:

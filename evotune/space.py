@@ -334,7 +334,8 @@ def _as_parameter(name: str, spec: Any) -> Parameter:
         raise InvalidSpaceError(message if message.startswith("parameter") else f"parameter {name!r}: {message}") from None
     raise InvalidSpaceError(
         f"parameter {name!r}: expected Float, Integer, Categorical, a list of choices or a scipy.stats "
-        f"distribution; got {spec!r} ({type(spec).__name__})."
+        f"distribution; got {spec!r} ({type(spec).__name__})"
+        + (f"; a fixed value is a list of one: [{spec!r}]." if isinstance(spec, (str, numbers.Number)) else ".")
     )
 
 

@@ -265,6 +265,13 @@ def test_bad_settings_are_named():
         EvolutionarySearchCV(Ridge(), {"alpha": [1.0, 2.0]}, max_evaluations=3, n_iter=3).fit(X_iris, y_iris[:150].astype(float))
     with pytest.raises(et.InvalidSpaceError, match="parameter 'alpha': scipy.stats.norm has unbounded support"):
         EvolutionarySearchCV(Ridge(), {"alpha": stats.norm()}).fit(X_iris, y_iris.astype(float))
+    with pytest.raises(et.InvalidParameterError, match=r"^`n_iter` must be an integer >= 1 or None; got 0\.$"):
+        EvolutionarySearchCV(Ridge(), {"alpha": [1.0, 2.0]}, n_iter=0).fit(X_iris, y_iris.astype(float))
+    with pytest.raises(et.InvalidSpaceError, match=r"got 'auto' \(str\); a fixed value is a list of one: \['auto'\]\.$"):
+        EvolutionarySearchCV(Ridge(), {"solver": "auto"}).fit(X_iris, y_iris.astype(float))
+    for scoring in ["acc", {"a": "accuracy", "b": "acc"}, ["accuracy", "acc"]]:
+        with pytest.raises(et.InvalidParameterError, match="no scorer 'acc'; did you mean 'accuracy'"):
+            EvolutionarySearchCV(SVC(), {"C": [1.0, 2.0]}, scoring=scoring).fit(X_iris, y_iris)
 
 
 def test_a_list_of_grids_is_searched_as_gridsearchcv_does():
