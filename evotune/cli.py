@@ -5,6 +5,7 @@
     evotune report runs/quickstart.db -o reports/quickstart/
     evotune export runs/quickstart.db --hall-of-fame hof.csv --trials trials.csv
     evotune plot runs/quickstart.db --kind evolution --format svg -o figures/
+    evotune compare runs/evotune.db runs/random.db -o comparison.pdf   # best so far, one line per file
 
 Exit codes: 0 done, 1 the run failed, 2 bad usage or a bad experiment file, 130 interrupted.
 """
@@ -423,6 +424,25 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from . import plotting
+    from .storage import load_run, run_names
+
+    runs: dict[str, Any] = {}
+    for path in args.run_files:
+        if not os.path.exists(path):
+            raise EvotuneError(f"{path}: no such run file.")
+        label = os.path.splitext(os.path.basename(path))[0]
+        if args.each_run:
+            runs.update({f"{label}: {name}": load_run(path, name) for name in run_names(path)})
+        else:
+            runs[label if label not in runs else path] = path
+    os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
+    plotting.save(plotting.plot_comparison(runs, x=args.x), args.output)
+    print(args.output)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
     from .plotting import FIGURES
@@ -458,6 +478,12 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--format", default="png", choices=["png", "svg", "pdf"])
             sub.add_argument("-o", "--output", default="figures", help="output folder (default: figures)")
         sub.set_defaults(handler=handler)
+    compare = commands.add_parser("compare", help="draw the best so far of several run files on one figure")
+    compare.add_argument("run_files", nargs="+", help="run files; each is a line (the median of its runs)")
+    compare.add_argument("--each-run", action="store_true", help="a line for each run of each file")
+    compare.add_argument("--x", default="evaluations", choices=["evaluations", "seconds"])
+    compare.add_argument("-o", "--output", default="comparison.png", help="the figure (.png, .svg or .pdf)")
+    compare.set_defaults(handler=_compare)
     return parser
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ __all__ = [
     "plot_parts",
     "plot_pareto",
     "plot_hypervolume",
+    "plot_comparison",
     "save",
     "load",
     "pyplot",
@@ -281,11 +282,12 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
-def _sessions(trials: Sequence[Trial]) -> list[tuple[float, int]]:
-    """(span in seconds, workers) of each session of a run: the stretches of time in which evaluations
-    ran, split where nothing ran for longer than the longest evaluation (at least a second); a session's
-    workers are the most evaluations that ran at once in it."""
-    events = sorted((t.started, t.started + t.duration) for t in trials)
+def _session_groups(trials: Sequence[Trial]) -> list[list[tuple[float, float]]]:
+    """The (start, end) of every timed trial, in start order, grouped by session: the stretches of time in
+    which evaluations ran, split where nothing ran for longer than the longest evaluation (at least a second)."""
+    events = sorted((t.started, t.started + t.duration) for t in trials if t.started is not None)
+    if not events:
+        return []
     gap = max(1.0, max(end - begin for begin, end in events))
     groups: list[list[tuple[float, float]]] = [[events[0]]]
     reach = events[0][1]
@@ -294,8 +296,14 @@ def _sessions(trials: Sequence[Trial]) -> list[tuple[float, int]]:
             groups.append([])
         groups[-1].append((begin, end))
         reach = max(reach, end)
+    return groups
+
+
+def _sessions(trials: Sequence[Trial]) -> list[tuple[float, int]]:
+    """(span in seconds, workers) of each session of a run (:func:`_session_groups`); a session's
+    workers are the most evaluations that ran at once in it."""
     sessions = []
-    for group in groups:
+    for group in _session_groups(trials):
         marks = sorted([(begin, 1) for begin, _ in group] + [(end, -1) for _, end in group])
         running = peak = 0
         for _, step in marks:
@@ -504,6 +512,121 @@ def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequen
     for ax in (left, right):
         ax.set_ylim(0, 1.05 * (curve[-1] if given and curve and curve[-1] > 0 else 1.0))
     return fig
+
+
+def _best_so_far(result: Result, x: str) -> tuple[np.ndarray, np.ndarray]:
+    """(x, best value so far) after each completed trial, x in evaluations (the trial's number + 1) or
+    in seconds of evaluation time since the run's first evaluation started (its end; the time between
+    sessions left out)."""
+    trials = list(result.trials)
+    if x == "seconds":
+        clock, elapsed = {}, 0.0
+        for group in _session_groups(trials):  # each session starts where the one before ended
+            start = group[0][0]
+            for begin, end in group:
+                clock[(begin, end)] = elapsed + end - start
+            elapsed += max(end for _, end in group) - start
+        ends = {t.number: clock[(t.started, t.started + t.duration)] for t in trials if t.started is not None}
+        trials = sorted((t for t in trials if t.number in ends), key=lambda t: ends[t.number])
+    xs, ys, best = [], [], None
+    for t in trials:
+        if t.ok:
+            best = t.value if best is None else result.direction.best(best, t.value)
+            xs.append(ends[t.number] if x == "seconds" else t.number + 1)
+            ys.append(best)
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+def plot_comparison(runs: Mapping[str, Any], x: str = "evaluations") -> Any:
+    """Best value so far of several runs on one axes, for a report comparing methods or settings.
+
+    ``runs`` maps a label to a source (a Result, a fitted EvolutionarySearchCV or a run file path; a path
+    stands for every run its file holds) or to a list of them. A label with one run is drawn as its
+    step curve; with several (seeds), as their median and the band between their first and third
+    quartiles, from the point every one of them has completed an evaluation (a run that ended counts
+    with its final best). ``x`` is ``"evaluations"`` or ``"seconds"`` (wall time since each run's first
+    evaluation started, the time between the sessions of a resumed run left out). Runs with one
+    objective, all in the same direction.
+
+    Examples
+    --------
+    >>> import evotune as et
+    >>> from evotune import plotting
+    >>> f = lambda p: (p["x"] - 1) ** 2
+    >>> runs = {"evotune": [et.optimize(f, {"x": et.Float(-5, 5)}, max_evaluations=30, seed=s) for s in range(3)],
+    ...         "random": [et.optimize(f, {"x": et.Float(-5, 5)}, max_evaluations=30, surrogate=None,
+    ...                                population_size=30, seed=s) for s in range(3)]}
+    >>> fig = plotting.plot_comparison(runs)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['evotune (3 runs)', 'random (3 runs)']
+    """
+    if x not in ("evaluations", "seconds"):
+        raise InvalidParameterError(f"plot_comparison(): `x` must be 'evaluations' or 'seconds'; got {x!r}.")
+    if not isinstance(runs, Mapping) or not runs:
+        raise InvalidParameterError(
+            f"plot_comparison(): `runs` must be a dict of label -> run or list of runs; got {runs!r}."
+        )
+    groups = {label: _runs_of(label, sources) for label, sources in runs.items()}
+    directions = {label: results[0].direction for label, results in groups.items()}
+    for label, results in groups.items():
+        if any(len(r.directions) > 1 for r in results) or {r.direction for r in results} != {directions[label]}:
+            raise InvalidParameterError(
+                f"plot_comparison(): the runs of {label!r} must have one objective each, in one direction "
+                f"(plot_hypervolume draws a run with several)."
+            )
+    if len(set(directions.values())) > 1:
+        raise InvalidParameterError(
+            f"plot_comparison(): the runs minimize and maximize ({ {k: str(v) for k, v in directions.items()} }); "
+            f"compare runs of one direction."
+        )
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.2), layout="constrained")
+    values = []
+    for label, results in groups.items():
+        curves = [_best_so_far(r, x) for r in results]
+        curves = [c for c in curves if len(c[0])]
+        name = f"{label} ({len(results)} run{'s' * (len(results) > 1)})"
+        if not curves:
+            ax.plot([], [], label=f"{name}: no completed evaluation")
+            continue
+        values.extend(v for c in curves for v in c[1])
+        if len(curves) == 1:
+            ax.step(*curves[0], where="post", lw=1.6, label=name)
+            continue
+        # from the point every run has a completed trial; a run that ended counts with its final best
+        grid = np.unique(np.concatenate([c[0] for c in curves]))
+        grid = grid[grid >= max(c[0][0] for c in curves)]
+        at = np.array([c[1][np.searchsorted(c[0], grid, "right") - 1] for c in curves])
+        low, median, high = np.percentile(at, [25, 50, 75], axis=0)
+        (line,) = ax.step(grid, median, where="post", lw=1.6, label=name)
+        ax.fill_between(grid, low, high, step="post", color=line.get_color(), alpha=0.2, linewidth=0)
+    direction = next(iter(directions.values()))
+    ax.set_xlabel("evaluations" if x == "evaluations" else "seconds since the run's first evaluation started")
+    ax.set_ylabel(f"best so far ({'lower' if direction is Direction.MINIMIZE else 'higher'} is better)")
+    several = any(len(results) > 1 for results in groups.values())
+    ax.set_title("best so far" + (": median of the runs, band between their quartiles" if several else ""))
+    ax.legend(loc="best", frameon=False)
+    if values and min(values) > 0 and max(values) / min(values) > 100:  # where most runs end is legible
+        ax.set_yscale("log")
+    return fig
+
+
+def _runs_of(label: str, sources: Any) -> list[Result]:
+    """The Results a label of :func:`plot_comparison` stands for: every run of a run file path."""
+    from .storage import load_run, run_names
+
+    out = []
+    for source in sources if isinstance(sources, (list, tuple)) else [sources]:
+        if isinstance(source, (str, os.PathLike)):
+            names = run_names(source)
+            if not names:
+                raise InvalidParameterError(f"plot_comparison(): {label!r}: {os.fspath(source)!r} holds no run.")
+            out.extend(load_run(source, name) for name in names)
+        else:
+            out.append(load(source))
+    if not out:
+        raise InvalidParameterError(f"plot_comparison(): {label!r} has no runs.")
+    return out
 
 
 #: The figures of a report: file stem -> function.

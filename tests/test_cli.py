@@ -67,6 +67,12 @@ def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
                                                           if k not in ("parts", "pareto", "hypervolume"))
     assert main(["export", run_file]) == 2  # nothing asked for: bad usage
     assert "give --trials FILE and/or --hall-of-fame FILE" in capsys.readouterr().err
+    assert main(["run", experiment(20), "--no-progress", "--restart"]) == 0  # the file now holds two runs
+    capsys.readouterr()
+    assert main(["compare", run_file, "--x", "seconds", "-o", "figs/comparison.svg"]) == 0
+    assert (tmp_path / "figs" / "comparison.svg").stat().st_size > 1000
+    assert main(["compare", run_file, "--each-run", "-o", "each.png"]) == 0
+    assert main(["compare", "missing.db"]) == 1 and "missing.db: no such run file" in capsys.readouterr().err
 
 
 TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset = 'iris'\ncv = 3\n"

@@ -1,3 +1,5 @@
+import math
+import re
 import warnings
 
 import matplotlib
@@ -8,6 +10,13 @@ from evotune import InvalidParameterError, plotting
 from evotune.sklearn import EvolutionarySearchCV
 
 from .mixed_problem import SPACE, objective
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """The figures a test drew are closed after it (pyplot keeps every figure it made open)."""
+    yield
+    plotting.pyplot().close("all")
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +190,58 @@ def test_the_pareto_and_hypervolume_figures(k, tmp_path):
         assert len(front_line.get_xdata()) == len(result.pareto_front)
         curve = plotting.plot_hypervolume(source).axes[1].get_lines()[0].get_ydata()
         assert len(curve) == 40 and curve[-1] == pytest.approx(1.0) and all(a <= b for a, b in zip(curve, curve[1:]))
+
+
+def _run(values, started=None, duration=10.0, direction="minimize"):
+    """A finished run whose trials returned ``values`` (None: failed), started at ``started`` seconds."""
+    starts = started or [10.0 * i for i in range(len(values))]
+    trials = [et.Trial(i, 0, {"x": 0.0}, math.nan if v is None else v, state="failed" if v is None else "complete",
+                       duration=duration, started=s) for i, (v, s) in enumerate(zip(values, starts))]
+    return et.Result(trials=trials, history=[], hall_of_fame=[], direction=direction, seed=0)
+
+
+def test_the_comparison_draws_each_labels_median_and_quartiles_of_its_runs():
+    runs = {"a": [_run([5, 3, 4, 1]), _run([None, 6, 2, 2]), _run([4, 4, 4, 0.5])], "b": _run([2, 2, 2, 2])}
+    fig = plotting.plot_comparison(runs)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines) == ["a (3 runs)", "b (1 run)"]
+    # from evaluation 2 on, when every run of "a" has a best: bests (3, 6, 4), (3, 2, 4), (1, 2, 0.5)
+    assert list(lines["a (3 runs)"].get_xdata()) == [2, 3, 4] and list(lines["a (3 runs)"].get_ydata()) == [4, 3, 1]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert min(band) == pytest.approx(0.75) and max(band) == pytest.approx(5)  # quartiles (0.75, 5) at 4 and 2
+    assert list(lines["b (1 run)"].get_ydata()) == [2, 2, 2, 2]
+    assert ax.get_xlabel() == "evaluations" and "quartiles" in ax.get_title()
+
+
+def test_the_comparison_in_seconds_leaves_out_the_time_between_sessions_and_reads_every_run_of_a_file(tmp_path):
+    # a resumed run: two trials, an hour of nothing, two more; each trial takes 10 s, one at a time
+    resumed = _run([4, 3, 2, 1], started=[0, 10, 3600, 3610])
+    line = plotting.plot_comparison({"resumed": resumed}, x="seconds").axes[0].get_lines()[0]
+    assert list(line.get_xdata()) == [10, 20, 30, 40]
+    path = tmp_path / "runs.db"
+    for seed in (0, 1):
+        et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, max_evaluations=12, seed=seed, storage=path,
+                    run_name=f"seed-{seed}")
+    fig = plotting.plot_comparison({"file": str(path)}, x="seconds")
+    assert fig.axes[0].get_lines()[0].get_label() == "file (2 runs)"
+    assert fig.axes[0].get_xlabel() == "seconds since the run's first evaluation started"
+
+
+@pytest.mark.parametrize("runs, x, message", [
+    ({"a": _run([1])}, "time", "`x` must be 'evaluations' or 'seconds'; got 'time'"),
+    ({}, "evaluations", "`runs` must be a dict of label -> run or list of runs; got {}"),
+    ({"a": _run([1]), "b": _run([1], direction="maximize")}, "evaluations", "the runs minimize and maximize"),
+    ({"a": []}, "evaluations", "'a' has no runs"),
+    ({"a": 3}, "evaluations", "`source` must be a Result"),
+])
+def test_the_comparison_refuses_runs_it_cannot_draw(runs, x, message):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
+        plotting.plot_comparison(runs, x=x)
+
+
+def test_the_comparison_refuses_a_run_with_several_objectives():
+    two = et.optimize(lambda p: (p["x"], 1 - p["x"]), {"x": et.Float(0, 1)}, directions=["minimize"] * 2,
+                      max_evaluations=8, seed=0)
+    with pytest.raises(InvalidParameterError, match="the runs of 'two' must have one objective each"):
+        plotting.plot_comparison({"two": two})
