@@ -399,3 +399,82 @@ def test_ctrl_c_stops_the_workers_and_returns_what_finished(tmp_path):
     time.sleep(0.5)
     workers = {int(pid) for pid in pids.read_text().split()}
     assert len(workers) == 2 and not any(alive(pid) for pid in workers)
+
+
+
+INTERRUPTED_WAITS = """
+import signal, sys, threading
+import numpy as np
+from evotune.evaluation import ProcessPoolEvaluator
+from evotune.trial import Candidate
+
+waiting = False
+
+
+def interrupt(signum, frame):
+    if waiting:
+        raise KeyboardInterrupt
+
+
+def held(futures):
+    stuck = []
+
+    def check():  # from another thread, as the pool's own threads take them
+        for future in futures:
+            if future._condition.acquire(timeout=0.05):
+                future._condition.release()
+            else:
+                stuck.append(future)
+
+    thread = threading.Thread(target=check)
+    thread.start()
+    thread.join()
+    return stuck
+
+
+def identity(p):
+    return p["x"]
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGALRM, interrupt)
+    rng, interrupts, number = np.random.default_rng(0), 0, 0
+    pool = ProcessPoolEvaluator(n_jobs=2)
+    pool.start(identity)
+    while interrupts < 150:
+        for _ in range(300):
+            pool.submit(Candidate(number, 0, {"x": number}))
+            number += 1
+        signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.0005, 0.02), 0.0003)
+        try:
+            while pool.n_submitted:
+                waiting = True
+                pool.next_outcome()
+                waiting = False
+        except KeyboardInterrupt:
+            interrupts += 1
+        waiting = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        stuck = held(list(pool._futures))
+        if stuck:
+            print(f"{len(stuck)} futures' locks held after {interrupts} interrupts", flush=True)
+            sys.stdout.flush()
+            import os; os._exit(1)  # the pool could not stop: its threads wait on those locks
+        pool.cancel()
+    pool.close()
+    print(f"no lock held after {interrupts} interrupts")
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="interval timers are POSIX")
+def test_ctrl_c_while_the_pool_waits_leaves_no_futures_lock_held(tmp_path):
+    """optimize raises a Ctrl-C only while the driver waits in next_outcome (evotune.optimize._Interrupts).
+    Interrupted there at random moments, 150 times, the pool must not keep a future's lock: the pool's
+    thread that finishes that future would block on it for good. concurrent.futures.wait, used before,
+    takes the locks one by one: 327 were held after 8 interrupts, or the run hung, or an interrupt
+    escaped its cleanup. In a subprocess, so that a hang fails the test."""
+    script = tmp_path / "waits.py"
+    script.write_text(INTERRUPTED_WAITS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert done.stdout.strip() == "no lock held after 150 interrupts"
