@@ -310,8 +310,8 @@ def _run(args: argparse.Namespace) -> int:
     except StorageError as exc:
         if "settings differ from the stored ones" not in str(exc):
             raise
-        raise EvotuneError(f"{exc}\nHere: `evotune run {args.experiment} --restart` starts anew and keeps the "
-                           f"stored run in the file under another name.") from None
+        raise EvotuneError(f"{exc}\nHere: `evotune run {args.experiment} --restart` starts anew and keeps "
+                           f"the stored run in the file under another name.") from None
     print(f"stopped: {result.stop_reason}")
     print("\n".join(_best(result, "")))
     print(f"next: evotune report {settings['storage']} -o reports/{settings['run_name']}/")

@@ -630,8 +630,8 @@ class Evolution:
                 f"all {row.failed} evaluations of the first generation failed; the first error was: {first[1]}"
             ) from first[2]
         if row.failed:
-            warn(f"{row.failed} of {row.evaluated} evaluations failed in generation {generation} (ranked worst); "
-                 f"first error: {first[1]}", FailedEvaluationWarning)
+            warn(f"{row.failed} of {row.evaluated} evaluations failed in generation {generation} (ranked "
+                 f"worst); first error: {first[1]}", FailedEvaluationWarning)
         population = self._reported.members
         completed = [ind for ind in population if math.isfinite(ind.losses[0]) and not ind.estimated]
         stats = self._stats.compile(completed)

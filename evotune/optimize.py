@@ -17,7 +17,13 @@ from ._checks import check_int, check_number
 from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
 from .evaluation.parts import Stepped, SteppedEvaluator, budgeted
 from .evolution import Evolution, default_population_size
-from .exceptions import AllEvaluationsFailedError, InfeasibleWarning, InvalidParameterError, StorageError, warn
+from .exceptions import (
+    AllEvaluationsFailedError,
+    InfeasibleWarning,
+    InvalidParameterError,
+    StorageError,
+    warn,
+)
 from .result import Result
 from .settings import Settings
 from .space import Space
@@ -218,9 +224,9 @@ def _check_arguments(objective: Callable[..., Any], fidelity: bool) -> None:
     except TypeError:
         call = "with `fidelity`, the objective is called as objective(params, budget)" if fidelity else (
             "the objective is called as objective(params), params a dict of parameter name -> value")
+        name = getattr(objective, "__qualname__", type(objective).__name__)
         raise InvalidParameterError(
-            f"{call}; {getattr(objective, '__qualname__', type(objective).__name__)}{signature} does not take "
-            f"{'two arguments' if fidelity else 'one argument'}."
+            f"{call}; {name}{signature} does not take {'two arguments' if fidelity else 'one argument'}."
         ) from None
 
 

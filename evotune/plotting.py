@@ -283,8 +283,9 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
 
 
 def _session_groups(trials: Sequence[Trial]) -> list[list[tuple[float, float]]]:
-    """The (start, end) of every timed trial, in start order, grouped by session: the stretches of time in
-    which evaluations ran, split where nothing ran for longer than the longest evaluation (at least a second)."""
+    """The (start, end) of every timed trial, in start order, grouped by session: the stretches of time
+    in which evaluations ran, split where nothing ran for longer than the longest evaluation (at least
+    a second)."""
     events = sorted((t.started, t.started + t.duration) for t in trials if t.started is not None)
     if not events:
         return []
@@ -553,9 +554,10 @@ def plot_comparison(runs: Mapping[str, Any], x: str = "evaluations") -> Any:
     >>> import evotune as et
     >>> from evotune import plotting
     >>> f = lambda p: (p["x"] - 1) ** 2
-    >>> runs = {"evotune": [et.optimize(f, {"x": et.Float(-5, 5)}, max_evaluations=30, seed=s) for s in range(3)],
-    ...         "random": [et.optimize(f, {"x": et.Float(-5, 5)}, max_evaluations=30, surrogate=None,
-    ...                                population_size=30, seed=s) for s in range(3)]}
+    >>> space = {"x": et.Float(-5, 5)}
+    >>> runs = {"evotune": [et.optimize(f, space, max_evaluations=30, seed=s) for s in range(3)],
+    ...         "random": [et.optimize(f, space, max_evaluations=30, surrogate=None, population_size=30,
+    ...                                seed=s) for s in range(3)]}
     >>> fig = plotting.plot_comparison(runs)
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['evotune (3 runs)', 'random (3 runs)']
@@ -569,15 +571,15 @@ def plot_comparison(runs: Mapping[str, Any], x: str = "evaluations") -> Any:
     groups = {label: _runs_of(label, sources) for label, sources in runs.items()}
     directions = {label: results[0].direction for label, results in groups.items()}
     for label, results in groups.items():
-        if any(len(r.directions) > 1 for r in results) or {r.direction for r in results} != {directions[label]}:
+        if any(len(r.directions) > 1 or r.direction is not directions[label] for r in results):
             raise InvalidParameterError(
                 f"plot_comparison(): the runs of {label!r} must have one objective each, in one direction "
                 f"(plot_hypervolume draws a run with several)."
             )
     if len(set(directions.values())) > 1:
         raise InvalidParameterError(
-            f"plot_comparison(): the runs minimize and maximize ({ {k: str(v) for k, v in directions.items()} }); "
-            f"compare runs of one direction."
+            f"plot_comparison(): the runs minimize and maximize "
+            f"({ {k: str(v) for k, v in directions.items()} }); compare runs of one direction."
         )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(WIDTH, 3.2), layout="constrained")
@@ -620,7 +622,9 @@ def _runs_of(label: str, sources: Any) -> list[Result]:
         if isinstance(source, (str, os.PathLike)):
             names = run_names(source)
             if not names:
-                raise InvalidParameterError(f"plot_comparison(): {label!r}: {os.fspath(source)!r} holds no run.")
+                raise InvalidParameterError(
+                    f"plot_comparison(): {label!r}: {os.fspath(source)!r} holds no run."
+                )
             out.extend(load_run(source, name) for name in names)
         else:
             out.append(load(source))

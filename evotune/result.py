@@ -172,7 +172,8 @@ class Result:
         if not self.feasible:
             best = "no feasible trial" if self.hall_of_fame else "no completed trial"
         elif len(self.directions) > 1:
-            best = f"a front of {len(self.pareto_front)}, knee {_short(self.best_trial.values)} at {_short(self.best_params)}"
+            knee = self.best_trial
+            best = f"a front of {len(self.pareto_front)}, knee {_short(knee.values)} at {_short(knee.params)}"
         else:
             best = f"best {_short(self.best_value)} at {_short(self.best_params)}"
         return f"Result({len(self.trials)} trials ({counts}), {best}; {self.stop_reason or 'not finished'})"

@@ -301,8 +301,9 @@ def check_scoring_name(scoring: Any) -> Any:
 
     if isinstance(scoring, str) and scoring not in get_scorer_names():
         names = get_scorer_names()
-        close = [n for n in names if n.startswith(scoring.lower())][:1] or \
-            difflib.get_close_matches(scoring, names, n=1) or difflib.get_close_matches(scoring.lower(), names, n=1)
+        close = ([n for n in names if n.startswith(scoring.lower())][:1]
+                 or difflib.get_close_matches(scoring, names, n=1)
+                 or difflib.get_close_matches(scoring.lower(), names, n=1))
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InvalidParameterError(
             f"`scoring`: scikit-learn has no scorer {scoring!r}; {hint}(the names: sklearn.metrics.get_scorer_names())"

@@ -335,7 +335,8 @@ def _as_parameter(name: str, spec: Any) -> Parameter:
     raise InvalidSpaceError(
         f"parameter {name!r}: expected Float, Integer, Categorical, a list of choices or a scipy.stats "
         f"distribution; got {spec!r} ({type(spec).__name__})"
-        + (f"; a fixed value is a list of one: [{spec!r}]." if isinstance(spec, (str, numbers.Number)) else ".")
+        + (f"; a fixed value is a list of one: [{spec!r}]." if isinstance(spec, (str, numbers.Number))
+           else ".")
     )
 
 

@@ -147,8 +147,8 @@ class Storage:
             if diff:
                 raise StorageError(
                     f"cannot resume run {name!r}: its settings differ from the stored ones:\n  " + "\n  ".join(diff)
-                    + "\nPass the stored settings to continue it, or another run_name to start anew (the stored "
-                    "run stays in the file)."
+                    + "\nPass the stored settings to continue it, or another run_name to start anew (the "
+                    "stored run stays in the file)."
                 )
             journal = RunJournal(self, run_id, name, lock, space)
             for _ in journal.stored_trials():  # every stored trial must read back before the file changes

@@ -66,8 +66,8 @@ class RunLock:
                 raise StorageError(f"run {name!r} in {path!r} is already being written by this process.")
             functions = _os_lock()
             if functions is None:
-                warn("no OS file locking here: evotune cannot stop a second process from writing the same run",
-                     RuntimeWarning)
+                warn("no OS file locking here: evotune cannot stop a second process from writing the same "
+                     "run", RuntimeWarning)
             else:
                 self._lock, self._unlock = functions
                 self._offset = _offset(name)
