@@ -433,10 +433,12 @@ def _compare(args: argparse.Namespace) -> int:
         if not os.path.exists(path):
             raise EvotuneError(f"{path}: no such run file.")
         label = os.path.splitext(os.path.basename(path))[0]
+        if any(key == label or key.startswith(f"{label}: ") for key in runs):
+            label = path  # two files of one name in different folders
         if args.each_run:
             runs.update({f"{label}: {name}": load_run(path, name) for name in run_names(path)})
         else:
-            runs[label if label not in runs else path] = path
+            runs[label] = path
     os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
     plotting.save(plotting.plot_comparison(runs, x=args.x), args.output)
     print(args.output)

@@ -517,8 +517,8 @@ def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequen
 
 def _best_so_far(result: Result, x: str) -> tuple[np.ndarray, np.ndarray]:
     """(x, best value so far) after each completed trial, x in evaluations (the trial's number + 1) or
-    in seconds of evaluation time since the run's first evaluation started (its end; the time between
-    sessions left out)."""
+    in seconds of wall time from the run's first evaluation's start to the trial's end (the time
+    between sessions left out)."""
     trials = list(result.trials)
     if x == "seconds":
         clock, elapsed = {}, 0.0

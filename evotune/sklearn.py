@@ -37,6 +37,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import indexable
 
+from ._checks import check_int
 from ._sklearn_compat import (
     BaseSearchCV,
     _check_method_params,
@@ -49,7 +50,6 @@ from ._sklearn_compat import (
     public_scorer,
     scorer_names,
 )
-from ._checks import check_int
 from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
