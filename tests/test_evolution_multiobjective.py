@@ -76,7 +76,8 @@ def test_a_wrong_return_fails_its_trial_with_the_reason(returned, fragment):
     batch = ev.ask()
     with pytest.warns(FailedEvaluationWarning, match="1 of 4 evaluations failed") as record:
         ev.tell(batch, [returned] + [zdt1(c.params) for c in batch[1:]])
-    assert [w.filename for w in record] == [__file__]  # the warning points at the user's line, not evotune's
+    # the warning points at the user's line, not evotune's
+    assert [w.filename for w in record if w.category is FailedEvaluationWarning] == [__file__]
     assert ev.trials[0].state == "failed" and fragment in ev.trials[0].error
     assert all(math.isnan(v) for v in ev.trials[0].values) and len(ev.trials[0].values) == 2
 
@@ -154,7 +155,7 @@ def test_no_feasible_trial_says_so_and_keeps_the_least_infeasible():
     with pytest.warns(InfeasibleWarning, match="no trial met the constraints") as record:
         result = et.optimize(lambda p: p["x"], SPACE, constraints=lambda p, v, i: 2 - p["x"],
                              max_evaluations=20, seed=0)
-    assert [w.filename for w in record] == [__file__]
+    assert [w.filename for w in record if w.category is InfeasibleWarning] == [__file__]
     assert result.best_trial is None and result.best_params is None and not result.feasible
     assert result.pareto_front == []
     violations = [t.violation for t in result.hall_of_fame]
