@@ -520,6 +520,7 @@ class _Interrupts:
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.active:
+            self.active = False  # once: a second Ctrl-C is not raised into the first one's unwinding
             raise KeyboardInterrupt
         self.pending = True
 

@@ -1,4 +1,5 @@
 import math
+import signal
 import time
 
 import pytest
@@ -333,3 +334,24 @@ def test_a_conditional_space_gives_the_same_trials_for_any_number_of_workers():
     runs = [et.optimize(cond_objective, COND_SPACE, max_evaluations=40, population_size=8, lag=4, n_jobs=n, seed=3)
             for n in (1, 2)]
     assert [(t.params, t.value) for t in runs[0].trials] == [(t.params, t.value) for t in runs[1].trials]
+
+
+def test_a_second_ctrl_c_while_the_first_unwinds_is_held_not_raised():
+    from evotune.optimize import _Interrupts
+
+    interrupts = _Interrupts()
+
+    def wait():
+        interrupts._handle(signal.SIGINT, None)  # Ctrl-C while the driver waits: raised
+        raise AssertionError("not reached")
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.waiting(wait)
+    interrupts.active = True  # as if the first were still unwinding through the wait
+    with pytest.raises(KeyboardInterrupt):
+        interrupts._handle(signal.SIGINT, None)
+    try:
+        interrupts._handle(signal.SIGINT, None)  # a second one, at once: held for the next wait
+    except KeyboardInterrupt:
+        pytest.fail("a second Ctrl-C was raised into the first one's unwinding")
+    assert interrupts.pending and not interrupts.active
