@@ -308,7 +308,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = optimize(**settings, resume=True, progress=not args.no_progress)
     except StorageError as exc:
-        if "settings differ from the stored ones" not in str(exc):
+        from .storage.journal import SETTINGS_DIFFER
+
+        if SETTINGS_DIFFER not in str(exc):
             raise
         raise EvotuneError(f"{exc}\nHere: `evotune run {args.experiment} --restart` starts anew and keeps "
                            f"the stored run in the file under another name.") from None

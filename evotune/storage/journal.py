@@ -30,7 +30,11 @@ from ._codec import (
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
 
-__all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW"]
+__all__ = ["Storage", "RunJournal", "GROUP_BELOW", "GROUP_WINDOW", "SETTINGS_DIFFER"]
+
+#: How the refusal to resume a run with other settings begins after the run's name (the CLI adds its
+#: own way on to the errors that say it).
+SETTINGS_DIFFER = "its settings differ from the stored ones"
 
 #: Evaluations shorter than this, finishing within GROUP_WINDOW seconds of the last
 #: commit, are committed together with the next ones.
@@ -146,7 +150,7 @@ class Storage:
             diff = differences(stored, given)
             if diff:
                 raise StorageError(
-                    f"cannot resume run {name!r}: its settings differ from the stored ones:\n  " + "\n  ".join(diff)
+                    f"cannot resume run {name!r}: {SETTINGS_DIFFER}:\n  " + "\n  ".join(diff)
                     + "\nPass the stored settings to continue it, or another run_name to start anew (the "
                     "stored run stays in the file)."
                 )
