@@ -8,8 +8,8 @@ a *reference* the engine fixed when it proposed the candidate's generation:
   with the best trial of the population on the same folds (the spread of the differences
   pooled with the population's own, so that three folds can already decide). A candidate
   shown worse at the test's ``confidence`` is stopped; so is one whose first ``min_parts``
-  folds fit the same models as an earlier trial's (``repeats``: the same output on those
-  folds' test data), one that ties the best on each of its first ``2 * min_parts`` folds
+  folds fit the same models as an earlier trial's (``repeats``: the same output on the
+  first ``repeat_parts`` folds' test data, checked before the test), one that ties the best on each of its first ``2 * min_parts`` folds
   or more (``ties``), and one too far behind to end better (``futility``).
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
   called as ``objective(params, budget)`` at budgets that grow by ``eta`` (or, a generator,
@@ -74,7 +74,7 @@ class Racing:
         from the candidate's few folds alone, whose spread is so uncertain after 3
         folds that the test then stops only what is far worse.
     repeats : bool
-        Also stop a candidate whose first ``min_parts`` folds fitted the same models as
+        Also stop a candidate whose first ``repeat_parts`` folds fitted the same models as
         an earlier trial's (the same output on each fold's test data: a regularisation
         beyond saturation, a tree depth never reached), with that trial's value as its
         estimate. In the benchmark 23 % of the children raced were such repeats;
@@ -106,12 +106,22 @@ class Racing:
         to 0.64 of the time (see docs/benchmarks.md). A candidate's folds after its first
         ``min_parts`` then run one at a time; other candidates' folds, or its own next
         ones run ahead, keep the workers busy (:mod:`evotune.evaluation.parts`).
+    repeat_parts : int
+        How many first folds tell a repeat (``repeats``), from 1 to ``min_parts``; with
+        fewer than ``min_parts``, a candidate is checked for one after that many folds,
+        before its first test. Two folds fitting bit for bit the models an earlier
+        trial fitted on them seldom differ on the third: in the benchmark 76 of the
+        2,167 children that repeated a trial on 2 folds did not on 3. Stopping them
+        after 2 folds (the default since 0.15; evotune 0.14 and earlier: ``min_parts``)
+        took racing from 0.616 to 0.5xx of the fold fits (see docs/benchmarks.md).
 
     Examples
     --------
     >>> racing = Racing(min_parts=3)
     >>> racing.checkpoints(10), Racing(schedule="doubling").checkpoints(10)
     ([3, 4, 5, 6, 7, 8, 9, 10], [3, 6, 10])
+    >>> racing.checkpoints(10, keyed=True)  # folds with fingerprints: repeats are told after 2
+    [2, 3, 4, 5, 6, 7, 8, 9, 10]
     >>> reference = [0.10, 0.12, 0.08]  # the population's best, fold by fold (losses)
     >>> racing.worse([0.30, 0.35, 0.28], reference), racing.worse([0.09, 0.14, 0.08], reference)
     (True, False)
@@ -144,9 +154,14 @@ class Racing:
     ties: bool = True
     futility: float = 0.02
     schedule: str = "each"
+    repeat_parts: int = 2
 
     def __post_init__(self) -> None:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
+        check_int("repeat_parts", self.repeat_parts, 1, owner="Racing")
+        if self.repeat_parts > self.min_parts:
+            raise InvalidParameterError(f"Racing: `repeat_parts` must be at most min_parts ({self.min_parts}); "
+                                        f"got {self.repeat_parts}.")
         if self.schedule not in _SCHEDULES:
             allowed = ", ".join(map(repr, _SCHEDULES))
             raise InvalidParameterError(f"Racing: `schedule` must be one of {allowed}; "
@@ -158,11 +173,13 @@ class Racing:
             if not isinstance(getattr(self, name), bool):
                 raise InvalidParameterError(f"Racing: `{name}` must be True or False; got {getattr(self, name)!r}.")
 
-    def checkpoints(self, parts: int) -> list[int]:
-        """How many parts have run at each decision (the last is all of them: no decision)."""
+    def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
+        """How many parts have run at each decision (the last is all of them: no decision); with ``keyed``
+        parts (their models fingerprinted, and ``repeats``), also after the first ``repeat_parts``."""
+        out = [self.repeat_parts] if keyed and self.repeats and self.repeat_parts < self.min_parts else []
         if self.schedule == "each":
-            return list(range(self.min_parts, parts)) + [parts]
-        out, k = [], self.min_parts
+            return out + list(range(self.min_parts, parts)) + [parts]
+        k = self.min_parts
         while k < parts:
             out.append(k)
             k *= 2
@@ -243,10 +260,11 @@ class Racing:
         return n * mean / (spread * math.sqrt(rest * (1 + rest / k))) > _critical(1 - self.futility, df)
 
     def first_keys(self, keys: Sequence[Any] | None) -> tuple | None:
-        """The keys of the first ``min_parts`` parts (what ``repeats`` compares), None unless all are known."""
-        if keys is None or len(keys) < self.min_parts or any(k is None for k in keys[: self.min_parts]):
+        """The keys of the first ``repeat_parts`` parts (what ``repeats`` compares), None unless all are known."""
+        n = self.repeat_parts
+        if keys is None or len(keys) < n or any(k is None for k in keys[:n]):
             return None
-        return tuple(keys[: self.min_parts])
+        return tuple(keys[:n])
 
     def tied(self, losses: Sequence[float], reference: Sequence[float]) -> bool:
         """Whether ``ties`` stops these losses: equal to the reference's on each of at least
@@ -380,8 +398,8 @@ class Fidelity:
             values = [max(self.min_budget, round(v)) for v in values]
         return tuple(dict.fromkeys(values))
 
-    def checkpoints(self, parts: int) -> list[int]:
-        """One budget per wave: a decision after each."""
+    def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
+        """One budget per wave: a decision after each (``keyed`` changes nothing: no repeats here)."""
         return list(range(1, parts + 1))
 
     def pool(self, members: Sequence[Sequence[float]]) -> None:
@@ -449,7 +467,7 @@ class Race:
     applies it. ``sign`` turns the objective's values into losses (+1 minimizing,
     -1 maximizing; with several objectives a tuple, one per objective, and each part's value a
     sequence of values); ``pool`` is what the population says of the parts' noise (:meth:`Racing.pool`).
-    ``repeats`` maps the keys of a trial's first ``min_parts`` parts (the objective's
+    ``repeats`` maps the keys of a trial's first ``repeat_parts`` parts (the objective's
     ``part_key``: a fingerprint of each fold's fitted model) to that trial's number and loss (losses),
     the earliest trial first; only trials numbered below ``before`` (those the candidate's
     generation was proposed from) count, so the decision does not depend on when
@@ -457,12 +475,12 @@ class Race:
 
     Examples
     --------
-    >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b", "c"): (4, 0.11)}, before=10)
-    >>> race.worse([0.10, 0.12, 0.08]), race.why([0.10, 0.12, 0.08], keys=("a", "b", "c", None))
-    (False, 'repeats trial 4: the same models on the first 3 parts')
+    >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b"): (4, 0.11)}, before=10)
+    >>> race.worse([0.10, 0.12, 0.08]), race.why([0.10, 0.12], keys=("a", "b", None))
+    (False, 'repeats trial 4: the same models on the first 2 parts')
     >>> race.why([0.30, 0.35, 0.28])
     'worse than the best on the first 3 parts (paired t-test, 95%)'
-    >>> race.estimate([0.10, 0.12, 0.08], keys=("a", "b", "c"))  # the value of trial 4, which it repeats
+    >>> race.estimate([0.10, 0.12], keys=("a", "b"))  # the value of trial 4, which it repeats
     0.11
     >>> front = (((-0.90, 5.0), (-0.88, 5.0), (-0.92, 5.0)),)  # a member's losses: -accuracy, size
     >>> several = Race(Racing(), reference=front, sign=(-1, 1))  # (accuracy, size): maximize, minimize
@@ -479,6 +497,11 @@ class Race:
     repeats: Mapping[tuple, tuple[int, Any]] | None = field(default=None, compare=False, repr=False)
     before: int = 0
 
+    def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
+        """How many parts have run at each decision (:meth:`Racing.checkpoints`; ``keyed``: the objective
+        fingerprints its parts, so a repeat can be told after the first ``repeat_parts``)."""
+        return self.racing.checkpoints(parts, keyed and self.repeats is not None)
+
     def repeat(self, keys: Sequence[Any] | None) -> tuple[int, Any] | None:
         """The number and loss of the earlier trial whose first parts have the same keys as ``keys``'s, if any."""
         first = self.racing.first_keys(keys) if self.repeats else None  # repeats: only with a Racing
@@ -490,8 +513,10 @@ class Race:
         ``keys``, or None: it goes on."""
         found = self.repeat(keys)
         if found is not None:
-            return f"repeats trial {found[0]}: the same models on the first {self.racing.min_parts} parts"
+            return f"repeats trial {found[0]}: the same models on the first {self.racing.repeat_parts} parts"
         losses = self.losses(values)
+        if isinstance(self.racing, Racing) and len(losses) < self.racing.min_parts:
+            return None  # told only whether it repeats a trial (``repeat_parts``)
         if not isinstance(self.racing, Racing):
             if not self.racing.worse(losses, self.reference, self.pool):
                 return None

@@ -110,7 +110,7 @@ TREE = ("[objective]\nestimator = 'sklearn.tree.DecisionTreeClassifier'\ndataset
          "[search]\nmax_evaluations = 3\n", ":5: [space] x: parameter 'x': when(k=...): 'z' is not a value it can take"),
         (f"{TREE}[search]\nmax_evaluations = 3\nracing = {{ min_part = 3 }}\n",
          ":9: [search] racing: unknown racing setting 'min_part'; they are: min_parts, confidence, pooled, repeats, "
-         "ties, futility, schedule."),
+         "ties, futility, schedule, repeat_parts."),
         (f"{TREE}[search]\nmax_evaluations = 3\nsurrogate = {{ front_scal = 'ranks' }}\n",
          ":9: [search] surrogate: unknown surrogate setting 'front_scal'; they are: oversample, "),
         (f"{TREE}[search]\nmax_evaluations = 3\nsurrogate = {{ front_scale = 'rank' }}\n",

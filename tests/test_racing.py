@@ -255,7 +255,7 @@ def test_a_generator_objective_that_crashes_or_hangs_mid_budgets_is_one_crashed_
 
 def test_a_candidate_repeating_an_earlier_trials_first_parts_is_stopped_with_that_trials_value():
     repeats = {("a", "b", "c"): (4, 0.11), ("d", "e", "f"): (12, 0.05)}
-    race = Race(et.Racing(), (0.10, 0.12, 0.08), 1, repeats=repeats, before=10)
+    race = Race(et.Racing(repeat_parts=3), (0.10, 0.12, 0.08), 1, repeats=repeats, before=10)
     same = [0.10, 0.12, 0.08]  # ties the best: the paired test cannot stop it
     assert race.worse(same, ("a", "b", "c")) and race.estimate(same, ("a", "b", "c")) == 0.11
     assert race.why(same, ("a", "b", "c")) == "repeats trial 4: the same models on the first 3 parts"
@@ -264,6 +264,22 @@ def test_a_candidate_repeating_an_earlier_trials_first_parts_is_stopped_with_tha
     assert race.estimate([0.2, 0.22, 0.18]) == pytest.approx(0.2)  # not a repeat: the paired estimate
     off = Race(et.Racing(repeats=False), (0.10, 0.12, 0.08), 1)
     assert not off.worse(same, ("a", "b", "c"))
+
+
+def test_by_default_a_repeat_is_told_after_two_parts_and_nothing_else_is_judged_before_min_parts():
+    race = Race(et.Racing(), (0.10, 0.12, 0.08, 0.11), 1, repeats={("a", "b"): (4, 0.11)}, before=10)
+    assert race.checkpoints(4, keyed=True) == [2, 3, 4] and race.checkpoints(4) == [3, 4]
+    assert race.why([0.5, 0.6], ("a", "b")) == "repeats trial 4: the same models on the first 2 parts"
+    assert race.estimate([0.5, 0.6], ("a", "b")) == 0.11
+    assert race.why([0.5, 0.6], ("a", "x")) is None  # far worse, but the paired test waits for 3 parts
+    assert race.why([0.5, 0.6, 0.55], ("a", "x", "y")).startswith("worse than the best on the first 3 parts")
+    unkeyed = Race(et.Racing(repeats=False), (0.10, 0.12, 0.08, 0.11), 1)
+    assert unkeyed.checkpoints(4, keyed=True) == [3, 4]  # no repeats to tell: no earlier decision
+    assert et.Racing(min_parts=2, repeat_parts=1).checkpoints(4, keyed=True) == [1, 2, 3, 4]
+    assert et.Racing(schedule="doubling").checkpoints(10, keyed=True) == [2, 3, 6, 10]
+    for bad, match in ((0, "an integer >= 1"), (4, r"at most min_parts \(3\); got 4"), (2.0, "an integer >= 1")):
+        with pytest.raises(et.InvalidParameterError, match=r"Racing: `repeat_parts`.*" + match):
+            et.Racing(repeat_parts=bad)
 
 
 def test_the_engine_races_against_the_first_parts_of_every_trial_its_generation_was_bred_from():

@@ -208,11 +208,11 @@ class _PartCall:
 class _Entry:
     """A candidate whose parts are running: their outcomes so far and the waves left."""
 
-    def __init__(self, candidate: Candidate, parts: int):
+    def __init__(self, candidate: Candidate, parts: int, keyed: bool):
         self.candidate = candidate
         self.outcomes: list[Outcome | None] = [None] * parts
         race = candidate.race
-        self.checkpoints = race.racing.checkpoints(parts) if race is not None else [parts]
+        self.checkpoints = race.checkpoints(parts, keyed) if race is not None else [parts]
         self.wave = 0
         self.unlocked = 0  # parts queued so far: 0 .. unlocked - 1
 
@@ -266,7 +266,8 @@ class PartsEvaluator(_Wrapper):
         self._queue: list[tuple[int, int, int]] = []  # parts to submit: (wave, candidate number, part), a heap
 
     def submit(self, candidate: Candidate) -> None:
-        entry = self._entries[candidate.number] = _Entry(candidate, self._objective.parts)
+        keyed = getattr(self._objective, "part_key", None) is not None
+        entry = self._entries[candidate.number] = _Entry(candidate, self._objective.parts, keyed)
         self._unlock(entry)
 
     def _unlock(self, entry: _Entry) -> None:

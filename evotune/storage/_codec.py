@@ -152,11 +152,13 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     or earlier (its test took the spread from the candidate's folds alone), ``repeats=False, ties=False``
     for 0.8 or earlier (repeats of an earlier trial's models and ties with the best ran every fold),
     ``futility=0.0`` for 0.11 or earlier (no candidate was stopped for being too far behind to end better),
-    ``schedule='doubling'`` for 0.13 or earlier (tests after 3, 6... folds, not after each)."""
+    ``schedule='doubling'`` for 0.13 or earlier (tests after 3, 6... folds, not after each),
+    ``repeat_parts=min_parts`` for 0.14 or earlier (a repeat was told by its first ``min_parts`` folds)."""
     racing = stored.get("racing")
     if isinstance(racing, str) and racing.startswith("Racing("):
+        min_parts = re.search(r"min_parts=(\d+)", racing)
         for name, off in (("pooled", False), ("repeats", False), ("ties", False), ("futility", 0.0),
-                          ("schedule", "doubling")):
+                          ("schedule", "doubling"), ("repeat_parts", int(min_parts.group(1)) if min_parts else 3)):
             if f"{name}=" not in racing:
                 racing = racing[:-1] + f", {name}={off!r})"
         return {**stored, "racing": racing}

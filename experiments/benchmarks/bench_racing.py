@@ -118,8 +118,10 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
                            ties="-no-ties" not in method and "-no-repeats" not in method,
                            futility=0.0 if legacy or "-no-futility" in method
                            else 0.05 if "-futility-5" in method else 0.02,
-                           # every ablation's rows were made before 0.14, testing after 3, 6 and 10 folds
-                           schedule="each" if method == "evotune-racing" else "doubling")
+                           # every ablation's rows but 0.14's were made before it, testing after 3, 6 and 10 folds
+                           schedule="each" if method in ("evotune-racing", "evotune-racing-0.14") else "doubling",
+                           # and before 0.15, telling a repeat by its first 3 folds
+                           repeat_parts=2 if method == "evotune-racing" else 3)
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)

@@ -155,6 +155,9 @@ RULES = {  # name: (the rule, the fold counts at which it is asked)
     # fold (commit 3ae9c8c's Racing(first_generation=True), not kept: see docs/benchmarks.md)
     "the same, the first generation raced too": (("repeats-bred-first", et.Racing(), 3),
                                                  tuple(range(3, FOLDS))),
+    # and a repeat told by its first 2 folds, before the first test (0.15's Racing(repeat_parts=2))
+    "Racing(): a repeat told after 2 folds": (("repeats-bred", et.Racing(), 2), tuple(range(2, FOLDS))),
+    "the same, after 1 fold": (("repeats-bred", et.Racing(), 1), tuple(range(1, FOLDS))),
 }
 #: bench_racing's real rows for rules traced here: (method, rule)
 CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racing-80-no-repeats", "confidence 0.8 (3, 6)"),
@@ -165,7 +168,8 @@ CALIBRATION = (("evotune-racing-no-repeats", "Racing() (3, 6)"), ("evotune-racin
                ("evotune-racing-0.11", "Racing(ties=True): + ties with the best on 6 folds"),
                ("evotune-racing-90-0.11", "Racing(ties=True, confidence=0.9)"),
                ("evotune-racing-0.13", "Racing(): + futility 0.02"),
-               ("evotune-racing", "Racing(): tested after each fold"),
+               ("evotune-racing-0.14", "Racing(): tested after each fold"),
+               ("evotune-racing", "Racing(): a repeat told after 2 folds"),
                ("evotune-racing-first-generation", "the same, the first generation raced too"),
                ("evotune-racing-futility-5", "Racing(futility=0.05)"))
 

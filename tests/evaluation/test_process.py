@@ -423,8 +423,8 @@ def held(futures):
     stuck = []
 
     def check():  # from another thread, as the pool's own threads take them
-        for future in futures:
-            if future._condition.acquire(timeout=0.05):
+        for future in futures:  # a pool thread may hold one a moment on a busy machine: a leak holds it for good
+            if future._condition.acquire(timeout=0.05) or future._condition.acquire(timeout=5):
                 future._condition.release()
             else:
                 stuck.append(future)

@@ -311,7 +311,7 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     before = digest(path)
     with pytest.raises(et.StorageError, match=r"racing: stored \"Racing\(min_parts=2, confidence=0.95, "
                                               r"pooled=False, repeats=False, ties=False, futility=0.0, "
-                                              r"schedule='doubling'\)\""):
+                                              r"schedule='doubling', repeat_parts=2\)\""):
         et.optimize(Folds(), space, racing=et.Racing(min_parts=2), max_evaluations=40, population_size=8,
                     storage=path, run_name="previous", resume=True, seed=3)
     assert digest(path) == before
@@ -326,18 +326,22 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
 
 
 @pytest.mark.parametrize("release, stored, old", [
-    ("0.8.0", "repeats=False, ties=False, futility=0.0, schedule='doubling'",
-     et.Racing(repeats=False, ties=False, futility=0.0, schedule="doubling")),
-    ("0.11.0", "repeats=True, ties=True, futility=0.0, schedule='doubling'",
-     et.Racing(futility=0.0, schedule="doubling")),
-    ("0.13.0", "repeats=True, ties=True, futility=0.02, schedule='doubling'", et.Racing(schedule="doubling")),
+    ("0.8.0", "repeats=False, ties=False, futility=0.0, schedule='doubling', repeat_parts=3",
+     et.Racing(repeats=False, ties=False, futility=0.0, schedule="doubling", repeat_parts=3)),
+    ("0.11.0", "repeats=True, ties=True, futility=0.0, schedule='doubling', repeat_parts=3",
+     et.Racing(futility=0.0, schedule="doubling", repeat_parts=3)),
+    ("0.13.0", "repeats=True, ties=True, futility=0.02, schedule='doubling', repeat_parts=3",
+     et.Racing(schedule="doubling", repeat_parts=3)),
+    ("0.14.0", "repeats=True, ties=True, futility=0.02, schedule='each', repeat_parts=3",
+     et.Racing(repeat_parts=3)),
 ])
 def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(release, stored, old,
                                                                               tmp_path):
     """tests/data/run-<release>-racing-cv.db: a decision tree's 10-fold cross-validation, 32 trials raced by
     release 0.8.0 (59a21ad), which ran every fold of a candidate that repeats an earlier trial's models or
-    ties the best, by 0.11.0 (d0ff572), which ran every fold of one too far behind to end better, or by 0.13.0
-    (7a4521e), which tested candidates after 3 and 6 folds only; each
+    ties the best, by 0.11.0 (d0ff572), which ran every fold of one too far behind to end better, by 0.13.0
+    (7a4521e), which tested candidates after 3 and 6 folds only, or by 0.14.0 (6b2e1d4), which told a repeat
+    by its first 3 folds; each
     reads back as the ``Racing`` it raced with: resumed with that, it continues as this version does with
     it, and with today's default the refusal names the difference."""
     from tests.data.make_run_file import tree_folds, tree_space
