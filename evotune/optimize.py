@@ -282,7 +282,7 @@ def _optimize(
         })  # fmt: skip
     racing = settings.racing
     if racing is not None and racing.repeats and callable(getattr(objective, "keying", None)):
-        objective = objective.keying(racing.repeat_parts)  # its first folds fingerprint their models: repeats are raced
+        objective = objective.keying(racing.repeat_parts)  # its first folds fingerprint their models
     population_size = settings.population_size or default_population_size(budgets["max_evaluations"])
     evolution = Evolution(
         Space(space),

@@ -7,10 +7,11 @@ a *reference* the engine fixed when it proposed the candidate's generation:
   as many: ``schedule``); after each wave a one-sided paired t-test compares the candidate
   with the best trial of the population on the same folds (the spread of the differences
   pooled with the population's own, so that three folds can already decide). A candidate
-  shown worse at the test's ``confidence`` is stopped; so is one whose first ``min_parts``
-  folds fit the same models as an earlier trial's (``repeats``: the same output on the
-  first ``repeat_parts`` folds' test data, checked before the test), one that ties the best on each of its first ``2 * min_parts`` folds
-  or more (``ties``), and one too far behind to end better (``futility``).
+  shown worse at the test's ``confidence`` is stopped; so is one whose first ``repeat_parts``
+  folds fit the same models as an earlier trial's (``repeats``: the same output on those
+  folds' test data; told before the first test), one that ties the best on each of its
+  first ``2 * min_parts`` folds or more (``ties``), and one too far behind to end better
+  (``futility``).
 - :class:`Fidelity` (budgets: epochs, trees, iterations, samples): the objective is
   called as ``objective(params, budget)`` at budgets that grow by ``eta`` (or, a generator,
   yields its value at each as it trains on); a candidate
@@ -113,7 +114,9 @@ class Racing:
         trial fitted on them seldom differ on the third: in the benchmark 76 of the
         2,167 children that repeated a trial on 2 folds did not on 3. Stopping them
         after 2 folds (the default since 0.15; evotune 0.14 and earlier: ``min_parts``)
-        took racing from 0.616 to 0.5xx of the fold fits (see docs/benchmarks.md).
+        took racing from 0.616 to 0.591 of the fold fits and from 0.65 to 0.62 of the
+        time, at 0.09 ± 0.08 score points (see docs/benchmarks.md); 1 fold stops
+        different models too often.
 
     Examples
     --------
@@ -160,8 +163,8 @@ class Racing:
         check_int("min_parts", self.min_parts, 2, owner="Racing")
         check_int("repeat_parts", self.repeat_parts, 1, owner="Racing")
         if self.repeat_parts > self.min_parts:
-            raise InvalidParameterError(f"Racing: `repeat_parts` must be at most min_parts ({self.min_parts}); "
-                                        f"got {self.repeat_parts}.")
+            raise InvalidParameterError(f"Racing: `repeat_parts` must be at most min_parts "
+                                        f"({self.min_parts}); got {self.repeat_parts}.")
         if self.schedule not in _SCHEDULES:
             allowed = ", ".join(map(repr, _SCHEDULES))
             raise InvalidParameterError(f"Racing: `schedule` must be one of {allowed}; "
@@ -260,7 +263,8 @@ class Racing:
         return n * mean / (spread * math.sqrt(rest * (1 + rest / k))) > _critical(1 - self.futility, df)
 
     def first_keys(self, keys: Sequence[Any] | None) -> tuple | None:
-        """The keys of the first ``repeat_parts`` parts (what ``repeats`` compares), None unless all are known."""
+        """The keys of the first ``repeat_parts`` parts (what ``repeats`` compares), None unless all are
+        known."""
         n = self.repeat_parts
         if keys is None or len(keys) < n or any(k is None for k in keys[:n]):
             return None
@@ -475,7 +479,8 @@ class Race:
 
     Examples
     --------
-    >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b"): (4, 0.11)}, before=10)
+    >>> race = Race(Racing(), reference=(0.10, 0.12, 0.08), sign=1, repeats={("a", "b"): (4, 0.11)},
+    ...             before=10)
     >>> race.worse([0.10, 0.12, 0.08]), race.why([0.10, 0.12], keys=("a", "b", None))
     (False, 'repeats trial 4: the same models on the first 2 parts')
     >>> race.why([0.30, 0.35, 0.28])

@@ -157,8 +157,9 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     racing = stored.get("racing")
     if isinstance(racing, str) and racing.startswith("Racing("):
         min_parts = re.search(r"min_parts=(\d+)", racing)
+        repeat_parts = int(min_parts.group(1)) if min_parts else 3
         for name, off in (("pooled", False), ("repeats", False), ("ties", False), ("futility", 0.0),
-                          ("schedule", "doubling"), ("repeat_parts", int(min_parts.group(1)) if min_parts else 3)):
+                          ("schedule", "doubling"), ("repeat_parts", repeat_parts)):
             if f"{name}=" not in racing:
                 racing = racing[:-1] + f", {name}={off!r})"
         return {**stored, "racing": racing}

@@ -12,14 +12,16 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``evotune``: EvolutionarySearchCV, every candidate on every fold;
 - ``evotune-racing``: the same with ``racing=True`` (evotune.Racing(): 3 folds, then tested after each;
   one-sided paired t-test at 95 % against the best candidate its generation was bred from, its
-  variance pooled with the population's; a candidate whose first 3 folds fit the same models as an
+  variance pooled with the population's; a candidate whose first 2 folds fit the same models as an
   earlier trial's stops there, one that ties the best on each of the first 6 folds there, and one
   with less than a 2 % chance left of ending better than the best where that shows);
 - ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
 - ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
-Ablations (``--methods``; each tests after 3, 6 and 10 folds, ``schedule="doubling"``): ``-0.13``
+Ablations (``--methods``; each but ``-0.14`` tests after 3, 6 and 10 folds, ``schedule="doubling"``, and
+each tells a repeat by its first 3 folds, ``repeat_parts=3``): ``-0.14`` (``Racing(repeat_parts=3)``: the
+racing of release 0.14; its rows were run as ``evotune-racing``), ``-0.13``
 (``Racing(schedule="doubling")``: the racing of releases 0.12 and 0.13; its rows were run as
 ``evotune-racing``), ``-0.11`` (``futility=0.0``: the racing of releases 0.9 to 0.11; its rows were
 run as ``evotune-racing`` and ``evotune-racing-90``), ``-no-futility`` (the same), ``-futility-5``
@@ -263,7 +265,8 @@ def _line(row: dict) -> str:
 def main() -> None:
     rows = bench_main(__doc__, run_job, problems=problems(), methods=METHODS, seeds=5, results=RESULTS, line=_line)
     for methods in (("evotune", "evotune-racing", "random"),
-                    ("evotune", "evotune-racing", "evotune-racing-0.13", "random"),
+                    ("evotune", "evotune-racing", "evotune-racing-0.14", "random"),
+                    ("evotune", "evotune-racing-0.14", "evotune-racing-0.13", "random"),
                     ("evotune", "evotune-racing-0.13", "evotune-racing-0.11", "random"),
                     METHODS, ("evotune", "evotune-racing-0.13", "evotune-racing-0.11",
                               "evotune-racing-futility-5", "random"),

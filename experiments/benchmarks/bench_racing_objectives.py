@@ -11,8 +11,9 @@ standardised inputs, 10 fixed stratified folds, budget 128 candidates, one worke
 EvolutionarySearchCV with ``scoring="accuracy", objectives=["accuracy", "model_size"]`` (the fitted
 pipeline's pickled size in bytes): ``evotune`` runs every candidate on every fold, ``evotune-racing``
 passes ``racing=True`` (a candidate stops once a trial of the population's front is shown better in both
-objectives by paired t-tests on the same folds, at 95 % over the front, or once its first 3 folds fit the same
-models as an earlier trial's), ``random`` evaluates 128 random candidates (the scale's anchor).
+objectives by paired t-tests on the same folds, at 95 % over the front, or once its first 2 folds fit the same
+models as an earlier trial's), ``random`` evaluates 128 random candidates (the scale's anchor). Ablations:
+``evotune-racing-0.14`` (a repeat told by its first 3 folds: release 0.14's racing), ``-unadjusted`` (below).
 
 Score: the hypervolume of the front of a run's *complete* trials (their full 10-fold values; a stopped
 candidate never counts), on losses (1 - accuracy; log10 of the size) scaled per problem from the best
@@ -42,7 +43,7 @@ RESULTS = os.path.join(HERE, "results", "racing-objectives.jsonl")
 METHODS = ("evotune", "evotune-racing", "random")
 #: Ablation, scored against the main methods' common front: each front member tested at the full confidence
 #: (no correction for their number).
-ABLATIONS = ("evotune-racing-unadjusted",)
+ABLATIONS = ("evotune-racing-0.14", "evotune-racing-unadjusted")
 BUDGET, FOLDS = 128, 10
 SPACES = {
     "DT": {
@@ -115,8 +116,10 @@ class Unadjusted(et.Racing):
 
 def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     racing = None
-    if "racing" in method:  # evotune-racing, evotune-racing-unadjusted
-        racing = (Unadjusted if "-unadjusted" in method else et.Racing)()
+    if "racing" in method:  # evotune-racing, evotune-racing-0.14, evotune-racing-unadjusted
+        # before 0.15 a repeat was told by its first 3 folds (repeat_parts=3); -0.14's rows were run as evotune-racing
+        racing = (Unadjusted if "-unadjusted" in method else et.Racing)(
+            repeat_parts=2 if method == "evotune-racing" else 3)
     search = et.EvolutionarySearchCV(
         problem.pipeline,
         problem.space,
