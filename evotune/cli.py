@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import EvotuneError, InvalidParameterError, StorageError
-from .racing import Fidelity, Racing
+from .racing import Fidelity, Racing, stop_summary
 from .settings import Settings
 from .space import Categorical, Float, Integer, Space
 from .surrogate import GaussianProcessSurrogate
@@ -368,6 +368,9 @@ def _status(args: argparse.Namespace) -> int:
         reason = f" ({run.stop_reason})" if run.stop_reason and run.stop_reason != status else ""
         print(f"run {name!r}: {status}{reason}")
         print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
+        stopped = stop_summary(trials)
+        if stopped:
+            print(f"  racing: {stopped}")
         directions = ", ".join(map(str, run.directions))
         print(f"  generations: {len(run.history)}; direction{'s' * (len(run.directions) > 1)}: {directions}; "
               f"seed: {run.seed}")

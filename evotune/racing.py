@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -44,7 +45,7 @@ from typing import Any
 from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
 
-__all__ = ["Racing", "Fidelity", "Race"]
+__all__ = ["Racing", "Fidelity", "Race", "stop_summary"]
 
 #: When :class:`Racing` tests a candidate after its first ``min_parts`` parts (the first is the default).
 _SCHEDULES = ("each", "doubling")
@@ -561,6 +562,37 @@ class Race:
     def losses(self, values: Sequence[Any]) -> list:
         """The parts' values (the objective's directions) as losses (:func:`part_losses`)."""
         return part_losses(values, self.sign)
+
+
+#: The first word of a stopped trial's ``info["stopped"]`` (:meth:`Race.why`) -> the rule that stopped it.
+_STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot": "futility",
+               "dominated": "dominated"}
+
+
+def stop_summary(trials: Sequence[Any]) -> str | None:
+    """What racing or a fidelity did in a run: the trials stopped early, by the rule that stopped them, and
+    the parts (folds, budgets) run of all the trials' parts; None if no trial was stopped.
+
+    Examples
+    --------
+    >>> from evotune.trial import Trial
+    >>> done = Trial(0, 0, {}, 0.9, parts=(0.9,) * 10)
+    >>> repeat = Trial(1, 1, {}, 0.9, "pruned", info={"stopped": "repeats trial 0: ..."}, parts=(0.9, 0.9))
+    >>> worse = Trial(2, 1, {}, 0.5, "pruned", info={"stopped": "worse than the best ..."}, parts=(0.5,) * 3)
+    >>> stop_summary([done, repeat, worse])
+    '2 stopped early (repeats 1, worse 1); 15 of 30 parts run (50%)'
+    """
+    stopped = [t for t in trials if t.state == "pruned"]
+    if not stopped:
+        return None
+    why = (str((t.info or {}).get("stopped", "")).split(" ", 1)[0] for t in stopped)
+    rules = Counter(_STOP_RULES.get(word, "other") for word in why)
+    text = f"{len(stopped)} stopped early ({', '.join(f'{rule} {n}' for rule, n in rules.most_common())})"
+    full = max((len(t.parts) for t in trials if t.state == "complete" and t.parts), default=0)
+    ran = [len(t.parts) for t in trials if t.parts and t.state in ("complete", "pruned")]
+    if full:
+        text += f"; {sum(ran)} of {full * len(ran)} parts run ({sum(ran) / (full * len(ran)):.0%})"
+    return text
 
 
 def part_losses(values: Sequence[Any], sign: int | tuple[int, ...]) -> list:
