@@ -25,6 +25,7 @@ from collections import Counter
 from typing import Any
 
 from . import plotting
+from .racing import stop_summary
 from .result import Result
 from .trial import TrialState
 
@@ -118,6 +119,9 @@ def write_report(
           if result.settings.get("constraints") else []),
         ["seed", result.seed],
     ] + [[f"{state} evaluations", states.get(state, 0)] for state in TrialState]
+    stopped = stop_summary(trials)
+    if stopped:
+        summary.append(["early stops", stopped])
     sessions = result.sessions
     if sessions:
         summary.insert(3, ["wall time", _duration(sum((s["ended"] or s["started"]) - s["started"] for s in sessions))])

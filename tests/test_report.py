@@ -81,6 +81,16 @@ def test_the_report_says_what_was_tuned_in_which_sessions_and_environment(tmp_pa
     assert "<h2>Environment</h2>" in html and "scikit-learn" in html and "cores" in html
 
 
+def test_the_report_of_a_raced_run_says_what_racing_stopped(tmp_path):
+    from tests.evaluation.test_parts import Binned
+
+    result = et.optimize(Binned(), {"x": et.Float(0, 1)}, max_evaluations=30, population_size=6, racing=True, seed=1)
+    html = open(write_report(result, tmp_path / "out"), encoding="utf-8").read()
+    pruned = sum(t.state == "pruned" for t in result.trials)
+    assert re.search(rf"<td>early stops</td><td>{pruned} stopped early \((worse|repeats) \d+, (worse|repeats) \d+\); "
+                     r"\d+ of 150 parts run", html)
+
+
 def test_a_report_of_several_objectives_shows_the_front_as_a_table_and_a_figure(tmp_path):
     result = et.optimize(lambda p: (p["x"], (1 - p["x"]) ** 2 + p["y"]), {"x": et.Float(0, 1), "y": et.Float(0, 1)},
                          directions=["minimize", "minimize"], constraints=lambda p, v, i: 0.1 - p["x"],
