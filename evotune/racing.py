@@ -571,7 +571,8 @@ _STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot":
 
 def stop_summary(trials: Sequence[Any]) -> str | None:
     """What racing or a fidelity did in a run: the trials stopped early, by the rule that stopped them, and
-    the parts (folds, budgets) run of all the trials' parts; None if no trial was stopped.
+    with racing the folds run of all the trials' folds (a fidelity's budgets differ in cost: not counted);
+    None if no trial was stopped.
 
     Examples
     --------
@@ -581,14 +582,19 @@ def stop_summary(trials: Sequence[Any]) -> str | None:
     >>> worse = Trial(2, 1, {}, 0.5, "pruned", info={"stopped": "worse than the best ..."}, parts=(0.5,) * 3)
     >>> stop_summary([done, repeat, worse])
     '2 stopped early (repeats 1, worse 1); 15 of 30 parts run (50%)'
+    >>> budget = Trial(1, 1, {}, 0.7, "pruned", info={"stopped": "worse than the reference at budget 1 of 3"},
+    ...                parts=(0.7,))
+    >>> stop_summary([done, budget])  # a fidelity's budgets are not counted: they differ in cost
+    '1 stopped early (worse 1)'
     """
     stopped = [t for t in trials if t.state == "pruned"]
     if not stopped:
         return None
-    why = (str((t.info or {}).get("stopped", "")).split(" ", 1)[0] for t in stopped)
-    rules = Counter(_STOP_RULES.get(word, "other") for word in why)
+    why = [str((t.info or {}).get("stopped", "")) for t in stopped]
+    rules = Counter(_STOP_RULES.get(reason.split(" ", 1)[0], "other") for reason in why)
     text = f"{len(stopped)} stopped early ({', '.join(f'{rule} {n}' for rule, n in rules.most_common())})"
-    full = max((len(t.parts) for t in trials if t.state == "complete" and t.parts), default=0)
+    racing = not any(" at budget " in reason for reason in why)  # Race.why's words for a fidelity's stops
+    full = racing and max((len(t.parts) for t in trials if t.state == "complete" and t.parts), default=0)
     ran = [len(t.parts) for t in trials if t.parts and t.state in ("complete", "pruned")]
     if full:
         text += f"; {sum(ran)} of {full * len(ran)} parts run ({sum(ran) / (full * len(ran)):.0%})"
