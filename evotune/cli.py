@@ -370,7 +370,7 @@ def _status(args: argparse.Namespace) -> int:
         print(f"  evaluations: {len(trials)} ({', '.join(f'{k} {v}' for k, v in sorted(states.items()))})")
         stopped = stop_summary(trials)
         if stopped:
-            print(f"  racing: {stopped}")
+            print(f"  early stops: {stopped}")
         directions = ", ".join(map(str, run.directions))
         print(f"  generations: {len(run.history)}; direction{'s' * (len(run.directions) > 1)}: {directions}; "
               f"seed: {run.seed}")

@@ -241,12 +241,12 @@ def test_status_says_what_racing_stopped_and_the_folds_it_saved(tmp_path, capsys
     pruned = [t for t in result.trials if t.state == "pruned"]
     ran, every = sum(len(t.parts) for t in result.trials), 5 * len(result.trials)
     assert main(["status", str(run_file)]) == 0
-    line = next(line for line in capsys.readouterr().out.splitlines() if "racing:" in line)
-    assert line.startswith(f"  racing: {len(pruned)} stopped early (repeats ")
+    line = next(line for line in capsys.readouterr().out.splitlines() if "early stops:" in line)
+    assert line.startswith(f"  early stops: {len(pruned)} stopped early (repeats ")
     assert line.endswith(f"; {ran} of {every} parts run ({ran / every:.0%})")
     unraced = tmp_path / "plain.db"
     et.optimize(Binned(), {"x": et.Float(0, 1)}, max_evaluations=12, seed=1, storage=unraced)
-    assert main(["status", str(unraced)]) == 0 and "racing:" not in capsys.readouterr().out
+    assert main(["status", str(unraced)]) == 0 and "early stops:" not in capsys.readouterr().out
 
 
 def test_the_command_leaves_the_root_logger_as_it_found_it():
