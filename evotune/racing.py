@@ -521,8 +521,6 @@ class Race:
         if found is not None:
             return f"repeats trial {found[0]}: the same models on the first {self.racing.repeat_parts} parts"
         losses = self.losses(values)
-        if isinstance(self.racing, Racing) and len(losses) < self.racing.min_parts:
-            return None  # told only whether it repeats a trial (``repeat_parts``)
         if not isinstance(self.racing, Racing):
             if not self.racing.worse(losses, self.reference, self.pool):
                 return None
@@ -531,6 +529,8 @@ class Race:
                 return (f"dominated by {self.racing.needed(n)} or more of the population's {n} members "
                         f"at budget {len(losses)} of {len(self.reference[0])}")
             return f"worse than the reference at budget {len(losses)} of {len(self.reference)}"
+        if len(losses) < self.racing.min_parts:
+            return None  # before its first test a candidate is told only whether it repeats a trial
         verdict = self.racing.verdict(losses, self.reference, self.pool)
         if verdict == "dominated":
             return (f"dominated by a front trial on the first {len(losses)} parts "
