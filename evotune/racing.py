@@ -594,7 +594,8 @@ def stop_summary(trials: Sequence[Any]) -> str | None:
     rules = Counter(_STOP_RULES.get(reason.split(" ", 1)[0], "other") for reason in why)
     text = f"{len(stopped)} stopped early ({', '.join(f'{rule} {n}' for rule, n in rules.most_common())})"
     racing = not any(" at budget " in reason for reason in why)  # Race.why's words for a fidelity's stops
-    full = racing and max((len(t.parts) for t in trials if t.state == "complete" and t.parts), default=0)
+    complete = [len(t.parts) for t in trials if t.state == "complete" and t.parts] if racing else []
+    full = max(complete, default=0)
     ran = [len(t.parts) for t in trials if t.parts and t.state in ("complete", "pruned")]
     if full:
         text += f"; {sum(ran)} of {full * len(ran)} parts run ({sum(ran) / (full * len(ran)):.0%})"
