@@ -14,7 +14,7 @@ from typing import Any
 
 from ._about import describe, environment
 from ._checks import check_int, check_number
-from .evaluation import Evaluator, PartsEvaluator, has_parts, make_evaluator
+from .evaluation import Evaluator, Outcome, PartsEvaluator, has_parts, make_evaluator
 from .evaluation.parts import Stepped, SteppedEvaluator, budgeted
 from .evolution import Evolution, default_population_size
 from .exceptions import (
@@ -391,21 +391,26 @@ class _Run:
                     outcome = interrupts.waiting(evaluator.next_outcome)
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         raise outcome.value
-                    trial = evolution.judge(
-                        outcome.candidate, outcome.value, outcome.duration, outcome.worker, outcome.started,
-                        outcome.parts,
-                    )
-                    verdict = self._tell(trial, outcome.candidate.genes, outcome.value)
+                    verdict = self._receive(outcome)
                 if verdict:
                     return verdict
                 if time_budget is not None and time.monotonic() - start >= time_budget:
                     return f"time_budget reached ({time_budget} s)"
         except KeyboardInterrupt:
+            if interrupts.installed:  # raised while waiting, so nothing was half done: keep what finished
+                for outcome in evaluator.finished_outcomes():
+                    self._receive(outcome)
             logger.warning("interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
         finally:
             interrupts.restore()
             evaluator.cancel()
+
+    def _receive(self, outcome: Outcome) -> str | None:
+        """Judge, journal and tell an evaluation's outcome; returns a callback's stop verdict, if any."""
+        trial = self.evolution.judge(outcome.candidate, outcome.value, outcome.duration, outcome.worker,
+                                     outcome.started, outcome.parts)
+        return self._tell(trial, outcome.candidate.genes, outcome.value)
 
     def _fill(self, target: int, max_evaluations: int | None, generations: int | None) -> str | None:
         """Submit candidates until ``target`` are out (or none can be proposed now); tell the ones

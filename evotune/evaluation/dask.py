@@ -129,18 +129,13 @@ class DaskEvaluator(Evaluator):
     def next_outcome(self) -> Outcome:
         if not self._futures:
             raise EvotuneError("next_outcome(): nothing was submitted.")
-        distributed = _import_distributed()
         while True:
             future = next(self._stream)
-            if future not in self._futures:  # one cancelled earlier
+            if future not in self._futures:  # one cancelled, or returned by finished_outcomes
                 continue
             candidate, submitted = self._futures.pop(future)
             try:
-                value, duration, worker, started = future.result()
-                return Outcome(candidate, value, duration, worker, started)
-            except distributed.KilledWorker as exc:
-                error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
-                return Outcome(candidate, error, time.time() - submitted)
+                return self._outcome(candidate, submitted, future)
             except CancelledError as exc:
                 # cancelled by the cluster, not by us: a worker that died took the objective's data
                 # (or the task) with it; the evaluation never ran, so it runs again (a few times at most)
@@ -150,8 +145,26 @@ class DaskEvaluator(Evaluator):
                     return Outcome(candidate, error, time.time() - submitted)
                 self._retries[candidate.number] = tries + 1
                 self.submit(candidate)
-            except Exception as exc:
-                return Outcome(candidate, exc, time.time() - submitted)
+
+    def finished_outcomes(self) -> list[Outcome]:
+        finished = sorted((f for f in self._futures if f.status in ("finished", "error")),
+                          key=lambda f: self._futures[f][0].number)  # the stream skips them later
+        return [self._outcome(*self._futures.pop(future), future=future) for future in finished]
+
+    @staticmethod
+    def _outcome(candidate: Candidate, submitted: float, future: Any) -> Outcome:
+        """A finished future's outcome: its value, or the error it raised (a cancelled one's is raised)."""
+        distributed = _import_distributed()
+        try:
+            value, duration, worker, started = future.result()
+            return Outcome(candidate, value, duration, worker, started)
+        except distributed.KilledWorker as exc:
+            error = WorkerCrashedError(f"the Dask worker running the evaluation died ({exc})")
+            return Outcome(candidate, error, time.time() - submitted)
+        except CancelledError:
+            raise
+        except Exception as exc:
+            return Outcome(candidate, exc, time.time() - submitted)
 
     @property
     def n_submitted(self) -> int:

@@ -301,15 +301,23 @@ class PartsEvaluator(_Wrapper):
 
     def next_outcome(self) -> Outcome:
         while True:
-            outcome = self.inner.next_outcome()
-            entry = self._entries.get(outcome.candidate.number)
-            if entry is not None:
-                entry.outcomes[outcome.candidate.params[_PART]] = outcome
-                done = self._decide(entry)
-                if done is not None:
-                    self._feed()
-                    return done
+            done = self._receive(self.inner.next_outcome())
             self._feed()
+            if done is not None:
+                return done
+
+    def finished_outcomes(self) -> list[Outcome]:
+        """The candidates that the parts finished so far decide (all run, or stopped)."""
+        done = [self._receive(outcome) for outcome in self.inner.finished_outcomes()]
+        return sorted((o for o in done if o is not None), key=lambda o: o.candidate.number)
+
+    def _receive(self, outcome: Outcome) -> Outcome | None:
+        """Record a part's outcome; its candidate's outcome if that decides it (see :meth:`_decide`)."""
+        entry = self._entries.get(outcome.candidate.number)
+        if entry is None:
+            return None
+        entry.outcomes[outcome.candidate.params[_PART]] = outcome
+        return self._decide(entry)
 
     def _decide(self, entry: _Entry) -> Outcome | None:
         """The entry's outcome, if its parts so far decide it (all run, stopped, or one of the parts a
@@ -407,7 +415,13 @@ class SteppedEvaluator(_Wrapper):
         self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _RACE: candidate.race}))
 
     def next_outcome(self) -> Outcome:
-        outcome = self.inner.next_outcome()
+        return self._converted(self.inner.next_outcome())
+
+    def finished_outcomes(self) -> list[Outcome]:
+        return [self._converted(outcome) for outcome in self.inner.finished_outcomes()]
+
+    def _converted(self, outcome: Outcome) -> Outcome:
+        """The inner outcome of a candidate's stepped run as the candidate's (its value, one per budget)."""
         candidate, steps = self._candidates.pop(outcome.candidate.number), outcome.value
         if not isinstance(steps, _Steps):  # it raised, crashed or timed out
             return dataclasses.replace(outcome, candidate=candidate)

@@ -239,15 +239,21 @@ class ProcessPoolEvaluator(Evaluator):
         # Not concurrent.futures.wait: a Ctrl-C while it takes the futures' locks one by one can leave some
         # held, and the pool's threads that finish those futures then block for good (the test: hundreds held
         # within 20 interrupts). Here a Ctrl-C lands in a queue's get or between steps that lose nothing.
-        while True:
-            finished = list(self._finished)  # a copy: the pool's threads add to the set meanwhile
-            ready = [f for f in finished if f in self._futures]
-            self._finished.difference_update([f for f in finished if f not in self._futures])  # cancelled
-            if ready:
-                break
+        while not (ready := self._ready()):
             with contextlib.suppress(queue.Empty):  # short waits: on Windows a Ctrl-C waits for a wait to end
                 self._doorbell.get(timeout=0.5)
-        future = min(ready, key=lambda f: self._futures[f][0].number)  # several at once: a fixed order
+        return self._pop(ready[0])
+
+    def finished_outcomes(self) -> list[Outcome]:
+        return [self._pop(future) for future in self._ready()]
+
+    def _ready(self) -> list[Any]:
+        """The finished futures not yet returned, by candidate number (several at once: a fixed order)."""
+        finished = list(self._finished)  # a copy: the pool's threads add to the set meanwhile
+        self._finished.difference_update([f for f in finished if f not in self._futures])  # cancelled
+        return sorted((f for f in finished if f in self._futures), key=lambda f: self._futures[f][0].number)
+
+    def _pop(self, future: Any) -> Outcome:
         candidate, submitted = self._futures.pop(future)
         self._finished.discard(future)
         return self._outcome(candidate, future, submitted)

@@ -171,3 +171,24 @@ def test_several_objectives_and_constraints_give_the_same_front_on_dask(client):
     assert [(t.params, t.values, t.constraints) for t in dask.trials] == \
         [(t.params, t.values, t.constraints) for t in serial.trials]
     assert [t.number for t in dask.pareto_front] == [t.number for t in serial.pareto_front]
+
+
+def test_finished_outcomes_returns_what_finished_without_waiting_for_the_rest_on_dask(client):
+    from .test_process import collect_finished
+
+    def objective(p):
+        if p["x"] >= 2:  # held until the test lets it go
+            distributed.Event("evotune-test-release").wait(60)
+        return p["x"] * 10
+
+    with DaskEvaluator(client) as evaluator:
+        evaluator.start(objective)
+        for number in (0, 1):
+            evaluator.submit(Candidate(number, 0, {"x": number}))
+        outcomes = collect_finished(evaluator, 2)
+        assert sorted((o.candidate.number, o.value) for o in outcomes) == [(0, 0.0), (1, 10.0)]
+        evaluator.submit(Candidate(2, 0, {"x": 2}))  # after: no worker holds it behind the others
+        time.sleep(0.5)
+        assert evaluator.n_submitted == 1 and evaluator.finished_outcomes() == []
+        distributed.Event("evotune-test-release", client=client).set()
+        assert evaluator.next_outcome().value == 20.0  # the stream skips those returned above

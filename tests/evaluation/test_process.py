@@ -481,3 +481,117 @@ def test_ctrl_c_while_the_pool_waits_leaves_no_futures_lock_held(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert done.stdout.strip() == "no lock held after 150 interrupts"
+
+
+def slow_unless_small(p):
+    if p["x"] >= 2:
+        time.sleep(60)  # still running when the test ends: cancelled
+    return p["x"] * 10
+
+
+class SlowUnlessSmall:  # the same, as parts
+    parts = 2
+
+    def part(self, params, i):
+        return slow_unless_small(params) + i
+
+    def combine(self, params, results):
+        return sum(results)
+
+
+def collect_finished(evaluator, expected, seconds=30):
+    """finished_outcomes() until ``expected`` outcomes came back (it never waits: polled)."""
+    outcomes, deadline = [], time.monotonic() + seconds
+    while len(outcomes) < expected and time.monotonic() < deadline:
+        outcomes += evaluator.finished_outcomes()
+        time.sleep(0.05)
+    return outcomes
+
+
+def slow_unless_small_stepped(p, budgets):  # the same, trained on at growing budgets
+    for budget in budgets:
+        yield slow_unless_small(p) / budget
+
+
+@pytest.mark.parametrize("kind", ["whole", "parts", "stepped"])
+def test_finished_outcomes_returns_what_finished_without_waiting_for_the_rest(kind):
+    from evotune.evaluation import PartsEvaluator
+    from evotune.evaluation.parts import Stepped, SteppedEvaluator
+
+    pool = ProcessPoolEvaluator(n_jobs=2)
+    evaluator = {"whole": pool, "parts": PartsEvaluator(pool), "stepped": SteppedEvaluator(pool)}[kind]
+    with evaluator:
+        evaluator.start({"whole": slow_unless_small, "parts": SlowUnlessSmall(),
+                         "stepped": Stepped(slow_unless_small_stepped, et.Fidelity(1, 5))}[kind])
+        for number in (0, 1, 2):
+            evaluator.submit(Candidate(number, 0, {"x": number}))
+        outcomes = collect_finished(evaluator, 2)
+        assert [o.candidate.number for o in outcomes] == [0, 1]
+        expected = {"whole": [0.0, 10.0], "parts": [1.0, 21.0], "stepped": [0.0, 2.0]}[kind]
+        assert [o.value for o in outcomes] == expected
+        assert evaluator.n_submitted == 1 and evaluator.finished_outcomes() == []  # the slow one runs on
+        evaluator.cancel()
+
+
+STOPPED_WHILE_BUSY = """
+import json, os, signal, sys, time
+import evotune as et
+
+DONE = sys.argv[1]
+
+
+def objective(p):
+    time.sleep(0.1)
+    with open(DONE, "a") as f:
+        f.write(repr(p["x"]) + chr(10))
+    return p["x"] ** 2
+
+
+class Parts:
+    parts = 2
+
+    def part(self, p, i):
+        return objective(p) if i == 0 else 0.0
+
+    def combine(self, p, results):
+        return sum(results)
+
+    def __call__(self, p):
+        return self.combine(p, [self.part(p, i) for i in range(self.parts)])
+
+
+class Busy:  # the driver is busy when the Ctrl-C comes: the workers finish what they run meanwhile
+    def on_trial(self, evolution, trial):
+        if trial.number == 8:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1.0)
+
+    def __call__(self, evolution, stats):
+        return None
+
+
+if __name__ == "__main__":
+    r = et.optimize(Parts() if sys.argv[2] == "parts" else objective, {"x": et.Float(-5, 5)}, n_jobs=4,
+                    max_evaluations=100, storage=DONE + ".db", callbacks=[Busy()], surrogate=None, seed=0)
+    finished = {float(line) for line in open(DONE)}
+    stored = {t.params["x"] for t in r.trials if t.ok}  # read from the run file
+    print(json.dumps({"reason": r.stop_reason, "finished": len(finished), "stored": len(stored),
+                      "lost": sorted(finished - stored)}))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="os.kill(SIGINT) is POSIX")
+@pytest.mark.parametrize("parts", ["whole", "parts"])
+def test_a_ctrl_c_keeps_the_evaluations_that_finished_before_it_was_raised(tmp_path, parts):
+    """A Ctrl-C while the driver is busy (here a callback) is raised at its next wait; the evaluations the
+    workers finished meanwhile are told and stored, not cancelled with the rest (before: 7 of 20 lost)."""
+    import json
+
+    script = tmp_path / "busy.py"
+    script.write_text(STOPPED_WHILE_BUSY)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "done.txt"), parts],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["reason"] == "interrupted" and summary["finished"] > 9
+    assert summary["lost"] == [] and summary["stored"] == summary["finished"]
