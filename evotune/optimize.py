@@ -392,19 +392,25 @@ class _Run:
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         raise outcome.value
                     verdict = self._receive(outcome)
+                if not verdict and time_budget is not None and time.monotonic() - start >= time_budget:
+                    verdict = f"time_budget reached ({time_budget} s)"
                 if verdict:
+                    self._keep_finished()
                     return verdict
-                if time_budget is not None and time.monotonic() - start >= time_budget:
-                    return f"time_budget reached ({time_budget} s)"
         except KeyboardInterrupt:
-            if interrupts.installed:  # raised while waiting, so nothing was half done: keep what finished
-                for outcome in evaluator.finished_outcomes():
-                    self._receive(outcome)
+            if interrupts.installed:  # raised while waiting, so nothing was half done
+                self._keep_finished()
             logger.warning("interrupted; returning the %d finished evaluations", evolution.n_told)
             return "interrupted"
         finally:
             interrupts.restore()
             evaluator.cancel()
+
+    def _keep_finished(self) -> None:
+        """Before a stop cancels what runs: judge, journal and tell the evaluations that finished meanwhile
+        (while the driver proposed, journaled or ran callbacks), so that no finished work is lost."""
+        for outcome in self.evaluator.finished_outcomes():
+            self._receive(outcome)
 
     def _receive(self, outcome: Outcome) -> str | None:
         """Judge, journal and tell an evaluation's outcome; returns a callback's stop verdict, if any."""

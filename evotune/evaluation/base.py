@@ -75,8 +75,8 @@ class Evaluator(ABC):
     def finished_outcomes(self) -> list[Outcome]:
         """The outcomes of submitted evaluations that have finished, without waiting for the others
         (returned here, not by :meth:`next_outcome`), in candidate-number order. A driver that stops
-        (a Ctrl-C) keeps these before it cancels the rest. None here: a serial evaluator runs each
-        evaluation inside :meth:`next_outcome`."""
+        (a budget, a callback, a Ctrl-C) keeps these before it cancels the rest. None here: a serial
+        evaluator runs each evaluation inside :meth:`next_outcome`."""
         return []
 
     def evaluate(self, objective: Callable[[dict], Any], candidates: Iterable[Candidate]) -> Iterator[Outcome]:
