@@ -133,10 +133,10 @@ class DaskEvaluator(Evaluator):
             future = next(self._stream)
             if future not in self._futures:  # one cancelled, or returned by finished_outcomes
                 continue
-            candidate, submitted = self._futures.pop(future)
             try:
-                return self._outcome(candidate, submitted, future)
+                return self._pop(future)
             except CancelledError as exc:
+                candidate, submitted = self._futures.pop(future)
                 # cancelled by the cluster, not by us: a worker that died took the objective's data
                 # (or the task) with it; the evaluation never ran, so it runs again (a few times at most)
                 tries = self._retries.get(candidate.number, 0)
@@ -149,7 +149,13 @@ class DaskEvaluator(Evaluator):
     def finished_outcomes(self) -> list[Outcome]:
         finished = sorted((f for f in self._futures if f.status in ("finished", "error")),
                           key=lambda f: self._futures[f][0].number)  # the stream skips them later
-        return [self._outcome(*self._futures.pop(future), future=future) for future in finished]
+        return [self._pop(future) for future in finished]
+
+    def _pop(self, future: Any) -> Outcome:
+        """A finished future's outcome, then forgotten (if interrupted before, finished_outcomes has it)."""
+        outcome = self._outcome(*self._futures[future], future=future)
+        del self._futures[future]
+        return outcome
 
     @staticmethod
     def _outcome(candidate: Candidate, submitted: float, future: Any) -> Outcome:

@@ -254,9 +254,12 @@ class ProcessPoolEvaluator(Evaluator):
         return sorted((f for f in finished if f in self._futures), key=lambda f: self._futures[f][0].number)
 
     def _pop(self, future: Any) -> Outcome:
-        candidate, submitted = self._futures.pop(future)
+        """A finished future's outcome, then forgotten (if interrupted before, finished_outcomes has it)."""
+        candidate, submitted = self._futures[future]
+        outcome = self._outcome(candidate, future, submitted)
+        del self._futures[future]
         self._finished.discard(future)
-        return self._outcome(candidate, future, submitted)
+        return outcome
 
     @property
     def n_submitted(self) -> int:
