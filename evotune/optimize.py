@@ -390,6 +390,7 @@ class _Run:
                 if verdict is None:
                     outcome = interrupts.waiting(evaluator.next_outcome)
                     if self.raise_errors and isinstance(outcome.value, BaseException):
+                        self._keep_finished()
                         raise outcome.value
                     verdict = self._receive(outcome)
                 if not verdict and time_budget is not None and time.monotonic() - start >= time_budget:
@@ -407,8 +408,9 @@ class _Run:
             evaluator.cancel()
 
     def _keep_finished(self) -> None:
-        """Before a stop cancels what runs: judge, journal and tell the evaluations that finished meanwhile
-        (while the driver proposed, journaled or ran callbacks), so that no finished work is lost."""
+        """Before a stop (or an error raised with ``error_score="raise"``) cancels what runs: judge, journal
+        and tell the evaluations that finished meanwhile (while the driver proposed, journaled or ran
+        callbacks), so that no finished work is lost."""
         for outcome in self.evaluator.finished_outcomes():
             self._receive(outcome)
 

@@ -541,6 +541,8 @@ DONE = sys.argv[1]
 
 
 def objective(p):
+    if os.path.exists(DONE + ".fail"):  # mode "raise": what starts after trial 8 is told fails
+        raise ValueError("diverged")
     time.sleep(0.1)
     with open(DONE, "a") as f:
         f.write(repr(p["x"]) + chr(10))
@@ -567,6 +569,8 @@ class Busy:  # the driver is busy when the stop comes: the workers finish what t
         if trial.number == 8:
             if sys.argv[3] == "ctrl-c":
                 os.kill(os.getpid(), signal.SIGINT)
+            if sys.argv[3] == "raise":
+                open(DONE + ".fail", "w").close()
             time.sleep(1.0)
             self.stop = sys.argv[3] == "callback"
 
@@ -575,21 +579,28 @@ class Busy:  # the driver is busy when the stop comes: the workers finish what t
 
 
 if __name__ == "__main__":
-    r = et.optimize(Parts() if sys.argv[2] == "parts" else objective, {"x": et.Float(-5, 5)}, n_jobs=4,
-                    max_evaluations=100, storage=DONE + ".db", callbacks=[Busy()], surrogate=None, seed=0)
+    try:
+        r = et.optimize(Parts() if sys.argv[2] == "parts" else objective, {"x": et.Float(-5, 5)}, n_jobs=4,
+                        max_evaluations=100, storage=DONE + ".db", callbacks=[Busy()], surrogate=None, seed=0,
+                        error_score="raise" if sys.argv[3] == "raise" else float("nan"))
+        reason = r.stop_reason
+    except ValueError as exc:
+        reason = str(exc)
     finished = {float(line) for line in open(DONE)}
-    stored = {t.params["x"] for t in r.trials if t.ok}  # read from the run file
-    print(json.dumps({"reason": r.stop_reason, "finished": len(finished), "stored": len(stored),
+    stored = {t.params["x"] for t in et.load_run(DONE + ".db").trials if t.ok}
+    print(json.dumps({"reason": reason, "finished": len(finished), "stored": len(stored),
                       "lost": sorted(finished - stored)}))
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="os.kill(SIGINT) is POSIX")
-@pytest.mark.parametrize("parts, stop", [("whole", "ctrl-c"), ("parts", "ctrl-c"), ("whole", "callback")])
+@pytest.mark.parametrize("parts, stop", [("whole", "ctrl-c"), ("parts", "ctrl-c"), ("whole", "callback"),
+                                         ("whole", "raise")])
 def test_a_stop_keeps_the_evaluations_that_finished_before_it(tmp_path, parts, stop):
     """A Ctrl-C while the driver is busy (here in a callback) is raised at its next wait, a callback's stop
-    at the end of a generation; the evaluations the workers finished meanwhile are told and stored, not
-    cancelled with the rest (before: 7 of 20 lost to the Ctrl-C, 6 of 16 to the callback)."""
+    at the end of a generation, an error with error_score="raise" when it is collected; the evaluations
+    the workers finished meanwhile are told and stored, not cancelled with the rest (before: 7 of 20 lost
+    to the Ctrl-C, 6 of 16 to the callback)."""
     import json
 
     script = tmp_path / "busy.py"
@@ -598,5 +609,6 @@ def test_a_stop_keeps_the_evaluations_that_finished_before_it(tmp_path, parts, s
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert summary["reason"] == ("interrupted" if stop == "ctrl-c" else "enough") and summary["finished"] > 9
+    reason = {"ctrl-c": "interrupted", "callback": "enough", "raise": "diverged"}[stop]
+    assert summary["reason"] == reason and summary["finished"] > 9
     assert summary["lost"] == [] and summary["stored"] == summary["finished"]
