@@ -153,12 +153,13 @@ class DaskEvaluator(Evaluator):
 
     def _pop(self, future: Any) -> Outcome:
         """A finished future's outcome, then forgotten (if interrupted before, finished_outcomes has it)."""
-        outcome = self._outcome(*self._futures[future], future=future)
+        candidate, submitted = self._futures[future]
+        outcome = self._outcome(candidate, future, submitted)
         del self._futures[future]
         return outcome
 
     @staticmethod
-    def _outcome(candidate: Candidate, submitted: float, future: Any) -> Outcome:
+    def _outcome(candidate: Candidate, future: Any, submitted: float) -> Outcome:
         """A finished future's outcome: its value, or the error it raised (a cancelled one's is raised)."""
         distributed = _import_distributed()
         try:

@@ -1,7 +1,5 @@
 import logging
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -197,57 +195,6 @@ def test_finished_outcomes_returns_what_finished_without_waiting_for_the_rest_on
         assert evaluator.next_outcome().value == 20.0  # the stream skips those returned above
 
 
-INTERRUPTED_WAITS = """
-import signal, sys, time
-import numpy as np
-import distributed
-from evotune.evaluation import DaskEvaluator
-from evotune.trial import Candidate
-
-waiting = False
-
-
-def interrupt(signum, frame):  # as evotune.optimize._Interrupts: raised once, only while next_outcome waits
-    global waiting
-    if waiting:
-        waiting = False
-        raise KeyboardInterrupt
-
-
-def identity(p):
-    return p["x"]
-
-
-if __name__ == "__main__":
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                       dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        signal.signal(signal.SIGALRM, interrupt)
-        rng, interrupts, number, returned = np.random.default_rng(0), 0, 0, set()
-        evaluator = DaskEvaluator(client)
-        evaluator.start(identity)
-        while interrupts < 30:
-            for _ in range(200):
-                evaluator.submit(Candidate(number, 0, {"x": number}))
-                number += 1
-            signal.setitimer(signal.ITIMER_REAL, rng.uniform(0.001, 0.05), 0.0005)
-            try:
-                while evaluator.n_submitted:
-                    waiting = True
-                    outcome = evaluator.next_outcome()
-                    waiting = False
-                    returned.add(outcome.candidate.number)
-            except KeyboardInterrupt:
-                interrupts += 1
-            waiting = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            returned.update(o.candidate.number for o in evaluator.finished_outcomes())  # as a stopping driver
-        deadline = time.monotonic() + 60
-        while evaluator.n_submitted and time.monotonic() < deadline:
-            returned.add(evaluator.next_outcome().candidate.number)
-        print(len(set(range(number)) - returned), "lost after", interrupts, "interrupts", flush=True)
-"""
-
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="interval timers are POSIX")
@@ -257,9 +204,8 @@ def test_ctrl_c_while_waiting_on_dask_loses_no_finished_evaluation(tmp_path):
     Before, a future left the evaluator's books before its result was read (a round trip to the
     client's thread, where most interrupts landed): 98 of 100 interrupts lost an outcome. A window of a few
     bytecodes remains between next_outcome's return and the caller's next step, hence the one allowed."""
-    script = tmp_path / "waits.py"
-    script.write_text(INTERRUPTED_WAITS)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr[-2000:]
+    from .test_process import interrupted_waits
+
+    done = interrupted_waits(tmp_path, "dask")
     lost, _ = done.stdout.strip().splitlines()[-1].split(" ", 1)
     assert int(lost) <= 1, done.stdout
