@@ -515,10 +515,16 @@ class _Interrupts:
     once in 30 Ctrl-Cs). So a Ctrl-C that comes while the driver proposes, submits or
     journals is held and raised at the next wait, at most one proposal later. Installed
     only in the main thread, and only over Python's default handler.
+
+    One Ctrl-C is raised per wait: a second one at once would land in the first one's
+    unwinding, so it is held. But a raised Ctrl-C can be lost (one that lands in a destructor
+    the wait runs is printed as "Exception ignored" and the wait goes on: seen with Dask), so
+    one that comes a second or more after it, in the same wait, is raised too.
     """
 
     def __init__(self) -> None:
         self.pending = self.active = self.installed = False
+        self.raised_at: float | None = None  # when a Ctrl-C was raised in the current wait
 
     def install(self) -> None:
         if threading.current_thread() is threading.main_thread() and \
@@ -532,8 +538,9 @@ class _Interrupts:
             self.installed = False
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.active:
-            self.active = False  # once: a second Ctrl-C is not raised into the first one's unwinding
+        now = time.monotonic()
+        if self.active and (self.raised_at is None or now - self.raised_at >= 1.0):
+            self.raised_at = now
             raise KeyboardInterrupt
         self.pending = True
 
@@ -541,7 +548,7 @@ class _Interrupts:
         """``wait()``, interruptible; a Ctrl-C held since the last wait is raised now."""
         if self.pending:
             raise KeyboardInterrupt
-        self.active = True
+        self.active, self.raised_at = True, None
         try:
             return wait()
         finally:

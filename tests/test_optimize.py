@@ -342,16 +342,36 @@ def test_a_second_ctrl_c_while_the_first_unwinds_is_held_not_raised():
     interrupts = _Interrupts()
 
     def wait():
-        interrupts._handle(signal.SIGINT, None)  # Ctrl-C while the driver waits: raised
-        raise AssertionError("not reached")
+        with pytest.raises(KeyboardInterrupt):
+            interrupts._handle(signal.SIGINT, None)  # Ctrl-C while the driver waits: raised
+        try:
+            interrupts._handle(signal.SIGINT, None)  # a second one at once, while the first unwinds: held
+        except KeyboardInterrupt:
+            pytest.fail("a second Ctrl-C was raised into the first one's unwinding")
+        raise KeyboardInterrupt  # the first one's unwinding goes on
 
     with pytest.raises(KeyboardInterrupt):
         interrupts.waiting(wait)
-    interrupts.active = True  # as if the first were still unwinding through the wait
-    with pytest.raises(KeyboardInterrupt):
-        interrupts._handle(signal.SIGINT, None)
-    try:
-        interrupts._handle(signal.SIGINT, None)  # a second one, at once: held for the next wait
-    except KeyboardInterrupt:
-        pytest.fail("a second Ctrl-C was raised into the first one's unwinding")
     assert interrupts.pending and not interrupts.active
+    with pytest.raises(KeyboardInterrupt):  # the held one, at the next wait
+        interrupts.waiting(lambda: pytest.fail("waited"))
+
+
+def test_a_ctrl_c_lost_in_a_destructor_does_not_disarm_the_next_one():
+    """A KeyboardInterrupt raised in a destructor is printed as "Exception ignored" and the wait goes on
+    (seen with Dask's Future.__del__): a Ctrl-C a second later, in the same wait, is raised."""
+    from evotune.optimize import _Interrupts
+
+    interrupts = _Interrupts()
+
+    def wait():
+        try:
+            interrupts._handle(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass  # lost, as in a destructor
+        time.sleep(1.05)
+        interrupts._handle(signal.SIGINT, None)  # pressed again
+        pytest.fail("the second Ctrl-C was not raised")
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.waiting(wait)
