@@ -5,6 +5,9 @@ Every function takes a :class:`~evotune.result.Result`, a fitted
 ``run_name`` when the file holds several runs), and returns a matplotlib
 ``Figure``. Save it with :func:`save` (PNG, SVG or PDF, by extension).
 
+The fonts are set on evotune's figures only (the user's ``rcParams`` stay as they are), and a
+notebook shows a figure once, whether it is the cell's value or not.
+
 Examples
 --------
 >>> import evotune as et
@@ -18,9 +21,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,16 +59,68 @@ WIDTH = 6.5
 _STATE_COLOURS = {COMPLETE: "#4c72b0", PRUNED: "#a3b8d6", FAILED: "#c44e52", TIMEOUT: "#dd8452", CRASHED: "#8c1c13"}
 
 
+#: The figures' fonts, for a report's column: set on evotune's figures only.
+_STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8}
+
+
 def pyplot() -> Any:
-    """matplotlib.pyplot, headless (the Agg backend unless one that saves files is set), with the figures' fonts."""
+    """matplotlib.pyplot, headless (the Agg backend unless one that saves files is set, or a notebook's)."""
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "module://matplotlib_inline.backend_inline"):
         matplotlib.use("Agg")  # headless: figures are saved, never shown
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8})
     return plt
+
+
+def _styled(plot: Callable[..., Any]) -> Callable[..., Any]:
+    """``plot`` drawing in evotune's fonts (:data:`_STYLE`; the tick labels' too, made when drawn)."""
+
+    @functools.wraps(plot)
+    def styled(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+
+        # these keys only, not rc_context: the first figure may set up a notebook's backend (interactive
+        # mode among its settings), which restoring every setting would undo
+        saved = {key: matplotlib.rcParams[key] for key in _STYLE}
+        matplotlib.rcParams.update(_STYLE)
+        try:
+            fig = plot(*args, **kwargs)
+        finally:
+            matplotlib.rcParams.update(saved)
+        for ax in fig.axes:
+            ax.tick_params(labelsize=_STYLE["font.size"])
+        return fig
+
+    return styled
+
+
+def _subplots(*args: Any, figsize: tuple[float, float], **kwargs: Any) -> tuple[Any, Any]:
+    """A figure and its axes (``Figure.subplots``), laid out by matplotlib's constrained layout."""
+    fig = pyplot().figure(figsize=figsize, layout="constrained", FigureClass=_figure_class())
+    return fig, fig.subplots(*args, **kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def _figure_class() -> type:
+    """A matplotlib Figure that a notebook shows once. A figure that is a cell's value is shown as that
+    value, then again by pyplot's inline backend when the cell ends (it shows every figure pyplot still
+    holds); this one, once shown, is let go by pyplot."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    class EvotuneFigure(Figure):
+        def _ipython_display_(self) -> None:
+            from IPython.display import Image, display
+
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", bbox_inches="tight")
+            display(Image(data=buffer.getvalue()))
+            pyplot().close(self)  # shown: the end of the cell does not show it again
+
+    return EvotuneFigure
 
 
 def load(source: Any, run_name: str | None = None) -> Result:
@@ -98,14 +154,25 @@ def _completed(trials: Sequence[Trial]) -> list[Trial]:
     return [t for t in trials if t.ok]
 
 
-def _colour_scale(plt: Any, result: Result, values: list[float]) -> tuple[Any, Any]:
+def _colour_scale(result: Result, values: list[float]) -> tuple[Any, Any]:
     """Norm and colour map for objective values: the better, the brighter. When every value is the
     same, they are all the best (the scale opens on the worse side)."""
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if low == high:
         pad = abs(low) or 1.0
         low, high = (low, low + pad) if result.direction is Direction.MINIMIZE else (low - pad, low)
-    return plt.Normalize(low, high), plt.get_cmap("viridis_r" if result.direction is Direction.MINIMIZE else "viridis")
+    import matplotlib
+    from matplotlib.colors import Normalize
+
+    colours = matplotlib.colormaps["viridis_r" if result.direction is Direction.MINIMIZE else "viridis"]
+    return Normalize(low, high), colours
+
+
+def _mappable(norm: Any, cmap: Any) -> Any:
+    """What a colour bar of ``norm`` and ``cmap`` (from :func:`_colour_scale`) shows."""
+    from matplotlib.cm import ScalarMappable
+
+    return ScalarMappable(norm=norm, cmap=cmap)
 
 
 def _integer_axis(axis: Any) -> None:
@@ -115,12 +182,12 @@ def _integer_axis(axis: Any) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+@_styled
 def plot_evolution(source: Any, run_name: str | None = None) -> Any:
     """The evolution curve: best, mean and worst of the population per generation (band: mean ± std),
     and the best value so far against the number of evaluations, over every trial's value."""
     result = load(source, run_name)
-    plt = pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
+    fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, 2.8))
     history = result.history
     generations = [h.generation for h in history]
     mean = np.array([h.mean for h in history])
@@ -172,18 +239,18 @@ def _short(value: Any) -> str:
     return text if len(text) <= 14 else text[:12] + "…"
 
 
+@_styled
 def plot_parameters(source: Any, run_name: str | None = None) -> Any:
     """Each parameter's values over the generations, coloured by objective value (failures in grey)."""
     result = load(source, run_name)
-    plt = pyplot()
     params = searched_parameters(result)
     trials = list(result.trials)
     names = list(params) or sorted({n for t in trials for n in t.params})
     columns = min(3, len(names))
     rows = math.ceil(len(names) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 1.9 * rows + 0.6), layout="constrained", squeeze=False)
+    fig, axes = _subplots(rows, columns, figsize=(WIDTH, 1.9 * rows + 0.6), squeeze=False)
     done = _completed(trials)
-    norm, cmap = _colour_scale(plt, result, [t.value for t in done])
+    norm, cmap = _colour_scale(result, [t.value for t in done])
     rng = np.random.default_rng(0)
     for ax, name in zip(axes.flat, names):
         p = params.get(name)
@@ -204,16 +271,16 @@ def plot_parameters(source: Any, run_name: str | None = None) -> Any:
             ax.set_yscale("log")
     for ax in list(axes.flat)[len(names):]:
         ax.set_visible(False)
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, label=_value_label(result), shrink=0.9)
+    fig.colorbar(_mappable(norm, cmap), ax=axes, label=_value_label(result), shrink=0.9)
     return fig
 
 
+@_styled
 def plot_diversity(source: Any, run_name: str | None = None) -> Any:
     """Population diversity per generation (0: all alike, 1: a uniform sample), with the
     generation's failed evaluations and repeats bred again (cache hits)."""
     result = load(source, run_name)
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(WIDTH, 2.6), layout="constrained")
+    fig, ax = _subplots(figsize=(WIDTH, 2.6))
     history = result.history
     generations = [h.generation for h in history]
     ax.plot(generations, [h.diversity for h in history], color="#55a868", lw=1.6, marker="o", ms=3)
@@ -235,16 +302,16 @@ def plot_diversity(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+@_styled
 def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
     """Parallel coordinates of the hall of fame: one line per candidate across the parameters,
     each axis from its lowest to its highest value in the space, coloured by objective value."""
     result = load(source, run_name)
-    plt = pyplot()
     params = searched_parameters(result)
     hall = list(result.hall_of_fame)
     names = list(params) or sorted({n for t in hall for n in t.params})
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.0), layout="constrained")
-    norm, cmap = _colour_scale(plt, result, [t.value for t in hall])
+    fig, ax = _subplots(figsize=(WIDTH, 3.0))
+    norm, cmap = _colour_scale(result, [t.value for t in hall])
 
     def position(name: str, value: Any) -> float:
         p = params.get(name)
@@ -275,7 +342,7 @@ def plot_hall_of_fame(source: Any, run_name: str | None = None) -> Any:
             continue
         ax.annotate(low, (i, -0.1), ha="center", va="center", fontsize=7, color="#555555")
         ax.annotate(high, (i, 1.1), ha="center", va="center", fontsize=7, color="#555555")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=_value_label(result))
+    fig.colorbar(_mappable(norm, cmap), ax=ax, label=_value_label(result))
     absent = any(n not in t.params for t in hall for n in names)
     note = "; a gap: the candidate has no such parameter" if absent else ""
     ax.set_title(f"hall of fame: the {len(hall)} best candidates (axis ends: the space's bounds{note})")
@@ -314,13 +381,13 @@ def _sessions(trials: Sequence[Trial]) -> list[tuple[float, int]]:
     return sessions
 
 
+@_styled
 def plot_workers(source: Any, run_name: str | None = None) -> Any:
     """Worker timeline: which worker ran which evaluation, and when. Gaps are idle time."""
     result = load(source, run_name)
-    plt = pyplot()
     trials = [t for t in result.trials if t.started is not None]
     workers = sorted({t.worker or "?" for t in trials})
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.5 * len(workers) + 1.4), layout="constrained")
+    fig, ax = _subplots(figsize=(WIDTH, 0.5 * len(workers) + 1.4))
     if not trials:
         ax.set_title("worker timeline: no timing recorded")
         return fig
@@ -343,13 +410,13 @@ def plot_workers(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+@_styled
 def plot_importance(source: Any, run_name: str | None = None) -> Any:
     """Parameter importance: the share of the objective's variation each parameter explains
     (:meth:`Result.parameter_importance <evotune.Result.parameter_importance>`), most important on top."""
     result = load(source, run_name)
-    plt = pyplot()
     importance = result.parameter_importance()
-    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * max(len(importance), 2) + 1.0), layout="constrained")
+    fig, ax = _subplots(figsize=(WIDTH, 0.3 * max(len(importance), 2) + 1.0))
     if not importance:
         ax.set_axis_off()
         ax.set_title("parameter importance: too few completed evaluations (or a constant objective)")
@@ -365,14 +432,14 @@ def plot_importance(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+@_styled
 def plot_parts(source: Any, run_name: str | None = None) -> Any:
     """Racing and budgets: each candidate's value part by part (cross-validation folds, or
     budgets with a :class:`~evotune.Fidelity`; with several objectives, the first one's), stopped
     ones in grey, and where the compute went."""
     result = load(source, run_name)
-    plt = pyplot()
     trials = [t for t in result.trials if t.parts]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained", width_ratios=(2, 1))
+    fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, 2.8), width_ratios=(2, 1))
     left.set_xlabel("part (fold, or budget step)")
     if not trials:
         left.set_title("no evaluation was run part by part (folds or budgets)")
@@ -415,6 +482,7 @@ def _front_reference(result: Result) -> np.ndarray:
     return losses.max(axis=0) + 0.1 * np.where(span > 0, span, 1.0)
 
 
+@_styled
 def plot_pareto(source: Any, run_name: str | None = None) -> Any:
     """Several objectives: every completed trial, the Pareto front in red (a line with two objectives),
     infeasible trials as grey crosses and the :meth:`~evotune.Result.select` knee as a star; with three
@@ -431,13 +499,11 @@ def plot_pareto(source: Any, run_name: str | None = None) -> Any:
     ('objective 0 (lower is better)', 'Pareto front: 20 of 40 trials')
     """
     result = load(source, run_name)
-    plt = pyplot()
     k = len(result.directions)
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)] or [(0, 0)]
     columns = min(len(pairs), 3)
     rows = math.ceil(len(pairs) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(WIDTH, 2.9 * rows if columns > 1 else 3.6),
-                             layout="constrained", squeeze=False)
+    fig, axes = _subplots(rows, columns, figsize=(WIDTH, 2.9 * rows if columns > 1 else 3.6), squeeze=False)
     done = _completed(result.trials)
     feasible = [t for t in done if t.feasible]
     infeasible = [t for t in done if not t.feasible]
@@ -463,6 +529,7 @@ def plot_pareto(source: Any, run_name: str | None = None) -> Any:
     return fig
 
 
+@_styled
 def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequence[float] | None = None) -> Any:
     """The evolution curve of several objectives: the hypervolume of the front of every trial so far,
     per generation and per evaluation, as a share of the final one (reference: each objective's worst
@@ -483,7 +550,6 @@ def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequen
     True
     """
     result = load(source, run_name)
-    plt = pyplot()
     given = reference is not None
     if given:
         result.hypervolume(reference)  # checks it: one number per objective, worse than the whole front
@@ -498,7 +564,7 @@ def plot_hypervolume(source: Any, run_name: str | None = None, reference: Sequen
             front = front[pareto.nondominated(front)]
         curve.append(pareto.hypervolume(front, reference) if len(front) else 0.0)
     final = 1.0 if given or not curve or curve[-1] <= 0 else curve[-1]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.8), layout="constrained")
+    fig, (left, right) = _subplots(1, 2, figsize=(WIDTH, 2.8))
     by_generation: dict[int, float] = {}
     for t, value in zip(trials, curve):
         by_generation[t.generation] = value / final
@@ -538,6 +604,7 @@ def _best_so_far(result: Result, x: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 
+@_styled
 def plot_comparison(runs: Mapping[str, Any], x: str = "evaluations") -> Any:
     """Best value so far of several runs on one axes, for a report comparing methods or settings.
 
@@ -581,8 +648,7 @@ def plot_comparison(runs: Mapping[str, Any], x: str = "evaluations") -> Any:
             f"plot_comparison(): the runs minimize and maximize "
             f"({ {k: str(v) for k, v in directions.items()} }); compare runs of one direction."
         )
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.2), layout="constrained")
+    fig, ax = _subplots(figsize=(WIDTH, 3.2))
     values = []
     for label, results in groups.items():
         curves = [_best_so_far(r, x) for r in results]

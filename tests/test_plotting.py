@@ -245,3 +245,34 @@ def test_the_comparison_refuses_a_run_with_several_objectives():
                       max_evaluations=8, seed=0)
     with pytest.raises(InvalidParameterError, match="the runs of 'two' must have one objective each"):
         plotting.plot_comparison({"two": two})
+
+
+def test_the_figures_leave_the_users_matplotlib_settings_alone(stored):
+    font = matplotlib.rcParams["font.size"]
+    fig = plotting.plot_evolution(stored[1])
+    assert matplotlib.rcParams["font.size"] == font  # was set to 9 for good
+    assert fig.axes[0].xaxis.label.get_fontsize() == 9 and fig.axes[0].title.get_fontsize() == 10
+    fig.canvas.draw()  # tick labels are made when drawn: in the figures' size too
+    assert {label.get_fontsize() for label in fig.axes[0].get_xticklabels()} == {9}
+
+
+NOTEBOOK = [
+    "import evotune as et\nfrom evotune import plotting\n"
+    "r = et.optimize(lambda p: (p['x'] - 1) ** 2, {'x': et.Float(-5, 5)}, max_evaluations=20, seed=0)",
+    "plotting.plot_evolution(r)",  # the cell's value
+    "fig = plotting.plot_diversity(r)",
+    "import matplotlib.pyplot as plt\nplotting.plot_evolution(r)\nplt.show()",
+    "fig",  # a figure of an earlier cell, again
+]
+
+
+def test_a_notebook_shows_each_figure_once():
+    """In a Jupyter kernel (pyplot's inline backend), each figure shows once: as the cell's value (before:
+    twice, as the value and again when the cell ended), assigned, with plt.show(), and again later."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in NOTEBOOK])
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=180).execute()
+    shown = [sum("image/png" in output.get("data", {}) for output in cell.outputs) for cell in notebook.cells]
+    assert shown == [0, 1, 1, 1, 1]
