@@ -113,11 +113,11 @@ def _figure_class() -> type:
 
     class EvotuneFigure(Figure):
         def _ipython_display_(self) -> None:
-            from IPython.display import Image, display
+            from IPython.display import display
 
             buffer = io.BytesIO()
             self.savefig(buffer, format="png", bbox_inches="tight")
-            display(Image(data=buffer.getvalue()))
+            display({"image/png": buffer.getvalue(), "text/plain": repr(self)}, raw=True)  # a terminal: text
             pyplot().close(self)  # shown: the end of the cell does not show it again
 
     return EvotuneFigure
