@@ -380,6 +380,7 @@ class _Run:
             interrupts.install()
             evaluator.start(self.objective)
             while True:
+                interrupts.check()  # a Ctrl-C held while the driver was busy: before more is submitted
                 verdict = self._fill(2 * evaluator.capacity, max_evaluations, generations)
                 if verdict is None and not evaluator.n_submitted:
                     if evolution.exhausted or evolution.next_number >= evolution.genome.cardinality:
@@ -544,10 +545,14 @@ class _Interrupts:
             raise KeyboardInterrupt
         self.pending = True
 
-    def waiting(self, wait: Callable[[], Any]) -> Any:
-        """``wait()``, interruptible; a Ctrl-C held since the last wait is raised now."""
+    def check(self) -> None:
+        """Raise a Ctrl-C held since the last wait."""
         if self.pending:
             raise KeyboardInterrupt
+
+    def waiting(self, wait: Callable[[], Any]) -> Any:
+        """``wait()``, interruptible; a Ctrl-C held since the last wait is raised now."""
+        self.check()
         self.active, self.raised_at = True, None
         try:
             return wait()
