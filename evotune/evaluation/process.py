@@ -233,9 +233,9 @@ class ProcessPoolEvaluator(Evaluator):
     def _finish(self, future: Any) -> None:  # in the thread that finished it (in cancel(): cancelled)
         entry = self._futures.get(future)
         if entry is not None and not future.cancelled():
-            # its result read here, in the pool's thread: a Ctrl-C, raised in the main thread only, never lands
-            # while the read holds the future's lock (after its `with` took it, before it could let it go: held
-            # for good, and the pool cannot stop; seen once in a full run of the test below)
+            # its result read here, in the pool's thread: a Ctrl-C (raised in the main thread only) never
+            # lands while the read holds the future's lock, between its `with` taking it and letting it go
+            # (held for good: the pool cannot stop; seen once in a full run of the stress test)
             self._finished[future] = self._outcome(entry[0], future, entry[1])
         self._doorbell.put(None)
 
