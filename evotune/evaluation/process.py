@@ -257,6 +257,9 @@ class ProcessPoolEvaluator(Evaluator):
     def _ready(self) -> list[Any]:
         """The finished futures not yet returned, by candidate number (several at once: a fixed order)."""
         finished = list(self._finished)  # a copy: the pool's threads add to it meanwhile
+        for future in finished:
+            if future not in self._futures:  # finished as cancel() dropped it
+                self._finished.pop(future, None)
         return sorted((f for f in finished if f in self._futures), key=lambda f: self._futures[f][0].number)
 
     def _pop(self, future: Any) -> Outcome:
