@@ -378,6 +378,7 @@ class _Run:
         interrupts = _Interrupts()
         try:
             interrupts.install()
+            evaluator.waits = interrupts.waiting  # a Ctrl-C is raised only while the evaluator blocks
             evaluator.start(self.objective)
             while True:
                 interrupts.check()  # a Ctrl-C held while the driver was busy: before more is submitted
@@ -389,7 +390,7 @@ class _Run:
                         return f"max_evaluations reached ({max_evaluations})"
                     return f"generations reached ({generations})"
                 if verdict is None:
-                    outcome = interrupts.waiting(evaluator.next_outcome)
+                    outcome = evaluator.next_outcome()
                     if self.raise_errors and isinstance(outcome.value, BaseException):
                         self._keep_finished()
                         raise outcome.value
@@ -406,6 +407,7 @@ class _Run:
             return "interrupted"
         finally:
             interrupts.restore()
+            evaluator.waits = Evaluator.waits  # as it was: a user's evaluator may serve other runs
             evaluator.cancel()
 
     def _keep_finished(self) -> None:
@@ -508,14 +510,15 @@ class _Run:
 
 
 class _Interrupts:
-    """Ctrl-C during the loop, raised only while the driver waits for a result.
+    """Ctrl-C during the loop, raised only while the evaluator blocks on its workers (its ``waits``).
 
     A ``KeyboardInterrupt`` raised at an arbitrary point could land inside the evaluator's
     own bookkeeping (a process pool's task queue, between its lock and its notify) and
     leave the pool unable to stop: the run then hung in ``ProcessPool.join`` (seen about
     once in 30 Ctrl-Cs). So a Ctrl-C that comes while the driver proposes, submits or
-    journals is held and raised at the next wait, at most one proposal later. Installed
-    only in the main thread, and only over Python's default handler.
+    journals, or while the evaluator submits (a candidate's next folds) or reads a result,
+    is held and raised when it next blocks. Installed only in the main thread, and only over
+    Python's default handler.
 
     One Ctrl-C is raised per wait: a second one at once would land in the first one's
     unwinding, so it is held. But a raised Ctrl-C can be lost (one that lands in a destructor

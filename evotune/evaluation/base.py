@@ -51,6 +51,11 @@ class Evaluator(ABC):
     #: Evaluations that run at once; a driver keeps at least this many submitted.
     capacity: int = 1
 
+    #: How :meth:`next_outcome` blocks on its workers: ``waits(block)`` returns ``block()``. A driver that
+    #: lets a Ctrl-C through only there (``optimize``) sets it: an interrupt elsewhere could land inside a
+    #: pool's own bookkeeping, between taking one of its locks and letting it go, and stop the pool for good.
+    waits: Callable[[Callable[[], Any]], Any] = staticmethod(lambda block: block())
+
     @abstractmethod
     def start(self, objective: Callable[[dict], Any]) -> None:
         """Prepare to evaluate ``objective`` (start workers, ship it to them); cheap when already done."""
@@ -131,7 +136,9 @@ class SerialEvaluator(Evaluator):
         if not self._queue:
             raise EvotuneError("next_outcome(): nothing was submitted.")
         candidate = self._queue.popleft()
-        return Outcome(candidate, *_worker.call(self._objective, candidate.number, candidate.params, portable=False))
+        objective, number, params = self._objective, candidate.number, candidate.params
+        result = self.waits(lambda: _worker.call(objective, number, params, portable=False))
+        return Outcome(candidate, *result)
 
     @property
     def n_submitted(self) -> int:

@@ -8,7 +8,9 @@ this process (``Client.forward_logging``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import time
 from concurrent.futures import CancelledError
 from collections.abc import Callable
@@ -82,7 +84,10 @@ class DaskEvaluator(Evaluator):
         self._key = ""
         self._forwarding = False
         self._futures: dict[Any, tuple[Candidate, float]] = {}
-        self._stream: Any = None
+        # rung with each future as it finishes (its done-callback, in a thread of the client's): a queue's
+        # get is where a Ctrl-C may land (``waits``); distributed.as_completed's wait takes a lock in a
+        # `with`, and an interrupt there could keep it (the stress test hung so)
+        self._doorbell: queue.SimpleQueue = queue.SimpleQueue()
         self._capacity: int | None = None
         self._retries: dict[int, int] = {}
         self._data = b""
@@ -114,24 +119,23 @@ class DaskEvaluator(Evaluator):
     def submit(self, candidate: Candidate) -> None:
         if self._objective is None:
             raise EvotuneError("submit(): call start(objective) first.")
-        distributed = _import_distributed()
         if self._payload.status in ("lost", "cancelled", "error"):
             self._payload = self._hold()
         future = self.client.submit(
             _worker.run_dask, self._payload, self._key, self.blas_threads, self.timeout, candidate.number,
             candidate.params, pure=False, key=f"evotune-{self._key[:8]}-{candidate.number}-{time.monotonic_ns()}",
         )
-        if self._stream is None:
-            self._stream = distributed.as_completed()
-        self._stream.add(future)
         self._futures[future] = (candidate, time.time())
+        future.add_done_callback(self._doorbell.put)
 
     def next_outcome(self) -> Outcome:
         if not self._futures:
             raise EvotuneError("next_outcome(): nothing was submitted.")
         while True:
-            future = next(self._stream)
-            if future not in self._futures:  # one cancelled, or returned by finished_outcomes
+            future = None
+            with contextlib.suppress(queue.Empty):  # short waits: on Windows a Ctrl-C waits for a wait to end
+                future = self.waits(lambda: self._doorbell.get(timeout=0.5))
+            if future not in self._futures:  # none yet, one cancelled, or one finished_outcomes returned
                 continue
             try:
                 return self._pop(future)
@@ -148,7 +152,7 @@ class DaskEvaluator(Evaluator):
 
     def finished_outcomes(self) -> list[Outcome]:
         finished = sorted((f for f in self._futures if f.status in ("finished", "error")),
-                          key=lambda f: self._futures[f][0].number)  # the stream skips them later
+                          key=lambda f: self._futures[f][0].number)  # next_outcome skips them later
         return [self._pop(future) for future in finished]
 
     def _pop(self, future: Any) -> Outcome:
@@ -181,7 +185,6 @@ class DaskEvaluator(Evaluator):
         if self._futures:
             self.client.cancel(list(self._futures))
         self._futures.clear()
-        self._stream = None
 
     def close(self) -> None:
         """Forget the broadcast objective; close the client if this evaluator opened it."""

@@ -230,6 +230,15 @@ class _Wrapper(Evaluator):
     def capacity(self) -> int:
         return self.inner.capacity
 
+    @property
+    def waits(self) -> Callable[[Callable[[], Any]], Any]:  # type: ignore[override]
+        """The inner evaluator's: it is the one that blocks (see :attr:`Evaluator.waits`)."""
+        return self.inner.waits
+
+    @waits.setter
+    def waits(self, waits: Callable[[Callable[[], Any]], Any]) -> None:
+        self.inner.waits = waits
+
     def start(self, objective: Any) -> None:
         if objective is not self._objective:  # cheap when already done, as the protocol asks
             self._objective = objective

@@ -244,11 +244,11 @@ class ProcessPoolEvaluator(Evaluator):
             raise EvotuneError("next_outcome(): nothing was submitted.")
         # Not concurrent.futures.wait: a Ctrl-C while it takes the futures' locks one by one can leave some
         # held, and the pool's threads that finish those futures then block for good (the test: hundreds held
-        # within 20 interrupts). Here no future's lock is taken (their results are read in _finish): a Ctrl-C
-        # lands in a queue's get or between steps that lose nothing.
+        # within 20 interrupts). Here no future's lock is taken (their results are read in _finish), and a
+        # Ctrl-C lands only in a queue's get (``waits``).
         while not (ready := self._ready()):
             with contextlib.suppress(queue.Empty):  # short waits: on Windows a Ctrl-C waits for a wait to end
-                self._doorbell.get(timeout=0.5)
+                self.waits(lambda: self._doorbell.get(timeout=0.5))
         return self._pop(ready[0])
 
     def finished_outcomes(self) -> list[Outcome]:
