@@ -599,7 +599,7 @@ def objective(p):
         raise ValueError("diverged")
     time.sleep(0.1)
     with open(DONE, "a") as f:
-        f.write(repr(p["x"]) + chr(10))
+        f.write(f"{p['x']!r} {time.time()!r}" + chr(10))
     return p["x"] ** 2
 
 
@@ -618,6 +618,7 @@ class Parts:
 
 class Busy:  # the driver is busy when the stop comes: the workers finish what they run meanwhile
     stop = False
+    until = None  # when it was done being busy
 
     def on_trial(self, evolution, trial):
         if trial.number == 8:
@@ -626,7 +627,7 @@ class Busy:  # the driver is busy when the stop comes: the workers finish what t
             if sys.argv[3] == "raise":
                 open(DONE + ".fail", "w").close()
             time.sleep(1.0)
-            self.stop = sys.argv[3] == "callback"
+            self.stop, Busy.until = sys.argv[3] == "callback", time.time()
 
     def __call__(self, evolution, stats):
         return "enough" if self.stop else None
@@ -640,7 +641,8 @@ if __name__ == "__main__":
         reason = r.stop_reason
     except ValueError as exc:
         reason = str(exc)
-    finished = {float(line) for line in open(DONE)}
+    # what finished while the driver was busy (later ones, submitted since, may be in flight at the stop)
+    finished = {float(x) for x, at in map(str.split, open(DONE)) if float(at) <= Busy.until}
     stored = {t.params["x"] for t in et.load_run(DONE + ".db").trials if t.ok}
     print(json.dumps({"reason": reason, "finished": len(finished), "stored": len(stored),
                       "lost": sorted(finished - stored)}))
