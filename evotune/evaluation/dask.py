@@ -185,6 +185,9 @@ class DaskEvaluator(Evaluator):
         if self._futures:
             self.client.cancel(list(self._futures))
         self._futures.clear()
+        # a fresh doorbell: the old one holds the futures that rang it (returned by finished_outcomes, or
+        # cancelled), and a held future keeps its key, and a result, on the cluster
+        self._doorbell = queue.SimpleQueue()
 
     def close(self) -> None:
         """Forget the broadcast objective; close the client if this evaluator opened it."""
