@@ -21,8 +21,10 @@ experimental fit callbacks.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
+import functools
 import hashlib
 import numbers
 import pickle
@@ -104,15 +106,18 @@ class _CrossValidation:
         train, test = self.splits[i]
         keyed = i < self.keyed
         fit_kwargs = {**self.fit_kwargs, "return_estimator": True} if keyed else self.fit_kwargs
-        out = _fit_and_score(
-            clone(self.estimator), self.X, self.y, train=train, test=test, parameters=params, **fit_kwargs
-        )
+        estimator = clone(self.estimator)
+        if keyed:
+            _remember_outputs(estimator)
+        out = _fit_and_score(estimator, self.X, self.y, train=train, test=test, parameters=params, **fit_kwargs)
         out.pop("parameters", None)
         fitted = out.pop("estimator", None)  # measured here: the fitted model never leaves the worker
-        if fitted is not None and self.objectives and "model_size" in self.objectives:
-            out["model_size"] = len(pickle.dumps(fitted))
         if keyed and fitted is not None and out.get("fit_error") is None:
             out["fingerprint"] = _fingerprint(fitted, _safe_indexing(self.X, test))
+        if keyed:
+            _forget_outputs(estimator)
+        if fitted is not None and self.objectives and "model_size" in self.objectives:
+            out["model_size"] = len(pickle.dumps(fitted))
         return out
 
     def part_value(self, fold: dict[str, Any]) -> float | tuple[float, ...]:
@@ -143,6 +148,76 @@ class _CrossValidation:
 def _objective_value(fold: dict[str, Any], name: str) -> float:
     """A fold's value of one of several objectives: a cost (:data:`COSTS`) as measured, else the metric's."""
     return fold[name] if name in COSTS else _metric_score(fold["test_scores"], name)
+
+
+#: The methods a fingerprint reads (:func:`_fingerprint`), and a scorer calls.
+_OUTPUTS = ("predict_proba", "decision_function", "predict")
+
+
+class _Remembered:
+    """A fitted model's method (one of :data:`_OUTPUTS`) that remembers its first output, and returns it
+    again when called on equal data: the fingerprint, computed after the scorer, reuses what the scorer
+    predicted (a regressor's ``predict``; the probabilities a kNN's or a forest's ``predict`` goes through)."""
+
+    def __init__(self, method: Any):
+        self.method, self.first = method, None
+        functools.update_wrapper(self, method)  # its name: scikit-learn reads it
+
+    def __call__(self, X: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            return self.method(X, *args, **kwargs)
+        if self.first is not None and _equal_data(X, self.first[0]):
+            return self.first[1]
+        out = self.method(X)
+        if self.first is None:
+            self.first = (X, out)
+        return out
+
+
+def _equal_data(a: Any, b: Any) -> bool:
+    """Whether ``a`` and ``b`` are the same data (a dense array or a frame; False for anything else)."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or getattr(a, "shape", None) != getattr(b, "shape", None) or not hasattr(a, "shape"):
+        return False
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except Exception:  # noqa: BLE001 - e.g. sparse: not compared, computed again
+        return False
+
+
+def _remembering(estimator: Any) -> list[Any]:
+    """The models whose outputs a fingerprint can reuse: ``estimator``, and a pipeline's last step."""
+    from sklearn.pipeline import Pipeline
+
+    last = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else None
+    return [estimator] + ([last] if hasattr(last, "fit") else [])
+
+
+def _remember_outputs(estimator: Any) -> None:
+    """Make ``estimator``'s fit give it (and a pipeline's last step) :class:`_Remembered` methods: those it
+    has once fitted, so what it offers to the scorer stays what it would without them."""
+    fit = estimator.fit
+
+    @functools.wraps(fit)
+    def fit_and_remember(*args: Any, **kwargs: Any) -> Any:
+        fitted = fit(*args, **kwargs)
+        for model in _remembering(estimator):
+            for name in _OUTPUTS:
+                if hasattr(model, name):
+                    with contextlib.suppress(AttributeError, TypeError):
+                        setattr(model, name, _Remembered(getattr(model, name)))
+        return fitted
+
+    with contextlib.suppress(AttributeError, TypeError):  # no instance attributes: predicted again
+        estimator.fit = fit_and_remember
+
+
+def _forget_outputs(estimator: Any) -> None:
+    """Undo :func:`_remember_outputs` (before the model is measured or pickled)."""
+    for model in _remembering(estimator):
+        for name in ("fit",) + _OUTPUTS:
+            getattr(model, "__dict__", {}).pop(name, None)
 
 
 def _fingerprint(fitted: Any, X: Any) -> str | None:

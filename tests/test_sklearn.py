@@ -28,6 +28,7 @@ from evotune import EvolutionarySearchCV
 X_iris, y_iris = load_iris(return_X_y=True)
 X_bc, y_bc = load_breast_cancer(return_X_y=True)
 X_wine, y_wine = load_wine(return_X_y=True)
+X_diabetes, y_diabetes = load_diabetes(return_X_y=True)
 
 RF_GRID = {"n_estimators": [10, 20, 30, 40], "max_depth": [None, 2, 4, 8]}
 
@@ -458,6 +459,50 @@ def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(
     assert fits[0] < 0.85 * fits[1]
     same_results(raced.cv_results_, search(True, n_jobs=2).cv_results_)
     assert et.load_run(tmp_path / "run.db").trials[-1].info["part_keys"] == list(trials[-1].info["part_keys"])
+
+
+class CountedForest(RandomForestClassifier):
+    """A random forest that counts its probability computations (its predict goes through them)."""
+
+    computed = 0
+
+    def predict_proba(self, X):
+        type(self).computed += 1
+        return super().predict_proba(X)
+
+
+class CountedRidge(Ridge):
+    """A ridge regression that counts its predictions."""
+
+    computed = 0
+
+    def predict(self, X):
+        type(self).computed += 1
+        return super().predict(X)
+
+
+@pytest.mark.parametrize("model", ["forest", "pipeline", "ridge"])
+def test_a_fold_fingerprint_reuses_what_the_scorer_predicted(model):
+    """Racing fingerprints a keyed fold's model by its output on the fold's test data; the scorer has just
+    computed it (a regressor's predictions, the probabilities a forest's predict goes through), so the
+    fingerprint reads it instead of predicting again: the same fingerprint, one prediction, and the model
+    measured (model_size) as without it."""
+    from evotune.sklearn import _fingerprint, cross_validation
+
+    counted = CountedRidge if model == "ridge" else CountedForest
+    estimator = counted() if model == "ridge" else counted(n_estimators=5, random_state=0)
+    if model == "pipeline":
+        estimator = Pipeline([("scale", StandardScaler()), ("forest", estimator)])
+    X, y = (X_diabetes, y_diabetes) if model == "ridge" else (X_bc, y_bc)
+    objective = cross_validation(estimator, X, y, cv=3, objectives=["score", "model_size"])
+    counted.computed = 0
+    fold = objective.keying(1).part({}, 0)
+    assert counted.computed == 1  # the scorer's; 2 before: the fingerprint predicted again
+    train, test = objective.splits[0]
+    assert fold["fingerprint"] == _fingerprint(clone(estimator).fit(X[train], y[train]), X[test])
+    unkeyed = objective.part({}, 0)
+    assert "fingerprint" not in unkeyed and unkeyed["test_scores"] == fold["test_scores"]
+    assert unkeyed["model_size"] == fold["model_size"]  # nothing of the fingerprint's left on the model
 
 
 def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in_each(tmp_path):
