@@ -376,9 +376,13 @@ class _Run:
         evolution, evaluator = self.evolution, self.evaluator
         start = time.monotonic()
         interrupts = _Interrupts()
+        keeps_parts = self.journal is not None and isinstance(evaluator, PartsEvaluator)
         try:
             interrupts.install()
             evaluator.waits = interrupts.waiting  # a Ctrl-C is raised only while the evaluator blocks
+            if keeps_parts:  # folds that finished are journaled at once; those of an earlier session run no more
+                evaluator.restore(self.journal.stored_parts())
+                evaluator.on_part = self.journal.add_part
             evaluator.start(self.objective)
             while True:
                 interrupts.check()  # a Ctrl-C held while the driver was busy: before more is submitted
@@ -408,6 +412,8 @@ class _Run:
         finally:
             interrupts.restore()
             evaluator.waits = Evaluator.waits  # as it was: a user's evaluator may serve other runs
+            if keeps_parts:
+                evaluator.on_part = None
             evaluator.cancel()
 
     def _keep_finished(self) -> None:

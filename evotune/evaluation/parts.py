@@ -269,21 +269,48 @@ class PartsEvaluator(_Wrapper):
 
     _call = _PartCall
 
+    #: Called with each part that finishes, ``on_part(candidate, i, outcome)``, before the part decides
+    #: anything: ``optimize`` journals it, so that a stop or a crash loses no finished part (:meth:`restore`).
+    on_part: Callable[[Candidate, int, Outcome], None] | None = None
+
     def __init__(self, inner: Evaluator):
         super().__init__(inner)
         self._entries: dict[int, _Entry] = {}  # candidate number -> its parts so far
         self._queue: list[tuple[int, int, int]] = []  # parts to submit: (wave, candidate number, part), a heap
+        self._kept: dict[int, tuple[list, dict[int, Outcome]]] = {}  # restored: number -> (genes, parts)
+        self._decided: list[Outcome] = []  # candidates their restored parts decided, not yet returned
+
+    def restore(self, kept: dict[int, tuple[list, dict[int, Outcome]]]) -> None:
+        """Parts that finished in an earlier session, ``{number: (genes, {part: outcome})}``: a candidate
+        submitted with that number and those genes runs only its other parts."""
+        self._kept = dict(kept)
 
     def submit(self, candidate: Candidate) -> None:
         keyed = getattr(self._objective, "part_key", None) is not None
         entry = self._entries[candidate.number] = _Entry(candidate, self._objective.parts, keyed)
+        genes, kept = self._kept.pop(candidate.number, (None, {}))
+        if genes != candidate.genes:  # proposed otherwise than in the session that ran them
+            kept = {}
+        for i, outcome in kept.items():
+            entry.outcomes[i] = dataclasses.replace(outcome, candidate=self._part(candidate, i))
         self._unlock(entry)
+        if kept:
+            done = self._decide(entry)
+            if done is not None:
+                self._decided.append(done)
+
+    @staticmethod
+    def _part(candidate: Candidate, i: int) -> Candidate:
+        """What runs part ``i`` of ``candidate``: the candidate, the part's index in its params."""
+        return dataclasses.replace(candidate, params={**candidate.params, _PART: i})
 
     def _unlock(self, entry: _Entry) -> None:
-        """Queue the parts of the entry's current wave; earlier waves (of any candidate) run first."""
+        """Queue the parts of the entry's current wave that have not run; earlier waves (of any candidate)
+        run first."""
         end = entry.checkpoints[entry.wave]
         for i in range(entry.unlocked, end):
-            heapq.heappush(self._queue, (entry.wave, entry.candidate.number, i))
+            if entry.outcomes[i] is None:
+                heapq.heappush(self._queue, (entry.wave, entry.candidate.number, i))
         entry.unlocked = end
         self._feed()
 
@@ -302,22 +329,25 @@ class PartsEvaluator(_Wrapper):
                 if entry is None:
                     return
                 i, entry.unlocked = entry.unlocked, entry.unlocked + 1
+                if entry.outcomes[i] is not None:  # restored
+                    continue
             else:
                 return
             if entry is not None:
-                candidate = entry.candidate
-                self.inner.submit(dataclasses.replace(candidate, params={**candidate.params, _PART: i}))
+                self.inner.submit(self._part(entry.candidate, i))
 
     def next_outcome(self) -> Outcome:
-        while True:
+        while not self._decided:
             done = self._receive(self.inner.next_outcome())
             self._feed()
             if done is not None:
                 return done
+        return self._decided.pop(0)
 
     def finished_outcomes(self) -> list[Outcome]:
         """The candidates that the parts finished so far decide (all run, or stopped)."""
-        done = [self._receive(outcome) for outcome in self.inner.finished_outcomes()]
+        done = self._decided + [self._receive(outcome) for outcome in self.inner.finished_outcomes()]
+        self._decided = []
         return sorted((o for o in done if o is not None), key=lambda o: o.candidate.number)
 
     def _receive(self, outcome: Outcome) -> Outcome | None:
@@ -325,7 +355,10 @@ class PartsEvaluator(_Wrapper):
         entry = self._entries.get(outcome.candidate.number)
         if entry is None:
             return None
-        entry.outcomes[outcome.candidate.params[_PART]] = outcome
+        i = outcome.candidate.params[_PART]
+        entry.outcomes[i] = outcome
+        if self.on_part is not None and not isinstance(outcome.value, BaseException):
+            self.on_part(entry.candidate, i, outcome)
         return self._decide(entry)
 
     def _decide(self, entry: _Entry) -> Outcome | None:
@@ -389,12 +422,13 @@ class PartsEvaluator(_Wrapper):
 
     @property
     def n_submitted(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._decided)
 
     def cancel(self) -> None:
         self.inner.cancel()
         self._entries.clear()
         self._queue.clear()
+        self._decided.clear()
 
 
 class SteppedEvaluator(_Wrapper):

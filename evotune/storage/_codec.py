@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..exceptions import StorageError
 from ..genome import Genome
 from ..space import Categorical, Float, Integer, Space
@@ -244,6 +246,37 @@ def _parameter_differences(stored: list[dict[str, Any]], given: list[dict[str, A
             out.append(f"parameter {name!r}: " + "; ".join(
                 f"{f} stored {old[name].get(f)!r}, given {new[name].get(f)!r}" for f in fields))
     return out or [f"the parameters' order: stored {list(old)}, given {list(new)}"]
+
+
+def exact_json(value: Any) -> str | None:
+    """``value`` as JSON text if it reads back as ``value`` itself (numbers, strings, None, lists and dicts
+    of them; numpy scalars as numbers, NaN as NaN), else None: what cannot be restored exactly is not kept.
+
+    Examples
+    --------
+    >>> exact_json({"test_scores": 0.75, "fit_error": None, "n": 30})
+    '{"test_scores":0.75,"fit_error":null,"n":30}'
+    >>> exact_json((0.5, {"note": "a tuple reads back as a list"})) is None
+    True
+    """
+    try:
+        text = dumps(value)
+    except (TypeError, ValueError):  # e.g. a circular structure
+        return None
+    return text if _same(json.loads(text), value) else None
+
+
+def _same(read: Any, value: Any) -> bool:
+    """Whether JSON ``read`` back is ``value``: equal, NaN for NaN, and of the same kind (a list for a list)."""
+    if isinstance(read, dict):
+        return isinstance(value, dict) and read.keys() == value.keys() and all(_same(read[k], value[k]) for k in read)
+    if isinstance(read, list):
+        return type(value) is list and len(read) == len(value) and all(map(_same, read, value))
+    if isinstance(read, float) and math.isnan(read):
+        return isinstance(value, (float, np.floating)) and math.isnan(value)
+    if isinstance(value, (dict, list, tuple)) or isinstance(read, bool) is not isinstance(value, (bool, np.bool_)):
+        return False
+    return bool(read == value)
 
 
 def decode(text: Any, path: str, where: str) -> Any:

@@ -16,10 +16,11 @@ from ._codec import TRIAL_COLUMNS
 __all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate", "trial_columns"]
 
 #: Version 2 added the sessions table, version 3 the trials' ``parts`` column (racing), version 4 their
-#: ``objective_values`` and ``constraints`` (several objectives, constraints); a file of an earlier
-#: version is read as it is and migrated by its next writer.
-SCHEMA_VERSION = 4
-_READABLE = (1, 2, 3, 4)
+#: ``objective_values`` and ``constraints`` (several objectives, constraints), version 5 the ``parts``
+#: table (the finished parts of candidates not yet decided); a file of an earlier version is read as it
+#: is and migrated by its next writer.
+SCHEMA_VERSION = 5
+_READABLE = (1, 2, 3, 4, 5)
 _HEADER = b"SQLite format 3\x00"
 #: The tables every evotune run file has (version 2 adds ``sessions``).
 TABLES = {"meta", "runs", "trials", "generations", "states"}
@@ -84,6 +85,20 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 """  # the sessions table: version 2
 _SESSIONS_TABLE = _SCHEMA[_SCHEMA.index("CREATE TABLE sessions"):]
+_PARTS_TABLE = """
+CREATE TABLE parts (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    number INTEGER NOT NULL,
+    part INTEGER NOT NULL,
+    genes TEXT NOT NULL,
+    result TEXT NOT NULL,
+    duration REAL NOT NULL,
+    worker TEXT,
+    started REAL,
+    PRIMARY KEY (run_id, number, part)
+) WITHOUT ROWID
+"""  # version 5: a candidate's finished parts, until its trial is journaled
+_SCHEMA += _PARTS_TABLE + ";"
 
 
 
@@ -186,6 +201,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     if version < 4:
         conn.execute("ALTER TABLE trials ADD COLUMN objective_values TEXT")
         conn.execute("ALTER TABLE trials ADD COLUMN constraints TEXT")
+    if version < 5:
+        conn.execute(_PARTS_TABLE)
     conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
     conn.execute("COMMIT")
 

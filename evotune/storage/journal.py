@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..exceptions import InvalidParameterError, StorageError
+from ..evaluation.base import Outcome
 from ..genome import Genome
 from ..space import Space
-from ..trial import GenerationStats, Trial
+from ..trial import Candidate, GenerationStats, Trial
 from ._codec import (
-    STATS_FIELDS, RowEncoder, decode, differences, dumps, finite_or_none, is_legacy_union, space_to_json,
+    STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union, space_to_json,
     stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes, with_legacy_front_scale,
     with_legacy_racing,
 )  # fmt: skip
@@ -213,6 +214,8 @@ class RunJournal:
         self._genome = Genome(space)
         self._encode = RowEncoder(self._genome)
         self._trials: list[tuple] = []
+        self._parts: list[tuple] = []
+        self._parted: set[int] = set()  # candidates with parts in the file (their rows go with their trials)
         self._generations: list[tuple] = []
         self._state: tuple | None = None
         self._costly = False  # a costly evaluation since the last state commit
@@ -238,6 +241,19 @@ class RunJournal:
         elif len(self._trials) >= GROUP_ROWS or time.monotonic() - self._last_commit >= GROUP_WINDOW:
             self.flush()
 
+    def add_part(self, candidate: Candidate, i: int, outcome: Outcome) -> None:
+        """Journal part ``i`` of a candidate not decided yet (a fold that finished), so that a stop or a crash
+        before its trial is journaled does not lose it: :meth:`stored_parts` gives it back on resume.
+        Committed as a trial would be; a result JSON cannot hold exactly is not kept (it runs again)."""
+        result = exact_json(outcome.value)
+        if result is None:
+            return
+        self._parts.append((self.run_id, candidate.number, i, self._encode.genes(candidate.genes), result,
+                            outcome.duration, outcome.worker, outcome.started))
+        self._parted.add(candidate.number)
+        if outcome.duration >= GROUP_BELOW or time.monotonic() - self._last_commit >= GROUP_WINDOW:
+            self.flush()
+
     def end_generation(self, stats: GenerationStats, state: Callable[[], dict[str, Any]]) -> None:
         """Journal a generation's statistics and the engine state after it (committed together).
 
@@ -250,7 +266,7 @@ class RunJournal:
 
     def flush(self) -> None:
         """Commit everything journaled, in one transaction."""
-        if self._trials or self._generations or self._state:
+        if self._trials or self._parts or self._generations or self._state:
             self._transaction(self._write)
         self._last_commit = time.monotonic()
 
@@ -269,13 +285,19 @@ class RunJournal:
             ) from exc
 
     def _write(self) -> None:
+        self._conn.executemany("INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?,?,?,?)", self._parts)
         self._conn.executemany("INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._trials)
+        # a trial holds its parts' results (in its info): their rows are done with
+        parted = [row[:2] for row in self._trials if row[1] in self._parted]
+        self._conn.executemany("DELETE FROM parts WHERE run_id=? AND number=?", parted)
+        self._parted.difference_update(number for _, number in parted)
         self._conn.executemany("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self._generations)
         if self._state is not None:
             generation, state = self._state
             self._conn.execute("INSERT OR REPLACE INTO states VALUES (?,?,?)", (self.run_id, generation, dumps(state())))
             self._costly = False
         self._trials.clear()
+        self._parts.clear()
         self._generations.clear()
         self._state = None
 
@@ -307,6 +329,20 @@ class RunJournal:
 
     def sessions(self) -> list[dict[str, Any]]:
         return sessions(self._conn, self.run_id, self.storage.path)
+
+    def stored_parts(self) -> dict[int, tuple[list, dict[int, Outcome]]]:
+        """The finished parts of candidates whose trials were not journaled (the session stopped or crashed
+        first): ``{number: (genes, {part: outcome})}``, for :meth:`PartsEvaluator.restore`."""
+        kept: dict[int, tuple[list, dict[int, Outcome]]] = {}
+        rows = self._conn.execute("SELECT number, part, genes, result, duration, worker, started FROM parts "
+                                  "WHERE run_id=? ORDER BY number, part", (self.run_id,))
+        for number, part, genes, result, duration, worker, started in rows:
+            where = f"table parts, run {self.run_id}, trial {number}, part {part}"
+            genes, result = decode(genes, self.storage.path, where), decode(result, self.storage.path, where)
+            outcome = Outcome(Candidate(number, -1, {}), result, duration, worker, started)
+            kept.setdefault(number, (genes, {}))[1][part] = outcome
+        self._parted.update(kept)
+        return kept
 
     def stored_trials(self) -> Iterator[tuple[Trial, list]]:
         """Every journaled trial with its genes, by number, read in chunks (memory stays flat)."""

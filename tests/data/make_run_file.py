@@ -21,7 +21,8 @@ fold); by commit 8d6dd89 (release 0.12.0), tests/data/run-0.12.0-two-objectives.
 each objective's model fitted to the normal scores of its ranks); by commit 7a4521e (release 0.13.0),
 tests/data/run-0.13.0-racing-cv.db (``... racing-cv``: candidates tested after 3 and 6 folds, not after each);
 by commit 6b2e1d4 (release 0.14.0), tests/data/run-0.14.0-racing-cv.db (``... racing-cv``: a repeat of an earlier
-trial's models told by its first 3 folds, not 2).
+trial's models told by its first 3 folds, not 2); by commit e55e830 (release 0.15.0), tests/data/run-0.15.0.db
+(schema version 4: no table for the folds of candidates not yet decided).
 """
 
 import functools

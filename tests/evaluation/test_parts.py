@@ -214,3 +214,110 @@ def test_racing_prunes_the_same_trials_for_any_number_of_workers_and_resumes_exa
                           storage=path, resume=True)
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == keys[0]
     assert et.load_run(path).trials[pruned[0].number].parts == pruned[0].parts
+
+
+class Logged(Noisy):
+    """``Noisy``, each fold that runs noted in a file (the test counts what ran, in any process)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def part(self, params, i):
+        with open(os.path.join(self.folder, "ran.txt"), "a") as f:
+            f.write(f"{params['x']!r} {i}\n")
+        return super().part(params, i)
+
+
+def test_the_finished_folds_of_a_candidate_a_stop_leaves_undecided_are_kept_and_never_run_again(tmp_path):
+    """A stop (here a callback's) cancels the candidates not yet decided, but the folds they finished are in
+    the run file: the resumed run takes them from it, runs only the others, and its trials are those of a
+    run never stopped. Before, those folds ran again (and were lost for good if the run was not resumed)."""
+    import sqlite3
+
+    space, path = {"x": et.Float(0, 1)}, tmp_path / "runs.db"
+    settings = dict(population_size=6, lag=2, racing=True, seed=1)  # the next generation starts 2 early
+    straight = et.optimize(Noisy(), space, max_evaluations=48, **settings)
+    stop = lambda evolution, stats: "enough" if stats.generation == 3 else None  # noqa: E731
+    stopped = et.optimize(Logged(tmp_path), space, max_evaluations=48, storage=path, callbacks=[stop], **settings)
+    assert stopped.stop_reason == "enough"
+    with sqlite3.connect(path) as conn:
+        kept = conn.execute("SELECT number, part FROM parts").fetchall()
+    assert kept and all(number >= len(stopped.trials) for number, _ in kept)  # undecided candidates' folds
+    resumed = et.optimize(Logged(tmp_path), space, max_evaluations=48, storage=path, resume=True, **settings)
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == \
+        [(t.params, t.value, t.state, t.parts) for t in straight.trials]
+    ran = (tmp_path / "ran.txt").read_text().split("\n")[:-1]
+    assert len(ran) == len(set(ran))  # no fold ran twice
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM parts").fetchone()[0] == 0  # each now in its trial
+
+
+class SlowFolds:
+    """Four folds of ``delay`` seconds each, each that runs noted in the file ``log``."""
+
+    parts = 4
+
+    def __init__(self, log, delay=0.05):
+        self.log, self.delay = log, delay
+
+    def part(self, params, i):
+        time.sleep(self.delay)
+        with open(self.log, "a") as f:
+            f.write(f"{params['x']!r} {i}\n")
+        return (params["x"] - 0.3) ** 2 + 0.05 * i
+
+    def combine(self, params, results):
+        return sum(results) / len(results)
+
+    def __call__(self, params):
+        return self.combine(params, [self.part(params, i) for i in range(self.parts)])
+
+
+KILLED = """
+import sys
+sys.path.insert(0, {root!r})
+import evotune as et
+from tests.evaluation.test_parts import SlowFolds
+et.optimize(SlowFolds(sys.argv[2]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2, seed=1,
+            storage=sys.argv[1], run_name="r")
+"""
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp_path):
+    """kill -9 while candidates have some folds finished (on a process pool): the resumed run runs exactly
+    the folds the file does not hold (all folds of the trials not journaled, but the kept ones), and ends
+    with the trials of a run never killed."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    path, script = tmp_path / "runs.db", tmp_path / "run.py"
+    script.write_text(KILLED.format(root=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    proc = subprocess.Popen([sys.executable, str(script), str(path), str(tmp_path / "killed.txt")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def count(table):
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        except sqlite3.OperationalError:  # not made yet
+            return 0
+
+    deadline = time.monotonic() + 60
+    while count("parts") < 3 or count("trials") < 8:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    trials, kept = count("trials"), count("parts")
+    assert 8 <= trials < 40 and kept >= 3
+    log = tmp_path / "resumed.txt"
+    settings = dict(max_evaluations=40, population_size=8, n_jobs=2, seed=1)
+    resumed = et.optimize(SlowFolds(str(log)), {"x": et.Float(0, 1)}, storage=path, run_name="r", resume=True,
+                          **settings)
+    assert len(log.read_text().split("\n")) - 1 == 4 * (40 - trials) - kept
+    straight = et.optimize(SlowFolds(str(tmp_path / "straight.txt"), delay=0), {"x": et.Float(0, 1)}, **settings)
+    assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]

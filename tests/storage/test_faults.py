@@ -180,13 +180,14 @@ def test_a_run_file_in_a_folder_nobody_can_write_reads_and_exports(tmp_path):
     ("run-ac1d4e8.db", "1", [20]),  # the sessions before the table are unknown
     ("run-0.2.0.db", "2", [20, 20]),
     ("run-0.3.0.db", "3", [20, 20]),
+    ("run-0.15.0.db", "4", [20, 20]),
 ])
 def test_a_run_file_of_a_previous_release_is_migrated_and_resumed_exactly(tmp_path, name, version, sessions):
     """Made with tests/data/make_run_file.py by evotune at commit ac1d4e8 (schema version 1, no sessions
-    table), at 84937b2 (release 0.2.0: schema version 2, no parts column) and at 43dcb37 (release 0.3.0:
-    schema version 3, no objective_values and constraints columns): 20 trials of run "previous".
-    Reading leaves it as it is; resuming migrates it to schema version 4 and goes on with the same trials
-    as a straight run."""
+    table), at 84937b2 (release 0.2.0: schema version 2, no parts column), at 43dcb37 (release 0.3.0:
+    schema version 3, no objective_values and constraints columns) and at e55e830 (release 0.15.0: schema
+    version 4, no parts table): 20 trials of run "previous". Reading leaves it as it is; resuming migrates
+    it to schema version 5 and goes on with the same trials as a straight run."""
     from tests.data.make_run_file import f, space
 
     path = tmp_path / "old.db"
@@ -204,7 +205,8 @@ def test_a_run_file_of_a_previous_release_is_migrated_and_resumed_exactly(tmp_pa
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
     assert [s["evaluations"] for s in resumed.sessions] == sessions
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "5"
+        assert conn.execute("SELECT COUNT(*) FROM parts").fetchone()[0] == 0
 
 
 def test_each_session_is_recorded_with_its_evaluations_environment_and_objective(tmp_path):
