@@ -13,6 +13,7 @@ import numbers
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -28,6 +29,9 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+
+#: How often a pool worker checks that the process that started it is still there (seconds).
+PARENT_CHECK = 1.0
 
 _objective: Any = None
 _load_error: str | None = None
@@ -83,8 +87,10 @@ def limit_threads(n: int | None) -> None:
     threadpool_limits(limits=n)
 
 
-def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_threads: int | None) -> None:
-    """Pool-worker initializer: logging to the parent, thread limits, the objective (once).
+def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_threads: int | None,
+               driver: int | None = None) -> None:
+    """Pool-worker initializer: logging to the parent, thread limits, the objective (once), and a watch on
+    ``driver``, the process of the pool (:func:`_watch_driver`).
 
     ``payload`` is the objective serialized by cloudpickle, or the objective itself
     (inherited by a forked worker).
@@ -92,6 +98,7 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
     global _objective, _load_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _stop)
+    _watch_driver(driver)
     if blas_threads is not None:
         for name in THREAD_VARIABLES:
             os.environ[name] = str(blas_threads)
@@ -111,6 +118,40 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
     except BaseException as exc:  # reported with every evaluation, so the run says why
         _load_error = f"could not load the objective in the worker: {type(exc).__name__}: {exc}"
     limit_threads(blas_threads)
+
+
+def _watch_driver(driver: int | None) -> None:
+    """Stop this worker (as a timeout does: :func:`_stop`) once the process of its pool, ``driver``, is
+    gone, killed (``kill -9``, the out-of-memory killer) or crashed: a worker of a killed run otherwise went
+    on with its evaluation, and the next one it held, for as long as they took (hours, for a long training),
+    on a core (or a GPU's memory) the resumed run needs. Gone: this process was given another parent (a
+    worker the driver started), or ``driver`` no longer runs (a forkserver's worker: the forkserver lives as
+    long as its workers). Not on Windows, which keeps no such link."""
+    if sys.platform == "win32":
+        return
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent and (driver is None or _runs(driver)):
+            time.sleep(PARENT_CHECK)
+        _stop(signal.SIGTERM, None)
+
+    threading.Thread(target=watch, name="evotune-driver-watch", daemon=True).start()
+
+
+def _runs(pid: int) -> bool:
+    """Whether process ``pid`` runs (on Linux, a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: the pid was reused
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # no /proc (macOS): it runs
+        return True
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -218,7 +218,7 @@ class ProcessPoolEvaluator(Evaluator):
         self._pool = ProcessPool(
             max_workers=self.n_workers,
             initializer=_worker.initialize,
-            initargs=(payload, queue, _configured_levels(), self.blas_threads),
+            initargs=(payload, queue, _configured_levels(), self.blas_threads, os.getpid()),
             context=context,
         )
         self._objective = objective

@@ -221,6 +221,60 @@ def test_a_timed_out_worker_takes_the_processes_its_objective_started_with_it(tm
     assert len(pids) >= 2 and not any(alive(pid) for pid in pids)
 
 
+KILLED_WITH_ITS_WORKERS = """
+import os, sys, time
+import evotune as et
+
+def objective(p):
+    open(os.path.join(sys.argv[1], str(os.getpid())), "w").close()
+    time.sleep(600)
+    return p["x"]
+
+if __name__ == "__main__":
+    pool = et.ProcessPoolEvaluator(n_jobs=2, start_method=sys.argv[2])
+    et.optimize(objective, {"x": et.Float(0, 1)}, max_evaluations=4, backend=pool)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start_method", ["fork", "forkserver", "spawn"])
+def test_the_workers_of_a_killed_run_stop_with_it(tmp_path, start_method):
+    """kill -9 of the run (a crash, the out-of-memory killer): its workers stop within seconds. They went on
+    with their evaluation and the next one they held, for as long as those took (hours, for a long
+    training), on the cores the resumed run needs; a forkserver's workers, children of the forkserver,
+    too."""
+    import multiprocessing
+
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start_method} start method here")
+    script, folder = tmp_path / "run.py", tmp_path / "pids"
+    script.write_text(KILLED_WITH_ITS_WORKERS)
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(et.__file__))}  # this evotune
+    proc = subprocess.Popen([sys.executable, str(script), str(folder), start_method], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids = []
+    try:
+        deadline = time.time() + 60
+        while len(os.listdir(folder)) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.time() < deadline
+            time.sleep(0.05)
+        pids = [int(name) for name in os.listdir(folder)]
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.time() + 10
+        while any(alive(pid) for pid in pids) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in pids)
+    finally:
+        for pid in pids:  # not left sleeping if the test fails
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def sleep_forever_if_one(path):
     def objective(p):
         if p["x"] == 1:
