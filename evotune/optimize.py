@@ -380,7 +380,7 @@ class _Run:
         try:
             interrupts.install()
             evaluator.waits = interrupts.waiting  # a Ctrl-C is raised only while the evaluator blocks
-            if keeps_parts:  # folds that finished are journaled at once; those of an earlier session run no more
+            if keeps_parts:  # finished folds are journaled at once; those of an earlier session run no more
                 evaluator.restore(self.journal.stored_parts())
                 evaluator.on_part = self.journal.add_part
             evaluator.start(self.objective)

@@ -109,7 +109,9 @@ class _CrossValidation:
         estimator = clone(self.estimator)
         if keyed:
             _remember_outputs(estimator)
-        out = _fit_and_score(estimator, self.X, self.y, train=train, test=test, parameters=params, **fit_kwargs)
+        out = _fit_and_score(
+            estimator, self.X, self.y, train=train, test=test, parameters=params, **fit_kwargs
+        )
         out.pop("parameters", None)
         fitted = out.pop("estimator", None)  # measured here: the fitted model never leaves the worker
         if keyed and fitted is not None and out.get("fit_error") is None:
@@ -157,7 +159,8 @@ _OUTPUTS = ("predict_proba", "decision_function", "predict")
 class _Remembered:
     """A fitted model's method (one of :data:`_OUTPUTS`) that remembers its first output, and returns it
     again when called on equal data: the fingerprint, computed after the scorer, reuses what the scorer
-    predicted (a regressor's ``predict``; the probabilities a kNN's or a forest's ``predict`` goes through)."""
+    predicted (a regressor's ``predict``; the probabilities a kNN's or a forest's ``predict`` goes
+    through)."""
 
     def __init__(self, method: Any):
         self.method, self.first = method, None
@@ -178,7 +181,7 @@ def _equal_data(a: Any, b: Any) -> bool:
     """Whether ``a`` and ``b`` are the same data (a dense array or a frame; False for anything else)."""
     if a is b:
         return True
-    if type(a) is not type(b) or getattr(a, "shape", None) != getattr(b, "shape", None) or not hasattr(a, "shape"):
+    if type(a) is not type(b) or not hasattr(a, "shape") or a.shape != getattr(b, "shape", None):
         return False
     try:
         return bool(np.array_equal(np.asarray(a), np.asarray(b)))

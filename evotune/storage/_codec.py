@@ -267,14 +267,17 @@ def exact_json(value: Any) -> str | None:
 
 
 def _same(read: Any, value: Any) -> bool:
-    """Whether JSON ``read`` back is ``value``: equal, NaN for NaN, and of the same kind (a list for a list)."""
+    """Whether JSON ``read`` back is ``value``: equal, NaN for NaN, of the same kind (a list for a list)."""
     if isinstance(read, dict):
-        return isinstance(value, dict) and read.keys() == value.keys() and all(_same(read[k], value[k]) for k in read)
+        return isinstance(value, dict) and read.keys() == value.keys() and all(_same(v, value[k])
+                                                                               for k, v in read.items())
     if isinstance(read, list):
         return type(value) is list and len(read) == len(value) and all(map(_same, read, value))
     if isinstance(read, float) and math.isnan(read):
         return isinstance(value, (float, np.floating)) and math.isnan(value)
-    if isinstance(value, (dict, list, tuple)) or isinstance(read, bool) is not isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (dict, list, tuple)):
+        return False
+    if isinstance(read, bool) is not isinstance(value, (bool, np.bool_)):
         return False
     return bool(read == value)
 

@@ -24,9 +24,9 @@ from ..genome import Genome
 from ..space import Space
 from ..trial import Candidate, GenerationStats, Trial
 from ._codec import (
-    STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union, space_to_json,
-    stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes, with_legacy_front_scale,
-    with_legacy_racing,
+    STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union,
+    space_to_json, stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes,
+    with_legacy_front_scale, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock

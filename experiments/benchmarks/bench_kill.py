@@ -1,6 +1,7 @@
 """Crash campaign: kill -9 a run at random moments, resume it, and compare with an uninterrupted run.
 
     python -m experiments.benchmarks.bench_kill --kills 50          # ~5 min on 2 cores
+    python -m experiments.benchmarks.bench_kill --kills 30 --folds 4  # candidates as 4 folds (parts)
 
 Each round starts a run in a subprocess (a 10-gene mixed space, evaluations that sleep 5-40 ms
 depending on their parameters, so results arrive out of order; the default surrogate; n_jobs
@@ -11,6 +12,11 @@ value), history rows and hall of fame equal those of an uninterrupted run with t
 "Evaluations lost" counts finished evaluations that the resumed run had to compute again (they
 finished before the kill but were not yet committed): 0 expected for evaluations >= 10 ms,
 at most about a second's worth below that. Prints one line per round and a summary.
+
+With ``--folds k`` each candidate is k folds (an objective with parts, as cross-validation is run;
+each fold sleeps 10-40 ms, as real folds are committed at once; the kill comes 0-50 ms after the
+trial, as folds of the candidates after it finish), and the round counts the folds computed twice
+instead: folds finished in any session (before its kill), less the k per trial the finished run holds.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ SCRIPT = """
 import sys, time
 sys.path.insert(0, {root!r})
 from experiments.benchmarks.bench_kill import run
-run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), counter=sys.argv[5])
+run(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), counter=sys.argv[5],
+    folds=int(sys.argv[6]))
 """
 
 
@@ -43,19 +50,46 @@ def objective(p: dict) -> float:
     return mixed(p)
 
 
-def run(path: str | None, n_jobs: int, budget: int, seed: int, counter: str | None = None) -> et.Result:
+class Folds:
+    """``objective`` as ``parts`` folds of 10-40 ms each; the value is the mean of the folds' (the
+    objective's value plus a fold offset). Completions are logged as ``objective``'s are."""
+
+    def __init__(self, parts: int, counter: str | None):
+        self.parts, self.counter = parts, counter
+
+    def part(self, p: dict, i: int) -> float:
+        from tests.mixed_problem import objective as mixed
+
+        begin = time.perf_counter()
+        time.sleep(0.01 + 0.03 * (p["x0"] + 5) / 10)
+        _log(self.counter, begin)
+        return mixed(p) + 0.1 * i
+
+    def combine(self, p: dict, results: list) -> float:
+        return sum(results) / len(results)
+
+    def __call__(self, p: dict) -> float:
+        return self.combine(p, [self.part(p, i) for i in range(self.parts)])
+
+
+def _log(counter: str | None, begin: float) -> None:
+    if counter:
+        with open(counter, "a") as f:  # workers are other processes: log completions in a file
+            f.write(f"{time.time()} {time.perf_counter() - begin}\n")
+
+
+def run(path: str | None, n_jobs: int, budget: int, seed: int, counter: str | None = None,
+        folds: int = 0) -> et.Result:
     from tests.mixed_problem import SPACE
 
     def counted(p):
         begin = time.perf_counter()
         value = objective(p)
-        if counter:
-            with open(counter, "a") as f:  # workers are other processes: log completions in a file
-                f.write(f"{time.time()} {time.perf_counter() - begin}\n")
+        _log(counter, begin)
         return value
 
-    return et.optimize(counted, SPACE, max_evaluations=budget, n_jobs=n_jobs, lag=12, seed=seed,
-                       storage=path, run_name="campaign", resume=True)
+    return et.optimize(Folds(folds, counter) if folds else counted, SPACE, max_evaluations=budget,
+                       n_jobs=n_jobs, lag=12, seed=seed, storage=path, run_name="campaign", resume=True)
 
 
 def journaled(path: str) -> int:
@@ -76,17 +110,21 @@ def completions(counter: str, after: float, before: float) -> tuple[int, int]:
     return len(done), sum(seconds >= 0.01 for seconds in done)
 
 
-def kill_at(script: str, path: str, n_jobs: int, budget: int, seed: int, at: int, counter: str) -> tuple | None:
-    """Start (or resume) the run in a subprocess and SIGKILL it once ``at`` trials are journaled.
-    Returns the evaluations that finished before the kill and are not in the journal, and how
-    many of those finished before the last journaled one of 10 ms or more started its commit
-    (None: the run finished before the kill)."""
+def kill_at(script: str, path: str, n_jobs: int, budget: int, seed: int, at: int, counter: str,
+            folds: int = 0, delay: float = 0.0) -> tuple | None:
+    """Start (or resume) the run in a subprocess and SIGKILL it ``delay`` seconds after ``at`` trials are
+    journaled.
+    Returns the evaluations that finished before the kill and are not in the journal, how many of
+    those finished before the last journaled one of 10 ms or more started its commit, and all that
+    finished before the kill (None: the run finished before the kill)."""
     start, before = time.time(), durations(path)
-    proc = subprocess.Popen([sys.executable, script, path, str(n_jobs), str(budget), str(seed), counter],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, script, path, str(n_jobs), str(budget), str(seed), counter, str(folds)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while journaled(path) < at and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
+    time.sleep(delay)
     if proc.poll() is not None:
         return None
     proc.send_signal(signal.SIGKILL)
@@ -94,7 +132,7 @@ def kill_at(script: str, path: str, n_jobs: int, budget: int, seed: int, at: int
     proc.wait()
     finished, costly = completions(counter, start, killed)
     new = [seconds for number, seconds in durations(path).items() if number not in before]
-    return finished - len(new), costly - sum(seconds >= 0.01 for seconds in new)
+    return finished - len(new), costly - sum(seconds >= 0.01 for seconds in new), finished
 
 
 def durations(path: str) -> dict[int, float]:
@@ -117,10 +155,11 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=50, help="rounds (each kills at least once)")
     parser.add_argument("--budget", type=int, default=120)
     parser.add_argument("--seed", type=int, default=0, help="seed of the campaign's own choices")
+    parser.add_argument("--folds", type=int, default=0, help="candidates as this many folds; 0: whole")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     references: dict[int, tuple] = {}
-    identical = lost_total = costly_total = kills_total = rounds = 0
+    identical = lost_total = costly_total = kills_total = rounds = twice_total = 0
     with tempfile.TemporaryDirectory() as tmp:
         script = os.path.join(tmp, "run.py")
         with open(script, "w") as f:
@@ -128,25 +167,37 @@ def main() -> None:
         for round_ in range(args.kills):
             seed, n_jobs = rng.randrange(3), rng.choice([1, 2, 4])
             if seed not in references:
-                references[seed] = key(run(None, 1, args.budget, seed))
-            path, counter = os.path.join(tmp, f"r{round_}.db"), os.path.join(tmp, f"c{round_}.txt")
-            kills = lost = lost_costly = 0
-            for _ in range(2 if rng.random() < 1 / 3 else 1):
+                references[seed] = key(run(None, 1, args.budget, seed, folds=args.folds))
+            path = os.path.join(tmp, f"r{round_}.db")
+            kills = lost = lost_costly = finished = 0
+            for k in range(2 if rng.random() < 1 / 3 else 1):
                 at = rng.randrange(journaled(path) + 1, args.budget - 5)
-                outcome = kill_at(script, path, n_jobs, args.budget, seed, at, counter)
+                delay = rng.uniform(0, 0.05) if args.folds else 0.0  # not just as a trial is journaled
+                # a log per session: a killed run's workers may log what they finish after the kill
+                counter = os.path.join(tmp, f"c{round_}-{k}.txt")
+                outcome = kill_at(script, path, n_jobs, args.budget, seed, at, counter, args.folds, delay)
                 if outcome is not None:
                     kills, lost, lost_costly = kills + 1, lost + outcome[0], lost_costly + outcome[1]
-            before = journaled(path)
-            result = run(path, n_jobs, args.budget, seed)
+                    finished += outcome[2]
+            before, counter = journaled(path), os.path.join(tmp, f"c{round_}.txt")
+            result = run(path, n_jobs, args.budget, seed, counter, args.folds)
             same = key(result) == references[seed]
+            finished += completions(counter, 0, time.time())[0]  # before a kill, or in the last session
+            twice = finished - max(args.folds, 1) * args.budget
+            twice_total += twice
             identical += same
             lost_total, costly_total, kills_total = lost_total + lost, costly_total + lost_costly, kills_total + kills
             rounds += 1
+            lost_text = f"folds computed twice={twice:2d}" if args.folds else \
+                f"lost={lost:2d} (of 10 ms or more: {lost_costly})"
             print(f"round {round_:3d}: n_jobs={n_jobs} seed={seed} kills={kills} journaled at the last kill={before:3d} "
-                  f"lost={lost:2d} (of 10 ms or more: {lost_costly}) identical={same}", flush=True)
+                  f"{lost_text} identical={same}", flush=True)
     print(f"\n{identical}/{rounds} resumed runs identical to an uninterrupted run, after {kills_total} kills; "
-          f"{lost_total} evaluations that had finished in a worker were not journaled (recomputed after the "
-          f"resume), {costly_total} of them of 10 ms or more (their results were on their way to the killed process)")
+          + (f"{twice_total} folds computed twice (finished in a killed session, run again after the resume)"
+             if args.folds else
+             f"{lost_total} evaluations that had finished in a worker were not journaled (recomputed after "
+             f"the resume), {costly_total} of them of 10 ms or more (their results were on their way to the "
+             f"killed process)"))
 
 
 if __name__ == "__main__":

@@ -238,7 +238,8 @@ def test_the_finished_folds_of_a_candidate_a_stop_leaves_undecided_are_kept_and_
     settings = dict(population_size=6, lag=2, racing=True, seed=1)  # the next generation starts 2 early
     straight = et.optimize(Noisy(), space, max_evaluations=48, **settings)
     stop = lambda evolution, stats: "enough" if stats.generation == 3 else None  # noqa: E731
-    stopped = et.optimize(Logged(tmp_path), space, max_evaluations=48, storage=path, callbacks=[stop], **settings)
+    stopped = et.optimize(Logged(tmp_path), space, max_evaluations=48, storage=path, callbacks=[stop],
+                          **settings)
     assert stopped.stop_reason == "enough"
     with sqlite3.connect(path) as conn:
         kept = conn.execute("SELECT number, part FROM parts").fetchall()
@@ -278,8 +279,8 @@ import sys
 sys.path.insert(0, {root!r})
 import evotune as et
 from tests.evaluation.test_parts import SlowFolds
-et.optimize(SlowFolds(sys.argv[2]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2, seed=1,
-            storage=sys.argv[1], run_name="r")
+et.optimize(SlowFolds(sys.argv[2]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2,
+            seed=1, storage=sys.argv[1], run_name="r")
 """
 
 
@@ -294,7 +295,8 @@ def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp
     import sys
 
     path, script = tmp_path / "runs.db", tmp_path / "run.py"
-    script.write_text(KILLED.format(root=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script.write_text(KILLED.format(root=root))
     proc = subprocess.Popen([sys.executable, str(script), str(path), str(tmp_path / "killed.txt")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -319,5 +321,6 @@ def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp
     resumed = et.optimize(SlowFolds(str(log)), {"x": et.Float(0, 1)}, storage=path, run_name="r", resume=True,
                           **settings)
     assert len(log.read_text().split("\n")) - 1 == 4 * (40 - trials) - kept
-    straight = et.optimize(SlowFolds(str(tmp_path / "straight.txt"), delay=0), {"x": et.Float(0, 1)}, **settings)
+    straight = et.optimize(SlowFolds(str(tmp_path / "straight.txt"), delay=0), {"x": et.Float(0, 1)},
+                           **settings)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
