@@ -115,7 +115,7 @@ class _CrossValidation:
         out.pop("parameters", None)
         fitted = out.pop("estimator", None)  # measured here: the fitted model never leaves the worker
         if keyed and fitted is not None and out.get("fit_error") is None:
-            out["fingerprint"] = _fingerprint(fitted, _safe_indexing(self.X, test))
+            out["fingerprint"] = _fingerprint(*_fingerprinted(fitted, self.X, test))
         if keyed:
             _forget_outputs(estimator)
         if fitted is not None and self.objectives and "model_size" in self.objectives:
@@ -195,6 +195,19 @@ def _remembering(estimator: Any) -> list[Any]:
 
     last = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else None
     return [estimator] + ([last] if hasattr(last, "fit") else [])
+
+
+def _fingerprinted(fitted: Any, X: Any, test: Any) -> tuple[Any, Any]:
+    """What a fold's fingerprint reads, the model and its test data: a pipeline's last step and the data the
+    scorer gave it (the pipeline's transform of the fold's test data: not computed again), else ``fitted``
+    and the test data. The fingerprint is the same either way."""
+    models = _remembering(fitted)
+    if len(models) == 2:
+        methods = getattr(models[1], "__dict__", {}).values()
+        seen = [m.first[0] for m in methods if isinstance(m, _Remembered) and m.first is not None]
+        if seen:
+            return models[1], seen[0]
+    return fitted, _safe_indexing(X, test)
 
 
 def _remember_outputs(estimator: Any) -> None:

@@ -254,15 +254,16 @@ def test_the_finished_folds_of_a_candidate_a_stop_leaves_undecided_are_kept_and_
 
 
 class SlowFolds:
-    """Four folds of ``delay`` seconds each, each that runs noted in the file ``log``."""
+    """Four folds of ``delay`` seconds each, each that runs noted in the file ``log``; once the file ``hold``
+    exists, the last fold of each candidate never ends (its other folds do)."""
 
     parts = 4
 
-    def __init__(self, log, delay=0.05):
-        self.log, self.delay = log, delay
+    def __init__(self, log, delay=0.05, hold=None):
+        self.log, self.delay, self.hold = log, delay, hold
 
     def part(self, params, i):
-        time.sleep(self.delay)
+        time.sleep(600 if i == 3 and self.hold and os.path.exists(self.hold) else self.delay)
         with open(self.log, "a") as f:
             f.write(f"{params['x']!r} {i}\n")
         return (params["x"] - 0.3) ** 2 + 0.05 * i
@@ -279,7 +280,7 @@ import sys
 sys.path.insert(0, {root!r})
 import evotune as et
 from tests.evaluation.test_parts import SlowFolds
-et.optimize(SlowFolds(sys.argv[2]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2,
+et.optimize(SlowFolds(sys.argv[2], hold=sys.argv[3]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2,
             seed=1, storage=sys.argv[1], run_name="r")
 """
 
@@ -297,7 +298,8 @@ def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp
     path, script = tmp_path / "runs.db", tmp_path / "run.py"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script.write_text(KILLED.format(root=root))
-    proc = subprocess.Popen([sys.executable, str(script), str(path), str(tmp_path / "killed.txt")],
+    hold = tmp_path / "hold"
+    proc = subprocess.Popen([sys.executable, str(script), str(path), str(tmp_path / "killed.txt"), str(hold)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def count(table):
@@ -308,10 +310,17 @@ def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp
             return 0
 
     deadline = time.monotonic() + 60
-    while count("parts") < 3 or count("trials") < 8:
+    while count("trials") < 8:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.002)
+    hold.touch()  # from now on candidates finish their first 3 folds, not the 4th: the kill finds them so
+    kept = []
+    while len(kept) < 10 or kept[-1] < 3 or kept[-10] != kept[-1]:  # until both workers are held
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        kept.append(count("parts"))
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     trials, kept = count("trials"), count("parts")
