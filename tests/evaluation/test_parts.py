@@ -280,8 +280,8 @@ import sys
 sys.path.insert(0, {root!r})
 import evotune as et
 from tests.evaluation.test_parts import SlowFolds
-et.optimize(SlowFolds(sys.argv[2], hold=sys.argv[3]), {{"x": et.Float(0, 1)}}, max_evaluations=40, population_size=8, n_jobs=2,
-            seed=1, storage=sys.argv[1], run_name="r")
+et.optimize(SlowFolds(sys.argv[2], hold=sys.argv[3]), {{"x": et.Float(0, 1)}}, max_evaluations=40,
+            population_size=8, n_jobs=2, seed=1, storage=sys.argv[1], run_name="r")
 """
 
 
