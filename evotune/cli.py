@@ -356,7 +356,7 @@ def _runs(args: argparse.Namespace) -> list[str]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from .storage import is_being_written, load_run
+    from .storage import is_being_written, kept_parts, load_run
 
     for name in _runs(args):
         run = load_run(args.run_file, name)
@@ -371,6 +371,10 @@ def _status(args: argparse.Namespace) -> int:
         stopped = stop_summary(trials)
         if stopped:
             print(f"  early stops: {stopped}")
+        parts, candidates = kept_parts(args.run_file, name)
+        if parts:
+            print(f"  kept for a resume: {parts} finished parts (folds) of {candidates} candidate"
+                  f"{'s' * (candidates > 1)} not yet decided")
         directions = ", ".join(map(str, run.directions))
         print(f"  generations: {len(run.history)}; direction{'s' * (len(run.directions) > 1)}: {directions}; "
               f"seed: {run.seed}")

@@ -249,6 +249,20 @@ def test_status_says_what_racing_stopped_and_the_folds_it_saved(tmp_path, capsys
     assert main(["status", str(unraced)]) == 0 and "early stops:" not in capsys.readouterr().out
 
 
+def test_status_counts_the_folds_a_stopped_run_keeps_for_its_resume(tmp_path, capsys):
+    from tests.evaluation.test_parts import Noisy
+
+    run_file, settings = tmp_path / "stopped.db", dict(population_size=6, lag=2, racing=True, seed=1)
+    stop = lambda evolution, stats: "enough" if stats.generation == 3 else None  # noqa: E731
+    et.optimize(Noisy(), {"x": et.Float(0, 1)}, max_evaluations=48, storage=run_file, callbacks=[stop],
+                **settings)
+    assert main(["status", str(run_file)]) == 0
+    kept = "  kept for a resume: 3 finished parts (folds) of 1 candidate not yet decided\n"
+    assert kept in capsys.readouterr().out
+    et.optimize(Noisy(), {"x": et.Float(0, 1)}, max_evaluations=48, storage=run_file, resume=True, **settings)
+    assert main(["status", str(run_file)]) == 0 and "kept for a resume" not in capsys.readouterr().out
+
+
 def test_the_command_leaves_the_root_logger_as_it_found_it():
     import logging
 

@@ -15,9 +15,10 @@ from ._codec import space_to_json
 from ._file import SCHEMA_VERSION
 from .journal import GROUP_BELOW, GROUP_WINDOW, RunJournal, Storage
 from .lock import is_being_written
-from .reader import StoredTrials, load_run, run_names
+from .reader import StoredTrials, kept_parts, load_run, run_names
 
 __all__ = [
-    "Storage", "RunJournal", "StoredTrials", "StorageError", "load_run", "run_names", "is_being_written",
+    "Storage", "RunJournal", "StoredTrials", "StorageError", "load_run", "run_names", "kept_parts",
+    "is_being_written",
     "space_to_json", "SCHEMA_VERSION", "GROUP_BELOW", "GROUP_WINDOW",
 ]  # fmt: skip

@@ -19,7 +19,7 @@ from ._codec import decode, space_from_json, trial_from_row
 from ._file import check_file, connect, trial_columns
 from .journal import history, sessions
 
-__all__ = ["StoredTrials", "load_run", "run_names"]
+__all__ = ["StoredTrials", "kept_parts", "load_run", "run_names"]
 
 
 def run_names(path: str | os.PathLike) -> list[str]:
@@ -90,6 +90,34 @@ class StoredTrials(Sequence):
 
     def __repr__(self) -> str:
         return f"<{len(self)} trials stored in {self._path!r}>"
+
+
+def kept_parts(path: str | os.PathLike, run_name: str) -> tuple[int, int]:
+    """The finished parts (folds) run ``run_name`` holds of candidates not yet decided, and how many
+    candidates they belong to: what a resume takes from the file instead of running again (none in a file
+    of a schema before version 5). Reads only.
+
+    Examples
+    --------
+    >>> import os, tempfile, evotune as et
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+    >>> _ = et.optimize(lambda p: p["x"], {"x": et.Float(0, 1)}, max_evaluations=8, storage=path,
+    ...                 run_name="a")
+    >>> kept_parts(path, "a")  # it ran to its end: every candidate decided
+    (0, 0)
+    """
+    path = os.fspath(path)
+    check_file(path)
+    conn = connect(path, readonly=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='parts'").fetchone():
+            return 0, 0
+        parts, candidates = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT number) FROM parts JOIN runs USING (run_id) WHERE runs.name=?",
+            (run_name,)).fetchone()
+        return int(parts), int(candidates)
+    finally:
+        conn.close()
 
 
 def load_run(path: str | os.PathLike, run_name: str | None = None) -> Result:
