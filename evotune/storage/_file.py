@@ -13,7 +13,9 @@ import sqlite3
 from ..exceptions import StorageError
 from ._codec import TRIAL_COLUMNS
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "migrate", "trial_columns"]
+__all__ = [
+    "SCHEMA_VERSION", "TABLES", "check_file", "connect", "create_schema", "has_table", "migrate", "trial_columns",
+]
 
 #: Version 2 added the sessions table, version 3 the trials' ``parts`` column (racing), version 4 their
 #: ``objective_values`` and ``constraints`` (several objectives, constraints), version 5 the ``parts``
@@ -214,7 +216,12 @@ def trial_columns(conn: sqlite3.Connection) -> str:
     return ", ".join(c if c in names else "NULL" for c in TRIAL_COLUMNS.split(", "))
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the file has table ``name`` (``sessions``: schema version 2 and later; ``parts``: 5 and later)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+
 def has_sessions(conn: sqlite3.Connection) -> bool:
     """Whether the file has the sessions table (schema version 2 and later)."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='sessions'").fetchone() is not None
+    return has_table(conn, "sessions")
 

@@ -16,7 +16,7 @@ from ..genome import Genome
 from ..result import Result, best_trials
 from ..trial import Direction, Trial
 from ._codec import decode, space_from_json, trial_from_row
-from ._file import check_file, connect, trial_columns
+from ._file import check_file, connect, has_table, trial_columns
 from .journal import history, sessions
 
 __all__ = ["StoredTrials", "kept_parts", "load_run", "run_names"]
@@ -110,7 +110,7 @@ def kept_parts(path: str | os.PathLike, run_name: str) -> tuple[int, int]:
     check_file(path)
     conn = connect(path, readonly=True)
     try:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='parts'").fetchone():
+        if not has_table(conn, "parts"):
             return 0, 0
         parts, candidates = conn.execute(
             "SELECT COUNT(*), COUNT(DISTINCT number) FROM parts JOIN runs USING (run_id) WHERE runs.name=?",
