@@ -217,8 +217,10 @@ def trial_columns(conn: sqlite3.Connection) -> str:
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
-    """Whether the file has table ``name`` (``sessions``: schema version 2 and later; ``parts``: 5 and later)."""
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+    """Whether the file has table ``name`` (``sessions``: schema version 2 and later; ``parts``: 5 and
+    later)."""
+    query = "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"
+    return conn.execute(query, (name,)).fetchone() is not None
 
 
 def has_sessions(conn: sqlite3.Connection) -> bool:
