@@ -235,11 +235,8 @@ class RunJournal:
             None if len(trial.values) == 1 else dumps([finite_or_none(v) for v in trial.values]),
             None if trial.constraints is None else dumps(list(trial.constraints)),
         ))  # fmt: skip
-        if trial.duration >= GROUP_BELOW:
-            self._costly = True
-            self.flush()
-        elif len(self._trials) >= GROUP_ROWS or time.monotonic() - self._last_commit >= GROUP_WINDOW:
-            self.flush()
+        self._costly = self._costly or trial.duration >= GROUP_BELOW
+        self._commit_if_due(trial.duration)
 
     def add_part(self, candidate: Candidate, i: int, outcome: Outcome) -> None:
         """Journal part ``i`` of a candidate not decided yet (a fold that finished), so that a stop or a crash
@@ -251,7 +248,13 @@ class RunJournal:
         self._parts.append((self.run_id, candidate.number, i, self._encode.genes(candidate.genes), result,
                             outcome.duration, outcome.worker, outcome.started))
         self._parted.add(candidate.number)
-        if outcome.duration >= GROUP_BELOW or time.monotonic() - self._last_commit >= GROUP_WINDOW:
+        self._commit_if_due(outcome.duration)
+
+    def _commit_if_due(self, duration: float) -> None:
+        """Commit after what took ``duration`` seconds if that is GROUP_BELOW or more, or if GROUP_WINDOW
+        seconds have passed or GROUP_ROWS rows (trials and parts) wait (the module docstring's rule)."""
+        if duration >= GROUP_BELOW or len(self._trials) + len(self._parts) >= GROUP_ROWS \
+                or time.monotonic() - self._last_commit >= GROUP_WINDOW:
             self.flush()
 
     def end_generation(self, stats: GenerationStats, state: Callable[[], dict[str, Any]]) -> None:
