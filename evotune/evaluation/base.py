@@ -9,6 +9,7 @@ in; a value (or the exception raised), the time it took and where it ran come ou
 
 from __future__ import annotations
 
+import queue
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -55,6 +56,15 @@ class Evaluator(ABC):
     #: lets a Ctrl-C through only there (``optimize``) sets it: an interrupt elsewhere could land inside a
     #: pool's own bookkeeping, between taking one of its locks and letting it go, and stop the pool for good.
     waits: Callable[[Callable[[], Any]], Any] = staticmethod(lambda block: block())
+
+    def _rung(self, doorbell: queue.SimpleQueue) -> Any:
+        """What rang ``doorbell`` next (a future's done-callback puts it there), or None after half a second:
+        the wait is where a Ctrl-C may land (:attr:`waits`), short because on Windows a Ctrl-C waits for a
+        wait to end."""
+        try:
+            return self.waits(lambda: doorbell.get(timeout=0.5))
+        except queue.Empty:
+            return None
 
     @abstractmethod
     def start(self, objective: Callable[[dict], Any]) -> None:

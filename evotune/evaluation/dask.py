@@ -8,7 +8,6 @@ this process (``Client.forward_logging``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import queue
 import time
@@ -132,9 +131,7 @@ class DaskEvaluator(Evaluator):
         if not self._futures:
             raise EvotuneError("next_outcome(): nothing was submitted.")
         while True:
-            future = None
-            with contextlib.suppress(queue.Empty):  # short waits: on Windows a Ctrl-C waits for a wait to end
-                future = self.waits(lambda: self._doorbell.get(timeout=0.5))
+            future = self._rung(self._doorbell)
             if future not in self._futures:  # none yet, one cancelled, or one finished_outcomes returned
                 continue
             try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
-import contextlib
 import logging
 import logging.handlers
 import multiprocessing
@@ -247,8 +246,7 @@ class ProcessPoolEvaluator(Evaluator):
         # within 20 interrupts). Here no future's lock is taken (their results are read in _finish), and a
         # Ctrl-C lands only in a queue's get (``waits``).
         while not (ready := self._ready()):
-            with contextlib.suppress(queue.Empty):  # short waits: on Windows a Ctrl-C waits for a wait to end
-                self.waits(lambda: self._doorbell.get(timeout=0.5))
+            self._rung(self._doorbell)
         return self._pop(ready[0])
 
     def finished_outcomes(self) -> list[Outcome]:
