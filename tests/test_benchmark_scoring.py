@@ -70,3 +70,25 @@ def test_the_racing_trace_records_each_decision_and_stops_nothing():
     stopping = et.optimize(Folds(), space, racing=et.Racing(repeats=False), max_evaluations=40,
                            population_size=8, seed=3)
     assert any(t.state == "pruned" for t in stopping.trials)  # the same run, raced, stops some
+
+
+def test_racing_at_equal_wall_time_reads_each_run_at_the_time_racing_took():
+    from experiments.benchmarks.bench_racing import _curve, equal_time
+
+    # a candidate that improves nothing leaves no point; the curve is in time order whatever the trials' order
+    assert _curve([(3.0, 0.2), (1.0, 0.5), (2.0, 0.6), (4.0, 0.1)]) == [[1.0, 0.5], [3.0, 0.2], [4.0, 0.1]]
+
+    def row(method, loss, seconds, curve=None):
+        return {"problem": "p", "method": method, "seed": 0, "loss": loss, "seconds": seconds,
+                **({"curve": curve} if curve is not None else {})}
+
+    rows = [row("random", 1.0, 1, None) | {"losses": [1.0, 2.0, 3.0]},  # median random loss 2: score 0
+            row("evotune-racing", 0.0, 10.0),  # the best loss: 100, in 10 s
+            row("evotune", 0.0, 20.0, [[2.0, 1.0], [15.0, 0.0]]),  # at 10 s its best was 1.0: 50
+            row("optuna-wilcoxon", 0.0, 30.0, [[11.0, 0.5]]),  # nothing by 10 s: 0
+            row("halving", 0.0, 12.0), row("halving-64", 0.5, 9.0),  # the 128 candidates took too long
+            row("halving-32", 1.5, 5.0), row("halving-16", 2.0, 3.0)]
+    text = equal_time(rows)
+    assert "| evotune-racing | 100.00 |" in text and "| evotune | 50.00 | -50.00" in text
+    assert "| optuna-wilcoxon | 0.00 |" in text and "| halving | 75.00 |" in text and "none fit in 0 pairs" in text
+    assert equal_time(rows[:-1]) == ""  # a halving row missing: nothing to compare

@@ -18,7 +18,13 @@ classifiers, fixed folds), budget 128 candidates, each run with one worker. Meth
 - ``random``: 128 random candidates, every fold (the score's normalisation, as in the suite);
 - ``halving``: scikit-learn's HalvingRandomSearchCV (factor 3, samples as the resource,
   ``min_resources="exhaust"``) over the same distributions, 128 candidates;
-- ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials.
+- ``optuna-wilcoxon``: Optuna TPE with WilcoxonPruner (its defaults), a fold reported per step, 128 trials;
+- ``halving-64``, ``-32``, ``-16``: HalvingRandomSearchCV with fewer candidates (a shorter run).
+At equal wall time (the last table; ``--methods evotune-racing,evotune,optuna-wilcoxon,halving,halving-64,
+halving-32,halving-16``, results in racing-equal-time.jsonl): each method given racing's time on the same
+problem and seed: evotune and Optuna at that time of their run (the ``curve`` of their rows: when the best
+loss of the candidates that ran every fold improved), HalvingRandomSearchCV with the most candidates whose
+run took no longer.
 Ablations (``--methods``; each but ``-0.14`` tests after 3, 6 and 10 folds, ``schedule="doubling"``, and
 each tells a repeat by its first 3 folds, ``repeat_parts=3``): ``-0.14`` (``Racing(repeat_parts=3)``: the
 racing of release 0.14; its rows were run as ``evotune-racing``), ``-0.13``
@@ -127,10 +133,23 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     search = et.EvolutionarySearchCV(problem.pipeline, problem.space, cv=problem.cv, scoring=problem.scoring,
                                      max_evaluations=BUDGET, random_state=seed, n_jobs=1,
                                      racing=racing, surrogate=None if "-ga" in method else True)
+    start = time.time()
     search.fit(problem.X, problem.y)
     fits = sum(len(t.parts) if t.parts is not None else FOLDS for t in search.trials_)
+    finished = [(t.started + t.duration - start, problem.loss(t.value)) for t in search.trials_ if t.state == "complete"]
     return {"loss": problem.loss(search.best_score_), "fits": fits,
-            "pruned": sum(t.state == "pruned" for t in search.trials_)}
+            "pruned": sum(t.state == "pruned" for t in search.trials_), "curve": _curve(finished)}
+
+
+def _curve(finished: list[tuple[float, float]]) -> list[list[float]]:
+    """[seconds, loss] each time the best loss of the candidates that ran every fold improved, from
+    (seconds since the search started, loss) of each such candidate."""
+    curve, best = [], math.inf
+    for seconds, loss in sorted(finished):
+        if loss < best:
+            best = loss
+            curve.append([round(seconds, 3), loss])
+    return curve
 
 
 def run_random(problem: Problem, seed: int) -> dict:
@@ -153,12 +172,12 @@ def _distribution(p: et.Float | et.Integer | et.Categorical):
     return stats.loguniform(p.low, p.high) if p.log else stats.uniform(p.low, p.high - p.low)
 
 
-def run_halving(problem: Problem, seed: int) -> dict:
+def run_halving(problem: Problem, seed: int, candidates: int = BUDGET) -> dict:
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingRandomSearchCV
 
     search = HalvingRandomSearchCV(problem.pipeline, {k: _distribution(p) for k, p in problem.space.items()},
-                                   n_candidates=BUDGET, factor=3, min_resources="exhaust", cv=problem.cv,
+                                   n_candidates=candidates, factor=3, min_resources="exhaust", cv=problem.cv,
                                    scoring=problem.scoring, random_state=seed, refit=False, n_jobs=1)
     search.fit(problem.X, problem.y)
     loss = problem.loss(float(np.mean(problem.fold_scores(search.best_params_))))
@@ -193,10 +212,12 @@ def run_optuna_wilcoxon(problem: Problem, seed: int) -> dict:
 
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.WilcoxonPruner())
+    start = time.time()
     study.optimize(objective, n_trials=BUDGET)
     complete = [t for t in study.trials if len(t.intermediate_values) == FOLDS and math.isfinite(t.value)]
     best = min(complete, key=lambda t: t.value)
-    return {"loss": best.value, "fits": fits}
+    return {"loss": best.value, "fits": fits,
+            "curve": _curve([(t.datetime_complete.timestamp() - start, t.value) for t in complete])}
 
 
 def run_job(name: str, method: str, seed: int) -> dict:
@@ -208,6 +229,8 @@ def run_job(name: str, method: str, seed: int) -> dict:
         warnings.simplefilter("ignore")
         if method.startswith("evotune"):
             out = run_evotune(problem, seed, method)
+        elif method.startswith("halving-"):  # e.g. halving-32: fewer candidates, to fit in racing's time
+            out = run_halving(problem, seed, int(method.split("-")[1]))
         else:
             out = {"random": run_random, "halving": run_halving, "optuna-wilcoxon": run_optuna_wilcoxon}[method](
                 problem, seed)
@@ -258,6 +281,46 @@ def table(rows: list[dict], methods: tuple = METHODS) -> str:
     return "\n".join(lines)
 
 
+def _within(row: dict, seconds: float) -> float:
+    """The loss of the best candidate a run with a ``curve`` had found ``seconds`` after it started (inf if
+    none had run every fold by then)."""
+    found = [loss for at, loss in row["curve"] if at <= seconds]
+    return found[-1] if found else math.inf
+
+
+def equal_time(rows: list[dict]) -> str:
+    """Each method given the wall time of ``evotune-racing`` on the same problem and seed: evotune and Optuna
+    at that time of their run (their ``curve``), HalvingRandomSearchCV with the most candidates (128, 64,
+    32, 16) whose whole run took no longer. Pairs where every one of them ran, and random (the score)."""
+    by = defaultdict(dict)
+    for r in rows:
+        by[(r["problem"], r["seed"])][r["method"]] = r
+    halvings = ("halving", "halving-64", "halving-32", "halving-16")
+    done = {k: d for k, d in by.items() if all(m in d for m in ("evotune-racing", "evotune", "optuna-wilcoxon",
+                                                                 "random", *halvings))}
+    if not done or not all("curve" in d["evotune"] for d in done.values()):
+        return ""
+    score = scorer([r for d in done.values() for r in d.values()])
+    scores, over = defaultdict(list), 0
+    for (problem, _), d in done.items():
+        limit = d["evotune-racing"]["seconds"]
+        fitting = [d[m] for m in halvings if d[m]["seconds"] <= limit]
+        over += not fitting
+        losses = {"evotune-racing": d["evotune-racing"]["loss"], "evotune": _within(d["evotune"], limit),
+                  "optuna-wilcoxon": _within(d["optuna-wilcoxon"], limit),
+                  "halving": (fitting or [d["halving-16"]])[0]["loss"]}
+        for m, loss in losses.items():
+            scores[m].append(score(problem, loss))
+    lines = [f"At racing's wall time: {len(done)} (problem, seed) pairs; halving: the most candidates that fit "
+             f"(none fit in {over} pairs: its 16-candidate row)", "",
+             "| method | score | vs racing (paired, ± s.e.) |", "|---|---|---|"]
+    for m, values in scores.items():
+        differences = np.subtract(values, scores["evotune-racing"])
+        lines.append(f"| {m} | {np.mean(values):.2f} | {differences.mean():+.2f} ± "
+                     f"{differences.std() / math.sqrt(len(differences)):.2f} |")
+    return "\n".join(lines)
+
+
 def _line(row: dict) -> str:
     return f"{row['problem']} {row['method']} {row['seed']}: loss {row['loss']:.4f}, {row['fits']} fits, {row['seconds']:.0f} s"
 
@@ -277,6 +340,7 @@ def main() -> None:
         text = table(rows, methods)
         if text:
             print(text, end="\n\n")
+    print(equal_time(rows))
 
 
 if __name__ == "__main__":
