@@ -90,5 +90,6 @@ def test_racing_at_equal_wall_time_reads_each_run_at_the_time_racing_took():
             row("halving-32", 1.5, 5.0), row("halving-16", 2.0, 3.0)]
     text = equal_time(rows)
     assert "| evotune-racing | 100.00 |" in text and "| evotune | 50.00 | -50.00" in text
-    assert "| optuna-wilcoxon | 0.00 |" in text and "| halving | 75.00 |" in text and "none fit in 0 pairs" in text
+    assert "| optuna-wilcoxon | 0.00 |" in text and "| halving | 75.00 |" in text
+    assert "none fit in 0 pairs" in text
     assert equal_time(rows[:-1]) == ""  # a halving row missing: nothing to compare

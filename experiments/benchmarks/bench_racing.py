@@ -136,7 +136,8 @@ def run_evotune(problem: Problem, seed: int, method: str) -> dict:
     start = time.time()
     search.fit(problem.X, problem.y)
     fits = sum(len(t.parts) if t.parts is not None else FOLDS for t in search.trials_)
-    finished = [(t.started + t.duration - start, problem.loss(t.value)) for t in search.trials_ if t.state == "complete"]
+    finished = [(t.started + t.duration - start, problem.loss(t.value))
+                for t in search.trials_ if t.state == "complete"]
     return {"loss": problem.loss(search.best_score_), "fits": fits,
             "pruned": sum(t.state == "pruned" for t in search.trials_), "curve": _curve(finished)}
 
@@ -296,8 +297,8 @@ def equal_time(rows: list[dict]) -> str:
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
     halvings = ("halving", "halving-64", "halving-32", "halving-16")
-    done = {k: d for k, d in by.items() if all(m in d for m in ("evotune-racing", "evotune", "optuna-wilcoxon",
-                                                                 "random", *halvings))}
+    methods = ("evotune-racing", "evotune", "optuna-wilcoxon", "random", *halvings)
+    done = {k: d for k, d in by.items() if all(m in d for m in methods)}
     if not done or not all("curve" in d["evotune"] for d in done.values()):
         return ""
     score = scorer([r for d in done.values() for r in d.values()])
@@ -311,8 +312,8 @@ def equal_time(rows: list[dict]) -> str:
                   "halving": (fitting or [d["halving-16"]])[0]["loss"]}
         for m, loss in losses.items():
             scores[m].append(score(problem, loss))
-    lines = [f"At racing's wall time: {len(done)} (problem, seed) pairs; halving: the most candidates that fit "
-             f"(none fit in {over} pairs: its 16-candidate row)", "",
+    lines = [f"At racing's wall time: {len(done)} (problem, seed) pairs; halving: the most candidates that "
+             f"fit (none fit in {over} pairs: its 16-candidate row)", "",
              "| method | score | vs racing (paired, ± s.e.) |", "|---|---|---|"]
     for m, values in scores.items():
         differences = np.subtract(values, scores["evotune-racing"])
