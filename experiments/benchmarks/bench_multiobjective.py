@@ -23,7 +23,8 @@ as the single-objective suite gives it: about 1.5 sqrt(budget), in [8, 50]), ``o
 extremes first with three objectives too; the DTLZ2 rows of 0.9's ``evotune``, identical trial for trial),
 ``evotune-front-scale-ranks`` (``GaussianProcessSurrogate(front_scale="ranks")``: each objective's model
 fitted to the normal scores of its ranks, as release 0.12 and earlier did; their ``evotune`` rows, identical
-trial for trial in one environment).
+trial for trial in one environment), ``evotune-population-8`` / ``-6`` (``population_size``: a population and
+generation of 8 or 6 at every budget, where the default is 8 at 64, 11 at 128 and 12 from 144).
 
 Score: the hypervolume of the front of every trial a run evaluated, against a fixed reference
 point per problem, divided by the true front's (test functions) or by the best any run reached
@@ -52,7 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "multiobjective.jsonl")
 METHODS = ("evotune", "optuna-nsga2", "optuna-tpe", "random")
 ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes", "evotune-population-8",
-             "evotune-front-scale-ranks")
+             "evotune-front-scale-ranks", "evotune-population-6")
 SYNTHETIC = ("ZDT1", "ZDT2", "ZDT3", "DTLZ2", "ZDT1-shifted")
 #: ZDT1-shifted: the distance variables' optimum inside their ranges (ZDT's is at their lower bound, which
 #: evotune's mutation, jumping to a bound a quarter of the time, finds at once)
