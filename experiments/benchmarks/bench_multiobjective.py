@@ -24,7 +24,7 @@ extremes first with three objectives too; the DTLZ2 rows of 0.9's ``evotune``, i
 ``evotune-front-scale-ranks`` (``GaussianProcessSurrogate(front_scale="ranks")``: each objective's model
 fitted to the normal scores of its ranks, as release 0.12 and earlier did; their ``evotune`` rows, identical
 trial for trial in one environment), ``evotune-population-8`` / ``-6`` (``population_size``: a population and
-generation of 8 or 6 at every budget, where the default is 8 at 64, 11 at 128 and 12 from 144).
+generation of 8 or 6 at every budget, where the default is 8 at 64, 11 at 128 and 12 from 133).
 
 Score: the hypervolume of the front of every trial a run evaluated, against a fixed reference
 point per problem, divided by the true front's (test functions) or by the best any run reached
