@@ -645,6 +645,7 @@ STOPPED_WHILE_BUSY = """
 import json, os, signal, sys, time
 import evotune as et
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even in the background
 DONE = sys.argv[1]
 
 
