@@ -254,13 +254,24 @@ def scorer(rows: list[dict]):
     return score
 
 
-def table(rows: list[dict], methods: tuple = METHODS) -> str:
-    """Mean score, fold fits and seconds per method, over the (problem, seed) pairs every one of ``methods``
-    (and random, the score's normalisation) finished."""
+def _finished(rows: list[dict], methods: tuple) -> dict:
+    """(problem, seed) -> method -> row, for the pairs every one of ``methods`` and random finished."""
     by = defaultdict(dict)
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
-    done = {k: d for k, d in by.items() if all(m in d for m in methods) and "random" in d}
+    return {k: d for k, d in by.items() if all(m in d for m in (*methods, "random"))}
+
+
+def _versus(scores: list[float], base: list[float]) -> str:
+    """The mean paired difference of two methods' scores, ± its standard error."""
+    differences = np.subtract(scores, base)
+    return f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(differences)):.2f}"
+
+
+def table(rows: list[dict], methods: tuple = METHODS) -> str:
+    """Mean score, fold fits and seconds per method, over the (problem, seed) pairs every one of ``methods``
+    (and random, the score's normalisation) finished."""
+    done = _finished(rows, methods)
     if not done:
         return ""
     score = scorer([r for d in done.values() for r in d.values()])
@@ -275,8 +286,7 @@ def table(rows: list[dict], methods: tuple = METHODS) -> str:
              "", "| method | score | score vs evotune (paired, ± s.e.) | fold fits | fits vs evotune | seconds "
              "| time vs evotune |", "|---|---|---|---|---|---|---|"]
     for m in methods:
-        differences = np.subtract(scores[m], scores["evotune"])
-        versus = f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(differences)):.2f}"
+        versus = _versus(scores[m], scores["evotune"])
         lines.append(f"| {m} | {np.mean(scores[m]):.2f} | {versus} | {np.mean(fits[m]):.0f} | "
                      f"{np.sum(fits[m]) / base_fits:.3f} | {np.mean(seconds[m]):.1f} | {np.sum(seconds[m]) / base_seconds:.2f} |")
     return "\n".join(lines)
@@ -293,12 +303,8 @@ def equal_time(rows: list[dict]) -> str:
     """Each method given the wall time of ``evotune-racing`` on the same problem and seed: evotune and Optuna
     at that time of their run (their ``curve``), HalvingRandomSearchCV with the most candidates (128, 64,
     32, 16) whose whole run took no longer. Pairs where every one of them ran, and random (the score)."""
-    by = defaultdict(dict)
-    for r in rows:
-        by[(r["problem"], r["seed"])][r["method"]] = r
     halvings = ("halving", "halving-64", "halving-32", "halving-16")
-    methods = ("evotune-racing", "evotune", "optuna-wilcoxon", "random", *halvings)
-    done = {k: d for k, d in by.items() if all(m in d for m in methods)}
+    done = _finished(rows, ("evotune-racing", "evotune", "optuna-wilcoxon", *halvings))
     if not done or not all("curve" in d["evotune"] for d in done.values()):
         return ""
     score = scorer([r for d in done.values() for r in d.values()])
@@ -316,9 +322,7 @@ def equal_time(rows: list[dict]) -> str:
              f"fit (none fit in {over} pairs: its 16-candidate row)", "",
              "| method | score | vs racing (paired, ± s.e.) |", "|---|---|---|"]
     for m, values in scores.items():
-        differences = np.subtract(values, scores["evotune-racing"])
-        lines.append(f"| {m} | {np.mean(values):.2f} | {differences.mean():+.2f} ± "
-                     f"{differences.std() / math.sqrt(len(differences)):.2f} |")
+        lines.append(f"| {m} | {np.mean(values):.2f} | {_versus(values, scores['evotune-racing'])} |")
     return "\n".join(lines)
 
 
