@@ -283,7 +283,8 @@ def _optimize(
     racing = settings.racing
     if racing is not None and racing.repeats and callable(getattr(objective, "keying", None)):
         objective = objective.keying(racing.repeat_parts)  # its first folds fingerprint their models
-    population_size = settings.population_size or default_population_size(budgets["max_evaluations"])
+    population_size = settings.population_size or default_population_size(budgets["max_evaluations"],
+                                                                           settings.n_objectives)
     evolution = Evolution(
         Space(space),
         settings.replace(population_size=population_size, lag=settings.lag or default_lag(evaluator.capacity)),

@@ -27,6 +27,7 @@ import difflib
 import functools
 import hashlib
 import numbers
+import os
 import pickle
 import time
 import warnings
@@ -56,6 +57,7 @@ from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
 from .settings import Settings
+from .storage import run_names
 from .trial import COMPLETE, FAILED, PRUNED
 from .space import Space
 
@@ -755,10 +757,11 @@ refit_time_, multimetric_ :
             seed = int(check_random_state(seed).randint(2**31 - 1))
         base = self.settings.population_size if isinstance(self.settings, Settings) else None
         population = self.population_size or base or max(
-            2, min(default_population_size(budget), int(min(budget, space.cardinality)))
+            2, min(default_population_size(budget, len(objectives or "1")), int(min(budget, space.cardinality)))
         )
         changes: dict[str, Any] = {"directions": objective.directions} if objectives else {"direction": "maximize"}
-        changes["population_size"] = population
+        if self.population_size or base or not self._stored():  # a resumed run keeps the population it had
+            changes["population_size"] = population
         if self.lag is not None:
             changes["lag"] = self.lag
         if self.initial_points is not None:
@@ -833,6 +836,11 @@ refit_time_, multimetric_ :
                 f"GridSearchCV), not {'both' if self.param_grid is not None else 'neither'}."
             )
         return self.param_distributions if self.param_grid is None else self.param_grid
+
+    def _stored(self) -> bool:
+        """Whether ``fit`` resumes a run its run file holds."""
+        return bool(self.resume) and self.storage is not None and os.path.exists(self.storage) and (
+            self.run_name in run_names(self.storage))
 
     def _budget_given(self) -> bool:
         return self.max_evaluations is not None or self.n_iter is not None

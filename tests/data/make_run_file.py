@@ -22,7 +22,11 @@ each objective's model fitted to the normal scores of its ranks); by commit 7a45
 tests/data/run-0.13.0-racing-cv.db (``... racing-cv``: candidates tested after 3 and 6 folds, not after each);
 by commit 6b2e1d4 (release 0.14.0), tests/data/run-0.14.0-racing-cv.db (``... racing-cv``: a repeat of an earlier
 trial's models told by its first 3 folds, not 2); by commit e55e830 (release 0.15.0), tests/data/run-0.15.0.db
-(schema version 4: no table for the folds of candidates not yet decided).
+(schema version 4: no table for the folds of candidates not yet decided); by commit b8f88ad (release 0.16.0),
+tests/data/run-0.16.0-two-objectives-default.db (``... two-objectives-default``: the population left to the
+default, 8 for 20 trials where 0.17 gives 6 with several objectives) and
+tests/data/run-0.16.0-sklearn-two-objectives.db (``... sklearn-two-objectives``: the same through
+EvolutionarySearchCV, 16 trials).
 """
 
 import functools
@@ -51,6 +55,23 @@ def tree_folds():
     from evotune.sklearn import cross_validation
 
     return cross_validation(DecisionTreeClassifier(random_state=0), *load_breast_cancer(return_X_y=True), cv=10)
+
+
+def breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    return load_breast_cancer(return_X_y=True)
+
+
+def tree_search(**kwargs):
+    """A decision tree's accuracy and balanced accuracy, 3-fold cross-validated (by EvolutionarySearchCV)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from evotune.sklearn import EvolutionarySearchCV
+
+    return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), tree_space, cv=3, random_state=3,
+                                scoring={"acc": "accuracy", "bacc": "balanced_accuracy"}, objectives=["acc", "bacc"],
+                                **kwargs)
 
 
 def two(p):
@@ -90,6 +111,11 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["three-objectives"]:
         et.optimize(three, space, directions=["minimize"] * 3, max_evaluations=24, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["two-objectives-default"]:  # the population left to the default of the release
+        et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, storage=sys.argv[1],
+                    run_name="previous", seed=3)
+    elif sys.argv[2:] == ["sklearn-two-objectives"]:
+        tree_search(max_evaluations=16, storage=sys.argv[1]).fit(*breast_cancer())
     elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)

@@ -301,6 +301,37 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
     assert [(t.params, t.values) for t in today_trials] != key
 
 
+def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
+    """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
+    (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with several objectives),
+    and tests/data/run-0.16.0-sklearn-two-objectives.db: 16 trials of EvolutionarySearchCV with two metrics.
+    Resumed without a population size, each goes on with the 8 it stored, as a straight run with 8 does."""
+    from tests.data import make_run_file
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.16.0-two-objectives-default.db"), path)
+    run = dict(directions=["minimize", "minimize"], max_evaluations=48, seed=3)
+    resumed = et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous", resume=True,
+                          **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [20, 28]
+    straight = et.optimize(make_run_file.two, make_run_file.space, population_size=8, **run)
+    assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
+    assert [(t.params, t.values) for t in et.optimize(make_run_file.two, make_run_file.space, **run).trials] != [
+        (t.params, t.values) for t in straight.trials]  # today's default: 6
+
+    path = tmp_path / "search.db"
+    shutil.copy(os.path.join(DATA, "run-0.16.0-sklearn-two-objectives.db"), path)
+    X, y = make_run_file.breast_cancer()
+    resumed = make_run_file.tree_search(max_evaluations=32, storage=path, resume=True).fit(X, y)
+    assert [s["evaluations"] for s in resumed.result_.sessions] == [16, 16]
+    straight = make_run_file.tree_search(max_evaluations=32, population_size=8).fit(X, y)
+    assert [(t.params, t.values) for t in resumed.trials_] == [(t.params, t.values) for t in straight.trials_]
+    fresh = make_run_file.tree_search(max_evaluations=32, storage=tmp_path / "new.db", resume=True).fit(X, y)
+    # a resume with nothing stored starts as a run without storage
+    assert [(t.params, t.values) for t in fresh.trials_] == [
+        (t.params, t.values) for t in make_run_file.tree_search(max_evaluations=32).fit(X, y).trials_]
+
+
 def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_path):
     """tests/data/run-0.5.0-racing.db: 20 trials raced by release 0.5.0 (21520df), whose paired test took
     the spread from the candidate's folds alone; it reads back as ``Racing(..., pooled=False)``: resumed
