@@ -48,7 +48,7 @@ class Settings:
         Ignored with one objective.
     population_size : int, optional
         Survivors per generation (mu) and the size of generation 0; by default
-        :func:`~evotune.default_population_size` of the budget (6 with several objectives).
+        :func:`~evotune.default_population_size` of the budget (6 with two or three objectives).
     offspring_size : int, optional
         Children per generation after the first (lambda); default ``population_size``.
     lag : int, optional

@@ -542,7 +542,7 @@ class EvolutionarySearchCV(BaseSearchCV):
     population_size, generations, max_evaluations :
         Size of the search. By default ``max_evaluations`` is 10 per parameter
         (at least 30), never more than a finite space has points, and the
-        population follows it (6 with several ``objectives``; a resumed search
+        population follows it (6 with two or three ``objectives``; a resumed search
         keeps the one it stored). ``n_iter`` is accepted as ``RandomizedSearchCV``
         users know it, for ``max_evaluations``.
     surrogate : Surrogate, True or None

@@ -12,8 +12,9 @@ own. evotune runs its default (the surrogate ranks each generation's children by
 to add) and, with ``--methods ...,evotune-keep-extremes``, ``keep_extremes=True`` (release 0.9's survival,
 which kept each front's extremes first whatever the number of objectives); Optuna's TPE
 (multi-objective) and NSGA-II run in the same process for scale. Besides the seconds per evaluation, the
-table gives the front's size and its mean distance to the true front (mean ||f|| - 1 over the front's points,
-lower is better): the speed is not bought with a worse search.
+table gives the front's size, its mean distance to the true front (mean ||f|| - 1 over the front's points,
+lower is better) and its hypervolume up to 1.5 in every objective (higher is better; the true front's is
+1.5^k minus the volume of the unit ball's positive part): the speed is not bought with a worse search.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def dtlz2(k: int):
 def distance(front: list[list[float]]) -> float:
     """Mean distance of the front's points to DTLZ2's front, the unit sphere."""
     return float(np.mean([np.linalg.norm(v) - 1.0 for v in front])) if front else math.nan
+
+
+def hypervolume(front: list[list[float]], k: int) -> float:
+    """The front's hypervolume up to 1.5 in each of its ``k`` objectives."""
+    from evotune import pareto
+
+    points = np.array(front, dtype=float).reshape(-1, k)
+    return pareto.hypervolume(points[pareto.nondominated(points)], [1.5] * k) if len(points) else 0.0
 
 
 def run_evotune(k: int, n: int, seed: int, **settings) -> list[list[float]]:
@@ -109,20 +118,22 @@ def main() -> None:
     seeds = range(args.seed, args.seed + args.seeds)
     print(f"evotune {et.__version__}, DTLZ2, {args.evaluations} evaluations, seeds {list(seeds)}"
           f"{'' if args.population is None else f', population {args.population}'}\n")
-    print("| objectives | method | ms per evaluation | front | mean distance to the true front (per seed) |")
-    print("|---:|---|---:|---:|---|")
+    print("| objectives | method | ms per evaluation | front | mean distance to the true front (per seed) "
+          "| hypervolume |")
+    print("|---:|---|---:|---:|---|---:|")
     for k in (int(v) for v in args.objectives.split(",")):
         for method in args.methods.split(","):
-            ms, sizes, distances = [], [], []
+            ms, sizes, distances, volumes = [], [], [], []
             for seed in seeds:
                 start = time.perf_counter()
                 front = METHODS[method](k, args.evaluations, seed, **(settings if "evotune" in method else {}))
                 ms.append(1000 * (time.perf_counter() - start) / args.evaluations)
                 sizes.append(len(front))
                 distances.append(distance(front))
+                volumes.append(hypervolume(front, k))
             each = " / ".join(f"{d:.3f}" for d in distances) if len(distances) > 1 else ""
             print(f"| {k} | {method} | {np.mean(ms):.1f} | {np.mean(sizes):.0f} | {np.mean(distances):.3f}"
-                  f"{f' ({each})' if each else ''} |", flush=True)
+                  f"{f' ({each})' if each else ''} | {np.mean(volumes):.3f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ by commit 6b2e1d4 (release 0.14.0), tests/data/run-0.14.0-racing-cv.db (``... ra
 trial's models told by its first 3 folds, not 2); by commit e55e830 (release 0.15.0), tests/data/run-0.15.0.db
 (schema version 4: no table for the folds of candidates not yet decided); by commit b8f88ad (release 0.16.0),
 tests/data/run-0.16.0-two-objectives-default.db (``... two-objectives-default``: the population left to the
-default, 8 for 20 trials where 0.17 gives 6 with several objectives) and
+default, 8 for 20 trials where 0.17 gives 6 with two objectives) and
 tests/data/run-0.16.0-sklearn-two-objectives.db (``... sklearn-two-objectives``: the same through
 EvolutionarySearchCV, 16 trials).
 """

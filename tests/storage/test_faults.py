@@ -303,7 +303,7 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
 
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
     """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
-    (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with several objectives),
+    (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three objectives),
     and tests/data/run-0.16.0-sklearn-two-objectives.db: 16 trials of EvolutionarySearchCV with two metrics.
     Resumed without a population size, each goes on with the 8 it stored, as a straight run with 8 does."""
     from tests.data import make_run_file
