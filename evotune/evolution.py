@@ -235,7 +235,8 @@ class Evolution:
         settings = Settings.of(changes, settings)
         self.space = Space(space)
         self.genome = Genome(self.space)
-        population_size = settings.population_size or default_population_size(max_evaluations, settings.n_objectives)
+        population_size = settings.population_size or default_population_size(max_evaluations,
+                                                                               settings.n_objectives)
         #: The search's :class:`Settings`, with every default resolved (the seed drawn if none was given).
         self.config = settings.replace(
             population_size=population_size,

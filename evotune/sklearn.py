@@ -757,9 +757,8 @@ refit_time_, multimetric_ :
         if seed is not None and not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(2**31 - 1))
         base = self.settings.population_size if isinstance(self.settings, Settings) else None
-        population = self.population_size or base or max(
-            2, min(default_population_size(budget, len(objectives or "1")), int(min(budget, space.cardinality)))
-        )
+        default = default_population_size(budget, len(objectives) if objectives else 1)
+        population = self.population_size or base or max(2, min(default, int(min(budget, space.cardinality))))
         changes: dict[str, Any] = {"directions": objective.directions} if objectives else {"direction": "maximize"}
         if self.population_size or base or not self._stored():  # a resumed run keeps the population it had
             changes["population_size"] = population

@@ -66,8 +66,8 @@ def test_same_seed_same_trials_for_any_number_of_workers(n_jobs):
 
 
 def test_the_population_does_not_depend_on_the_budget_so_a_short_run_is_the_start_of_a_long_one():
-    """With two or three objectives the default population is 6 whatever the budget (one objective: 8 at 64, 11 at
-    128): the first 64 trials of a run of 128 are those of a run of 64."""
+    """With two or three objectives the default population is 6 whatever the budget (one objective: 8 at 64,
+    11 at 128): the first 64 trials of a run of 128 are those of a run of 64."""
     short = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=64, seed=1)
     long = et.optimize(zdt1, SPACE, directions=TWO, max_evaluations=128, seed=1)
     assert [(t.params, t.values) for t in long.trials[:64]] == [(t.params, t.values) for t in short.trials]

@@ -266,7 +266,8 @@ def test_a_stored_search_resumed_with_a_larger_budget_keeps_its_population(tmp_p
     ``max_evaluations`` keeps the 8 it stored (until 0.16 the resume was refused, "population_size: stored 8,
     given 12") and goes on as a straight run with 8."""
     space = {"max_depth": et.Integer(1, 12), "min_samples_split": et.Integer(2, 20)}
-    make = lambda **kw: EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, cv=3, random_state=3, **kw)
+    tree = DecisionTreeClassifier(random_state=0)
+    make = lambda **kw: EvolutionarySearchCV(tree, space, cv=3, random_state=3, **kw)
     make(max_evaluations=16, storage=tmp_path / "s.db").fit(X_bc, y_bc)
     resumed = make(max_evaluations=150, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
     assert [s["evaluations"] for s in resumed.result_.sessions] == [16, 134]

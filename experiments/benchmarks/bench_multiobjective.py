@@ -203,7 +203,7 @@ def run_job(name: str, method: str, seed: int) -> dict:
             values = run_evotune(problem, budget, seed)
         elif method == "evotune-keep-extremes":  # ablation: 0.9's survival (from three objectives too)
             values = run_evotune(problem, budget, seed, keep_extremes=True)
-        elif method == "evotune-population-by-budget":  # ablation: sized as with one objective (0.16's default)
+        elif method == "evotune-population-by-budget":  # ablation: sized as with one objective (0.16)
             values = run_evotune(problem, budget, seed, population_size=et.default_population_size(budget))
         elif method.startswith("evotune-population-"):  # ablation: the population (and generation) size
             values = run_evotune(problem, budget, seed, population_size=int(method.rsplit("-", 1)[1]))

@@ -70,8 +70,8 @@ def tree_search(**kwargs):
     from evotune.sklearn import EvolutionarySearchCV
 
     return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), tree_space, cv=3, random_state=3,
-                                scoring={"acc": "accuracy", "bacc": "balanced_accuracy"}, objectives=["acc", "bacc"],
-                                **kwargs)
+                                scoring={"acc": "accuracy", "bacc": "balanced_accuracy"},
+                                objectives=["acc", "bacc"], **kwargs)
 
 
 def two(p):

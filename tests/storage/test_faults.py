@@ -303,21 +303,22 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
 
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
     """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
-    (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three objectives),
-    and tests/data/run-0.16.0-sklearn-two-objectives.db: 16 trials of EvolutionarySearchCV with two metrics.
+    (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three
+    objectives), and tests/data/run-0.16.0-sklearn-two-objectives.db: 16 trials of EvolutionarySearchCV with
+    two metrics.
     Resumed without a population size, each goes on with the 8 it stored, as a straight run with 8 does."""
     from tests.data import make_run_file
 
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.16.0-two-objectives-default.db"), path)
     run = dict(directions=["minimize", "minimize"], max_evaluations=48, seed=3)
-    resumed = et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous", resume=True,
-                          **run)
+    resumed = et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous",
+                          resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [20, 28]
     straight = et.optimize(make_run_file.two, make_run_file.space, population_size=8, **run)
     assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
-    assert [(t.params, t.values) for t in et.optimize(make_run_file.two, make_run_file.space, **run).trials] != [
-        (t.params, t.values) for t in straight.trials]  # today's default: 6
+    today = et.optimize(make_run_file.two, make_run_file.space, **run)  # today's default: 6
+    assert [(t.params, t.values) for t in today.trials] != [(t.params, t.values) for t in straight.trials]
 
     path = tmp_path / "search.db"
     shutil.copy(os.path.join(DATA, "run-0.16.0-sklearn-two-objectives.db"), path)
