@@ -262,19 +262,19 @@ def test_a_stored_search_resumes_to_the_same_results(tmp_path):
 
 
 def test_a_stored_search_resumed_with_a_larger_budget_keeps_its_population(tmp_path):
-    """The default population follows the budget (8 for 16, 12 for 150): a search resumed with more
+    """The default population follows the budget (8 for 16, 9 for 80): a search resumed with more
     ``max_evaluations`` keeps the 8 it stored (until 0.16 the resume was refused, "population_size: stored 8,
-    given 12") and goes on as a straight run with 8."""
+    given 9") and goes on as a straight run with 8."""
     space = {"max_depth": et.Integer(1, 12), "min_samples_split": et.Integer(2, 20)}
     tree = DecisionTreeClassifier(random_state=0)
     make = lambda **kw: EvolutionarySearchCV(tree, space, cv=3, random_state=3, **kw)
     make(max_evaluations=16, storage=tmp_path / "s.db").fit(X_bc, y_bc)
-    resumed = make(max_evaluations=150, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
-    assert [s["evaluations"] for s in resumed.result_.sessions] == [16, 134]
-    straight = make(max_evaluations=150, population_size=8).fit(X_bc, y_bc)
+    resumed = make(max_evaluations=80, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
+    assert [s["evaluations"] for s in resumed.result_.sessions] == [16, 64]
+    straight = make(max_evaluations=80, population_size=8).fit(X_bc, y_bc)
     same_results(resumed.cv_results_, straight.cv_results_)
     with pytest.raises(et.StorageError, match="population_size: stored 8, given 10"):  # given: checked
-        make(max_evaluations=150, population_size=10, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
+        make(max_evaluations=80, population_size=10, storage=tmp_path / "s.db", resume=True).fit(X_bc, y_bc)
 
 
 def test_bad_settings_are_named():
