@@ -16,7 +16,7 @@ from ._about import describe, environment
 from ._checks import check_int, check_number
 from .evaluation import Evaluator, Outcome, PartsEvaluator, has_parts, make_evaluator
 from .evaluation.parts import Stepped, SteppedEvaluator, budgeted
-from .evolution import Evolution, default_population_size
+from .evolution import Evolution
 from .exceptions import (
     AllEvaluationsFailedError,
     InfeasibleWarning,
@@ -283,11 +283,9 @@ def _optimize(
     racing = settings.racing
     if racing is not None and racing.repeats and callable(getattr(objective, "keying", None)):
         objective = objective.keying(racing.repeat_parts)  # its first folds fingerprint their models
-    population_size = settings.population_size or default_population_size(budgets["max_evaluations"],
-                                                                           settings.n_objectives)
     evolution = Evolution(
         Space(space),
-        settings.replace(population_size=population_size, lag=settings.lag or default_lag(evaluator.capacity)),
+        settings.replace(lag=settings.lag or default_lag(evaluator.capacity)),
         max_evaluations=budgets["max_evaluations"],
         keep_trials=store is None,
     )

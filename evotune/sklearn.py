@@ -756,12 +756,12 @@ refit_time_, multimetric_ :
         seed = self.random_state
         if seed is not None and not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(2**31 - 1))
-        base = self.settings.population_size if isinstance(self.settings, Settings) else None
+        in_settings = self.settings.population_size if isinstance(self.settings, Settings) else None
+        given = self.population_size or in_settings
         default = default_population_size(budget, len(objectives) if objectives else 1)
-        population = self.population_size or base or max(2, min(default, int(min(budget, space.cardinality))))
         changes: dict[str, Any] = {"directions": objective.directions} if objectives else {"direction": "maximize"}
-        if self.population_size or base or not self._stored():  # a resumed run keeps the population it had
-            changes["population_size"] = population
+        if given or not self._stored():  # a resumed run keeps the population it had
+            changes["population_size"] = given or max(2, min(default, int(min(budget, space.cardinality))))
         if self.lag is not None:
             changes["lag"] = self.lag
         if self.initial_points is not None:
