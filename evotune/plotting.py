@@ -496,7 +496,7 @@ def plot_pareto(source: Any, run_name: str | None = None) -> Any:
     ...                      directions=["minimize", "minimize"], max_evaluations=40, seed=0)
     >>> fig = plotting.plot_pareto(result)
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_title()
-    ('objective 0 (lower is better)', 'Pareto front: 25 of 40 trials')
+    ('objective 0 (lower is better)', 'Pareto front: 18 of 40 trials')
     """
     result = load(source, run_name)
     k = len(result.directions)

@@ -218,7 +218,7 @@ class Result:
         >>> len(front) > 10, all(-0.1 < t.params["x"] < 2.1 for t in front)  # the front: 0 <= x <= 2
         (True, True)
         >>> round(result.hypervolume(reference=[9, 9]), 2)  # at most 81 - 8/3 = 78.33
-        78.13
+        78.15
         """
         if not self.feasible:
             return []

@@ -768,7 +768,7 @@ refit_time_, multimetric_ :
             changes["initial_points"] = self.initial_points
         if seed is not None:
             changes["seed"] = seed
-        if self.settings is None or self.surrogate is not True:  # the argument, when given, wins
+        if self.surrogate is not True:  # the argument, when given, wins (True: the settings' or stored one)
             changes["surrogate"] = self.surrogate
         if self.racing is not None:
             changes["racing"] = self.racing

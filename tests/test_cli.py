@@ -157,11 +157,13 @@ def test_the_surrogate_can_be_turned_off_in_an_experiment_file(tmp_path):
     assert settings["surrogate"] is False
 
 
-def test_a_two_objective_run_of_release_0_12_resumes_from_an_experiment_file_with_the_ranks(tmp_path,
-                                                                                            monkeypatch):
-    """tests/data/run-0.12.0-two-objectives.db, made by release 0.12.0 through optimize(); an experiment
-    file names the surrogate's ``front_scale = "ranks"`` (0.12's models per objective), and the run goes on
-    from its 20 stored trials as a run of this version with that setting does."""
+def test_a_two_objective_run_of_release_0_12_resumes_from_an_experiment_file_with_the_ranks(
+        tmp_path, monkeypatch, capsys):
+    """tests/data/run-0.12.0-two-objectives.db, made by release 0.12.0 through optimize(). An experiment file
+    that names the surrogate's ``front_scale = "ranks"`` (0.12's models per objective) is refused: the stored
+    surrogate also used its model from 8 trials (``front_min_trials=None``, which TOML cannot write), and the
+    refusal says to leave the surrogate out; without it, the run takes back its own and goes on from its 20
+    stored trials as a run of this version with that surrogate does."""
     from tests.data.make_run_file import space, two
 
     monkeypatch.chdir(tmp_path)
@@ -174,9 +176,12 @@ def test_a_two_objective_run_of_release_0_12_resumes_from_an_experiment_file_wit
         "[storage]\npath = 'old.db'\nrun_name = 'previous'\n[search]\ndirections = ['minimize', 'minimize']\n"
         "max_evaluations = 32\npopulation_size = 8\nseed = 3\nsurrogate = { front_scale = 'ranks' }\n")
     monkeypatch.syspath_prepend(ROOT)
+    assert main(["run", str(path), "--no-progress"]) == 1
+    assert "or leave `surrogate` out: the run takes back its own" in capsys.readouterr().err
+    path.write_text(path.read_text().replace("surrogate = { front_scale = 'ranks' }\n", ""))
     assert main(["run", str(path), "--no-progress"]) == 0
     resumed = et.load_run("old.db", "previous")
-    ranks = et.GaussianProcessSurrogate(front_scale="ranks")
+    ranks = et.GaussianProcessSurrogate(front_scale="ranks", front_min_trials=None)
     fresh = et.optimize(two, space, directions=["minimize"] * 2, max_evaluations=32, population_size=8,
                         seed=3, surrogate=ranks)
     key = [(t.params, t.values) for t in fresh.trials]

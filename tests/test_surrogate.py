@@ -113,6 +113,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"branch_mutants": -1}, "`branch_mutants` must be an integer >= 0; got -1"),
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
         ({"front_scale": "normal"}, "`front_scale` must be one of ('values', 'ranks'); got 'normal'"),
+        ({"front_min_trials": 1}, "`front_min_trials` must be an integer >= 2 or None; got 1"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):
@@ -257,6 +258,47 @@ def test_rank_front_ranks_children_that_extend_the_front_first(surrogate):
     if isinstance(surrogate, GaussianProcessSurrogate):
         y = np.array([genome.decode(c)["y"] for c in children])
         assert y[order[:10]].mean() < y.mean() / 2  # the front needs y = 0
+
+
+def test_with_several_objectives_the_model_waits_for_front_min_trials():
+    """Two or three objectives and fewer completed trials than ``front_min_trials`` (failures not counted):
+    the children keep their bred order; from that many on, the model ranks them. ``None`` waits for
+    ``min_trials`` alone, as with one objective and from four."""
+    genome = Genome(et.Space({"x": et.Float(0, 1), "y": et.Float(0, 1)}))
+    rng = np.random.default_rng(0)
+    genes, children = genome.sample(rng, 14), genome.sample(rng, 50)
+    losses = np.array([[x, 1 - math.sqrt(x) + 4 * y] for x, y in genes])
+    bred = list(range(50))
+    assert GaussianProcessSurrogate().rank_front(genome, genes[:12], losses[:12], children, seed=0) == bred
+    failed = losses.copy()
+    failed[0] = math.nan
+    assert GaussianProcessSurrogate().rank_front(genome, genes[:13], failed[:13], children, seed=0) == bred
+    assert GaussianProcessSurrogate().rank_front(genome, genes[:13], losses[:13], children, seed=0) != bred
+    early = GaussianProcessSurrogate(front_min_trials=None)
+    assert early.rank_front(genome, genes[:8], losses[:8], children, seed=0) != bred
+    assert early.rank_front(genome, genes[:7], losses[:7], children, seed=0) == bred
+    four = np.hstack([losses, losses[:, ::-1] ** 2])  # from four objectives, min_trials alone
+    assert GaussianProcessSurrogate().rank_front(genome, genes[:8], four[:8], children, seed=0) != bred
+
+
+@pytest.mark.parametrize("text", [
+    "GaussianProcessSurrogate(oversample=4, immigrants=0.25, acquisition='ei', window=300, fit_size=100, "
+    "min_trials=8, front_scale='ranks', front_min_trials=None)",
+    repr(GaussianProcessSurrogate(acquisition="lcb", kappa=2.0, branch_mutants=4)),
+])
+def test_a_stored_surrogate_is_rebuilt_from_its_repr(text):
+    assert repr(GaussianProcessSurrogate.from_repr(text)) == text
+    assert GaussianProcessSurrogate.from_repr(text) == GaussianProcessSurrogate.from_repr(text)
+
+
+@pytest.mark.parametrize("text", [
+    None, 3, "GaussianProcessSurrogate(", "RandomSurrogate(oversample=4)", "GaussianProcessSurrogate(4)",
+    "GaussianProcessSurrogate(oversample=__import__('os').getpid())",
+    "GaussianProcessSurrogate(oversample=0)",
+    "GaussianProcessSurrogate(colour='red')", "GaussianProcessSurrogate(oversample=4)",  # not its whole repr
+])
+def test_anything_but_a_surrogate_s_own_repr_is_not_rebuilt(text):
+    assert GaussianProcessSurrogate.from_repr(text) is None
 
 
 def test_one_diverged_trial_does_not_flatten_the_other_values_the_front_is_ranked_on():

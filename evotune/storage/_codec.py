@@ -208,6 +208,15 @@ def with_legacy_front_scale(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_front_min_trials(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with several objectives by evotune 0.17 or earlier, read as what its
+    surrogate was: ``GaussianProcessSurrogate(..., front_min_trials=None)`` (the model used from
+    ``min_trials`` trials, as with one objective; the default repr leaves ``front_min_trials=13`` out)."""
+    if len(stored.get("directions") or ()) > 1:
+        return _with_surrogate_setting(stored, "front_min_trials=None")
+    return stored
+
+
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """Human-readable differences between two settings dicts; a space's by parameter and field.
 

@@ -26,7 +26,7 @@ from ..trial import Candidate, GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union,
     space_to_json, stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes,
-    with_legacy_front_scale, with_legacy_racing,
+    with_legacy_front_min_trials, with_legacy_front_scale, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -120,14 +120,8 @@ class Storage:
                     f"run {name!r} already exists in {self.path!r}; pass resume=True to continue it, or choose "
                     f"another run_name."
                 )
-            run_id, stored_space, stored_settings = row
-            where = f"table runs, run {name!r}"
-            stored = {**decode(stored_settings, self.path, where), "space": decode(stored_space, self.path, where)}
-            stored = with_legacy_extremes(with_legacy_racing(stored))
-            if _written_before(self._conn, run_id, self.path, (0, 7), session=0):
-                stored = with_legacy_branches(stored)
-            if _written_before(self._conn, run_id, self.path, (0, 13), session=0):
-                stored = with_legacy_front_scale(stored)  # after the branches: front_scale is the repr's last
+            run_id = row[0]
+            stored = self._as_written(name, row)
             if "lag" not in stored:
                 raise StorageError(
                     f"run {name!r} in {self.path!r} was written by an earlier evotune, whose search ran in "
@@ -150,10 +144,14 @@ class Storage:
             given = {**decode(dumps(settings), "", ""), "space": decode(dumps(description), "", "")}
             diff = differences(stored, given)
             if diff:
+                # a stored GaussianProcessSurrogate is taken back when none is given (Settings.restorable)
+                takes_back = str(stored.get("surrogate")).startswith("GaussianProcessSurrogate(")
+                hint = " (or leave `surrogate` out: the run takes back its own)" if takes_back and any(
+                    line.startswith("surrogate:") for line in diff) else ""
                 raise StorageError(
                     f"cannot resume run {name!r}: {SETTINGS_DIFFER}:\n  " + "\n  ".join(diff)
-                    + "\nPass the stored settings to continue it, or another run_name to start anew (the "
-                    "stored run stays in the file)."
+                    + f"\nPass the stored settings to continue it{hint}, or another run_name to start anew "
+                    "(the stored run stays in the file)."
                 )
             journal = RunJournal(self, run_id, name, lock, space)
             for _ in journal.stored_trials():  # every stored trial must read back before the file changes
@@ -198,8 +196,24 @@ class Storage:
 
     def stored_settings(self, name: str) -> dict[str, Any] | None:
         """The settings of run ``name``, or None if there is no such run."""
-        row = self._conn.execute("SELECT settings FROM runs WHERE name=?", (name,)).fetchone()
-        return None if row is None else with_legacy_extremes(decode(row[0], self.path, f"table runs, run {name!r}"))
+        row = self._conn.execute("SELECT run_id, space, settings FROM runs WHERE name=?", (name,)).fetchone()
+        return None if row is None else self._as_written(name, row)
+
+    def _as_written(self, name: str, row: tuple) -> dict[str, Any]:
+        """A run's stored settings and space (``row``: its run_id, space and settings) read as the release
+        that wrote them searched: a setting added since reads as that release's behaviour, not today's
+        default."""
+        run_id, space, settings = row
+        where = f"table runs, run {name!r}"
+        stored = {**decode(settings, self.path, where), "space": decode(space, self.path, where)}
+        stored = with_legacy_extremes(with_legacy_racing(stored))
+        if _written_before(self._conn, run_id, self.path, (0, 7), session=0):
+            stored = with_legacy_branches(stored)
+        if _written_before(self._conn, run_id, self.path, (0, 13), session=0):
+            stored = with_legacy_front_scale(stored)  # after the branches: the repr's order
+        if _written_before(self._conn, run_id, self.path, (0, 18), session=0):
+            stored = with_legacy_front_min_trials(stored)  # the repr's last
+        return stored
 
 
 class RunJournal:

@@ -26,7 +26,10 @@ fitted to the normal scores of its ranks, as release 0.12 and earlier did; their
 trial for trial in one environment), ``evotune-population-8`` (``population_size=8``: a population and
 generation of 8 at every budget, where the default is 6), ``evotune-population-by-budget`` (sized as with one
 objective, the default until release 0.16: 8 at 64, 11 at 128, 12 from 133; 0.16's ``evotune`` rows, identical
-trial for trial).
+trial for trial), ``evotune-front-min-trials-8`` (``GaussianProcessSurrogate(front_min_trials=8)``: the
+model used from 8 trials on, as with one objective, release 0.17's default; its ``evotune`` rows, identical
+trial for trial), ``evotune-front-min-trials-N`` for other N. The ablations that reproduce a release before
+0.18 (0.9's, 0.12's, 0.16's) use its model from 8 trials too.
 
 Score: the hypervolume of the front of every trial a run evaluated, against a fixed reference
 point per problem, divided by the true front's (test functions) or by the best any run reached
@@ -55,7 +58,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "multiobjective.jsonl")
 METHODS = ("evotune", "optuna-nsga2", "optuna-tpe", "random")
 ABLATIONS = ("evotune-ga", "evotune-front-oversample-4", "evotune-keep-extremes", "evotune-population-8",
-             "evotune-front-scale-ranks", "evotune-population-by-budget")
+             "evotune-front-scale-ranks", "evotune-population-by-budget", "evotune-front-min-trials-8")
 SYNTHETIC = ("ZDT1", "ZDT2", "ZDT3", "DTLZ2", "ZDT1-shifted")
 #: ZDT1-shifted: the distance variables' optimum inside their ranges (ZDT's is at their lower bound, which
 #: evotune's mutation, jumping to a bound a quarter of the time, finds at once)
@@ -65,6 +68,8 @@ MODELS = ("RF-digits", "MLP-digits", "HGB-breast_cancer", "SVC-digits")
 #: (evotune's are those of a run of 64: its population does not depend on the budget; NSGA-II's is sized for
 #: 128). MLP-digits (the slowest) on request.
 PROBLEMS = tuple(f"{p}@{b}" for p in SYNTHETIC for b in (200, 1000)) + tuple(f"{p}@128" for p in MODELS[::-1] if p != "MLP-digits")
+#: The model used from 8 trials, as with one objective: the ablations reproducing a release before 0.18 add it
+BEFORE_0_18 = {"surrogate": et.GaussianProcessSurrogate(front_min_trials=None)}
 _LEVELS = [0.0, 0.25, 0.5, 0.75, 1.0]
 _ORDER = [2, 0, 4, 1, 3]  # categorical choices listed out of order: index 0 is not the optimum
 
@@ -202,18 +207,22 @@ def run_job(name: str, method: str, seed: int) -> dict:
         if method == "evotune":
             values = run_evotune(problem, budget, seed)
         elif method == "evotune-keep-extremes":  # ablation: 0.9's survival (from three objectives too)
-            values = run_evotune(problem, budget, seed, keep_extremes=True)
+            values = run_evotune(problem, budget, seed, keep_extremes=True, **BEFORE_0_18)
         elif method == "evotune-population-by-budget":  # ablation: sized as with one objective (0.16)
-            values = run_evotune(problem, budget, seed, population_size=et.default_population_size(budget))
+            values = run_evotune(problem, budget, seed, population_size=et.default_population_size(budget),
+                                 **BEFORE_0_18)
         elif method.startswith("evotune-population-"):  # ablation: the population (and generation) size
             values = run_evotune(problem, budget, seed, population_size=int(method.rsplit("-", 1)[1]))
+        elif method.startswith("evotune-front-min-trials-"):  # ablation: trials the model waits for (0.17: 8)
+            surrogate = et.GaussianProcessSurrogate(front_min_trials=int(method.rsplit("-", 1)[1]))
+            values = run_evotune(problem, budget, seed, surrogate=surrogate)
         elif method == "evotune-ga":
             values = run_evotune(problem, budget, seed, surrogate=None)
         elif method.startswith("evotune-front-oversample-"):  # ablation: children ranked per evaluation (0.4: 4)
             surrogate = et.GaussianProcessSurrogate(front_oversample=int(method.rsplit("-", 1)[1]))
             values = run_evotune(problem, budget, seed, surrogate=surrogate)
         elif method == "evotune-front-scale-ranks":  # ablation: each objective's model on its ranks (0.12's)
-            ranks = et.GaussianProcessSurrogate(front_scale="ranks")
+            ranks = et.GaussianProcessSurrogate(front_scale="ranks", front_min_trials=None)
             values = run_evotune(problem, budget, seed, surrogate=ranks)
         elif method == "random":
             values = run_random(problem, budget, seed)

@@ -26,7 +26,9 @@ trial's models told by its first 3 folds, not 2); by commit e55e830 (release 0.1
 tests/data/run-0.16.0-two-objectives-default.db (``... two-objectives-default``: the population left to the
 default, 8 for 20 trials where 0.17 gives 6 with two objectives) and
 tests/data/run-0.16.0-sklearn-two-objectives.db (``... sklearn-two-objectives``: the same through
-EvolutionarySearchCV, 16 trials).
+EvolutionarySearchCV, 16 trials); by commit 5f1ffe5 (release 0.17.0),
+tests/data/run-0.17.0-two-objectives-10.db (``... two-objectives-10``: 10 trials, a population of 6, its model
+used from 8 trials where 0.18 waits for 13).
 """
 
 import functools
@@ -113,6 +115,9 @@ if __name__ == "__main__":
                     storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["two-objectives-default"]:  # the population left to the default of the release
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, storage=sys.argv[1],
+                    run_name="previous", seed=3)
+    elif sys.argv[2:] == ["two-objectives-10"]:  # the default population, 10 trials: before the model is used
+        et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=10, storage=sys.argv[1],
                     run_name="previous", seed=3)
     elif sys.argv[2:] == ["sklearn-two-objectives"]:
         tree_search(max_evaluations=16, storage=sys.argv[1]).fit(*breast_cancer())

@@ -266,14 +266,16 @@ def test_a_two_objective_run_of_release_0_4_is_read_in_full_and_refused_a_resume
     assert digest(path) == before
 
 
-RANKS = et.GaussianProcessSurrogate(front_scale="ranks")  # release 0.12 and earlier, with several objectives
+# release 0.12 and earlier, with several objectives (0.17 and earlier: the model from 8 trials, as with one)
+RANKS = et.GaussianProcessSurrogate(front_scale="ranks", front_min_trials=None)
+TODAY = {"surrogate": et.GaussianProcessSurrogate()}
 
 
 @pytest.mark.parametrize("release, kind, stored_trials, today, refusal, old", [
-    ("0.9.2", "three-objectives", 24, {"keep_extremes": False},
+    ("0.9.2", "three-objectives", 24, {"keep_extremes": False, **TODAY},
      r"keep_extremes: stored True, given False\n.*'ranks'", {"keep_extremes": True, "surrogate": RANKS}),
-    ("0.12.0", "two-objectives", 20, {}, r"surrogate: stored .*, front_scale='ranks'\)\", given",
-     {"surrogate": RANKS}),
+    ("0.12.0", "two-objectives", 20, TODAY,
+     r"surrogate: stored .*, front_scale='ranks', front_min_trials=None\)\", given", {"surrogate": RANKS}),
 ])
 def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_search_it_ran_with(
         release, kind, stored_trials, today, refusal, old, tmp_path):
@@ -281,8 +283,9 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
     whose survival kept each front's extremes first whatever the number of objectives (read back as
     ``keep_extremes=True``); tests/data/run-0.12.0-two-objectives.db: 20 trials with two objectives by
     release 0.12.0 (8d6dd89). Both ranked children on models of the normal scores of each objective's ranks
-    (read back as ``front_scale='ranks'``). Resumed with those settings, each continues as a run of this
-    version with them does; with today's defaults the refusal names the difference."""
+    (read back as ``front_scale='ranks'``), from 8 trials on (``front_min_trials=None``). Resumed without
+    those settings, each takes them back and continues as a run of this version with them does; given
+    today's defaults, the refusal names the difference."""
     from tests.data import make_run_file
 
     objective, n = (make_run_file.three, 3) if kind == "three-objectives" else (make_run_file.two, 2)
@@ -293,12 +296,43 @@ def test_a_run_with_several_objectives_of_an_earlier_release_resumes_with_the_se
     with pytest.raises(et.StorageError, match=refusal):
         et.optimize(objective, make_run_file.space, **stored, **run, **today)
     assert digest(stored["storage"]) == before
-    resumed = et.optimize(objective, make_run_file.space, **stored, **run, **old)
+    resumed = et.optimize(objective, make_run_file.space, **stored, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [stored_trials, 48 - stored_trials]  # none again
+    assert resumed.settings["surrogate"] == repr(RANKS)
     key = [(t.params, t.values) for t in et.optimize(objective, make_run_file.space, **run, **old).trials]
     assert [(t.params, t.values) for t in resumed.trials] == key
     today_trials = et.optimize(objective, make_run_file.space, **run, **today).trials
     assert [(t.params, t.values) for t in today_trials] != key
+
+
+EARLY = {"surrogate": et.GaussianProcessSurrogate(front_min_trials=None)}  # 0.17 and earlier
+
+
+def test_a_run_with_several_objectives_of_release_0_17_keeps_its_model_from_8_trials(tmp_path):
+    """tests/data/run-0.17.0-two-objectives-10.db: 10 trials with two objectives by release 0.17.0 (5f1ffe5),
+    a population of 6, whose model ranked children from 8 completed trials on (the third generation); since
+    0.18 it waits for 13 with several objectives. Resumed with nothing given, the run takes its surrogate back
+    and goes on as a straight run with ``front_min_trials=None`` does; a surrogate given otherwise is refused
+    by name, the file untouched."""
+    from tests.data import make_run_file
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.17.0-two-objectives-10.db"), path)
+    before = digest(path)
+    run = dict(directions=["minimize", "minimize"], max_evaluations=30, seed=3)
+    with pytest.raises(et.StorageError, match=r"surrogate: stored .*front_min_trials=None\)\", given"):
+        et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous", resume=True,
+                    **run, **TODAY)
+    assert digest(path) == before
+    resumed = et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous",
+                          resume=True, **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [10, 20]
+    straight = et.optimize(make_run_file.two, make_run_file.space, **run, **EARLY)
+    key = [(t.params, t.values) for t in straight.trials]
+    assert [(t.params, t.values) for t in resumed.trials] == key
+    today = et.optimize(make_run_file.two, make_run_file.space, **run)  # the model from 13 trials on
+    assert [(t.params, t.values) for t in today.trials][:12] == key[:12]
+    assert [(t.params, t.values) for t in today.trials] != key
 
 
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
@@ -306,7 +340,8 @@ def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_s
     (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three
     objectives), and tests/data/run-0.16.0-sklearn-two-objectives.db: 16 trials of EvolutionarySearchCV with
     two metrics.
-    Resumed without a population size, each goes on with the 8 it stored, as a straight run with 8 does."""
+    Resumed without a population size, each goes on with the 8 it stored, as a straight run with 8 does (and
+    with the model from 8 trials on: ``front_min_trials=None``)."""
     from tests.data import make_run_file
 
     path = tmp_path / "old.db"
@@ -315,7 +350,7 @@ def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_s
     resumed = et.optimize(make_run_file.two, make_run_file.space, storage=path, run_name="previous",
                           resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [20, 28]
-    straight = et.optimize(make_run_file.two, make_run_file.space, population_size=8, **run)
+    straight = et.optimize(make_run_file.two, make_run_file.space, population_size=8, **run, **EARLY)
     assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
     today = et.optimize(make_run_file.two, make_run_file.space, **run)  # today's default: 6
     assert [(t.params, t.values) for t in today.trials] != [(t.params, t.values) for t in straight.trials]
@@ -325,7 +360,7 @@ def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_s
     X, y = make_run_file.breast_cancer()
     resumed = make_run_file.tree_search(max_evaluations=32, storage=path, resume=True).fit(X, y)
     assert [s["evaluations"] for s in resumed.result_.sessions] == [16, 16]
-    straight = make_run_file.tree_search(max_evaluations=32, population_size=8).fit(X, y)
+    straight = make_run_file.tree_search(max_evaluations=32, population_size=8, **EARLY).fit(X, y)
     assert [(t.params, t.values) for t in resumed.trials_] == [(t.params, t.values) for t in straight.trials_]
     fresh = make_run_file.tree_search(max_evaluations=32, storage=tmp_path / "new.db", resume=True).fit(X, y)
     # a resume with nothing stored starts as a run without storage
@@ -399,8 +434,8 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
     """tests/data/run-0.6.0-conditional.db: 24 trials of a space with conditions by release 0.6.0 (7606e85),
     whose surrogate evaluated only its best-ranked children; its default surrogate reads back as
-    ``branch_share=0.0``: resumed with that, it continues as this version does with it, and with today's
-    default the refusal names the difference."""
+    ``branch_share=0.0``: resumed without a surrogate it takes that one back, and with it given too, it
+    continues as this version does with it; given today's default, the refusal names the difference."""
     from tests.data.make_run_file import conditional, f
 
     path = tmp_path / "old.db"
@@ -408,11 +443,11 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
     before = digest(path)
     with pytest.raises(et.StorageError, match=r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0\)"'):
         et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
-                    resume=True, seed=3)
+                    resume=True, seed=3, surrogate=et.GaussianProcessSurrogate())
     assert digest(path) == before
     ranked = et.GaussianProcessSurrogate(branch_share=0.0)
     resumed = et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
-                          resume=True, seed=3, surrogate=ranked)
+                          resume=True, seed=3)
     fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3, surrogate=ranked)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in fresh.trials]
     # the settings were stored by 0.6: a later session of this version does not make them today's
