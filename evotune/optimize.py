@@ -130,7 +130,7 @@ def optimize(
         the file has no such run): the same search, finished evaluations reused
         (the search is replayed from its journal, then goes on as if never
         stopped). Settings not given are taken from the stored run (its seed,
-        direction, sizes, ``lag``, a :class:`GaussianProcessSurrogate`...); the space
+        direction, sizes, ``lag``, its :class:`GaussianProcessSurrogate` or none...); the space
         and the given settings must match the stored ones. Budgets (``max_evaluations``, ``generations``,
         ``time_budget``), ``n_jobs``, ``backend`` and ``timeout`` may change.
         ``max_evaluations`` counts the evaluations of every session.

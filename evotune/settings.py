@@ -218,11 +218,13 @@ class Settings:
 
     @classmethod
     def restorable(cls, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """The stored settings a resumed run takes back: numbers and names as they are, and a
-        :class:`GaussianProcessSurrogate` rebuilt from its repr (literals only); other objects are only
-        compared, by their repr, since nothing is unpickled from a run file."""
+        """The stored settings a resumed run takes back: numbers and names as they are, and the surrogate
+        when it was none or a :class:`GaussianProcessSurrogate` (rebuilt from its repr: literals only);
+        other objects are only compared, by their repr, since nothing is unpickled from a run file."""
         names = ("direction", "directions", "keep_extremes", "population_size", "offspring_size", "lag", "crossover_prob",
                  "hall_of_fame_size", "seed")
         restored = {name: stored[name] for name in names if stored.get(name) is not None}
         surrogate = GaussianProcessSurrogate.from_repr(stored.get("surrogate"))  # its settings are literals
-        return {**restored, "surrogate": surrogate} if surrogate is not None else restored
+        if surrogate is not None or stored.get("surrogate") == "None":
+            restored["surrogate"] = surrogate
+        return restored

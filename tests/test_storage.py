@@ -132,6 +132,20 @@ def test_resuming_with_other_settings_lists_the_differences(tmp_path):
         et.optimize(objective, fewer, max_evaluations=10, storage=path, run_name="a", resume=True)
 
 
+@pytest.mark.parametrize("surrogate", [None, et.GaussianProcessSurrogate(oversample=2, min_trials=5)])
+def test_a_resumed_run_takes_back_the_surrogate_it_stored(tmp_path, surrogate):
+    """Resumed without a surrogate, a run goes on with the one it ran with (none: a plain GA); given
+    another, the refusal names the difference and says it may be left out."""
+    path = tmp_path / "runs.db"
+    et.optimize(objective, SPACE, max_evaluations=24, seed=4, surrogate=surrogate, storage=path)
+    with pytest.raises(StorageError, match=r"surrogate: stored .*\n.*or leave `surrogate` out"):
+        et.optimize(objective, SPACE, max_evaluations=48, storage=path, resume=True, surrogate=True)
+    more = et.optimize(objective, SPACE, max_evaluations=48, storage=path, resume=True)
+    reference = et.optimize(objective, SPACE, max_evaluations=48, seed=4, surrogate=surrogate)
+    assert key(more.trials) == key(reference.trials)
+    assert key(reference.trials) != key(et.optimize(objective, SPACE, max_evaluations=48, seed=4).trials)
+
+
 def test_resume_of_a_finished_run_extends_it_with_a_larger_budget(tmp_path):
     path = tmp_path / "runs.db"
     et.optimize(objective, SPACE, max_evaluations=60, population_size=12, seed=4, storage=path)

@@ -145,7 +145,7 @@ class Storage:
             diff = differences(stored, given)
             if diff:
                 # a stored GaussianProcessSurrogate is taken back when none is given (Settings.restorable)
-                takes_back = str(stored.get("surrogate")).startswith("GaussianProcessSurrogate(")
+                takes_back = str(stored.get("surrogate")).startswith(("GaussianProcessSurrogate(", "None"))
                 hint = " (or leave `surrogate` out: the run takes back its own)" if takes_back and any(
                     line.startswith("surrogate:") for line in diff) else ""
                 raise StorageError(
