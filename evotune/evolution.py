@@ -95,7 +95,7 @@ def default_population_size(max_evaluations: int | None = None, n_objectives: in
     [6, 6, 11]
     """
     check_int("n_objectives", n_objectives, 1)
-    if n_objectives in (2, 3):
+    if 1 < n_objectives <= pareto.SMALL_FRONT:
         return 6
     if max_evaluations is None:
         return 12

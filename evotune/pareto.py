@@ -17,6 +17,12 @@ import numpy as np
 
 from .exceptions import InvalidParameterError
 
+#: Up to this many objectives a front is small: a population of 6 holds it
+#: (:func:`evotune.default_population_size`) and its model waits for more trials
+#: (``GaussianProcessSurrogate(front_min_trials=...)``); from four it needs more parents and an
+#: early model (DTLZ2 with five objectives, docs/benchmarks.md).
+SMALL_FRONT = 3
+
 __all__ = ["nondominated", "hypervolume", "gain", "survival_order", "survivors", "default_keep_extremes", "knee",
            "chebyshev", "normalise"]
 

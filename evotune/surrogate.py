@@ -331,7 +331,7 @@ class GaussianProcessSurrogate(Surrogate):
         True
         """
         ok = ~np.isnan(losses).any(axis=1)
-        if losses.shape[1] <= 3 and ok.sum() < (self.front_min_trials or 0):
+        if losses.shape[1] <= pareto.SMALL_FRONT and ok.sum() < (self.front_min_trials or 0):
             return list(range(len(children)))  # too few trials to model a front: as bred
         ranks = np.full(len(losses), np.nan)  # a failed or infeasible trial: NaN, ranked worst
         if ok.sum() > 1:
