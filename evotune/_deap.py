@@ -18,13 +18,22 @@ from deap import base, tools
 __all__ = ["FitnessMin", "FitnessMax", "Individual", "engine_random", "tools"]
 
 
-class FitnessMin(base.Fitness):
+class _Fitness(base.Fitness):
+    """A fitness whose weights are a constant of its class: DEAP's ``__init__`` checks them on every instance
+    (an abstract-class ``isinstance``, slow on the engine's path of two instances per trial), so this one does not."""
+
+    def __init__(self, values: tuple = ()):
+        if values:
+            self.values = values
+
+
+class FitnessMin(_Fitness):
     """Single-objective fitness, smaller is better."""
 
     weights = (-1.0,)
 
 
-class FitnessMax(base.Fitness):
+class FitnessMax(_Fitness):
     """Single-objective fitness, larger is better."""
 
     weights = (1.0,)

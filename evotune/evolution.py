@@ -36,6 +36,7 @@ feasible trials beat infeasible ones, less violation beats more.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import numbers
 import random
@@ -109,6 +110,8 @@ def trial_state(error: BaseException) -> str:
 
 def _number(value: Any) -> float | None:
     """``value`` as a float (an int past float's range: infinity), or None when it is no real number."""
+    if type(value) is float:  # the usual case, without the abstract-class check below
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     try:
@@ -300,8 +303,7 @@ class Evolution:
         self._generations: dict[int, _Generation] = {}
         # (violation, losses, number, trial), best first; with several objectives, infeasible trials only
         self._hall: list[tuple[float, tuple, int, Trial]] = []
-        self._front: list[tuple[tuple, int, Trial]] = []  # several objectives: the feasible Pareto front
-        self._front_losses = np.empty((0, len(self._signs)))  # its losses, row by row
+        self._front = pareto.Front(len(self._signs))  # several objectives: the feasible Pareto front's trials
         self._all: list[Trial] | None = [] if keep_trials else None
         # trials (number, genes, losses) for the surrogate, in number order; trimmed to the latest
         self._archive: list[tuple[int, list, tuple]] = []
@@ -544,10 +546,11 @@ class Evolution:
         """
         candidate = self._pending.pop(trial.number)
         params = candidate.params
-        if list(genes) != list(candidate.genes):
+        if genes is not candidate.genes and list(genes) != list(candidate.genes):
             params = self.genome.decode(genes)
             self._seen.add(hash(self.genome.key(genes)))
-        trial = Trial(**{**vars(trial), "params": params, "generation": candidate.generation})
+        if trial.params is not params or trial.generation != candidate.generation:
+            trial = dataclasses.replace(trial, params=params, generation=candidate.generation)
         parts = None if trial.parts is None else tuple(part_losses(trial.parts, self._part_sign))
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
         keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
@@ -569,7 +572,7 @@ class Evolution:
         row = self._generation(trial.generation)
         row.evaluated += 1
         if trial.ok and len(losses) > 1 and trial.feasible:
-            self._add_to_front(losses, trial)
+            self._front.add(losses, trial.number, trial)
         elif trial.ok:
             bisect.insort(self._hall, (trial.violation, losses, trial.number, trial), key=lambda entry: entry[:3])
             del self._hall[self.hall_of_fame_size :]
@@ -578,20 +581,6 @@ class Evolution:
             if row.first_error is None or trial.number < row.first_error[0]:
                 row.first_error = (trial.number, trial.error or trial.state, cause)
         self._report()
-
-    def _add_to_front(self, losses: tuple, trial: Trial) -> None:
-        """Keep the non-dominated trials (equal losses: all kept), ordered by losses then number."""
-        front, point = self._front_losses, np.array(losses)
-        no_worse, better = front <= point, front < point
-        if (no_worse.all(axis=1) & better.any(axis=1)).any():
-            return
-        dominated = (~better).all(axis=1) & (~no_worse).any(axis=1)  # point <= front everywhere, < somewhere
-        if dominated.any():
-            self._front = [entry for entry, gone in zip(self._front, dominated) if not gone]
-            front = front[~dominated]
-        at = bisect.bisect(self._front, (losses, trial.number), key=lambda entry: entry[:2])
-        self._front.insert(at, (losses, trial.number, trial))
-        self._front_losses = np.concatenate([front[:at], point[None], front[at:]])
 
     def _survivors(self, members: list[Individual], size: int) -> list[Individual]:
         """The ``size`` best of ``members``, best first (:func:`evotune.pareto.survivors`), each one's fitness
@@ -712,7 +701,7 @@ class Evolution:
         unless none is feasible (then the least infeasible). With several objectives, the Pareto front
         of every feasible trial, ordered by the first objective (all of it: no size limit)."""
         if self._front:
-            return [trial for _, _, trial in self._front]
+            return list(self._front)
         trials = [trial for _, _, _, trial in self._hall]
         return [t for t in trials if t.feasible] if trials and trials[0].feasible else trials
 

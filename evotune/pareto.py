@@ -11,7 +11,10 @@ A leaf module: numpy and moocore only, so the engine and the results both use it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +26,7 @@ from .exceptions import InvalidParameterError
 #: early model (DTLZ2 with five objectives, docs/benchmarks.md).
 SMALL_FRONT = 3
 
-__all__ = ["nondominated", "hypervolume", "gain", "survival_order", "survivors", "default_keep_extremes", "knee",
+__all__ = ["Front", "nondominated", "hypervolume", "gain", "survival_order", "survivors", "default_keep_extremes", "knee",
            "chebyshev", "normalise"]
 
 
@@ -157,8 +160,10 @@ def default_keep_extremes(objectives: int, keep_extremes: bool | None = None) ->
     return objectives == 2 if keep_extremes is None else bool(keep_extremes)
 
 
-def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0 too)."""
+def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool,
+            size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0 too).
+    With ``size``, only the first ``size`` of the order are in it: the fronts after them are left unordered."""
     n = len(losses)
     failed = np.isnan(losses).any(axis=1)
     ok = np.flatnonzero(~failed & (violations <= 0))
@@ -170,9 +175,13 @@ def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool) -> 
         import moocore
 
         rank[ok] = moocore.pareto_rank(losses[ok])
+        ahead = 0  # feasible points in the better fronts: they come first in the order
         for front in np.unique(rank[ok]):
+            if size is not None and ahead >= size:
+                break
             members = ok[rank[ok] == front]
             contribution[members] = _contributions(losses[members], keep_extremes)
+            ahead += len(members)
     # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
     order = np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
                         failed))
@@ -211,9 +220,10 @@ def _extremes(scaled: np.ndarray) -> np.ndarray:
     (equal losses), the first. Its twins add nothing to the front (NSGA-II's crowding distance, too, makes
     one point infinite at each end): kept as extremes, copies of a model saturated by many settings filled
     the population (SVC-digits, docs/benchmarks.md)."""
-    first = np.zeros(len(scaled), dtype=bool)
-    first[np.unique(scaled, axis=0, return_index=True)[1]] = True
-    return (scaled == 0).any(axis=1) & first
+    extreme = (scaled == 0).any(axis=1)
+    for i in np.flatnonzero(extreme)[1:]:  # a few points; a twin of an earlier one is not an extreme
+        extreme[i] = not (scaled[:i] == scaled[i]).all(axis=1).any()
+    return extreme
 
 
 def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: int | None = None,
@@ -233,7 +243,7 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     n = len(losses)
     violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
     keep_extremes = default_keep_extremes(losses.shape[1], keep_extremes)
-    order, rank = _ranked(losses, violations, keep_extremes)
+    order, rank = _ranked(losses, violations, keep_extremes, size)
     if size is None or size >= n:
         return order
     last = order[size - 1]
@@ -260,35 +270,88 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
     the next removal would move the front's bounds (an end, with ``keep_extremes=False``)."""
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
-    extreme = _extremes(scaled) & keep_extremes
+    extreme = (_extremes(scaled) & keep_extremes).tolist()
+    xy = scaled.tolist()  # a short loop over Python floats: the same products as numpy's, without its overhead
 
     def contribution(at: int) -> float:  # of the point at position ``at`` of ``order``
         i = order[at]
         if extreme[i]:
-            return np.inf
-        right = scaled[order[at + 1], 0] if at + 1 < len(order) else 1.1
-        above = scaled[order[at - 1], 1] if at > 0 else 1.1
-        return float((right - scaled[i, 0]) * (above - scaled[i, 1]))
+            return math.inf
+        right = xy[order[at + 1]][0] if at + 1 < len(order) else 1.1
+        above = xy[order[at - 1]][1] if at > 0 else 1.1
+        return (right - xy[i][0]) * (above - xy[i][1])
 
-    contributions = np.empty(len(points))
-    contributions[order] = [contribution(at) for at in range(len(order))]
-    alive = np.ones(len(points), dtype=bool)
-    left = len(points)
-    while left > size:
-        masked = np.where(alive, contributions, np.nan)[::-1]
-        if np.isinf(np.nanmin(masked)):
+    contributions = [0.0] * len(points)
+    for at, i in enumerate(order):
+        contributions[i] = contribution(at)
+    alive = [True] * len(points)
+    while len(order) > size:
+        gone = min(order, key=lambda i: (contributions[i], -i))  # the least; ties: the later point
+        if contributions[gone] == math.inf:
             break
-        gone = len(points) - 1 - int(np.nanargmin(masked))  # ties: the later point
         at = order.index(gone)
-        if at in (0, len(order) - 1) and not any(np.array_equal(scaled[order[near]], scaled[gone])
+        if at in (0, len(order) - 1) and not any(xy[order[near]] == xy[gone]
                                                  for near in (at - 1, at + 1) if 0 <= near < len(order)):
             break  # an end of the front without a twin: its removal moves the bounds the front is scaled by
         order.pop(at)
-        alive[gone], left = False, left - 1
+        alive[gone] = False
         for near in (at - 1, at):
             if 0 <= near < len(order):
                 contributions[order[near]] = contribution(near)
     return [name for name, keep in zip(names, alive) if keep]
+
+
+class Front:
+    """The non-dominated points of a stream (losses, each with a number and an item), ordered by losses then
+    number; points with equal losses are all kept. What the engine's hall of fame is with several objectives.
+
+    Each point is compared with the front only: with two objectives by bisection along it (sorted by the
+    first loss, the second does not increase), with more by one vectorised comparison.
+
+    Examples
+    --------
+    >>> front = Front(2)
+    >>> [front.add(losses, number, f"trial {number}") for number, losses in enumerate([(2, 2), (1, 3), (3, 3), (2, 1)])]
+    [True, True, False, True]
+    >>> list(front)  # (2, 2) was dominated by (2, 1)
+    ['trial 1', 'trial 3']
+    """
+
+    def __init__(self, objectives: int):
+        self._entries: list[tuple[tuple, int, Any]] = []  # (losses, number, item), sorted
+        self._losses = None if objectives == 2 else np.empty((0, objectives))  # their rows (3+ objectives)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (item for _, _, item in self._entries)
+
+    def add(self, losses: tuple, number: int, item: Any) -> bool:
+        """Add a point unless a point of the front dominates it (removing those it dominates); whether it was added."""
+        entries = self._entries
+        if self._losses is None:
+            a, b = losses
+            before = bisect.bisect(entries, a, key=lambda entry: entry[0][0])  # first losses <= a
+            if before and entries[before - 1][0][1] <= b and entries[before - 1][0] != losses:
+                return False  # dominated by the last of them, which has the least second loss
+            start = end = bisect.bisect_left(entries, a, key=lambda entry: entry[0][0])
+            while end < len(entries) and entries[end][0][1] >= b:  # no better anywhere: dominated, or equal
+                end += 1
+            entries[start:end] = [entry for entry in entries[start:end] if entry[0] == losses]
+        else:
+            front, point = self._losses, np.array(losses)
+            no_worse, better = front <= point, front < point
+            if (no_worse.all(axis=1) & better.any(axis=1)).any():
+                return False
+            kept = ~((~better).all(axis=1) & (~no_worse).any(axis=1))  # dominated: point <= it everywhere, < somewhere
+            self._entries = entries = [entry for entry, keep in zip(entries, kept) if keep]
+            self._losses = front[kept]
+        at = bisect.bisect(entries, (losses, number), key=lambda entry: entry[:2])
+        entries.insert(at, (losses, number, item))
+        if self._losses is not None:
+            self._losses = np.insert(self._losses, at, losses, axis=0)
+        return True
 
 
 def chebyshev(losses: np.ndarray, weights: np.ndarray, rho: float = 0.05) -> np.ndarray:

@@ -181,3 +181,19 @@ def test_survivors_update_contributions_as_measuring_them_again_would(losses, da
     size, keep = data.draw(st.integers(1, len(losses))), data.draw(st.booleans())
     assert (survivors(losses, size=size, keep_extremes=keep).tolist()
             == _survivors_measured_again(losses, size, keep).tolist())
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(float, st.tuples(st.integers(1, 40), st.integers(2, 3)), elements=st.integers(0, 5).map(float)))
+def test_a_front_fed_point_by_point_is_the_nondominated_set_in_order(losses):
+    """Front.add, point by point (two objectives: by bisection), against the non-dominated points of the
+    whole stream, ordered by losses then number; each add says whether the point joined."""
+    from evotune.pareto import Front
+
+    front = Front(losses.shape[1])
+    for number, row in enumerate(losses):
+        joined = front.add(tuple(row.tolist()), number, number)
+        assert joined == nondominated(losses[: number + 1])[number]
+    mask = nondominated(losses)
+    expected = sorted((tuple(row.tolist()), number) for number, row in enumerate(losses) if mask[number])
+    assert list(front) == [number for _, number in expected] and len(front) == len(expected)
