@@ -19,12 +19,19 @@ __all__ = ["FitnessMin", "FitnessMax", "Individual", "engine_random", "tools"]
 
 
 class _Fitness(base.Fitness):
-    """A fitness whose weights are a constant of its class: DEAP's ``__init__`` checks them on every instance
-    (an abstract-class ``isinstance``, slow on the engine's path of two instances per trial), so this one does not."""
+    """DEAP's fitness with one weight, a constant of its class, made cheap: DEAP's ``__init__`` checks the
+    weights on every instance (an abstract-class ``isinstance``) and its setter checks the values' length, on
+    the engine's path of two instances per trial. The values are weighted the same way (one product)."""
 
     def __init__(self, values: tuple = ()):
         if values:
             self.values = values
+
+    def _set_values(self, values: tuple) -> None:
+        (value,) = values
+        self.wvalues = (value * self.weights[0],)
+
+    values = property(base.Fitness.getValues, _set_values, base.Fitness.delValues)
 
 
 class FitnessMin(_Fitness):

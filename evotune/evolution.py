@@ -526,7 +526,8 @@ class Evolution:
         parts: Sequence[float] | None = None,
     ) -> Trial:
         """The trial a pending candidate's value makes (nothing is recorded yet: see :meth:`told`)."""
-        self._check_pending([candidate])
+        if candidate.number not in self._pending:
+            self._check_pending([candidate])  # raises, naming it
         values, state, error, info = self._judge(value)
         constraints = None
         if state is COMPLETE and self.constraints is not None:
@@ -574,7 +575,7 @@ class Evolution:
         if trial.ok and len(losses) > 1 and trial.feasible:
             self._front.add(losses, trial.number, trial)
         elif trial.ok:
-            bisect.insort(self._hall, (trial.violation, losses, trial.number, trial), key=lambda entry: entry[:3])
+            bisect.insort(self._hall, (trial.violation, losses, trial.number, trial))  # numbers differ: trials never compared
             del self._hall[self.hall_of_fame_size :]
         elif trial.state is not PRUNED:
             row.failed += 1
@@ -599,7 +600,10 @@ class Evolution:
         return ranked
 
     def _generation(self, generation: int) -> _Generation:
-        return self._generations.setdefault(generation, _Generation())
+        row = self._generations.get(generation)
+        if row is None:
+            row = self._generations[generation] = _Generation()
+        return row
 
     def _report(self) -> None:
         """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
