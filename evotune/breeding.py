@@ -46,18 +46,21 @@ class Breeder:
     def variations(self, population: list, size: int, seen: set[int]) -> list[list]:
         """Up to ``size`` distinct unseen children of ``population``: selection, crossover, mutation."""
         genome, children, taken = self.genome, [], set()
+        # an operator that leaves canonical genes (evotune's own) spares the repair after it
+        crossed, mutated = (getattr(op, "canonical", False) for op in (self.crossover, self.mutation))
         tries = 0
         while len(children) < size and tries < 10 * size + 20:
             parents = self.selection(population, 2)
             pair = [list(parents[0]), list(parents[1])]
             if random.random() < self.crossover_prob:
                 self.crossover(genome, *pair)
-                genome.repair(pair[0])
-                genome.repair(pair[1])
+                if not crossed:
+                    genome.repair(pair[0])
+                    genome.repair(pair[1])
             for child in pair:
                 tries += 1
                 self.mutation(genome, child)
-                key = genome.key(genome.repair(child))
+                key = genome.key(child if mutated else genome.repair(child))
                 if hash(key) in seen:
                     self.cache_hits += 1
                 elif len(children) < size and self._admit(child, seen, taken, key):

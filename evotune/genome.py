@@ -57,6 +57,10 @@ def _bounds(p: Any, kind: str) -> tuple[float, float]:
     return 0, len(p.choices) - 1
 
 
+def _clip(value: Any, low: Any, high: Any) -> Any:
+    return low if value < low else high if value > high else value
+
+
 def _kind(param: Any) -> str:
     if isinstance(param, Categorical):
         return ORD if param.ordered else CAT
@@ -88,6 +92,8 @@ class Genome:
         self.size = len(self.names)
         #: Positions of the numeric (Float, Integer) and categorical genes.
         self.numeric = [i for i, k in enumerate(self.kinds) if k != CAT]
+        #: Positions of the genes that take whole steps (Integer, ordered Categorical).
+        self.stepped = [i for i, k in enumerate(self.kinds) if k in STEPPED]
         self.categorical = [i for i, k in enumerate(self.kinds) if k == CAT]
         self.n_choices = [len(p.choices) if k in (CAT, ORD) else 0 for p, k in zip(self.params, self.kinds)]
         #: Variation bounds of every gene (categorical: index range).
@@ -120,9 +126,9 @@ class Genome:
         if kind == INT:
             return lambda g: lo if g < lo else hi if g > hi else int(round(g))
         if kind == LOG_INT:
-            return lambda g: min(max(int(round(math.exp(g))), lo), hi)
+            return lambda g: _clip(int(round(math.exp(g))), lo, hi)
         # log floats resolve to 12 significant digits, so decode(encode(x)) == x for such x
-        return lambda g: min(max(float(f"{math.exp(g):.12g}"), lo), hi)
+        return lambda g: _clip(float(f"{math.exp(g):.12g}"), lo, hi)
 
     def decode(self, genes: list) -> dict[str, Any]:
         """The parameters a gene vector stands for (genes out of bounds are clipped); with
@@ -247,7 +253,7 @@ class Genome:
             return lambda g: lo if g < lo else hi if g > hi else int(round(g))
         if kind == LOG_INT:
             lo, hi = p.low, p.high
-            return lambda g: math.log(min(max(int(round(math.exp(g))), lo), hi))
+            return lambda g: math.log(_clip(int(round(math.exp(g))), lo, hi))
         last = self.n_choices[i] - 1
         return lambda g: 0 if g < 0 else last if g > last else int(round(g))
 
@@ -339,16 +345,17 @@ class Genome:
         """
         if len(population) < 2:
             return 0.0
+        columns = np.array([list(genes) for genes in population], dtype=float).T  # a row per gene (from lists: fast)
+        stds = dict(zip(self.numeric, np.std(columns[self.numeric], axis=1).tolist()))  # each row's, as np.std of it alone
         scores = []
         for i in range(self.size):
-            column = [genes[i] for genes in population]
             if self.kinds[i] == CAT:
                 k = self.n_choices[i]
                 if k == 1:
                     continue
-                counts = np.bincount(column, minlength=k) / len(column)
+                counts = np.bincount(columns[i].astype(int), minlength=k) / len(population)
                 scores.append((1.0 - float(counts @ counts)) / (1.0 - 1.0 / k))
             else:
                 uniform_std = (self.high[i] - self.low[i]) / math.sqrt(12.0)
-                scores.append(min(1.0, float(np.std(column)) / uniform_std))
+                scores.append(min(1.0, stds[i] / uniform_std))
         return float(np.mean(scores)) if scores else 0.0

@@ -35,6 +35,10 @@ def _check_probability(owner: str, name: str, value: float | None, allow_none: b
 class Crossover(ABC):
     """Recombines two parents' gene lists in place."""
 
+    #: Whether the children it leaves are canonical (every gene in bounds, whole where it must be): the
+    #: engine then skips its repair. False unless an operator guarantees it.
+    canonical = False
+
     @abstractmethod
     def __call__(self, genome: Genome, child1: list, child2: list) -> None:
         """Change ``child1`` and ``child2`` (copies of the parents) in place."""
@@ -42,6 +46,9 @@ class Crossover(ABC):
 
 class Mutation(ABC):
     """Perturbs one gene list in place."""
+
+    #: Whether the child it leaves is canonical (see :attr:`Crossover.canonical`).
+    canonical = False
 
     @abstractmethod
     def __call__(self, genome: Genome, child: list) -> None:
@@ -77,6 +84,8 @@ class MixedCrossover(Crossover):
     True
     """
 
+    canonical = True  # SBX keeps numeric genes in bounds; the whole-step ones are rounded here
+
     def __init__(self, eta: float = 5.0, swap_prob: float = 0.5):
         _check_eta("MixedCrossover", eta)
         _check_probability("MixedCrossover", "swap_prob", swap_prob)
@@ -93,6 +102,8 @@ class MixedCrossover(Crossover):
             tools.cxSimulatedBinaryBounded(x1, x2, self.eta, genome.numeric_low, genome.numeric_high)
             for j, i in enumerate(genome.numeric):
                 child1[i], child2[i] = x1[j], x2[j]
+            for i in genome.stepped:
+                child1[i], child2[i] = genome.repair_gene(i, child1[i]), genome.repair_gene(i, child2[i])
         for i in genome.categorical:
             if random.random() < self.swap_prob:
                 child1[i], child2[i] = child2[i], child1[i]
@@ -132,6 +143,8 @@ class MixedMutation(Mutation):
     >>> genome.repair(child)[0] != 4
     True
     """
+
+    canonical = True  # every gene it changes is repaired
 
     def __init__(self, eta: float = 5.0, gene_prob: float | None = None, bound_prob: float = 0.25):
         _check_eta("MixedMutation", eta)

@@ -156,13 +156,14 @@ class Trial:
     constraints: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "state", TrialState(self.state))
+        if type(self.state) is not TrialState:  # a name given as text (the members are the usual case)
+            object.__setattr__(self, "state", TrialState(self.state))
         if self.parts is not None:
             parts = (tuple(map(float, p)) if isinstance(p, (list, tuple)) else float(p) for p in self.parts)
             object.__setattr__(self, "parts", tuple(parts))
         if self.constraints is not None:
             object.__setattr__(self, "constraints", tuple(float(v) for v in self.constraints))
-        object.__setattr__(self, "values", tuple(float(v) for v in self.values) or (float(self.value),))
+        object.__setattr__(self, "values", tuple(map(float, self.values)) or (float(self.value),))
 
     @property
     def feasible(self) -> bool:
