@@ -42,7 +42,7 @@ import numbers
 import random
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -169,17 +169,6 @@ class _Survivors:
         return self._members
 
 
-class _Told(NamedTuple):
-    """A told trial not yet applied to the view."""
-
-    genes: list
-    losses: tuple  # one per objective (values times their direction's sign); NaN when it failed
-    parts: tuple | None  # the parts' losses of a completed trial run by parts (several objectives: tuples)
-    estimated: bool  # the losses are a pruned trial's estimate
-    violation: float  # how far from feasible (0: feasible)
-    keys: tuple | None  # its parts' keys (info["part_keys"]: fingerprints of the folds' models), racing's repeats
-
-
 class _Generation:
     """What a generation's row needs while its trials come in."""
 
@@ -301,7 +290,7 @@ class Evolution:
 
         self._next_number = 0
         self._pending: dict[int, Candidate] = {}  # asked, not yet told
-        self._results: dict[int, _Told] = {}  # told, not yet applied to the view
+        self._results: dict[int, Individual] = {}  # told, not yet applied to the view
         order = self._survivors if self._ordered else None
         self._survival_orders: dict[tuple, np.ndarray] = {}  # (size, member numbers) -> pareto.survivors
         self._view = _Survivors(self.population_size, order)  # what proposals see
@@ -463,7 +452,7 @@ class Evolution:
         while view.count < count:
             number = view.count
             told = self._results.pop(number)
-            view.add(self._individual(number, told))
+            view.add(told)
             racing = self.config.racing
             first = racing.first_keys(told.keys) if racing is not None and racing.repeats else None
             if first is not None and all(map(math.isfinite, told.losses)):
@@ -471,7 +460,7 @@ class Evolution:
                 self._repeats.setdefault(first, (number, loss))
             if self.surrogate is not None:  # infeasible trials count as failed
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
-                self._archive.append((number, told.genes, losses))
+                self._archive.append((number, list(told), losses))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
                     del self._archive[: len(self._archive) - self.surrogate.window]
 
@@ -571,8 +560,8 @@ class Evolution:
             losses = (math.nan,) * len(self._signs)
         if trial.constraints is not None:
             self._n_constraints = len(trial.constraints)
-        self._results[trial.number] = _Told(list(genes), losses, parts if trial.ok else None, estimated,
-                                            trial.violation, keys)
+        self._results[trial.number] = self._individual(trial.number, genes, losses, parts if trial.ok else None,
+                                                       estimated, trial.violation, keys)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
@@ -615,20 +604,24 @@ class Evolution:
         """Apply the trials told in number order to the reported survivors; write finished generations' rows."""
         reported, results = self._reported, self._results
         while reported.count in results:
-            reported.add(self._individual(reported.count, results[reported.count]))
+            reported.add(results[reported.count])  # the view takes the same individual later
             if reported.count == self._end_of(self.generation):
                 self._end_generation()
 
-    def _individual(self, number: int, told: _Told) -> Individual:
-        """A DEAP individual whose fitness is the trial's value (a failed trial's: the worst possible; with
-        several objectives or constraints, its position in the survivors' order); ``parts``: a completed
-        trial's parts' losses (a racing reference); ``estimated``: a pruned trial's estimate, left out of
-        the history's statistics."""
-        genes, losses, parts, estimated, violation, _ = told
+    def _individual(self, number: int, genes: list, losses: tuple, parts: tuple | None, estimated: bool,
+                    violation: float, keys: tuple | None) -> Individual:
+        """A told trial as a DEAP individual, for the reported survivors and the proposals' view both.
+
+        Its fitness is the trial's value (a failed trial's: the worst possible; with several objectives
+        or constraints, its position in the survivors' order, set by each selection). ``losses``: one per
+        objective (values times their direction's sign; NaN when it failed); ``parts``: a completed trial's
+        parts' losses (a racing reference; several objectives: tuples); ``estimated``: the losses are a
+        pruned trial's estimate, left out of the history's statistics; ``violation``: how far from feasible;
+        ``keys``: its parts' keys (``info["part_keys"]``, fingerprints of the folds' models: racing's repeats)."""
         ind = Individual(genes, self._fitness, number)
         loss = losses[0]
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
-        ind.parts, ind.estimated, ind.losses, ind.violation = parts, estimated, losses, violation
+        ind.parts, ind.estimated, ind.losses, ind.violation, ind.keys = parts, estimated, losses, violation, keys
         return ind
 
     def _end_generation(self) -> None:
@@ -703,7 +696,11 @@ class Evolution:
     def population(self) -> list[Individual]:
         """The survivors: the best ``population_size`` of the trials told so far without a gap in
         their numbers (a generation is bred from those of its view: see the module docstring)."""
-        return self._reported.members
+        members = self._reported.members
+        if self._ordered:  # the view shares these individuals, and its selection gave them its own positions
+            for position, member in enumerate(members):
+                member.fitness.values = (float(position),)
+        return members
 
     @property
     def hall_of_fame(self) -> list[Trial]:

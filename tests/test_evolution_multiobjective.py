@@ -249,3 +249,22 @@ def test_many_objectives_with_a_large_population_warn_that_survival_will_be_slow
     assert not [w for w in recwarn if "survival" in str(w.message)]
     with pytest.warns(UserWarning, match=r"with 8 objectives, survival .* keeps 24 of 48 trials can take minutes"):
         Evolution(SPACE, directions=eight, population_size=24, seed=0)
+
+
+def test_the_population_s_fitness_is_its_own_order_when_the_view_selects_other_trials():
+    """The proposals' view and the reported population share their individuals, and with several objectives each
+    selection writes its own positions into their fitness. With ``lag=3`` a generation is bred from fewer trials
+    than the population holds, so the view's selection (in ask) ranks the shared ones otherwise: read after it,
+    the population must still hold its own order, 0, 1, 2, ..."""
+    ev = Evolution(SPACE, directions=TWO, population_size=6, lag=3, seed=2)
+    checked = 0
+    for _ in range(40):
+        batch = ev.ask()  # breeds from the view: its selection writes the view's positions
+        members = ev.population
+        assert [m.fitness.values[0] for m in members] == [float(i) for i in range(len(members))]
+        order = et.pareto.survivors(np.array([m.losses for m in members]), size=len(members))
+        assert order.tolist() == list(range(len(members)))  # and that is its survival order
+        checked += ev.generation > 1
+        for candidate in batch:
+            ev.tell_one(candidate, zdt1(candidate.params))
+    assert checked > 30
