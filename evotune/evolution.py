@@ -39,6 +39,7 @@ import bisect
 import dataclasses
 import math
 import numbers
+import operator
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -552,7 +553,7 @@ class Evolution:
         keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
         if trial.ok:
-            losses = tuple(s * v for s, v in zip(self._signs, trial.values))
+            losses = tuple(map(operator.mul, self._signs, trial.values))
         elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat
             estimate = candidate.race.estimate(parts, keys)
             losses = tuple(estimate) if isinstance(estimate, tuple) else (estimate,)
@@ -656,6 +657,9 @@ class Evolution:
 
     def _judge(self, value: Any) -> tuple[tuple[float, ...], str, str | None, dict | None]:
         """The values (one per objective; NaN unless complete), state, error text and info of an evaluation."""
+        if type(value) is tuple and len(value) == len(self._signs) > 1 and all(
+                type(v) is float and math.isfinite(v) for v in value):
+            return value, COMPLETE, None, None  # the usual return with several objectives, checked at once
         info, failed = None, (math.nan,) * len(self._signs)
         if isinstance(value, Pruned):  # stopped by racing: the value of the parts it ran
             several = _is_sequence(value.value) and len(value.value) == len(self._signs) > 1

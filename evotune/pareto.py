@@ -12,6 +12,7 @@ A leaf module: numpy and moocore only, so the engine and the results both use it
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -285,9 +286,14 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
     for at, i in enumerate(order):
         contributions[i] = contribution(at)
     alive = [True] * len(points)
+    heap = [(c, -i) for i, c in enumerate(contributions)]  # the least first; ties: the later point
+    heapq.heapify(heap)
     while len(order) > size:
-        gone = min(order, key=lambda i: (contributions[i], -i))  # the least; ties: the later point
-        if contributions[gone] == math.inf:
+        least, gone = heapq.heappop(heap)
+        gone = -gone
+        if not alive[gone] or least != contributions[gone]:
+            continue  # an entry made stale by a removal next to it (the point's new one is in the heap too)
+        if least == math.inf:
             break
         at = order.index(gone)
         if at in (0, len(order) - 1) and not any(xy[order[near]] == xy[gone]
@@ -298,6 +304,7 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
         for near in (at - 1, at):
             if 0 <= near < len(order):
                 contributions[order[near]] = contribution(near)
+                heapq.heappush(heap, (contributions[order[near]], -order[near]))
     return [name for name, keep in zip(names, alive) if keep]
 
 
@@ -318,37 +325,42 @@ class Front:
     """
 
     def __init__(self, objectives: int):
-        self._entries: list[tuple[tuple, int, Any]] = []  # (losses, number, item), sorted
+        self._keys: list[tuple[tuple, int]] = []  # (losses, number), sorted: compared as tuples, in C
+        self._items: list[Any] = []  # in the same order
         self._losses = None if objectives == 2 else np.empty((0, objectives))  # their rows (3+ objectives)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._keys)
 
     def __iter__(self) -> Iterator[Any]:
-        return (item for _, _, item in self._entries)
+        return iter(self._items)
 
     def add(self, losses: tuple, number: int, item: Any) -> bool:
         """Add a point unless a point of the front dominates it (removing those it dominates); whether it was added."""
-        entries = self._entries
+        keys = self._keys
         if self._losses is None:
             a, b = losses
-            before = bisect.bisect(entries, a, key=lambda entry: entry[0][0])  # first losses <= a
-            if before and entries[before - 1][0][1] <= b and entries[before - 1][0] != losses:
+            before = bisect.bisect(keys, ((a, math.inf),))  # the points whose first loss is at most a
+            if before and keys[before - 1][0][1] <= b and keys[before - 1][0] != losses:
                 return False  # dominated by the last of them, which has the least second loss
-            start = end = bisect.bisect_left(entries, a, key=lambda entry: entry[0][0])
-            while end < len(entries) and entries[end][0][1] >= b:  # no better anywhere: dominated, or equal
+            start = end = bisect.bisect_left(keys, ((a, -math.inf),))
+            while end < len(keys) and keys[end][0][1] >= b:  # no better anywhere: dominated, or equal
                 end += 1
-            entries[start:end] = [entry for entry in entries[start:end] if entry[0] == losses]
+            kept = [i for i in range(start, end) if keys[i][0] == losses]
+            keys[start:end] = [keys[i] for i in kept]
+            self._items[start:end] = [self._items[i] for i in kept]
         else:
             front, point = self._losses, np.array(losses)
             no_worse, better = front <= point, front < point
             if (no_worse.all(axis=1) & better.any(axis=1)).any():
                 return False
             kept = ~((~better).all(axis=1) & (~no_worse).any(axis=1))  # dominated: point <= it everywhere, < somewhere
-            self._entries = entries = [entry for entry, keep in zip(entries, kept) if keep]
+            self._keys = keys = [key for key, keep in zip(keys, kept) if keep]
+            self._items = [item for item, keep in zip(self._items, kept) if keep]
             self._losses = front[kept]
-        at = bisect.bisect(entries, (losses, number), key=lambda entry: entry[:2])
-        entries.insert(at, (losses, number, item))
+        at = bisect.bisect(keys, (losses, number))
+        keys.insert(at, (losses, number))
+        self._items.insert(at, item)
         if self._losses is not None:
             self._losses = np.insert(self._losses, at, losses, axis=0)
         return True
