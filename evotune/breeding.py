@@ -81,6 +81,8 @@ class Breeder:
         when the space is finite."""
         taken = set() if taken is None else taken
         out: list[list] = []
+        if n <= 0:  # the usual case once breeding fills a generation (sampling nothing draws nothing)
+            return out
         for _ in range(10):
             for genes in self.genome.sample(rng, n):
                 if len(out) < n and self._admit(genes, seen, taken):

@@ -250,9 +250,11 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     last = order[size - 1]
     if np.isnan(losses[last]).any() or violations[last] > 0 or losses.shape[1] == 1:
         return order[:size]  # the cut falls among failed or infeasible points, or one objective: plain order
-    ok = ~np.isnan(losses).any(axis=1) & (violations <= 0)
-    front = [i for i in order.tolist() if ok[i] and rank[i] == rank[last]]
-    kept = [i for i in order[:size].tolist() if i not in front]
+    ok = (~np.isnan(losses).any(axis=1) & (violations <= 0)).tolist()
+    cut = rank[last]
+    front = [i for i, r in zip(order.tolist(), rank[order].tolist()) if ok[i] and r == cut]
+    in_front = set(front)
+    kept = [i for i in order[:size].tolist() if i not in in_front]
     if losses.shape[1] == 2:
         front = _thin_2d(losses[front], size - len(kept), front, keep_extremes)
     while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
