@@ -222,8 +222,11 @@ def _extremes(scaled: np.ndarray) -> np.ndarray:
     one point infinite at each end): kept as extremes, copies of a model saturated by many settings filled
     the population (SVC-digits, docs/benchmarks.md)."""
     extreme = (scaled == 0).any(axis=1)
-    for i in np.flatnonzero(extreme)[1:]:  # a few points; a twin of an earlier one is not an extreme
-        extreme[i] = not (scaled[:i] == scaled[i]).all(axis=1).any()
+    candidates = np.flatnonzero(extreme)  # a few points; a twin of one is one of them too
+    first: set[tuple] = set()
+    for i, row in zip(candidates.tolist(), map(tuple, scaled[candidates].tolist())):
+        extreme[i] = row not in first
+        first.add(row)
     return extreme
 
 
