@@ -550,7 +550,7 @@ class Evolution:
             trial = dataclasses.replace(trial, params=params, generation=candidate.generation)
         parts = None if trial.parts is None else tuple(part_losses(trial.parts, self._part_sign))
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
-        keys = trial.info.get("part_keys") if isinstance(trial.info, Mapping) else None
+        keys = trial.info.get("part_keys") if trial.info is not None and isinstance(trial.info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
         if trial.ok:
             losses = tuple(map(operator.mul, self._signs, trial.values))

@@ -345,7 +345,7 @@ class Genome:
         """
         if len(population) < 2:
             return 0.0
-        columns = np.array([list(genes) for genes in population], dtype=float).T  # a row per gene (from lists: fast)
+        columns = np.array(list(zip(*population)), dtype=float)  # a row per gene
         stds = dict(zip(self.numeric, np.std(columns[self.numeric], axis=1).tolist()))  # each row's, as np.std of it alone
         scores = []
         for i in range(self.size):
