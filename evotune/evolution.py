@@ -140,8 +140,8 @@ def _error_text(error: BaseException) -> str:
 
 
 def _best(members: list[Individual], size: int) -> list[Individual]:
-    """DEAP's ``selBest``: a stable sort by fitness, best first; by the weighted values its fitness comparisons
-    compare, as tuples (a third of the time of calling those comparison methods for every pair)."""
+    """DEAP's ``selBest``: a stable sort by fitness, best first; by the weighted values its fitness
+    comparisons compare, as tuples (a third of the time of calling those methods for every pair)."""
     return sorted(members, key=lambda member: member.fitness.wvalues, reverse=True)[:size]
 
 
@@ -550,7 +550,8 @@ class Evolution:
             trial = dataclasses.replace(trial, params=params, generation=candidate.generation)
         parts = None if trial.parts is None else tuple(part_losses(trial.parts, self._part_sign))
         estimated = trial.state is PRUNED and candidate.race is not None and bool(parts)
-        keys = trial.info.get("part_keys") if trial.info is not None and isinstance(trial.info, Mapping) else None
+        info = trial.info
+        keys = info.get("part_keys") if info is not None and isinstance(info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
         if trial.ok:
             losses = tuple(map(operator.mul, self._signs, trial.values))
@@ -561,8 +562,8 @@ class Evolution:
             losses = (math.nan,) * len(self._signs)
         if trial.constraints is not None:
             self._n_constraints = len(trial.constraints)
-        self._results[trial.number] = self._individual(trial.number, genes, losses, parts if trial.ok else None,
-                                                       estimated, trial.violation, keys)
+        self._results[trial.number] = self._individual(
+            trial.number, genes, losses, parts if trial.ok else None, estimated, trial.violation, keys)
         if self._all is not None:
             self._all.append(trial)
         self.n_told += 1
@@ -571,7 +572,8 @@ class Evolution:
         if trial.ok and len(losses) > 1 and trial.feasible:
             self._front.add(losses, trial.number, trial)
         elif trial.ok:
-            bisect.insort(self._hall, (trial.violation, losses, trial.number, trial))  # numbers differ: trials never compared
+            # numbers differ: the trials themselves are never compared
+            bisect.insort(self._hall, (trial.violation, losses, trial.number, trial))
             del self._hall[self.hall_of_fame_size :]
         elif trial.state is not PRUNED:
             row.failed += 1
@@ -617,12 +619,14 @@ class Evolution:
         or constraints, its position in the survivors' order, set by each selection). ``losses``: one per
         objective (values times their direction's sign; NaN when it failed); ``parts``: a completed trial's
         parts' losses (a racing reference; several objectives: tuples); ``estimated``: the losses are a
-        pruned trial's estimate, left out of the history's statistics; ``violation``: how far from feasible;
-        ``keys``: its parts' keys (``info["part_keys"]``, fingerprints of the folds' models: racing's repeats)."""
+        pruned trial's estimate, left out of the history's statistics; ``violation``: how far from
+        feasible; ``keys``: its parts' keys (``info["part_keys"]``, fingerprints of the folds' models:
+        racing's repeats)."""
         ind = Individual(genes, self._fitness, number)
         loss = losses[0]
         ind.fitness.values = ((math.inf if math.isnan(loss) else loss) * self.direction.sign,)
-        ind.parts, ind.estimated, ind.losses, ind.violation, ind.keys = parts, estimated, losses, violation, keys
+        ind.parts, ind.estimated, ind.losses, ind.violation = parts, estimated, losses, violation
+        ind.keys = keys
         return ind
 
     def _end_generation(self) -> None:

@@ -346,7 +346,8 @@ class Genome:
         if len(population) < 2:
             return 0.0
         columns = np.array(list(zip(*population)), dtype=float)  # a row per gene
-        stds = dict(zip(self.numeric, np.std(columns[self.numeric], axis=1).tolist()))  # each row's, as np.std of it alone
+        # each numeric row's standard deviation, as np.std of that row alone
+        stds = dict(zip(self.numeric, np.std(columns[self.numeric], axis=1).tolist()))
         scores = []
         for i in range(self.size):
             if self.kinds[i] == CAT:

@@ -27,8 +27,8 @@ from .exceptions import InvalidParameterError
 #: early model (DTLZ2 with five objectives, docs/benchmarks.md).
 SMALL_FRONT = 3
 
-__all__ = ["Front", "nondominated", "hypervolume", "gain", "survival_order", "survivors", "default_keep_extremes", "knee",
-           "chebyshev", "normalise"]
+__all__ = ["Front", "nondominated", "hypervolume", "gain", "survival_order", "survivors",
+           "default_keep_extremes", "knee", "chebyshev", "normalise"]
 
 
 def _losses(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
@@ -163,8 +163,9 @@ def default_keep_extremes(objectives: int, keep_extremes: bool | None = None) ->
 
 def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool,
             size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0 too).
-    With ``size``, only the first ``size`` of the order are in it: the fronts after them are left unordered."""
+    """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0
+    too). With ``size``, only the first ``size`` of the order are in it: the fronts after them are left
+    unordered."""
     n = len(losses)
     failed = np.isnan(losses).any(axis=1)
     ok = np.flatnonzero(~failed & (violations <= 0))
@@ -277,7 +278,7 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
     extreme = (_extremes(scaled) & keep_extremes).tolist()
-    xy = scaled.tolist()  # a short loop over Python floats: the same products as numpy's, without its overhead
+    xy = scaled.tolist()  # a short loop over Python floats: numpy's products, without its overhead
 
     def contribution(at: int) -> float:  # of the point at position ``at`` of ``order``
         i = order[at]
@@ -323,7 +324,8 @@ class Front:
     Examples
     --------
     >>> front = Front(2)
-    >>> [front.add(losses, number, f"trial {number}") for number, losses in enumerate([(2, 2), (1, 3), (3, 3), (2, 1)])]
+    >>> points = [(2, 2), (1, 3), (3, 3), (2, 1)]
+    >>> [front.add(losses, number, f"trial {number}") for number, losses in enumerate(points)]
     [True, True, False, True]
     >>> list(front)  # (2, 2) was dominated by (2, 1)
     ['trial 1', 'trial 3']
@@ -341,7 +343,8 @@ class Front:
         return iter(self._items)
 
     def add(self, losses: tuple, number: int, item: Any) -> bool:
-        """Add a point unless a point of the front dominates it (removing those it dominates); whether it was added."""
+        """Add a point unless a point of the front dominates it (removing those it dominates); whether it
+        was added."""
         keys = self._keys
         if self._losses is None:
             a, b = losses
@@ -359,7 +362,8 @@ class Front:
             no_worse, better = front <= point, front < point
             if (no_worse.all(axis=1) & better.any(axis=1)).any():
                 return False
-            kept = ~((~better).all(axis=1) & (~no_worse).any(axis=1))  # dominated: point <= it everywhere, < somewhere
+            # dominated: the point is no worse everywhere and better somewhere
+            kept = ~((~better).all(axis=1) & (~no_worse).any(axis=1))
             self._keys = keys = [key for key, keep in zip(keys, kept) if keep]
             self._items = [item for item, keep in zip(self._items, kept) if keep]
             self._losses = front[kept]

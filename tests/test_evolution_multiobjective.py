@@ -252,10 +252,10 @@ def test_many_objectives_with_a_large_population_warn_that_survival_will_be_slow
 
 
 def test_the_population_s_fitness_is_its_own_order_when_the_view_selects_other_trials():
-    """The proposals' view and the reported population share their individuals, and with several objectives each
-    selection writes its own positions into their fitness. With ``lag=3`` a generation is bred from fewer trials
-    than the population holds, so the view's selection (in ask) ranks the shared ones otherwise: read after it,
-    the population must still hold its own order, 0, 1, 2, ..."""
+    """The proposals' view and the reported population share their individuals, and with several objectives
+    each selection writes its own positions into their fitness. With ``lag=3`` a generation is bred from fewer
+    trials than the population holds, so the view's selection (in ask) ranks the shared ones otherwise: read
+    after it, the population must still hold its own order, 0, 1, 2, ..."""
     ev = Evolution(SPACE, directions=TWO, population_size=6, lag=3, seed=2)
     checked = 0
     for _ in range(40):

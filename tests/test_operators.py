@@ -58,14 +58,16 @@ def test_children_never_leave_the_space(seed_a, seed_b, eta_c, eta_m):
 
 
 CANONICAL_SPACES = [GENOME, Genome(Space({  # ordered choices, a log float and genes with conditions
-    "model": ["a", "b"], "depth": Integer(1, 9).when(model="a"), "C": Float(1e-3, 1e3, log=True).when(model="b"),
+    "model": ["a", "b"], "depth": Integer(1, 9).when(model="a"),
+    "C": Float(1e-3, 1e3, log=True).when(model="b"),
     "rank": Categorical([1, 2, 4, 8], ordered=True), "k": Integer(2, 300, log=True)}))]
 
 
 @pytest.mark.parametrize("genome", CANONICAL_SPACES, ids=["mixed", "conditional"])
 @given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1), st.floats(0.5, 100))
-def test_evotune_s_operators_leave_canonical_genes_so_the_engine_may_skip_its_repair(genome, seed_a, seed_b, eta):
-    """``canonical = True`` is a promise: repairing what the operators leave changes nothing (value and type)."""
+def test_evotune_s_operators_leave_canonical_genes_so_the_engine_may_skip_its_repair(genome, seed_a, seed_b,
+                                                                                     eta):
+    """``canonical = True`` is a promise: repairing what the operators leave changes nothing (value, type)."""
     import numpy as np
 
     a, b = (genome.sample(np.random.default_rng(seed), 1)[0] for seed in (seed_a, seed_b))
