@@ -21,7 +21,7 @@ __all__ = ["FitnessMin", "FitnessMax", "Individual", "engine_random", "tools"]
 class _Fitness(base.Fitness):
     """DEAP's fitness with one weight, a constant of its class, made cheap: DEAP's ``__init__`` checks the
     weights on every instance (an abstract-class ``isinstance``) and its setter checks the values' length, on
-    the engine's path of two instances per trial. The values are weighted the same way (one product)."""
+    the engine's path of an instance per trial. The values are weighted the same way (one product)."""
 
     def __init__(self, values: tuple = ()):
         if values:
