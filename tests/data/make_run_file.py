@@ -28,7 +28,9 @@ default, 8 for 20 trials where 0.17 gives 6 with two objectives) and
 tests/data/run-0.16.0-sklearn-two-objectives.db (``... sklearn-two-objectives``: the same through
 EvolutionarySearchCV, 16 trials); by commit 5f1ffe5 (release 0.17.0),
 tests/data/run-0.17.0-two-objectives-10.db (``... two-objectives-10``: 10 trials, a population of 6, its model
-used from 8 trials where 0.18 waits for 13).
+used from 8 trials where 0.18 waits for 13); by commit c6a95e3 (release 0.18.0), tests/data/run-0.18.0.db (the
+default kind) and tests/data/run-0.18.0-two-objectives-default.db (``... two-objectives-default``), the trials
+the faster engine of 0.19 must go on from as it makes them.
 """
 
 import functools

@@ -335,6 +335,28 @@ def test_a_run_with_several_objectives_of_release_0_17_keeps_its_model_from_8_tr
     assert [(t.params, t.values) for t in today.trials] != key
 
 
+@pytest.mark.parametrize("name, objective, run", [
+    ("run-0.18.0.db", "f", dict(population_size=8)),
+    ("run-0.18.0-two-objectives-default.db", "two", dict(directions=["minimize", "minimize"])),
+])
+def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name, objective, run):
+    """tests/data/run-0.18.0.db (one objective) and tests/data/run-0.18.0-two-objectives-default.db (two, the
+    model used from 13 trials): 20 trials each by release 0.18.0 (c6a95e3). Release 0.19 made the engine faster
+    without changing a trial, so each resumes to 40 trials as a straight run of today makes them, the stored 20
+    included, and the 0.18 session stays on record."""
+    from tests.data import make_run_file
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, name), path)
+    objective = getattr(make_run_file, objective)
+    resumed = et.optimize(objective, make_run_file.space, storage=path, run_name="previous", resume=True,
+                          max_evaluations=40, seed=3, **run)
+    assert [(s["evaluations"], s["environment"]["evotune"]) for s in resumed.sessions] == [
+        (20, "0.18.0"), (20, et.__version__)]
+    straight = et.optimize(objective, make_run_file.space, max_evaluations=40, seed=3, **run)
+    assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
+
+
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
     """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
     (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three
