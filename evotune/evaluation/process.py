@@ -123,6 +123,9 @@ def _configured_levels() -> dict[str, int]:
     return levels
 
 
+_logger = logging.getLogger("evotune")
+
+
 class ProcessPoolEvaluator(Evaluator):
     """Evaluates candidates in a pool of worker processes on this machine.
 
@@ -179,6 +182,7 @@ class ProcessPoolEvaluator(Evaluator):
         self.blas_threads = blas_threads
         self.start_method = start_method
         self._pool: Any = None
+        self._pool_args: dict[str, Any] = {}  # what the pool was made with: a pool whose threads died is made again
         self._objective: Any = None
         self._listener: logging.handlers.QueueListener | None = None
         self._futures: dict[Any, tuple[Candidate, float]] = {}
@@ -214,17 +218,40 @@ class ProcessPoolEvaluator(Evaluator):
         queue = context.Queue()
         self._listener = logging.handlers.QueueListener(queue, _Relay())
         self._listener.start()
-        self._pool = ProcessPool(
+        self._pool_args = dict(
             max_workers=self.n_workers,
             initializer=_worker.initialize,
             initargs=(payload, queue, _configured_levels(), self.blas_threads, os.getpid()),
             context=context,
         )
+        self._pool = ProcessPool(**self._pool_args)
         self._objective = objective
+
+    def _revive(self) -> None:
+        """Replace a pool whose threads died; the evaluations it still held fail as crashed (none is lost, and
+        nothing waits for them for good). Seen with pebble 5.2: an evaluation that finishes as :meth:`cancel`
+        kills it has its result set, in the pool's thread, on a future just cancelled, and that thread dies of
+        it (``InvalidStateError``; the pool then refuses every task: "Unexpected error within the Pool")."""
+        from pebble import ProcessPool
+
+        for future, (candidate, submitted) in list(self._futures.items()):
+            if future not in self._finished:
+                error = WorkerCrashedError("the process pool failed during the evaluation (its threads died) and "
+                                           "was replaced")
+                self._finished[future] = Outcome(candidate, error, time.time() - submitted)
+        broken, self._pool = self._pool, ProcessPool(**self._pool_args)
+        _logger.warning("the process pool's threads died; a new pool runs the next evaluations")
+        try:
+            broken.stop()
+            broken.join(timeout=10)
+        except Exception:  # noqa: BLE001 - its workers are being stopped; the new pool does not depend on them
+            _logger.warning("the failed process pool did not stop cleanly", exc_info=True)
 
     def submit(self, candidate: Candidate) -> None:
         if self._pool is None:
             raise EvotuneError("submit(): call start(objective) first.")
+        if not self._pool.active:
+            self._revive()
         future = self._pool.schedule(_worker.run, args=(candidate.number, candidate.params), timeout=self.timeout)
         self._futures[future] = (candidate, time.time())
         future.add_done_callback(self._finish)
@@ -246,7 +273,8 @@ class ProcessPoolEvaluator(Evaluator):
         # within 20 interrupts). Here no future's lock is taken (their results are read in _finish), and a
         # Ctrl-C lands only in a queue's get (``waits``).
         while not (ready := self._ready()):
-            self._rung(self._doorbell)
+            if self._rung(self._doorbell) is None and not self._pool.active:  # nothing for half a second
+                self._revive()
         return self._pop(ready[0])
 
     def finished_outcomes(self) -> list[Outcome]:

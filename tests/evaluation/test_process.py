@@ -334,6 +334,46 @@ def test_a_worker_that_dies_is_a_crashed_trial_and_the_pool_recovers(objective, 
         assert [o.value for o in run_all(pool, objective, [Candidate(9, 1, {"x": 7})])] == [7.0]
 
 
+def slow_square(p):
+    time.sleep(0.3 if p["x"] else 0.0)
+    return p["x"] ** 2
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread that dies
+def test_a_pool_whose_threads_died_is_replaced_and_its_evaluations_fail_as_crashed(caplog):
+    """pebble 5.2 sets, in its pool's message thread, the result of an evaluation that finishes as cancel() kills
+    it on the future just cancelled: the thread dies of InvalidStateError and the pool refuses every task after
+    ("Unexpected error within the Pool"; CI hit it once in the Ctrl-C stress test below). Here that thread really
+    dies, at the first result it handles: the evaluations the pool held come back as crashed (none lost, no wait
+    for good), and the next ones run in a new pool."""
+    from concurrent.futures import InvalidStateError
+
+    with ProcessPoolEvaluator(n_jobs=2) as pool:
+        pool.start(slow_square)
+        manager = pool._pool._pool_manager.task_manager
+
+        def task_done(*args):
+            raise InvalidStateError("CANCELLED: as in pebble's race")
+
+        manager.task_done = task_done  # the message thread dies at the first result
+        deadline = time.monotonic() + 60
+
+        def waits(block):  # before the fix the evaluations were waited for forever: fail instead
+            assert time.monotonic() < deadline, "still waiting for the evaluations of a dead pool"
+            return block()
+
+        pool.waits = waits
+        for candidate in candidates(3):
+            pool.submit(candidate)
+        with caplog.at_level(logging.WARNING, logger="evotune"):
+            outcomes = sorted((pool.next_outcome() for _ in range(3)), key=lambda o: o.candidate.number)
+        assert [type(o.value) for o in outcomes] == [et.WorkerCrashedError] * 3
+        assert "failed during the evaluation (its threads died)" in str(outcomes[0].value)
+        assert "the process pool's threads died" in caplog.text
+        assert [o.value for o in run_all(pool, slow_square, [Candidate(9, 1, {"x": 7})])] == [49.0]
+        assert pool._pool.active
+
+
 def test_crashes_and_timeouts_are_recorded_in_the_run():
     def objective(p):
         if p["x"] < 0.1:
