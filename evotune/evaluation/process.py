@@ -182,7 +182,7 @@ class ProcessPoolEvaluator(Evaluator):
         self.blas_threads = blas_threads
         self.start_method = start_method
         self._pool: Any = None
-        self._pool_args: dict[str, Any] = {}  # what the pool was made with: a pool whose threads died is made again
+        self._pool_args: dict[str, Any] = {}  # what the pool was made with (made again if its threads die)
         self._objective: Any = None
         self._listener: logging.handlers.QueueListener | None = None
         self._futures: dict[Any, tuple[Candidate, float]] = {}
@@ -236,15 +236,15 @@ class ProcessPoolEvaluator(Evaluator):
 
         for future, (candidate, submitted) in list(self._futures.items()):
             if future not in self._finished:
-                error = WorkerCrashedError("the process pool failed during the evaluation (its threads died) and "
-                                           "was replaced")
+                error = WorkerCrashedError("the process pool failed during the evaluation (its threads died) "
+                                           "and was replaced")
                 self._finished[future] = Outcome(candidate, error, time.time() - submitted)
         broken, self._pool = self._pool, ProcessPool(**self._pool_args)
         _logger.warning("the process pool's threads died; a new pool runs the next evaluations")
         try:
             broken.stop()
             broken.join(timeout=10)
-        except Exception:  # noqa: BLE001 - its workers are being stopped; the new pool does not depend on them
+        except Exception:  # noqa: BLE001 - its workers are being stopped; the new pool does not need them
             _logger.warning("the failed process pool did not stop cleanly", exc_info=True)
 
     def submit(self, candidate: Candidate) -> None:

@@ -341,11 +341,11 @@ def slow_square(p):
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread that dies
 def test_a_pool_whose_threads_died_is_replaced_and_its_evaluations_fail_as_crashed(caplog):
-    """pebble 5.2 sets, in its pool's message thread, the result of an evaluation that finishes as cancel() kills
-    it on the future just cancelled: the thread dies of InvalidStateError and the pool refuses every task after
-    ("Unexpected error within the Pool"; CI hit it once in the Ctrl-C stress test below). Here that thread really
-    dies, at the first result it handles: the evaluations the pool held come back as crashed (none lost, no wait
-    for good), and the next ones run in a new pool."""
+    """pebble 5.2 sets, in its pool's message thread, the result of an evaluation that finishes as cancel()
+    kills it on the future just cancelled: the thread dies of InvalidStateError and the pool refuses every
+    task after ("Unexpected error within the Pool"; CI hit it once in the Ctrl-C stress test below). Here
+    that thread really dies, at the first result it handles: the evaluations the pool held come back as
+    crashed (none lost, no wait for good), and the next ones run in a new pool."""
     from concurrent.futures import InvalidStateError
 
     with ProcessPoolEvaluator(n_jobs=2) as pool:

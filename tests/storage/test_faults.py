@@ -340,10 +340,10 @@ def test_a_run_with_several_objectives_of_release_0_17_keeps_its_model_from_8_tr
     ("run-0.18.0-two-objectives-default.db", "two", dict(directions=["minimize", "minimize"])),
 ])
 def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name, objective, run):
-    """tests/data/run-0.18.0.db (one objective) and tests/data/run-0.18.0-two-objectives-default.db (two, the
-    model used from 13 trials): 20 trials each by release 0.18.0 (c6a95e3). Release 0.19 made the engine faster
-    without changing a trial, so each resumes to 40 trials as a straight run of today makes them, the stored 20
-    included, and the 0.18 session stays on record."""
+    """tests/data/run-0.18.0.db (one objective) and tests/data/run-0.18.0-two-objectives-default.db (two,
+    the model used from 13 trials): 20 trials each by release 0.18.0 (c6a95e3). Release 0.19 made the engine
+    faster without changing a trial, so each resumes to 40 trials as a straight run of today makes them, the
+    stored 20 included, and the 0.18 session stays on record."""
     from tests.data import make_run_file
 
     path = tmp_path / "old.db"
