@@ -231,7 +231,9 @@ class ProcessPoolEvaluator(Evaluator):
         """Replace a pool whose threads died; the evaluations it still held fail as crashed (none is lost, and
         nothing waits for them for good). Seen with pebble 5.2: an evaluation that finishes as :meth:`cancel`
         kills it has its result set, in the pool's thread, on a future just cancelled, and that thread dies of
-        it (``InvalidStateError``; the pool then refuses every task: "Unexpected error within the Pool")."""
+        it (``InvalidStateError``; the pool then refuses every task: "Unexpected error within the Pool").
+        pebble notices its own dead threads (``active``) from 5.2.3 on, evotune's minimum; before, such a pool
+        took tasks and never finished them."""
         from pebble import ProcessPool
 
         for future, (candidate, submitted) in list(self._futures.items()):
