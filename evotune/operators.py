@@ -36,7 +36,8 @@ class Crossover(ABC):
     """Recombines two parents' gene lists in place."""
 
     #: Whether the children it leaves are canonical (every gene in bounds, whole where it must be): the
-    #: engine then skips its repair. False unless an operator guarantees it.
+    #: engine then skips its repair. False unless an operator guarantees it; a subclass of evotune's own
+    #: operators that changes genes otherwise must set it back to False.
     canonical = False
 
     @abstractmethod
