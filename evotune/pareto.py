@@ -164,8 +164,9 @@ def default_keep_extremes(objectives: int, keep_extremes: bool | None = None) ->
 def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool,
             size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`survival_order`'s order, and each point's front (0: the first; failed and infeasible points: 0
-    too). With ``size``, only the first ``size`` of the order are in it: the fronts after them are left
-    unordered."""
+    too). With ``size`` (fewer than the points), only the first ``size`` of the order are in it: the fronts
+    after them are left unordered, and so, with two objectives, is the front the cut falls in (by index:
+    :func:`survivors` orders what it keeps of it, :func:`_thin_2d` the rest)."""
     n = len(losses)
     failed = np.isnan(losses).any(axis=1)
     ok = np.flatnonzero(~failed & (violations <= 0))
@@ -182,8 +183,9 @@ def _ranked(losses: np.ndarray, violations: np.ndarray, keep_extremes: bool,
             if size is not None and ahead >= size:
                 break
             members = ok[rank[ok] == front]
-            contribution[members] = _contributions(losses[members], keep_extremes)
             ahead += len(members)
+            if size is None or ahead < size or losses.shape[1] > 2:
+                contribution[members] = _contributions(losses[members], keep_extremes)
     # failed last, then infeasible by violation, then front, then contribution (np.lexsort: last key first)
     order = np.lexsort((np.arange(n), -contribution, rank, np.where(failed, np.inf, np.maximum(violations, 0)),
                         failed))
@@ -248,9 +250,9 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     n = len(losses)
     violations = np.zeros(n) if violations is None else np.asarray(violations, dtype=float)
     keep_extremes = default_keep_extremes(losses.shape[1], keep_extremes)
-    order, rank = _ranked(losses, violations, keep_extremes, size)
     if size is None or size >= n:
-        return order
+        return _ranked(losses, violations, keep_extremes)[0]
+    order, rank = _ranked(losses, violations, keep_extremes, size)
     last = order[size - 1]
     if np.isnan(losses[last]).any() or violations[last] > 0 or losses.shape[1] == 1:
         return order[:size]  # the cut falls among failed or infeasible points, or one objective: plain order
@@ -259,22 +261,32 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     front = [i for i, r in zip(order.tolist(), rank[order].tolist()) if ok[i] and r == cut]
     in_front = set(front)
     kept = [i for i in order[:size].tolist() if i not in in_front]
-    if losses.shape[1] == 2:
-        front = _thin_2d(losses[front], size - len(kept), front, keep_extremes)
+    thinned = None
+    if losses.shape[1] == 2:  # the cut front comes by index (_ranked left it unordered), leaves in its order
+        front, thinned = _thin_2d(losses[front], size - len(kept), front, keep_extremes)
     while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
+        thinned = None
         contribution = _contributions(losses[front], keep_extremes)
         front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
     # the better fronts keep their order and contributions; the cut front is ordered by what is left of it
     front.sort()
-    contribution = _contributions(losses[front], keep_extremes)
+    if thinned is not None and len(front) > 1:  # what _contributions would measure again (same scaling)
+        contribution = np.array([thinned[i] for i in front])
+    else:
+        contribution = _contributions(losses[front], keep_extremes)
     return np.array(kept + [front[i] for i in np.lexsort((np.arange(len(front)), -contribution))], dtype=int)
 
 
-def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: bool) -> list[int]:
+def _thin_2d(points: np.ndarray, size: int, names: list[int],
+             keep_extremes: bool) -> tuple[list[int], dict | None]:
     """:func:`survivors`' removal loop for two objectives, with the same contributions (same
     normalisation, same products) updated for the two neighbours of each point removed instead
     of measured again; stops early, leaving the rest to the loop, if only extremes are left or
-    the next removal would move the front's bounds (an end, with ``keep_extremes=False``)."""
+    the next removal would move the front's bounds (an end, with ``keep_extremes=False``).
+
+    ``names`` come by index; they leave in :func:`survival_order`'s order (contribution, then
+    index), and ties go to the later in it. Returns the names kept, in that order, and, unless it
+    stopped early, each one's contribution as the kept front's own: its bounds did not move."""
     scaled = _scaled(points)
     order = np.lexsort((scaled[:, 1], scaled[:, 0])).tolist()  # along the front: x up, y down
     extreme = (_extremes(scaled) & keep_extremes).tolist()
@@ -291,27 +303,33 @@ def _thin_2d(points: np.ndarray, size: int, names: list[int], keep_extremes: boo
     contributions = [0.0] * len(points)
     for at, i in enumerate(order):
         contributions[i] = contribution(at)
+    ranked = sorted(range(len(points)), key=lambda i: (-contributions[i], i))  # survival_order's order
+    later = {i: position for position, i in enumerate(ranked)}
     alive = [True] * len(points)
-    heap = [(c, -i) for i, c in enumerate(contributions)]  # the least first; ties: the later point
+    heap = [(c, -later[i]) for i, c in enumerate(contributions)]  # the least first; ties: the later point
     heapq.heapify(heap)
+    stopped = False
     while len(order) > size:
         least, gone = heapq.heappop(heap)
-        gone = -gone
+        gone = ranked[-gone]
         if not alive[gone] or least != contributions[gone]:
             continue  # an entry made stale by a removal next to it (the point's new one is in the heap too)
         if least == math.inf:
+            stopped = True
             break
         at = order.index(gone)
         if at in (0, len(order) - 1) and not any(xy[order[near]] == xy[gone]
                                                  for near in (at - 1, at + 1) if 0 <= near < len(order)):
+            stopped = True
             break  # an end of the front without a twin: its removal moves the bounds the front is scaled by
         order.pop(at)
         alive[gone] = False
         for near in (at - 1, at):
             if 0 <= near < len(order):
                 contributions[order[near]] = contribution(near)
-                heapq.heappush(heap, (contributions[order[near]], -order[near]))
-    return [name for name, keep in zip(names, alive) if keep]
+                heapq.heappush(heap, (contributions[order[near]], -later[order[near]]))
+    kept = [i for i in ranked if alive[i]]
+    return [names[i] for i in kept], None if stopped else {names[i]: contributions[i] for i in kept}
 
 
 class Front:
