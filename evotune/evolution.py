@@ -145,6 +145,13 @@ def _best(members: list[Individual], size: int) -> list[Individual]:
     return sorted(members, key=lambda member: member.fitness.wvalues, reverse=True)[:size]
 
 
+def _rank_positions(members: list[Individual]) -> None:
+    """Each member's fitness set to its position in ``members`` (best first): what tournaments compare with
+    several objectives or constraints."""
+    for position, member in enumerate(members):
+        member.fitness.values = (float(position),)
+
+
 class _Survivors:
     """The best ``size`` of a prefix of the trials, applied in number order (ties: lower number first).
 
@@ -593,8 +600,7 @@ class Evolution:
                 self._survival_orders.clear()
             self._survival_orders[key] = order
         ranked = [members[i] for i in order]
-        for position, member in enumerate(ranked):
-            member.fitness.values = (float(position),)
+        _rank_positions(ranked)
         return ranked
 
     def _generation(self, generation: int) -> _Generation:
@@ -706,8 +712,7 @@ class Evolution:
         their numbers (a generation is bred from those of its view: see the module docstring)."""
         members = self._reported.members
         if self._ordered:  # the view shares these individuals, and its selection gave them its own positions
-            for position, member in enumerate(members):
-                member.fitness.values = (float(position),)
+            _rank_positions(members)
         return members
 
     @property

@@ -264,8 +264,8 @@ def survivors(losses: np.ndarray, violations: np.ndarray | None = None, size: in
     thinned = None
     if losses.shape[1] == 2:  # the cut front comes by index (_ranked left it unordered), leaves in its order
         front, thinned = _thin_2d(losses[front], size - len(kept), front, keep_extremes)
-    while len(kept) + len(front) > size:  # drop the least contributor (ties: the later point)
-        thinned = None
+    # drop the least contributor (ties: the later point): 3+ objectives, or where _thin_2d stopped early
+    while len(kept) + len(front) > size:
         contribution = _contributions(losses[front], keep_extremes)
         front.pop(len(front) - 1 - int(np.argmin(contribution[::-1])))
     # the better fronts keep their order and contributions; the cut front is ordered by what is left of it
