@@ -107,8 +107,25 @@ class GaussianProcess:
 
     def predict(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation (noise included) at the rows of ``Xs``."""
-        k = self.amplitude * _matern(np.sqrt(_squared_distances(Xs, self.X, self.length)))
-        mean = k @ self.alpha
-        v = solve_triangular(self.L, k.T, lower=True)
+        mean, v = self._conditioned(Xs)
         var = np.maximum(self.amplitude + self.noise - (v * v).sum(0), 1e-12)
-        return mean * self.y_std + self.y_mean, np.sqrt(var) * self.y_std
+        return mean, np.sqrt(var) * self.y_std
+
+    def posterior(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean at the rows of ``Xs`` and the covariance between them of the function itself (the noise,
+        ``self.noise * self.y_std ** 2``, not included).
+
+        >>> X = np.linspace(0, 1, 12)[:, None]
+        >>> gp = GaussianProcess(fit_hyperparameters(X, np.sin(6 * X[:, 0])), X, np.sin(6 * X[:, 0]))
+        >>> mean, cov = gp.posterior(np.array([[0.5], [2.0]]))
+        >>> bool(np.allclose(mean, gp.predict(np.array([[0.5], [2.0]]))[0])), bool(cov[0, 0] < cov[1, 1])
+        (True, True)
+        """
+        mean, v = self._conditioned(Xs)
+        prior = self.amplitude * _matern(np.sqrt(_squared_distances(Xs, Xs, self.length)))
+        return mean, (prior - v.T @ v) * self.y_std**2
+
+    def _conditioned(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean at the rows of ``Xs``, and ``L^-1 k(X, Xs)`` (what the trials explain of each row's variance)."""
+        k = self.amplitude * _matern(np.sqrt(_squared_distances(Xs, self.X, self.length)))
+        return (k @ self.alpha) * self.y_std + self.y_mean, solve_triangular(self.L, k.T, lower=True)

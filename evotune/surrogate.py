@@ -176,6 +176,14 @@ class GaussianProcessSurrogate(Surrogate):
         ends of a front and bunch its middle. Values raised the hypervolume of every test function at
         budget 200 (DTLZ2 at 100 evaluations, 50 seeds: 0.486 → 0.551) and left the model problems
         within a few thousandths (docs/benchmarks.md).
+    believer : bool
+        With one objective, pick the children a generation evaluates one by one (the "kriging
+        believer" of Ginsbourger et al., 2010): each pick's outcome is believed to be its predicted
+        mean, so the uncertainty it explains leaves the children near it and the best so far is at
+        most that mean, and the next pick is ranked again. Without it the generation's children are
+        the first of one ranking, and on a plateau of equal losses they are often near copies of one
+        point (five of one generation's six on ``cash-breast_cancer``, seed 1). False (the default)
+        ranks once, as until release 0.19 (docs/benchmarks.md).
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
@@ -211,7 +219,7 @@ class GaussianProcessSurrogate(Surrogate):
     def __init__(self, oversample: int = 4, immigrants: float = 0.25, acquisition: str = "ei",
                  kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8,
                  front_oversample: int = 8, branch_share: float = 0.25, branch_mutants: int = 0,
-                 front_scale: str = "values", front_min_trials: int | None = 13):
+                 front_scale: str = "values", front_min_trials: int | None = 13, believer: bool = False):
         owner = "GaussianProcessSurrogate"
         check_int("oversample", oversample, 1, owner=owner)
         check_int("front_oversample", front_oversample, 1, owner=owner)
@@ -237,12 +245,16 @@ class GaussianProcessSurrogate(Surrogate):
                 f"GaussianProcessSurrogate: `front_scale` must be one of {tuple(_FRONT_SCALES)}; "
                 f"got {front_scale!r}."
             )
+        if not isinstance(believer, bool):
+            raise InvalidParameterError(
+                f"GaussianProcessSurrogate: `believer` must be True or False; got {believer!r}."
+            )
         kappa = 1.0 if kappa is None else kappa
         check_number("kappa", kappa, "a number >= 0", lambda v: 0 <= v < math.inf, owner=owner)
         self.oversample, self.acquisition, self.kappa = int(oversample), acquisition, float(kappa)
         self.front_oversample, self.front_scale = int(front_oversample), front_scale
         self.immigrants, self.branch_share = float(immigrants), float(branch_share)
-        self.branch_mutants = int(branch_mutants)
+        self.branch_mutants, self.believer = int(branch_mutants), believer
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
         self.front_min_trials = None if front_min_trials is None else int(front_min_trials)
@@ -256,6 +268,7 @@ class GaussianProcessSurrogate(Surrogate):
         # last, where the reader of older run files adds it (storage/_codec.py)
         branch += f", front_scale={self.front_scale!r}" if self.front_scale != "values" else ""
         branch += f", front_min_trials={self.front_min_trials}" if self.front_min_trials != 13 else ""
+        branch += f", believer={self.believer}" if self.believer else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
                 f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
                 f"min_trials={self.min_trials}{front}{branch})")
@@ -295,13 +308,48 @@ class GaussianProcessSurrogate(Surrogate):
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> np.ndarray:
-        predicted = self.predict(genome, genes, losses, children, seed)
-        if predicted is None:
+        return self._rank_by_improvement(genome, genes, losses, children, seed, believer=self.believer)
+
+    def _rank_by_improvement(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int,
+        believer: bool,
+    ) -> np.ndarray:
+        """Children by their acquisition (see the class docstring); with ``believer`` the ones the engine
+        evaluates (the first ``1 / oversample``) are picked one by one, each pick's outcome believed to be
+        its predicted mean."""
+        fitted = self._fit(genome, genes, losses, seed)
+        if fitted is None:
             return np.arange(len(children))
-        mean, std, y = predicted
+        gp, y = fitted
+        X = genome.features(children)
+        if not believer:
+            with _one_thread():
+                mean, std = gp.predict(X)
+            return np.argsort(-self._acquisition(mean, std, y.min()), kind="stable")
+        with _one_thread():
+            mean, cov = gp.posterior(X)
+        noise, best = gp.noise * gp.y_std**2, float(y.min())
+        picked: list[int] = []
+        for _ in range(-(-len(children) // self.oversample)):
+            std = np.sqrt(np.maximum(np.diag(cov), 0.0) + noise)  # as predict's: the noise included
+            score = self._acquisition(mean, std, best)
+            score[picked] = -np.inf
+            order = np.argsort(-score, kind="stable")
+            pick = int(order[0])
+            picked.append(pick)
+            # the pick's value believed to be its mean: the variance it explains leaves every child's
+            # (a near copy of it keeps little), and the best so far is at most that mean
+            column = cov[:, pick].copy()
+            cov -= np.outer(column, column) / (cov[pick, pick] + noise)
+            best = min(best, float(mean[pick]))
+        return np.array(list(dict.fromkeys(picked + order.tolist())))
+
+    def _acquisition(self, mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
+        """What a child is worth, higher first: expected improvement over ``best``, or minus the lower
+        confidence bound."""
         if self.acquisition == "lcb":
-            return np.argsort(mean - self.kappa * std, kind="stable")
-        return np.argsort(-_expected_improvement(mean, std, y.min()), kind="stable")
+            return -(mean - self.kappa * std)
+        return _expected_improvement(mean, std, best)
 
     def rank_front(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
@@ -338,7 +386,7 @@ class GaussianProcessSurrogate(Surrogate):
             import moocore
 
             ranks[ok] = moocore.pareto_rank(losses[ok])
-        closer = [int(i) for i in self.rank(genome, genes, ranks, children, seed)]
+        closer = [int(i) for i in self._rank_by_improvement(genome, genes, ranks, children, seed, believer=False)]
         wider = self._rank_by_gain(genome, genes, losses, children, seed)
         return list(dict.fromkeys(i for pair in zip(wider, closer) for i in pair))
 
@@ -377,6 +425,19 @@ class GaussianProcessSurrogate(Surrogate):
         """The model's mean and standard deviation for each child, and the trials' scores it was fitted to
         (lower is better): the normal scores of the losses' ranks, or with ``values`` the losses standardised;
         None when there are too few completed trials or all are equal."""
+        fitted = self._fit(genome, genes, losses, seed, values)
+        if fitted is None:
+            return None
+        gp, y = fitted
+        with _one_thread():
+            mean, std = gp.predict(genome.features(children))
+        return mean, std, y
+
+    def _fit(
+        self, genome: Genome, genes: list[list], losses: np.ndarray, seed: int, values: bool = False
+    ) -> tuple[GaussianProcess, np.ndarray] | None:
+        """The process fitted to the trials' scores (see :meth:`predict`), and the scores; None when there
+        are too few completed trials or all are equal."""
         y = (_standard_scores if values else _normal_scores)(losses, self.min_trials)
         if y is None:
             return None
@@ -390,8 +451,7 @@ class GaussianProcessSurrogate(Surrogate):
         with _one_thread():
             theta = fit_hyperparameters(X[subset], y[subset], max_steps=_KERNEL_FIT_STEPS)
             # the fitted kernel, conditioned on every trial of the window
-            mean, std = GaussianProcess(theta, X, y).predict(genome.features(children))
-        return mean, std, y
+            return GaussianProcess(theta, X, y), y
 
 
 def _expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:

@@ -101,6 +101,30 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
     assert np.mean(assisted) < np.mean(plain)
 
 
+@pytest.mark.parametrize("acquisition", ["ei", "lcb"])
+def test_a_believer_spreads_the_children_a_generation_evaluates(acquisition):
+    """Eight near copies of one unexplored point, and 24 children among the trials: ranked once, the copies
+    (all uncertain) take most of the eight places evaluated; picked one by one, each believed at its
+    predicted mean, the first copy explains the others' uncertainty and they are worth little after it."""
+    genome = Genome(et.Space({"x": et.Float(0, 1), "y": et.Float(0, 1)}))
+    rng = np.random.default_rng(0)
+    genes = [[x / 2, y / 2] for x, y in genome.sample(rng, 30)]  # trials in [0, 0.5] x [0, 0.5]
+    losses = np.array([(x - 0.3) ** 2 + (y - 0.4) ** 2 for x, y in genes])
+    children = [[0.9 + 1e-3 * i, 0.9] for i in range(8)] + [[x / 2, y / 2] for x, y in genome.sample(rng, 24)]
+    once = GaussianProcessSurrogate(acquisition=acquisition)
+    believer = GaussianProcessSurrogate(acquisition=acquisition, believer=True)
+    order = once.rank(genome, genes, losses, children, seed=0)
+    picked = believer.rank(genome, genes, losses, children, seed=0)
+    assert sorted(picked.tolist()) == list(range(32))  # a permutation of the children
+    assert picked[0] == order[0]  # the first pick is the ranking's first
+    copies_evaluated = [int(np.sum(ranking[:8] < 8)) for ranking in (order, picked)]
+    assert copies_evaluated[0] >= 5 and copies_evaluated[1] == 1, copies_evaluated
+    # several objectives rank as before: their "closer" ranking is not a believer's
+    two = np.stack([losses, (1 - np.array(genes)[:, 0]) ** 2], axis=1)
+    assert once.rank_front(genome, genes, two, children, seed=0) == believer.rank_front(
+        genome, genes, two, children, seed=0)
+
+
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
@@ -114,6 +138,7 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
         ({"front_scale": "normal"}, "`front_scale` must be one of ('values', 'ranks'); got 'normal'"),
         ({"front_min_trials": 1}, "`front_min_trials` must be an integer >= 2 or None; got 1"),
+        ({"believer": 1}, "`believer` must be True or False; got 1"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):
@@ -285,6 +310,7 @@ def test_with_several_objectives_the_model_waits_for_front_min_trials():
     "GaussianProcessSurrogate(oversample=4, immigrants=0.25, acquisition='ei', window=300, fit_size=100, "
     "min_trials=8, front_scale='ranks', front_min_trials=None)",
     repr(GaussianProcessSurrogate(acquisition="lcb", kappa=2.0, branch_mutants=4)),
+    repr(GaussianProcessSurrogate(believer=True)),
 ])
 def test_a_stored_surrogate_is_rebuilt_from_its_repr(text):
     assert repr(GaussianProcessSurrogate.from_repr(text)) == text
