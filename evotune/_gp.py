@@ -126,6 +126,6 @@ class GaussianProcess:
         return mean, (prior - v.T @ v) * self.y_std**2
 
     def _conditioned(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The mean at the rows of ``Xs``, and ``L^-1 k(X, Xs)`` (what the trials explain of each row's variance)."""
+        """The mean at the rows of ``Xs``, and ``L^-1 k(X, Xs)`` (the variance the trials explain)."""
         k = self.amplitude * _matern(np.sqrt(_squared_distances(Xs, self.X, self.length)))
         return (k @ self.alpha) * self.y_std + self.y_mean, solve_triangular(self.L, k.T, lower=True)
