@@ -13,7 +13,7 @@ import logging as _logging
 
 from .callbacks import NoImprovement, TargetValue
 from .evaluation import DaskEvaluator, Evaluator, Outcome, ProcessPoolEvaluator, SerialEvaluator
-from .evolution import Evolution, default_population_size
+from .evolution import Evolution, default_offspring_size, default_population_size
 from .trial import Candidate
 from .exceptions import (
     AllEvaluationsFailedError,
@@ -36,7 +36,7 @@ from .space import Categorical, Float, Integer, Space
 from .storage import Storage, StorageError, load_run, run_names
 from .surrogate import GaussianProcessSurrogate, Surrogate
 
-__version__ = "0.20.0"
+__version__ = "0.21.0"
 
 
 def __getattr__(name: str):
@@ -93,6 +93,7 @@ __all__ = [
     "TrialState",
     "WorkerCrashedError",
     "default_lag",
+    "default_offspring_size",
     "default_population_size",
     "load_run",
     "optimize",

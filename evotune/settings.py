@@ -50,7 +50,9 @@ class Settings:
         Survivors per generation (mu) and the size of generation 0; by default
         :func:`~evotune.default_population_size` of the budget (6 with two or three objectives).
     offspring_size : int, optional
-        Children per generation after the first (lambda); default ``population_size``.
+        Children per generation after the first (lambda); by default
+        :func:`~evotune.default_offspring_size`: half the population with a surrogate and one
+        objective (since 0.21), else ``population_size``.
     lag : int, optional
         A generation is bred from the trials up to ``lag`` before its first (see
         :class:`~evotune.Evolution`); by default :func:`~evotune.default_lag` of the

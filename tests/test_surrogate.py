@@ -111,8 +111,8 @@ def test_a_believer_spreads_the_children_a_generation_evaluates(acquisition):
     genes = [[x / 2, y / 2] for x, y in genome.sample(rng, 30)]  # trials in [0, 0.5] x [0, 0.5]
     losses = np.array([(x - 0.3) ** 2 + (y - 0.4) ** 2 for x, y in genes])
     children = [[0.9 + 1e-3 * i, 0.9] for i in range(8)] + [[x / 2, y / 2] for x, y in genome.sample(rng, 24)]
-    once = GaussianProcessSurrogate(acquisition=acquisition)
-    believer = GaussianProcessSurrogate(acquisition=acquisition, believer=True)
+    once = GaussianProcessSurrogate(acquisition=acquisition, believer=False)
+    believer = GaussianProcessSurrogate(acquisition=acquisition)  # the default
     order = once.rank(genome, genes, losses, children, seed=0)
     picked = believer.rank(genome, genes, losses, children, seed=0)
     assert sorted(picked.tolist()) == list(range(32))  # a permutation of the children
@@ -187,13 +187,13 @@ def test_in_a_space_with_conditions_every_generation_spends_children_on_the_leas
     never found; ``branch_share`` sends a quarter of each generation to the branches with the fewest trials
     (their best-ranked candidates), which finds it."""
     def run(surrogate, seed):
-        result = et.optimize(_families, FAMILIES, max_evaluations=64, population_size=8, surrogate=surrogate,
-                             seed=seed)
+        result = et.optimize(_families, FAMILIES, max_evaluations=64, population_size=8, offspring_size=8,
+                             surrogate=surrogate, seed=seed)
         models = [t.params["model"] for t in result.trials]
         return [sum(m != "wide" for m in models[i:i + 8]) for i in range(8, 64, 8)], result.best_value
 
-    spread = [run(GaussianProcessSurrogate(), seed) for seed in range(1, 5)]
-    ranked = [run(GaussianProcessSurrogate(branch_share=0), seed) for seed in range(1, 5)]
+    spread = [run(GaussianProcessSurrogate(believer=False), seed) for seed in range(1, 5)]
+    ranked = [run(GaussianProcessSurrogate(branch_share=0, believer=False), seed) for seed in range(1, 5)]
     assert all(min(counts) >= 1 for counts, _ in spread)  # round(8 * 0.25) = 2 slots, one may go to "wide"
     assert all(sum(counts) == 0 for counts, _ in ranked)
     assert sum(best == 0.1 for _, best in spread) >= 2 > sum(best == 0.1 for _, best in ranked) == 0
@@ -310,7 +310,7 @@ def test_with_several_objectives_the_model_waits_for_front_min_trials():
     "GaussianProcessSurrogate(oversample=4, immigrants=0.25, acquisition='ei', window=300, fit_size=100, "
     "min_trials=8, front_scale='ranks', front_min_trials=None)",
     repr(GaussianProcessSurrogate(acquisition="lcb", kappa=2.0, branch_mutants=4)),
-    repr(GaussianProcessSurrogate(believer=True)),
+    repr(GaussianProcessSurrogate(believer=False)),
 ])
 def test_a_stored_surrogate_is_rebuilt_from_its_repr(text):
     assert repr(GaussianProcessSurrogate.from_repr(text)) == text

@@ -217,6 +217,16 @@ def with_legacy_front_min_trials(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_believer(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with one objective by evotune 0.20 or earlier, read as what its surrogate
+    was: ``GaussianProcessSurrogate(..., believer=False)`` (a generation's children the first of one
+    ranking; the default repr leaves ``believer=True`` out). Its ``offspring_size`` was stored resolved,
+    so it keeps the whole generations it had."""
+    if len(stored.get("directions") or ()) <= 1:
+        return _with_surrogate_setting(stored, "believer=False")
+    return stored
+
+
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """Human-readable differences between two settings dicts; a space's by parameter and field.
 

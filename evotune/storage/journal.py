@@ -25,8 +25,8 @@ from ..space import Space
 from ..trial import Candidate, GenerationStats, Trial
 from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union,
-    space_to_json, stats_from_row, trial_from_row, with_legacy_branches, with_legacy_extremes,
-    with_legacy_front_min_trials, with_legacy_front_scale, with_legacy_racing,
+    space_to_json, stats_from_row, trial_from_row, with_legacy_believer, with_legacy_branches,
+    with_legacy_extremes, with_legacy_front_min_trials, with_legacy_front_scale, with_legacy_racing,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -212,7 +212,9 @@ class Storage:
         if _written_before(self._conn, run_id, self.path, (0, 13), session=0):
             stored = with_legacy_front_scale(stored)  # after the branches: the repr's order
         if _written_before(self._conn, run_id, self.path, (0, 18), session=0):
-            stored = with_legacy_front_min_trials(stored)  # the repr's last
+            stored = with_legacy_front_min_trials(stored)
+        if _written_before(self._conn, run_id, self.path, (0, 21), session=0):
+            stored = with_legacy_believer(stored)  # the repr's last
         return stored
 
 
@@ -381,8 +383,14 @@ class RunJournal:
 
 def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...], session: int = -1) -> bool:
     """Whether session ``session`` (the last by default; 0: the one that stored the settings) of run
-    ``run_id`` ran an evotune older than ``version``."""
+    ``run_id`` ran an evotune older than ``version``. A run begun by a release that recorded no sessions
+    (schema version 1: none recorded, or a first one that started well after the run was created, where
+    a new run writes both at once) had its settings stored by a release older than any ``version`` asked."""
     recorded = sessions(conn, run_id, path)
+    if session == 0:
+        created = conn.execute("SELECT created FROM runs WHERE run_id=?", (run_id,)).fetchone()[0]
+        if not recorded or recorded[0]["started"] > created + 1.0:
+            return True
     written = str(((recorded[session]["environment"] or {}) if recorded else {}).get("evotune", ""))
     numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
     return bool(numbers) and tuple(numbers) < version

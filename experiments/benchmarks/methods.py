@@ -133,6 +133,9 @@ VARIANTS = {
     "evotune-offspring-4": lambda budget: {"offspring_size": 4},
     "evotune-believer-offspring-4": lambda budget: {"surrogate": et.GaussianProcessSurrogate(believer=True),
                                                     "offspring_size": 4},
+    "evotune-believer-offspring-half": lambda budget: {
+        "surrogate": et.GaussianProcessSurrogate(believer=True),
+        "offspring_size": (et.default_population_size(budget) + 1) // 2},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),
