@@ -496,8 +496,8 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.6.0-conditional.db"), path)
     before = digest(path)
-    with pytest.raises(et.StorageError,
-                       match=r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False\)"'):
+    stored_surrogate = r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False\)"'
+    with pytest.raises(et.StorageError, match=stored_surrogate):
         et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                     resume=True, seed=3, surrogate=et.GaussianProcessSurrogate())
     assert digest(path) == before
@@ -516,9 +516,9 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
 
 def test_a_conditional_run_of_release_0_7_resumes_exactly(tmp_path):
     """tests/data/run-0.7.0-conditional.db: 24 trials of a space with conditions by release 0.7.0 (6ef1f76):
-    with its default surrogate (no mutants of each branch's best; read back with ``believer=False``) it resumes
-    as a fresh run with it goes, and a
-    surrogate that breeds them is refused with the difference named."""
+    with its default surrogate (no mutants of each branch's best; read back with ``believer=False``) it
+    resumes as a fresh run with it goes, and a surrogate that breeds them is refused with the difference
+    named."""
     from tests.data.make_run_file import conditional, f
 
     path = tmp_path / "old.db"
