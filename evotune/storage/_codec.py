@@ -220,8 +220,17 @@ def with_legacy_front_min_trials(stored: dict[str, Any]) -> dict[str, Any]:
 def with_legacy_believer(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run with one objective by evotune 0.20 or earlier, read as what its surrogate
     was: ``GaussianProcessSurrogate(..., believer=False)`` (a generation's children the first of one
-    ranking; the default repr leaves ``believer=True`` out). Its ``offspring_size`` was stored resolved,
-    so it keeps the whole generations it had."""
+    ranking), or, where 0.20 stored ``believer=True``, today's default repr, which leaves it out. Its
+    ``offspring_size`` was stored resolved, so it keeps the generations it had.
+
+    >>> with_legacy_believer({"surrogate": "GaussianProcessSurrogate(min_trials=8)"})["surrogate"]
+    'GaussianProcessSurrogate(min_trials=8, believer=False)'
+    >>> with_legacy_believer({"surrogate": "GaussianProcessSurrogate(min_trials=8, believer=True)"})["surrogate"]
+    'GaussianProcessSurrogate(min_trials=8)'
+    """
+    surrogate = stored.get("surrogate")
+    if isinstance(surrogate, str) and surrogate.endswith(", believer=True)"):
+        return {**stored, "surrogate": surrogate[:-len(", believer=True)")] + ")"}
     if len(stored.get("directions") or ()) <= 1:
         return _with_surrogate_setting(stored, "believer=False")
     return stored

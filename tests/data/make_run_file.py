@@ -31,7 +31,8 @@ tests/data/run-0.17.0-two-objectives-10.db (``... two-objectives-10``: 10 trials
 used from 8 trials where 0.18 waits for 13); by commit c6a95e3 (release 0.18.0), tests/data/run-0.18.0.db (the
 default kind) and tests/data/run-0.18.0-two-objectives-default.db (``... two-objectives-default``), the trials
 the faster engine of 0.19 must go on from as it makes them; by commit 962d087 (release 0.20.0),
-tests/data/run-0.20.0.db (the default kind: generations of a whole population, each the first of one ranking).
+tests/data/run-0.20.0.db (the default kind: generations of a whole population, each the first of one ranking)
+and tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for).
 """
 
 import functools
@@ -127,6 +128,9 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["believer"]:  # 0.20's believer, asked for, with generations of 4
+        et.optimize(f, space, max_evaluations=20, population_size=8, offspring_size=4, storage=sys.argv[1],
+                    surrogate=et.GaussianProcessSurrogate(believer=True), run_name="previous", seed=3)
     else:
         chosen = union if sys.argv[2:] == ["union"] else space
         et.optimize(f, chosen, max_evaluations=20, population_size=8, storage=sys.argv[1], run_name="previous", seed=3)

@@ -387,6 +387,15 @@ def test_a_run_of_release_0_20_keeps_its_whole_generations_and_its_single_rankin
     assert [(t.params, t.value) for t in today.trials][:8] == key[:8]
     assert [(t.params, t.value) for t in today.trials] != key
 
+    # tests/data/run-0.20.0-believer.db: 0.20 asked for today's search (believer=True, generations of 4), which
+    # it stored as such: resumed with nothing given, or with today's default given, it goes on as today's run
+    for i, given in enumerate(({}, TODAY)):
+        path = tmp_path / f"believer-{i}.db"
+        shutil.copy(os.path.join(DATA, "run-0.20.0-believer.db"), path)
+        resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run, **given)
+        assert [s["evaluations"] for s in resumed.sessions] == [20, 20]
+        assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in today.trials]
+
 
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
     """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
