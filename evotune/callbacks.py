@@ -28,7 +28,7 @@ step=stats.generation)`` in the same places):
 >>> result = et.optimize(lambda p: p["x"] ** 2, {"x": et.Float(-1, 1)}, max_evaluations=12,
 ...                      population_size=4, callbacks=[tracker], seed=0)
 >>> sum(kind == "trial" for kind, *_ in tracker.logged), sum(kind == "generation" for kind, *_ in tracker.logged)
-(12, 5)
+(12, 3)
 """
 
 from __future__ import annotations

@@ -104,27 +104,29 @@ def default_population_size(max_evaluations: int | None = None, n_objectives: in
     return int(min(12, max(8, round(math.sqrt(max_evaluations)))))
 
 
-def default_offspring_size(population_size: int, n_objectives: int = 1, surrogate: bool = True) -> int:
+def default_offspring_size(population_size: int, n_objectives: int = 1, surrogate: bool = True,
+                           conditional: bool = False) -> int:
     """Children per generation after the first: half the population (rounded up) when a surrogate picks
-    them for one objective, the whole population otherwise.
+    them for one objective in a space with conditions, the whole population otherwise.
 
-    The model is refitted twice as often, so each child is ranked on more of the trials, and its
-    believer (:class:`~evotune.GaussianProcessSurrogate`) keeps the picks of a generation apart. On
-    the benchmark's model selection problems this gained 1.4 points over 0.20's whole generations at
-    64 trainings and was level at 128; every other suite gained or was level (docs/benchmarks.md).
-    Without a surrogate the generation is a plain genetic algorithm's, and with several objectives
-    survival compares fronts: both were measured with whole generations, and keep them.
+    In a space with conditions (model selection) the model is then refitted twice as often, and its
+    believer (:class:`~evotune.GaussianProcessSurrogate`) spreads each generation over the branches it
+    is unsure of: on the benchmark's model selection problems this gained 1.4 points over 0.20's whole
+    generations at 64 trainings and was level at 128. Without conditions the scikit-learn problems lost
+    a point at 128 (docs/benchmarks.md), so those keep whole generations, as do a plain genetic
+    algorithm and several objectives (survival compares fronts).
 
     Examples
     --------
-    >>> [default_offspring_size(p) for p in (8, 11, 12)]
+    >>> [default_offspring_size(p, conditional=True) for p in (8, 11, 12)]
     [4, 6, 6]
-    >>> default_offspring_size(11, surrogate=False), default_offspring_size(6, n_objectives=2)
+    >>> default_offspring_size(11), default_offspring_size(6, n_objectives=2, conditional=True)
     (11, 6)
     """
     check_int("population_size", population_size, 1)
     check_int("n_objectives", n_objectives, 1)
-    return (population_size + 1) // 2 if surrogate and n_objectives == 1 else population_size
+    halved = surrogate and conditional and n_objectives == 1
+    return (population_size + 1) // 2 if halved else population_size
 
 
 def trial_state(error: BaseException) -> str:
@@ -237,7 +239,7 @@ class Evolution:
     ...     batch = ev.ask()  # every candidate that can be proposed now: a generation at a time
     ...     ev.tell(batch, [c.params["x"] ** 2 + (c.params["k"] == "b") for c in batch])
     >>> ev.generation, len(ev.trials), ev.result().best_params["k"]
-    (5, 24, 'a')
+    (5, 40, 'a')
 
     Results may arrive in any order; the trials stay the same:
 
@@ -245,9 +247,9 @@ class Evolution:
     >>> first = ev.ask()
     >>> for c in reversed(first):
     ...     _ = ev.tell_one(c, c.params["x"] ** 2)
-    >>> [c.number for c in ev.ask()]  # generations 1 (trials 4, 5) and 2 (6, 7): from trials 0 .. 1, 0 .. 3
+    >>> [c.number for c in ev.ask()]  # generation 1 (trials 4 .. 7) is bred from trials 0 .. 1
     [4, 5, 6, 7]
-    >>> ev.ask()  # generation 3 (trials 8, 9) needs trials 0 .. 5: 4 and 5 are running
+    >>> ev.ask()  # generation 2 (trials 8 .. 11) needs trials 0 .. 5: 4 and 5 are running
     []
     """
 
@@ -270,7 +272,8 @@ class Evolution:
         self.config = settings.replace(
             population_size=population_size,
             offspring_size=settings.offspring_size or default_offspring_size(
-                population_size, settings.n_objectives, settings.surrogate is not None),
+                population_size, settings.n_objectives, settings.surrogate is not None,
+                conditional=self.space.conditional),
             lag=settings.lag or 1,
             keep_extremes=(pareto.default_keep_extremes(settings.n_objectives, settings.keep_extremes)
                            if settings.n_objectives > 1 else None),

@@ -143,7 +143,7 @@ class Result:
     >>> result.hall_of_fame[0] == result.best_trial
     True
     >>> result  # a summary; the trials are in result.trials
-    Result(40 trials (complete 40), best 6.747e-05 at {'x': 0.9918}; max_evaluations reached (40))
+    Result(40 trials (complete 40), best 0.0002317 at {'x': 1.015}; max_evaluations reached (40))
     """
 
     trials: list[Trial]

@@ -176,17 +176,19 @@ class GaussianProcessSurrogate(Surrogate):
         ends of a front and bunch its middle. Values raised the hypervolume of every test function at
         budget 200 (DTLZ2 at 100 evaluations, 50 seeds: 0.486 → 0.551) and left the model problems
         within a few thousandths (docs/benchmarks.md).
-    believer : bool
+    believer : bool or None
         With one objective, pick the children a generation evaluates one by one (the "kriging
         believer" of Ginsbourger et al., 2010): each pick's outcome is believed to be its predicted
         mean, so the uncertainty it explains leaves the children near it and the best so far is at
         most that mean, and the next pick is ranked again. Without it the generation's children are
         the first of one ranking, and on a plateau of equal losses they are often near copies of one
-        point (five of one generation's six on ``cash-breast_cancer``, seed 1). On by default from
-        release 0.21, with generations of half the population (:func:`~evotune.default_offspring_size`):
-        together they gained 1.4 points on the CASH benchmark at 64 trainings; the believer alone lost
-        where the best trees sit on a plateau of equal accuracies (docs/benchmarks.md). ``False`` is
-        release 0.20's single ranking.
+        point (five of one generation's six on ``cash-breast_cancer``, seed 1). ``None`` (the default,
+        since 0.21): in a space with conditions, where it spreads a generation over the branches the
+        model is unsure of; there, with generations of half the population
+        (:func:`~evotune.default_offspring_size`), it gained 1.4 points on the CASH benchmark at 64
+        trainings and was level at 128. Not in a space without conditions, where it lost: the best
+        trees sit on a plateau of equal accuracies that wants near copies, and the scikit-learn
+        problems at 128 lost a point (docs/benchmarks.md). ``False`` is release 0.20's single ranking.
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
@@ -222,7 +224,8 @@ class GaussianProcessSurrogate(Surrogate):
     def __init__(self, oversample: int = 4, immigrants: float = 0.25, acquisition: str = "ei",
                  kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8,
                  front_oversample: int = 8, branch_share: float = 0.25, branch_mutants: int = 0,
-                 front_scale: str = "values", front_min_trials: int | None = 13, believer: bool = True):
+                 front_scale: str = "values", front_min_trials: int | None = 13,
+                 believer: bool | None = None):
         owner = "GaussianProcessSurrogate"
         check_int("oversample", oversample, 1, owner=owner)
         check_int("front_oversample", front_oversample, 1, owner=owner)
@@ -248,9 +251,9 @@ class GaussianProcessSurrogate(Surrogate):
                 f"GaussianProcessSurrogate: `front_scale` must be one of {tuple(_FRONT_SCALES)}; "
                 f"got {front_scale!r}."
             )
-        if not isinstance(believer, bool):
+        if believer is not None and not isinstance(believer, bool):
             raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `believer` must be True or False; got {believer!r}."
+                f"GaussianProcessSurrogate: `believer` must be True, False or None; got {believer!r}."
             )
         kappa = 1.0 if kappa is None else kappa
         check_number("kappa", kappa, "a number >= 0", lambda v: 0 <= v < math.inf, owner=owner)
@@ -271,7 +274,7 @@ class GaussianProcessSurrogate(Surrogate):
         # last, where the reader of older run files adds it (storage/_codec.py)
         branch += f", front_scale={self.front_scale!r}" if self.front_scale != "values" else ""
         branch += f", front_min_trials={self.front_min_trials}" if self.front_min_trials != 13 else ""
-        branch += f", believer={self.believer}" if not self.believer else ""
+        branch += f", believer={self.believer}" if self.believer is not None else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
                 f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
                 f"min_trials={self.min_trials}{front}{branch})")
@@ -311,7 +314,8 @@ class GaussianProcessSurrogate(Surrogate):
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> np.ndarray:
-        return self._rank_by_improvement(genome, genes, losses, children, seed, believer=self.believer)
+        believer = genome.conditional if self.believer is None else self.believer
+        return self._rank_by_improvement(genome, genes, losses, children, seed, believer=believer)
 
     def _rank_by_improvement(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int,

@@ -111,8 +111,8 @@ def test_a_believer_spreads_the_children_a_generation_evaluates(acquisition):
     genes = [[x / 2, y / 2] for x, y in genome.sample(rng, 30)]  # trials in [0, 0.5] x [0, 0.5]
     losses = np.array([(x - 0.3) ** 2 + (y - 0.4) ** 2 for x, y in genes])
     children = [[0.9 + 1e-3 * i, 0.9] for i in range(8)] + [[x / 2, y / 2] for x, y in genome.sample(rng, 24)]
-    once = GaussianProcessSurrogate(acquisition=acquisition, believer=False)
-    believer = GaussianProcessSurrogate(acquisition=acquisition)  # the default
+    once = GaussianProcessSurrogate(acquisition=acquisition)  # the default, in a space without conditions
+    believer = GaussianProcessSurrogate(acquisition=acquisition, believer=True)
     order = once.rank(genome, genes, losses, children, seed=0)
     picked = believer.rank(genome, genes, losses, children, seed=0)
     assert sorted(picked.tolist()) == list(range(32))  # a permutation of the children
@@ -138,7 +138,7 @@ def test_a_believer_spreads_the_children_a_generation_evaluates(acquisition):
         ({"acquisition": "ucb"}, "`acquisition` must be one of ('ei', 'lcb'); got 'ucb'"),
         ({"front_scale": "normal"}, "`front_scale` must be one of ('values', 'ranks'); got 'normal'"),
         ({"front_min_trials": 1}, "`front_min_trials` must be an integer >= 2 or None; got 1"),
-        ({"believer": 1}, "`believer` must be True or False; got 1"),
+        ({"believer": 1}, "`believer` must be True, False or None; got 1"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):

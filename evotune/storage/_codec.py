@@ -189,12 +189,16 @@ def _with_surrogate_setting(stored: dict[str, Any], setting: str) -> dict[str, A
     return stored
 
 
+def _conditional(stored: dict[str, Any]) -> bool:
+    """Whether stored settings describe a space with conditions (or a union of sub-spaces)."""
+    return any("when" in d or "union" in d for d in stored.get("space") or [] if isinstance(d, dict))
+
+
 def with_legacy_branches(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run of evotune 0.6 or earlier, whose space has conditions, read as what its
     surrogate was: ``GaussianProcessSurrogate(..., branch_share=0.0)`` (every child evaluated was the
     best-ranked; the default repr leaves ``branch_share=0.25`` out)."""
-    space = stored.get("space") or []
-    if any("when" in d or "union" in d for d in space if isinstance(d, dict)):
+    if _conditional(stored):
         return _with_surrogate_setting(stored, "branch_share=0.0")
     return stored
 
@@ -218,20 +222,16 @@ def with_legacy_front_min_trials(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_legacy_believer(stored: dict[str, Any]) -> dict[str, Any]:
-    """Stored settings of a run with one objective by evotune 0.20 or earlier, read as what its surrogate
-    was: ``GaussianProcessSurrogate(..., believer=False)`` (a generation's children the first of one
-    ranking), or, where 0.20 stored ``believer=True``, today's default repr, which leaves it out. Its
-    ``offspring_size`` was stored resolved, so it keeps the generations it had.
+    """Stored settings of a run with one objective and a space with conditions by evotune 0.20 or earlier,
+    read as what its surrogate was: ``GaussianProcessSurrogate(..., believer=False)`` (a generation's
+    children the first of one ranking; the default repr leaves ``believer=None`` out, which is a believer
+    in such a space). Its ``offspring_size`` was stored resolved, so it keeps the whole generations it had.
 
-    >>> with_legacy_believer({"surrogate": "GaussianProcessSurrogate(min_trials=8)"})["surrogate"]
-    'GaussianProcessSurrogate(min_trials=8, believer=False)'
-    >>> with_legacy_believer({"surrogate": "GaussianProcessSurrogate(min_trials=8, believer=True)"})["surrogate"]
-    'GaussianProcessSurrogate(min_trials=8)'
+    >>> conditional = [{"name": "kernel"}, {"name": "degree", "when": [["kernel", ["poly"]]]}]
+    >>> with_legacy_believer({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "space": conditional})
+    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, believer=False)', 'space': [...]}
     """
-    surrogate = stored.get("surrogate")
-    if isinstance(surrogate, str) and surrogate.endswith(", believer=True)"):
-        return {**stored, "surrogate": surrogate[:-len(", believer=True)")] + ")"}
-    if len(stored.get("directions") or ()) <= 1:
+    if len(stored.get("directions") or ()) <= 1 and _conditional(stored):
         return _with_surrogate_setting(stored, "believer=False")
     return stored
 

@@ -116,8 +116,8 @@ def _half_population(budget: int) -> int:
 #: results/full-evotune-e626449.jsonl the full-suite rows of the default of commit e626449.)
 #: The last four rank bred children only (they were measured before the immigrants came). Every variant
 #: but "evotune-no-bound" (the default up to commit af2b926) was measured before bound mutation, and every one
-#: before 0.21 with generations of a whole population, the first of one ranking: re-run today, a variant that
-#: does not set them has 0.21's (half the population, picked one by one).
+#: before 0.21 with generations of a whole population, the first of one ranking: re-run today on a space with
+#: conditions, a variant that does not set them has 0.21's (half the population, picked one by one).
 VARIANTS = {
     "evotune-no-bound": lambda budget: {"mutation": et.MixedMutation(bound_prob=0.0)},
     "evotune-no-surrogate": lambda budget: {"surrogate": None},
@@ -132,15 +132,19 @@ VARIANTS = {
     "evotune-branch-share-0.125": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_share=0.125)},
     "evotune-branch-mutants-4": lambda budget: {"surrogate": et.GaussianProcessSurrogate(branch_mutants=4)},
     # release 0.20's default (a generation of a whole population, the first of one ranking), and the variants
-    # measured against it on the way to 0.21's (half the population, picked one by one: "evotune" since then)
+    # measured against it on the way to 0.21's (in a space with conditions: half the population, picked one
+    # by one; "-offspring-half" is that on every space)
     "evotune-0.20": lambda budget: {"offspring_size": et.default_population_size(budget),
                                     "surrogate": et.GaussianProcessSurrogate(believer=False)},
-    "evotune-believer": lambda budget: {"offspring_size": et.default_population_size(budget)},
+    "evotune-believer": lambda budget: {"offspring_size": et.default_population_size(budget),
+                                        "surrogate": et.GaussianProcessSurrogate(believer=True)},
     "evotune-offspring-4": lambda budget: {"offspring_size": 4,
                                            "surrogate": et.GaussianProcessSurrogate(believer=False)},
-    "evotune-believer-offspring-4": lambda budget: {"offspring_size": 4},
+    "evotune-believer-offspring-4": lambda budget: {"offspring_size": 4,
+                                                    "surrogate": et.GaussianProcessSurrogate(believer=True)},
     "evotune-believer-offspring-half": lambda budget: {
-        "offspring_size": et.default_offspring_size(et.default_population_size(budget))},
+        "offspring_size": (et.default_population_size(budget) + 1) // 2,
+        "surrogate": et.GaussianProcessSurrogate(believer=True)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),

@@ -31,8 +31,9 @@ tests/data/run-0.17.0-two-objectives-10.db (``... two-objectives-10``: 10 trials
 used from 8 trials where 0.18 waits for 13); by commit c6a95e3 (release 0.18.0), tests/data/run-0.18.0.db (the
 default kind) and tests/data/run-0.18.0-two-objectives-default.db (``... two-objectives-default``), the trials
 the faster engine of 0.19 must go on from as it makes them; by commit 962d087 (release 0.20.0),
-tests/data/run-0.20.0.db (the default kind: generations of a whole population, each the first of one ranking)
-and tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for).
+tests/data/run-0.20.0-conditional.db (``... conditional``: generations of a whole population, each the first
+of one ranking, where 0.21 halves them and picks one by one in a space with conditions) and
+tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for).
 """
 
 import functools

@@ -204,7 +204,7 @@ def test_a_run_file_of_a_previous_release_is_migrated_and_resumed_exactly(tmp_pa
     assert digest(path) == before  # a reader never migrates
     resumed = et.optimize(f, space, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                           resume=True, seed=3)
-    straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3, **BEFORE_0_21)
+    straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
     assert [s["evaluations"] for s in resumed.sessions] == sessions
     with sqlite3.connect(path) as conn:
@@ -338,16 +338,15 @@ def test_a_run_with_several_objectives_of_release_0_17_keeps_its_model_from_8_tr
     assert [(t.params, t.values) for t in today.trials] != key
 
 
-@pytest.mark.parametrize("name, objective, run, before", [
-    ("run-0.18.0.db", "f", dict(population_size=8), BEFORE_0_21),
-    ("run-0.18.0-two-objectives-default.db", "two", dict(directions=["minimize", "minimize"]), {}),
+@pytest.mark.parametrize("name, objective, run", [
+    ("run-0.18.0.db", "f", dict(population_size=8)),
+    ("run-0.18.0-two-objectives-default.db", "two", dict(directions=["minimize", "minimize"])),
 ])
-def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name, objective, run, before):
+def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name, objective, run):
     """tests/data/run-0.18.0.db (one objective) and tests/data/run-0.18.0-two-objectives-default.db (two,
     the model used from 13 trials): 20 trials each by release 0.18.0 (c6a95e3). Release 0.19 made the engine
     faster without changing a trial, so each resumes to 40 trials as a straight run of today makes them, the
-    stored 20 included (with one objective, given the search 0.21 changed: ``BEFORE_0_21``), and the 0.18
-    session stays on record."""
+    stored 20 included, and the 0.18 session stays on record."""
     from tests.data import make_run_file
 
     path = tmp_path / "old.db"
@@ -357,44 +356,46 @@ def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name
                           max_evaluations=40, seed=3, **run)
     assert [(s["evaluations"], s["environment"]["evotune"]) for s in resumed.sessions] == [
         (20, "0.18.0"), (20, et.__version__)]
-    straight = et.optimize(objective, make_run_file.space, max_evaluations=40, seed=3, **run, **before)
+    straight = et.optimize(objective, make_run_file.space, max_evaluations=40, seed=3, **run)
     assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
 
 
-def test_a_run_of_release_0_20_keeps_its_whole_generations_and_its_single_ranking(tmp_path):
-    """tests/data/run-0.20.0.db: 20 trials by release 0.20.0 (962d087), a population of 8 and generations of
-    8 children, each generation's the first of one ranking. Since 0.21 a generation is half the population,
-    picked one by one (``believer=True``). Resumed with nothing given, the run takes back its generation
-    size (stored) and its ranking (read back as ``believer=False``) and goes on as a straight run of 0.20's
-    search; given today's surrogate, the refusal names the difference, the file untouched."""
-    from tests.data.make_run_file import f, space
+def test_a_conditional_run_of_release_0_20_keeps_its_whole_generations_and_its_single_ranking(tmp_path):
+    """tests/data/run-0.20.0-conditional.db: 24 trials of a space with conditions by release 0.20.0 (a2da459),
+    a population of 8 and generations of 8 children, each generation's the first of one ranking; since 0.21
+    such a space gets generations of half the population, picked one by one (``believer=None``). Resumed with
+    nothing given, the run takes back its generation size (stored) and its ranking (read back as
+    ``believer=False``) and goes on as a straight run of 0.20's search; given today's surrogate, the refusal
+    names the difference, the file untouched. tests/data/run-0.20.0-believer.db (a space without conditions,
+    ``believer=True`` and generations of 4 asked for) goes on with those."""
+    from tests.data.make_run_file import conditional, f, space
 
     path = tmp_path / "old.db"
-    shutil.copy(os.path.join(DATA, "run-0.20.0.db"), path)
+    shutil.copy(os.path.join(DATA, "run-0.20.0-conditional.db"), path)
     before = digest(path)
     run = dict(max_evaluations=40, population_size=8, seed=3)
     with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, believer=False\)\", given"):
-        et.optimize(f, space, storage=path, run_name="previous", resume=True, **run, **TODAY)
+        et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run, **TODAY)
     assert digest(path) == before
-    resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run)
+    resumed = et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run)
     assert [(s["evaluations"], s["environment"]["evotune"]) for s in resumed.sessions] == [
-        (20, "0.20.0"), (20, et.__version__)]
+        (24, "0.20.0"), (16, et.__version__)]
     assert resumed.settings["offspring_size"] == 8 and "believer=False" in resumed.settings["surrogate"]
-    key = [(t.params, t.value) for t in et.optimize(f, space, **run, **BEFORE_0_21).trials]
+    key = [(t.params, t.value) for t in et.optimize(f, conditional, **run, **BEFORE_0_21).trials]
     assert [(t.params, t.value) for t in resumed.trials] == key
-    today = et.optimize(f, space, **run)  # 4 children a generation, picked one by one
+    today = et.optimize(f, conditional, **run)  # 4 children a generation, picked one by one
     assert today.settings["offspring_size"] == 4
     assert [(t.params, t.value) for t in today.trials][:8] == key[:8]
     assert [(t.params, t.value) for t in today.trials] != key
 
-    # tests/data/run-0.20.0-believer.db: 0.20 asked for today's search (believer=True, generations of 4), which
-    # it stored as such: resumed with nothing given, or with today's default given, it goes on as today's run
-    for i, given in enumerate(({}, TODAY)):
-        path = tmp_path / f"believer-{i}.db"
-        shutil.copy(os.path.join(DATA, "run-0.20.0-believer.db"), path)
-        resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run, **given)
-        assert [s["evaluations"] for s in resumed.sessions] == [20, 20]
-        assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in today.trials]
+    path = tmp_path / "believer.db"
+    shutil.copy(os.path.join(DATA, "run-0.20.0-believer.db"), path)
+    asked = dict(offspring_size=4, surrogate=et.GaussianProcessSurrogate(believer=True))
+    resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [20, 20]
+    key = [(t.params, t.value) for t in et.optimize(f, space, **run, **asked).trials]
+    assert [(t.params, t.value) for t in resumed.trials] == key
+    assert [(t.params, t.value) for t in et.optimize(f, space, **run).trials] != key
 
 
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
@@ -450,8 +451,7 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
                          schedule="doubling")
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
-    fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3,
-                        **BEFORE_0_21)
+    fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
@@ -489,8 +489,7 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
                           storage=path, run_name="previous", resume=True, seed=3)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 16]  # nothing stored was evaluated again
-    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3,
-                        **BEFORE_0_21)
+    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
 
