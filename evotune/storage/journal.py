@@ -383,14 +383,8 @@ class RunJournal:
 
 def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...], session: int = -1) -> bool:
     """Whether session ``session`` (the last by default; 0: the one that stored the settings) of run
-    ``run_id`` ran an evotune older than ``version``. A run begun by a release that recorded no sessions
-    (schema version 1: none recorded, or a first one that started well after the run was created, where
-    a new run writes both at once) had its settings stored by a release older than any ``version`` asked."""
+    ``run_id`` ran an evotune older than ``version``."""
     recorded = sessions(conn, run_id, path)
-    if session == 0:
-        created = conn.execute("SELECT created FROM runs WHERE run_id=?", (run_id,)).fetchone()[0]
-        if not recorded or recorded[0]["started"] > created + 1.0:
-            return True
     written = str(((recorded[session]["environment"] or {}) if recorded else {}).get("evotune", ""))
     numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
     return bool(numbers) and tuple(numbers) < version
