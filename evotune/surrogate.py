@@ -186,9 +186,9 @@ class GaussianProcessSurrogate(Surrogate):
         since 0.21): in a space with conditions, where it spreads a generation over the branches the
         model is unsure of; there, with generations of half the population
         (:func:`~evotune.default_offspring_size`), it gained 1.4 points on the CASH benchmark at 64
-        trainings and was level at 128. Not in a space without conditions, where it lost: the best
-        trees sit on a plateau of equal accuracies that wants near copies, and the scikit-learn
-        problems at 128 lost a point (docs/benchmarks.md). ``False`` is release 0.20's single ranking.
+        trainings and was level at 128. Not in a space without conditions: there the best trees sit on
+        a plateau of equal accuracies that wants near copies, and the scikit-learn problems at 128
+        were a little behind (docs/benchmarks.md). ``False`` is release 0.20's single ranking.
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
