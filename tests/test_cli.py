@@ -257,8 +257,7 @@ def test_status_says_what_racing_stopped_and_the_folds_it_saved(tmp_path, capsys
 def test_status_counts_the_folds_a_stopped_run_keeps_for_its_resume(tmp_path, capsys):
     from tests.evaluation.test_parts import Noisy
 
-    run_file = tmp_path / "stopped.db"
-    settings = dict(population_size=6, offspring_size=6, lag=2, racing=True, seed=1)
+    run_file, settings = tmp_path / "stopped.db", dict(population_size=6, lag=2, racing=True, seed=1)
     stop = lambda evolution, stats: "enough" if stats.generation == 3 else None  # noqa: E731
     et.optimize(Noisy(), {"x": et.Float(0, 1)}, max_evaluations=48, storage=run_file, callbacks=[stop],
                 **settings)

@@ -83,7 +83,7 @@ def test_maximize_keeps_the_largest():
 
 
 def test_history_has_one_row_per_generation_and_a_deap_logbook():
-    ev = run(Evolution(SPACE, population_size=10, offspring_size=10, seed=0), objective, 5)
+    ev = run(Evolution(SPACE, population_size=10, seed=0), objective, 5)
     assert [row.generation for row in ev.history] == [0, 1, 2, 3, 4]
     assert all(row.evaluated == 10 for row in ev.history)
     bests = [row.best_so_far for row in ev.history]
@@ -202,7 +202,7 @@ def test_user_operators_plug_in():
             i = random.randrange(genome.size)
             child[i] = genome.high[i]
 
-    ev = run(Evolution(SPACE, mutation=Nudge(), population_size=8, offspring_size=8, seed=0), objective, 3)
+    ev = run(Evolution(SPACE, mutation=Nudge(), population_size=8, seed=0), objective, 3)
     assert Nudge.calls >= 16 and len(ev.trials) == 24
     for t in ev.trials:
         ev.space.check_point(t.params)
@@ -262,7 +262,7 @@ def test_same_trials_for_any_number_of_workers_and_any_completion_order(surrogat
 
 def test_a_generation_is_bred_from_the_trials_up_to_its_start_minus_lag():
     """Generation g may be asked once trials 0 .. start(g) - lag are told, and not before."""
-    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, offspring_size=4, lag=3, seed=0)
+    ev = Evolution({"x": et.Float(0, 1)}, population_size=4, lag=3, seed=0)
     first = ev.ask()
     assert [c.number for c in first] == [0, 1, 2, 3]  # the initial design needs nothing
     for c in first[1:]:

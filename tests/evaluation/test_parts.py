@@ -235,7 +235,7 @@ def test_the_finished_folds_of_a_candidate_a_stop_leaves_undecided_are_kept_and_
     import sqlite3
 
     space, path = {"x": et.Float(0, 1)}, tmp_path / "runs.db"
-    settings = dict(population_size=6, offspring_size=6, lag=2, racing=True, seed=1)  # next starts 2 early
+    settings = dict(population_size=6, lag=2, racing=True, seed=1)  # the next generation starts 2 early
     straight = et.optimize(Noisy(), space, max_evaluations=48, **settings)
     stop = lambda evolution, stats: "enough" if stats.generation == 3 else None  # noqa: E731
     stopped = et.optimize(Logged(tmp_path), space, max_evaluations=48, storage=path, callbacks=[stop],
