@@ -260,6 +260,22 @@ def test_same_trials_for_any_number_of_workers_and_any_completion_order(surrogat
         assert [t.number for t in ev.result().hall_of_fame] == [t.number for t in runs[0].result().hall_of_fame]
 
 
+def test_a_space_with_conditions_gets_generations_of_half_the_population():
+    """With a surrogate and one objective, a space with conditions breeds half the population per generation
+    (0.21: the model refitted twice as often, its picks spread by the believer); any other search keeps whole
+    generations, and an explicit offspring_size wins."""
+    flat = {"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5)}
+    conditional = {"kernel": ["rbf", "poly"], "degree": et.Integer(2, 5).when(kernel="poly")}
+    sizes = {
+        "conditional": Evolution(conditional, max_evaluations=128).offspring_size,
+        "flat": Evolution(flat, max_evaluations=128).offspring_size,
+        "no surrogate": Evolution(conditional, max_evaluations=128, surrogate=None).offspring_size,
+        "two objectives": Evolution(conditional, directions=["minimize"] * 2).offspring_size,
+        "given": Evolution(conditional, max_evaluations=128, offspring_size=3).offspring_size,
+    }
+    assert sizes == {"conditional": 6, "flat": 11, "no surrogate": 11, "two objectives": 6, "given": 3}
+
+
 def test_a_generation_is_bred_from_the_trials_up_to_its_start_minus_lag():
     """Generation g may be asked once trials 0 .. start(g) - lag are told, and not before."""
     ev = Evolution({"x": et.Float(0, 1)}, population_size=4, lag=3, seed=0)
