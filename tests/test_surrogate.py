@@ -134,7 +134,7 @@ def test_the_default_surrogate_is_a_believer_in_a_space_with_conditions_only():
     losses = np.array([(x - 0.3) ** 2 + (y - 0.4) ** 2 + 0.1 * m for m, x, y in genes])
     children = [[0, 0.9 + 1e-3 * i, 0.9] for i in range(8)]
     children += [[m, x / 2, y / 2] for m, x, y in genome.sample(rng, 24)]
-    default, believer, once = (GaussianProcessSurrogate(believer=b).rank(genome, genes, losses, children, seed=0)
+    default, believer, once = (GaussianProcessSurrogate(believer=b).rank(genome, genes, losses, children, 0)
                                for b in (None, True, False))
     assert default.tolist() == believer.tolist() != once.tolist()
     assert [int(np.sum(ranking[:8] < 8)) for ranking in (once, default)] == [5, 1]
