@@ -112,9 +112,9 @@ def default_offspring_size(population_size: int, n_objectives: int = 1, surrogat
     In a space with conditions (model selection) the model is then refitted twice as often, and its
     believer (:class:`~evotune.GaussianProcessSurrogate`) spreads each generation over the branches it
     is unsure of: on the benchmark's model selection problems this gained 1.4 points over 0.20's whole
-    generations at 64 trainings and was level at 128. Without conditions it gained at 64 and was a
-    little behind at 128 (docs/benchmarks.md), so such spaces keep whole generations, as do a plain
-    genetic algorithm and several objectives (survival compares fronts).
+    generations at 64 trainings and was level at 128. Without conditions the scikit-learn problems were
+    no better with it (trees and forests lost; docs/benchmarks.md), so such spaces keep whole
+    generations, as do a plain genetic algorithm and several objectives (survival compares fronts).
 
     Examples
     --------

@@ -187,8 +187,8 @@ class GaussianProcessSurrogate(Surrogate):
         model is unsure of; there, with generations of half the population
         (:func:`~evotune.default_offspring_size`), it gained 1.4 points on the CASH benchmark at 64
         trainings and was level at 128. Not in a space without conditions: there the best trees sit on
-        a plateau of equal accuracies that wants near copies, and the scikit-learn problems at 128
-        were a little behind (docs/benchmarks.md). ``False`` is release 0.20's single ranking.
+        a plateau of equal accuracies that wants near copies, and the scikit-learn problems were no
+        better with it (docs/benchmarks.md). ``False`` is release 0.20's single ranking.
     acquisition : {"ei", "lcb"}
         Expected improvement, or lower confidence bound.
     kappa : float, optional
