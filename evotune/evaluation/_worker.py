@@ -42,9 +42,6 @@ _dask_objectives: dict[str, Any] = {}
 #: Longest log message a worker sends to the parent; longer ones are cut, with a marker.
 LOG_MESSAGE_LIMIT = 64 * 1024
 
-#: The name of the record a worker sends on its log queue once it has started (see ``process._Relay``).
-STARTED = "evotune._worker.started"
-
 
 class BoundedQueueHandler(logging.handlers.QueueHandler):
     """Sends records to the parent with their message cut to LOG_MESSAGE_LIMIT characters:
@@ -106,7 +103,6 @@ def initialize(payload: Any, log_queue: Any, log_levels: dict[str, int], blas_th
         for name in THREAD_VARIABLES:
             os.environ[name] = str(blas_threads)
     if log_queue is not None:  # every record goes to the parent, once (no inherited handlers)
-        log_queue.put(logging.makeLogRecord({"name": STARTED, "process": os.getpid()}))  # may be stopped now
         for logger in logging.Logger.manager.loggerDict.values():
             if isinstance(logger, logging.Logger):
                 logger.handlers.clear()

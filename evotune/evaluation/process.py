@@ -47,31 +47,11 @@ def resolve_n_jobs(n_jobs: int) -> int:
     return n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)
 
 
-#: Workers that have started (their process ids), told by their first record (``_worker.STARTED``).
-_started: set[int] = set()
-
-
 class _Relay(logging.Handler):
     """Hands records from workers to the parent's loggers, as if logged here."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name == _worker.STARTED:
-            _started.add(record.process)
-        else:
-            logging.getLogger(record.name).handle(record)
-
-
-def _wait_for_starting_workers(timeout: float) -> None:
-    """Wait (at most ``timeout`` seconds) until no pool worker of this process is still starting. A worker
-    that starts as a fresh interpreter ("loky", "spawn") rebuilds the pool's locks from their names; stopped
-    before it did, it finds them gone and prints a traceback (seen when a run ended before its last worker
-    was up, and after :meth:`ProcessPoolEvaluator.cancel` killed evaluations and the pool replaced their
-    workers)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(
-            child.name == "pebble_pool_worker" and child.pid not in _started
-            for child in multiprocessing.active_children()):
-        time.sleep(0.01)
+        logging.getLogger(record.name).handle(record)
 
 
 def _gnu_openmp_loaded() -> bool:
@@ -351,7 +331,6 @@ class ProcessPoolEvaluator(Evaluator):
         self.cancel()
         atexit.unregister(self.close)
         if self._pool is not None:
-            _wait_for_starting_workers(timeout=10)
             self._pool.stop()
             self._pool.join(timeout=10)
             self._pool = None
