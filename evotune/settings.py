@@ -51,8 +51,8 @@ class Settings:
         :func:`~evotune.default_population_size` of the budget (6 with two or three objectives).
     offspring_size : int, optional
         Children per generation after the first (lambda); by default
-        :func:`~evotune.default_offspring_size`: half the population with a surrogate and one
-        objective (since 0.21), else ``population_size``.
+        :func:`~evotune.default_offspring_size`: half the population with a surrogate, one objective
+        and a space with conditions (since 0.21), else ``population_size``.
     lag : int, optional
         A generation is bred from the trials up to ``lag`` before its first (see
         :class:`~evotune.Evolution`); by default :func:`~evotune.default_lag` of the

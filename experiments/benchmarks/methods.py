@@ -143,7 +143,7 @@ VARIANTS = {
     "evotune-believer-offspring-4": lambda budget: {"offspring_size": 4,
                                                     "surrogate": et.GaussianProcessSurrogate(believer=True)},
     "evotune-believer-offspring-half": lambda budget: {
-        "offspring_size": (et.default_population_size(budget) + 1) // 2,
+        "offspring_size": et.default_offspring_size(et.default_population_size(budget), conditional=True),
         "surrogate": et.GaussianProcessSurrogate(believer=True)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},

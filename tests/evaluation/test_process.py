@@ -684,7 +684,7 @@ def test_finished_outcomes_returns_what_finished_without_waiting_for_the_rest(ki
 
 
 STOPPED_WHILE_BUSY = """
-import json, os, signal, sys, time
+import json, os, signal, sqlite3, sys, time
 import evotune as et
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even in the background
@@ -741,7 +741,7 @@ if __name__ == "__main__":
     # what finished while the driver was busy (later ones, submitted since, may be in flight at the stop)
     finished = {float(x) for x, at in map(str.split, open(DONE)) if float(at) <= Busy.until}
     stored = {t.params["x"] for t in et.load_run(DONE + ".db").trials if t.ok}
-    import sqlite3  # a fold whose candidate the stop left undecided is kept for the resume: not lost either
+    # a fold whose candidate the stop left undecided is kept for the resume: not lost either
     with sqlite3.connect(DONE + ".db") as conn:
         stored |= {json.loads(genes)[0] for (genes,) in conn.execute("SELECT genes FROM parts")}
     print(json.dumps({"reason": reason, "finished": len(finished), "stored": len(stored),
