@@ -37,3 +37,27 @@ def _refuse(owner: str, name: str, allowed: str, value: Any, allow_none: bool) -
     prefix = f"{owner}: " if owner else ""
     alternative = " or None" if allow_none else ""
     raise InvalidParameterError(f"{prefix}`{name}` must be {allowed}{alternative}; got {value!r}.")
+
+
+def from_literal_repr(cls: type, text: Any) -> Any:
+    """The ``cls`` instance whose repr is ``text`` when that repr is ``cls(name=literal, ...)`` (keywords and
+    Python literals only: nothing else is evaluated), else None. Run files keep settings objects as their
+    repr; a resumed run takes back those it can rebuild so.
+
+    >>> from evotune import Racing
+    >>> from_literal_repr(Racing, repr(Racing(min_parts=4))) == Racing(min_parts=4)
+    True
+    >>> from_literal_repr(Racing, "Racing(min_parts=__import__('os'))") is None
+    True
+    """
+    import ast
+
+    try:
+        call = ast.parse(text, mode="eval").body if isinstance(text, str) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id == cls.__name__ and not call.args):
+            return None
+        value = cls(**{k.arg: ast.literal_eval(k.value) for k in call.keywords})
+    except (SyntaxError, ValueError, TypeError, InvalidParameterError):
+        return None
+    return value if repr(value) == text else None

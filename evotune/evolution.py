@@ -65,7 +65,7 @@ from .result import Result
 from .space import Space
 from .settings import Settings
 from .surrogate import Surrogate
-from .racing import Race, part_losses
+from .racing import AUTO, Race, part_losses
 from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial, split_info
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
@@ -278,6 +278,7 @@ class Evolution:
             keep_extremes=(pareto.default_keep_extremes(settings.n_objectives, settings.keep_extremes)
                            if settings.n_objectives > 1 else None),
             seed=int(np.random.SeedSequence().entropy % 2**63) if settings.seed is None else settings.seed,
+            racing=None if settings.racing == AUTO else settings.racing,  # "auto" looks at the objective: optimize()
         )
         config = self.config
         self.direction = config.direction

@@ -24,6 +24,7 @@ from .exceptions import (
     StorageError,
     warn,
 )
+from .racing import AUTO, Racing
 from .result import Result
 from .settings import Settings
 from .space import Space
@@ -178,12 +179,12 @@ def optimize(
     _check_arguments(objective, fidelity=settings.fidelity is not None)
     if settings.fidelity is not None:  # objective(params, budget): each budget a part, or a generator over budgets
         objective = budgeted(objective, settings.fidelity)
-    if settings.racing is not None and not has_parts(objective):
+    if isinstance(settings.racing, Racing) and not has_parts(objective):
         raise InvalidParameterError(
             "`racing` needs an objective evaluated fold by fold (`parts`, `part(params, i)` and `combine(params, "
             "results)`, as evotune.sklearn.cross_validation and EvolutionarySearchCV make); this one is called whole."
         )
-    if settings.racing is not None and objective.parts <= settings.racing.min_parts:
+    if isinstance(settings.racing, Racing) and objective.parts <= settings.racing.min_parts:
         raise InvalidParameterError(
             f"`racing`: min_parts={settings.racing.min_parts} leaves nothing to stop with {objective.parts} folds; "
             f"use more folds (cv=10) or a smaller min_parts (at least 2)."
@@ -280,6 +281,9 @@ def _optimize(
             name: value for name, value in stored.items()
             if name not in given and getattr(settings, name) == getattr(default, name)
         })  # fmt: skip
+    if settings.racing == AUTO:  # a resumed run took back its own above
+        parts = objective.parts if has_parts(objective) and settings.fidelity is None else None
+        settings = settings.replace(racing=Racing.auto(parts, settings.n_objectives))
     racing = settings.racing
     if racing is not None and racing.repeats and callable(getattr(objective, "keying", None)):
         objective = objective.keying(racing.repeat_parts)  # its first folds fingerprint their models

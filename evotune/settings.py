@@ -15,7 +15,7 @@ from typing import Any
 
 from ._checks import check_int, check_number
 from .exceptions import InvalidParameterError
-from .racing import Fidelity, Racing
+from .racing import AUTO, Fidelity, Racing
 from .surrogate import GaussianProcessSurrogate, Surrogate
 from .trial import Direction
 
@@ -66,13 +66,19 @@ class Settings:
         Picks the children worth evaluating (see :mod:`evotune.surrogate`); ``True``
         is the default :class:`~evotune.GaussianProcessSurrogate`, ``None`` or
         ``False`` a plain genetic algorithm.
-    racing : Racing, True or None
+    racing : Racing, True, None or "auto"
         Stop a candidate's cross-validation when its first folds show it worse
         than the population's best, or repeat an earlier trial's models, or tie the
         best (see :class:`~evotune.Racing`; only objectives
-        evaluated fold by fold are raced); ``True`` is ``Racing()``. With several
-        ``directions``: when a trial of the population's front is shown better in
-        every objective.
+        evaluated fold by fold are raced); ``True`` is ``Racing()``, ``None`` or
+        ``False`` runs every fold. ``"auto"`` (the default since 0.22):
+        :func:`~evotune.optimize` races with ``Racing()`` an objective evaluated fold by
+        fold (EvolutionarySearchCV's, the CLI's estimators',
+        :func:`evotune.sklearn.cross_validation`) with more folds than its ``min_parts``
+        (3) and one objective, and nothing else; an :class:`~evotune.Evolution` of
+        your own races only when given a ``Racing``; a resumed run keeps what it
+        stored. With several ``directions`` (asked for): when a trial of the
+        population's front is shown better in every objective.
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at
         equal budget (see :class:`~evotune.Fidelity`); the objective is then called
@@ -113,7 +119,7 @@ class Settings:
     selection: Any = None
     crossover_prob: float = 0.9
     surrogate: Surrogate | bool | None = True
-    racing: Racing | bool | None = None
+    racing: Racing | bool | str | None = AUTO
     fidelity: Fidelity | None = None
     initial_points: Sequence[Mapping[str, Any]] | None = None
     hall_of_fame_size: int = 10
@@ -161,15 +167,16 @@ class Settings:
             )
         if self.racing is True or self.racing is False:
             object.__setattr__(self, "racing", Racing() if self.racing else None)
-        elif self.racing is not None and not isinstance(self.racing, Racing):
+        elif self.racing is not None and self.racing != AUTO and not isinstance(self.racing, Racing):
             raise InvalidParameterError(
-                f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True or None; got {self.racing!r}."
+                f"`racing` must be a Racing (e.g. Racing(min_parts=3)), True, False, None or \"auto\"; "
+                f"got {self.racing!r}."
             )
         if self.fidelity is not None and not isinstance(self.fidelity, Fidelity):
             raise InvalidParameterError(
                 f"`fidelity` must be a Fidelity (e.g. Fidelity(1, 81)) or None; got {self.fidelity!r}."
             )
-        if self.fidelity is not None and self.racing is not None:
+        if self.fidelity is not None and isinstance(self.racing, Racing):
             raise InvalidParameterError("give `racing` (cross-validation folds) or `fidelity` (budgets), not both.")
         if self.initial_points is not None and (
             isinstance(self.initial_points, (str, Mapping)) or not isinstance(self.initial_points, Sequence)
@@ -220,13 +227,24 @@ class Settings:
 
     @classmethod
     def restorable(cls, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """The stored settings a resumed run takes back: numbers and names as they are, and the surrogate
-        when it was none or a :class:`GaussianProcessSurrogate` (rebuilt from its repr: literals only);
-        other objects are only compared, by their repr, since nothing is unpickled from a run file."""
+        """The stored settings a resumed run takes back: numbers and names as they are, the surrogate
+        when it was none or a :class:`GaussianProcessSurrogate` and the racing (none or a :class:`Racing`),
+        each rebuilt from its repr (literals only); other objects are only compared, by their repr, since
+        nothing is unpickled from a run file. ``stored`` empty: no run stored, nothing to take back.
+
+        >>> Settings.restorable({"seed": 3, "racing": None, "surrogate": "None"})
+        {'seed': 3, 'surrogate': None, 'racing': None}
+        >>> Settings.restorable({"racing": repr(Racing(min_parts=4))})  # doctest: +NORMALIZE_WHITESPACE
+        {'racing': Racing(min_parts=4, confidence=0.95, pooled=True, repeats=True, ties=True, futility=0.02,
+                          schedule='each', repeat_parts=2)}
+        """
         names = ("direction", "directions", "keep_extremes", "population_size", "offspring_size", "lag", "crossover_prob",
                  "hall_of_fame_size", "seed")
         restored = {name: stored[name] for name in names if stored.get(name) is not None}
         surrogate = GaussianProcessSurrogate.from_repr(stored.get("surrogate"))  # its settings are literals
         if surrogate is not None or stored.get("surrogate") == "None":
             restored["surrogate"] = surrogate
+        racing = stored.get("racing")  # None (or no such setting: before 0.5) ran every fold
+        if stored and (racing is None or Racing.from_repr(racing) is not None):
+            restored["racing"] = None if racing is None else Racing.from_repr(racing)
         return restored

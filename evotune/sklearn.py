@@ -548,15 +548,20 @@ class EvolutionarySearchCV(BaseSearchCV):
     surrogate : Surrogate, True or None
         Which children of a generation are worth a cross-validation (see
         :mod:`evotune.surrogate`); ``None`` evaluates every bred child.
-    racing : Racing, True or None
+    racing : Racing, True, None or "auto"
         Stop a candidate's cross-validation once its first folds show it worse
         than the best candidate so far (a paired test on the same folds), fit the
         same models as an earlier candidate's, tie the best fold for fold, or leave
         it too far behind to still end better (see :class:`evotune.Racing`). A
         stopped candidate has ``state`` ``"pruned"`` in ``cv_results_``, NaN for
         the folds it did not run and so a NaN mean
-        (ranked last: it is never ``best_params_``). Pays off with many folds
-        (``cv=10``); refused with no more folds than ``min_parts``. With
+        (ranked last: it is never ``best_params_``). ``"auto"`` (the default since
+        0.22) races with ``Racing()`` a search of one objective and more than 3
+        folds (``cv=5``, scikit-learn's default, and up), and runs every fold
+        otherwise; ``None`` or ``False`` always runs every fold (what 0.21 and
+        earlier did by default; a resumed search keeps what it stored). Pays off
+        most with many folds (``cv=10``); ``Racing(...)`` is refused with no more
+        folds than its ``min_parts``. With
         ``objectives``, a candidate stops once a candidate on the front is shown
         better in every objective (or it repeats an earlier one's models); it is
         never on the front. A measured time among the objectives varies fold by
@@ -640,7 +645,7 @@ refit_time_, multimetric_ :
         n_iter: int | None = None,
         lag: int | None = None,
         surrogate: Any = True,
-        racing: Any = None,
+        racing: Any = "auto",
         timeout: float | None = None,
         dask_client: Any = None,
         storage: Any = None,
@@ -770,7 +775,7 @@ refit_time_, multimetric_ :
             changes["seed"] = seed
         if self.surrogate is not True:  # the argument, when given, wins (True: the settings' or stored one)
             changes["surrogate"] = self.surrogate
-        if self.racing is not None:
+        if not (isinstance(self.racing, str) and self.racing == "auto"):  # "auto": the settings' (by default "auto")
             changes["racing"] = self.racing
         with warnings.catch_warnings():
             # failed fits are reported once, in scikit-learn's own words, below

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import pareto
 from ._gp import GaussianProcess, fit_hyperparameters
-from ._checks import check_int, check_number
+from ._checks import check_int, check_number, from_literal_repr
 from .exceptions import InvalidParameterError
 from .genome import Genome
 
@@ -299,17 +299,7 @@ class GaussianProcessSurrogate(Surrogate):
         >>> GaussianProcessSurrogate.from_repr("GaussianProcessSurrogate(window=__import__('os'))") is None
         True
         """
-        import ast
-
-        try:
-            call = ast.parse(text, mode="eval").body if isinstance(text, str) else None
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                    and call.func.id == cls.__name__ and not call.args):
-                return None
-            surrogate = cls(**{k.arg: ast.literal_eval(k.value) for k in call.keywords})
-        except (SyntaxError, ValueError, TypeError, InvalidParameterError):
-            return None
-        return surrogate if repr(surrogate) == text else None
+        return from_literal_repr(cls, text)
 
     def rank(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int

@@ -442,6 +442,25 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01
 
 
+def test_a_search_of_more_than_3_folds_and_one_objective_is_raced_by_default():
+    """``racing="auto"``: ``Racing()`` with scikit-learn's 5 folds, every fold with 3 or with several
+    objectives; ``None`` runs every fold."""
+    space = {"max_depth": et.Integer(1, 30), "min_samples_leaf": et.Integer(1, 20)}
+
+    def trials(**kwargs):
+        search = EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), space, max_evaluations=24,
+                                      random_state=0, **kwargs).fit(X_bc, y_bc)
+        return [(t.params, t.value, t.state, t.parts) for t in search.trials_]
+
+    default = trials()
+    assert "pruned" in {state for _, _, state, _ in default}
+    assert default == trials(racing=True) != trials(racing=None)
+    assert "pruned" not in {state for _, _, state, _ in trials(racing=None)}
+    assert trials(cv=3) == trials(cv=3, racing=None)
+    two = dict(scoring=["accuracy", "balanced_accuracy"], objectives=["accuracy", "balanced_accuracy"])
+    assert trials(**two) == trials(**two, racing=None)
+
+
 def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(tmp_path):
     """A decision tree deeper than its data needs is the same model at any deeper max_depth: such repeats
     stop after their first 2 folds (the paired test cannot stop them: they tie), with the same trials

@@ -492,6 +492,38 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
+    shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)  # given nothing: it takes its own back
+    taken = et.optimize(tree_folds(), tree_space, max_evaluations=48, population_size=8, storage=path,
+                        run_name="previous", resume=True, seed=3)
+    assert [(t.params, t.value, t.state, t.parts) for t in taken.trials] == key
+
+
+def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path):
+    """tests/data/run-0.21.0-cv.db: a decision tree's 10-fold cross-validation, 32 trials by release 0.21.0
+    (eb841d4), which ran every fold unless asked to race, and tests/data/run-0.21.0-sklearn-cv.db: 24 trials
+    of EvolutionarySearchCV with 5 folds. Since 0.22 both are raced by default (``racing="auto"``); resumed
+    with nothing said of racing, each takes back the none it stored and goes on as a search that runs every
+    fold does, while a fresh search races."""
+    from tests.data.make_run_file import breast_cancer, tree_cv_search, tree_folds, tree_space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.21.0-cv.db"), path)
+    run = dict(max_evaluations=48, population_size=8, seed=3)
+    resumed = et.optimize(tree_folds(), tree_space, storage=path, run_name="previous", resume=True, **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [32, 16]
+    key = [(t.params, t.value, t.state) for t in et.optimize(tree_folds(), tree_space, racing=None, **run).trials]
+    assert [(t.params, t.value, t.state) for t in resumed.trials] == key
+    assert "pruned" in {t.state for t in et.optimize(tree_folds(), tree_space, **run).trials}
+
+    path = tmp_path / "search.db"
+    shutil.copy(os.path.join(DATA, "run-0.21.0-sklearn-cv.db"), path)
+    X, y = breast_cancer()
+    resumed = tree_cv_search(max_evaluations=40, storage=path, resume=True).fit(X, y)
+    assert [s["evaluations"] for s in resumed.result_.sessions] == [24, 16]
+    straight = tree_cv_search(max_evaluations=40, racing=None).fit(X, y)
+    assert [(t.params, t.value, t.state) for t in resumed.trials_] == [
+        (t.params, t.value, t.state) for t in straight.trials_]
+    assert "pruned" in {t.state for t in tree_cv_search(max_evaluations=40).fit(X, y).trials_}
 
 
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
