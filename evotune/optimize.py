@@ -67,8 +67,9 @@ def optimize(
         direction; any objective may also return ``(value, info_dict)``). An exception, NaN, an infinity or a non-number is recorded as a
         failed trial and ranked worst. An objective made of independent parts
         (``parts``, ``part(params, i)``, ``combine(params, results)``: see
-        :mod:`evotune.evaluation.parts`) runs each part as a task of its own
-        (and can be raced: ``racing=True``). With ``fidelity``, it is called as
+        :mod:`evotune.evaluation.parts`) runs each part as a task of its own,
+        and is raced by default when it has more than 3 parts and one objective
+        (``racing="auto"``; ``racing=None`` runs every part). With ``fidelity``, it is called as
         ``objective(params, budget)`` at each budget, or, if it is a generator
         function, once as ``objective(params, budgets)`` yielding the value at each
         budget as it trains on (see :class:`evotune.evaluation.parts.Stepped`).
