@@ -175,7 +175,8 @@ def optimize(
     for cb in callbacks:
         if not callable(cb):
             raise InvalidParameterError(f"`callbacks` must hold callables; got {cb!r}.")
-    given = set(changes)  # on resume, what the user did not give comes from the stored run
+    # on resume, what the user did not give comes from the stored run ("auto" racing is not a choice)
+    given = {name for name, value in changes.items() if not (name == "racing" and value == AUTO)}
     settings = Settings.of(changes, settings)
     _check_arguments(objective, fidelity=settings.fidelity is not None)
     if settings.fidelity is not None:  # objective(params, budget): each budget a part, or a generator over budgets

@@ -245,6 +245,7 @@ class Settings:
         if surrogate is not None or stored.get("surrogate") == "None":
             restored["surrogate"] = surrogate
         racing = stored.get("racing")  # None (or no such setting: before 0.5) ran every fold
-        if stored and (racing is None or Racing.from_repr(racing) is not None):
-            restored["racing"] = None if racing is None else Racing.from_repr(racing)
+        taken = None if racing is None else Racing.from_repr(racing)
+        if stored and (racing is None or taken is not None):
+            restored["racing"] = taken
         return restored

@@ -56,6 +56,7 @@ from ._sklearn_compat import (
 from .evolution import default_population_size
 from .exceptions import AllEvaluationsFailedError, FailedEvaluationWarning, InvalidParameterError
 from .optimize import optimize
+from .racing import AUTO
 from .settings import Settings
 from .storage import run_names
 from .trial import COMPLETE, FAILED, PRUNED
@@ -775,7 +776,7 @@ refit_time_, multimetric_ :
             changes["seed"] = seed
         if self.surrogate is not True:  # the argument, when given, wins (True: the settings' or stored one)
             changes["surrogate"] = self.surrogate
-        if not (isinstance(self.racing, str) and self.racing == "auto"):  # "auto": the settings' (by default "auto")
+        if self.racing != AUTO:  # "auto": the settings' own (by default "auto"), or the stored run's
             changes["racing"] = self.racing
         with warnings.catch_warnings():
             # failed fits are reported once, in scikit-learn's own words, below
