@@ -68,7 +68,7 @@ def optimize(
         failed trial and ranked worst. An objective made of independent parts
         (``parts``, ``part(params, i)``, ``combine(params, results)``: see
         :mod:`evotune.evaluation.parts`) runs each part as a task of its own,
-        and is raced by default when it has more than 3 parts and one objective
+        and is raced by default when it has 6 parts or more and one objective
         (``racing="auto"``; ``racing=None`` runs every part). With ``fidelity``, it is called as
         ``objective(params, budget)`` at each budget, or, if it is a generator
         function, once as ``objective(params, budgets)`` yielding the value at each

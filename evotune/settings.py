@@ -74,8 +74,8 @@ class Settings:
         ``False`` runs every fold. ``"auto"`` (the default since 0.22):
         :func:`~evotune.optimize` races with ``Racing()`` an objective evaluated fold by
         fold (EvolutionarySearchCV's, the CLI's estimators',
-        :func:`evotune.sklearn.cross_validation`) with more folds than its ``min_parts``
-        (3) and one objective, and nothing else; an :class:`~evotune.Evolution` of
+        :func:`evotune.sklearn.cross_validation`) of 6 folds or more (twice its
+        ``min_parts``) and one objective, and nothing else (:meth:`~evotune.Racing.auto`); an :class:`~evotune.Evolution` of
         your own races only when given a ``Racing``; a resumed run keeps what it
         stored. With several ``directions`` (asked for): when a trial of the
         population's front is shown better in every objective.

@@ -557,12 +557,13 @@ class EvolutionarySearchCV(BaseSearchCV):
         stopped candidate has ``state`` ``"pruned"`` in ``cv_results_``, NaN for
         the folds it did not run and so a NaN mean
         (ranked last: it is never ``best_params_``). ``"auto"`` (the default since
-        0.22) races with ``Racing()`` a search of one objective and more than 3
-        folds (``cv=5``, scikit-learn's default, and up), and runs every fold
-        otherwise; ``None`` or ``False`` always runs every fold (what 0.21 and
-        earlier did by default; a resumed search keeps what it stored). Pays off
-        most with many folds (``cv=10``); ``Racing(...)`` is refused with no more
-        folds than its ``min_parts``. With
+        0.22) races with ``Racing()`` a search of one objective and 6 folds or
+        more (``cv=10``: 41 % fewer fits at the same score in the benchmark), and
+        runs every fold otherwise (``cv=5``, scikit-learn's default, saved 23 %
+        for a loss of 0.45 ± 0.27 points: pass ``racing=True`` to race it);
+        ``None`` or ``False`` always runs every fold (what 0.21 and earlier did by
+        default; a resumed search keeps what it stored). ``Racing(...)`` is refused
+        with no more folds than its ``min_parts``. With
         ``objectives``, a candidate stops once a candidate on the front is shown
         better in every objective (or it repeats an earlier one's models); it is
         never on the front. A measured time among the objectives varies fold by

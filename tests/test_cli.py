@@ -250,7 +250,7 @@ def test_status_says_what_racing_stopped_and_the_folds_it_saved(tmp_path, capsys
     assert line.startswith(f"  early stops: {len(pruned)} stopped early (repeats ")
     assert line.endswith(f"; {ran} of {every} parts run ({ran / every:.0%})")
     unraced = tmp_path / "plain.db"
-    et.optimize(Binned(), {"x": et.Float(0, 1)}, max_evaluations=12, seed=1, racing=None, storage=unraced)
+    et.optimize(Binned(), {"x": et.Float(0, 1)}, max_evaluations=12, seed=1, storage=unraced)
     assert main(["status", str(unraced)]) == 0 and "early stops:" not in capsys.readouterr().out
 
 

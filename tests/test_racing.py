@@ -103,18 +103,18 @@ def test_a_pruned_trial_ranks_by_its_estimate_and_never_enters_the_hall_of_fame(
     assert child.number not in [ind.number for ind in ev.population]  # its estimate is past the best's 1.0 loss
 
 
-def test_by_default_optimize_races_an_objective_of_more_parts_than_min_parts_and_nothing_else():
-    """``racing="auto"`` (the default): ``Racing()`` for a parts objective of 4 folds or more and one
-    objective; every part for 3, for an objective called whole, and in an Evolution of your own."""
+def test_by_default_optimize_races_an_objective_of_twice_min_parts_and_nothing_else():
+    """``racing="auto"`` (the default): ``Racing()`` for a parts objective of 6 folds or more and one
+    objective; every part for 5, for an objective called whole, and in an Evolution of your own."""
     from tests.data.make_run_file import Folds, space
 
     def racing(objective, **kwargs):
         return et.optimize(objective, space, max_evaluations=4, seed=0, **kwargs).settings["racing"]
 
-    assert racing(Folds()) == repr(et.Racing())
-    assert racing(Folds(), racing=None) is None
-    three = type("Three", (Folds,), {"parts": 3})()
-    assert racing(three) is None and racing(lambda p: p["x"]) is None
+    six, five = type("Six", (Folds,), {"parts": 6})(), type("Five", (Folds,), {"parts": 5})()
+    assert racing(six) == repr(et.Racing()) == racing(five, racing=True)
+    assert racing(six, racing=None) is None
+    assert racing(five) is None and racing(lambda p: p["x"]) is None
     assert et.Evolution({"x": et.Float(0, 1)}).config.racing is None
     with pytest.raises(et.InvalidParameterError, match=r"`racing` must be a Racing \(e.g. Racing\(min_parts=3\)\), "
                                                        r"True, False, None or \"auto\"; got 'fast'"):

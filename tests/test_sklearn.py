@@ -442,9 +442,9 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01
 
 
-def test_a_search_of_more_than_3_folds_and_one_objective_is_raced_by_default():
-    """``racing="auto"``: ``Racing()`` with scikit-learn's 5 folds, every fold with 3 or with several
-    objectives; ``None`` runs every fold."""
+def test_a_search_of_6_folds_or_more_and_one_objective_is_raced_by_default():
+    """``racing="auto"``: ``Racing()`` with 10 folds; every fold with scikit-learn's 5 (unless
+    ``racing=True``) or with several objectives; ``None`` runs every fold."""
     space = {"max_depth": et.Integer(1, 30), "min_samples_leaf": et.Integer(1, 20)}
 
     def trials(**kwargs):
@@ -452,12 +452,12 @@ def test_a_search_of_more_than_3_folds_and_one_objective_is_raced_by_default():
                                       random_state=0, **kwargs).fit(X_bc, y_bc)
         return [(t.params, t.value, t.state, t.parts) for t in search.trials_]
 
-    default = trials()
+    default = trials(cv=10)
     assert "pruned" in {state for _, _, state, _ in default}
-    assert default == trials(racing=True) != trials(racing=None)
-    assert "pruned" not in {state for _, _, state, _ in trials(racing=None)}
-    assert trials(cv=3) == trials(cv=3, racing=None)
-    two = dict(scoring=["accuracy", "balanced_accuracy"], objectives=["accuracy", "balanced_accuracy"])
+    assert default == trials(cv=10, racing=True) != trials(cv=10, racing=None)
+    assert "pruned" not in {state for _, _, state, _ in trials(cv=10, racing=None)}
+    assert trials() == trials(racing=None) != trials(racing=True)
+    two = dict(cv=10, scoring=["accuracy", "balanced_accuracy"], objectives=["accuracy", "balanced_accuracy"])
     assert trials(**two) == trials(**two, racing=None)
 
 

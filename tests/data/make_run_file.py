@@ -36,7 +36,7 @@ of one ranking, where 0.21 halves them and picks one by one in a space with cond
 tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for); by commit
 eb841d4 (release 0.21.0), tests/data/run-0.21.0-cv.db (``... cv``: a 10-fold cross-validation run whole, where 0.22
 races it by default) and tests/data/run-0.21.0-sklearn-cv.db (``... sklearn-cv``: the same through
-EvolutionarySearchCV with 5 folds).
+EvolutionarySearchCV).
 """
 
 import functools
@@ -85,12 +85,12 @@ def tree_search(**kwargs):
 
 
 def tree_cv_search(**kwargs):
-    """A decision tree's accuracy, 5-fold cross-validated by EvolutionarySearchCV, a population of 8."""
+    """A decision tree's accuracy, 10-fold cross-validated by EvolutionarySearchCV, a population of 8."""
     from sklearn.tree import DecisionTreeClassifier
 
     from evotune.sklearn import EvolutionarySearchCV
 
-    return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), tree_space, cv=5, random_state=3,
+    return EvolutionarySearchCV(DecisionTreeClassifier(random_state=0), tree_space, cv=10, random_state=3,
                                 population_size=8, **kwargs)
 
 
@@ -140,7 +140,7 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["cv"]:  # a 10-fold cross-validation, every fold run: 0.21 and earlier raced none by default
         et.optimize(tree_folds(), tree_space, max_evaluations=32, population_size=8, storage=sys.argv[1],
                     run_name="previous", seed=3)
-    elif sys.argv[2:] == ["sklearn-cv"]:  # the same through EvolutionarySearchCV, 5 folds, one objective
+    elif sys.argv[2:] == ["sklearn-cv"]:  # the same through EvolutionarySearchCV
         tree_cv_search(max_evaluations=24, storage=sys.argv[1]).fit(*breast_cancer())
     elif sys.argv[2:] == ["sklearn-two-objectives"]:
         tree_search(max_evaluations=16, storage=sys.argv[1]).fit(*breast_cancer())

@@ -281,7 +281,7 @@ sys.path.insert(0, {root!r})
 import evotune as et
 from tests.evaluation.test_parts import SlowFolds
 et.optimize(SlowFolds(sys.argv[2], hold=sys.argv[3]), {{"x": et.Float(0, 1)}}, max_evaluations=40,
-            population_size=8, n_jobs=2, seed=1, racing=None, storage=sys.argv[1], run_name="r")
+            population_size=8, n_jobs=2, seed=1, storage=sys.argv[1], run_name="r")
 """
 
 
@@ -326,7 +326,7 @@ def test_a_run_killed_with_folds_finished_resumes_without_running_them_again(tmp
     trials, kept = count("trials"), count("parts")
     assert 8 <= trials < 40 and kept >= 3
     log = tmp_path / "resumed.txt"
-    settings = dict(max_evaluations=40, population_size=8, n_jobs=2, seed=1, racing=None)  # every fold
+    settings = dict(max_evaluations=40, population_size=8, n_jobs=2, seed=1)
     resumed = et.optimize(SlowFolds(str(log)), {"x": et.Float(0, 1)}, storage=path, run_name="r", resume=True,
                           **settings)
     assert len(log.read_text().split("\n")) - 1 == 4 * (40 - trials) - kept

@@ -501,7 +501,7 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
 def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path):
     """tests/data/run-0.21.0-cv.db: a decision tree's 10-fold cross-validation, 32 trials by release 0.21.0
     (eb841d4), which ran every fold unless asked to race, and tests/data/run-0.21.0-sklearn-cv.db: 24 trials
-    of EvolutionarySearchCV with 5 folds. Since 0.22 both are raced by default (``racing="auto"``); resumed
+    of EvolutionarySearchCV, 10 folds too. Since 0.22 both are raced by default (``racing="auto"``); resumed
     with nothing said of racing, each takes back the none it stored and goes on as a search that runs every
     fold does, while a fresh search races."""
     from tests.data.make_run_file import breast_cancer, tree_cv_search, tree_folds, tree_space
