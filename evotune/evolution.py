@@ -278,7 +278,8 @@ class Evolution:
             keep_extremes=(pareto.default_keep_extremes(settings.n_objectives, settings.keep_extremes)
                            if settings.n_objectives > 1 else None),
             seed=int(np.random.SeedSequence().entropy % 2**63) if settings.seed is None else settings.seed,
-            racing=None if settings.racing == AUTO else settings.racing,  # "auto" looks at the objective: optimize()
+            # "auto" looks at the objective (optimize()); an Evolution of your own races when given a Racing
+            racing=None if settings.racing == AUTO else settings.racing,
         )
         config = self.config
         self.direction = config.direction

@@ -187,7 +187,7 @@ class Racing:
 
         Measured (docs/benchmarks.md, "Racing cross-validation folds"): with 10 folds, 41 % fewer fold fits
         and 40 % less time at -0.18 ± 0.19 score points over 40 seeds, and the best at equal wall time;
-        with 5 folds (a stop after 3 saves 2 folds at most), 23 % fewer fits at -0.45 ± 0.27 points: not
+        with 5 folds (a stop after 3 saves 2 folds at most), 23 % fewer fits at -0.50 ± 0.24 points: not
         raced unless asked.
 
         >>> Racing.auto(10) == Racing(), Racing.auto(6) == Racing()

@@ -75,9 +75,9 @@ class Settings:
         :func:`~evotune.optimize` races with ``Racing()`` an objective evaluated fold by
         fold (EvolutionarySearchCV's, the CLI's estimators',
         :func:`evotune.sklearn.cross_validation`) of 6 folds or more (twice its
-        ``min_parts``) and one objective, and nothing else (:meth:`~evotune.Racing.auto`); an :class:`~evotune.Evolution` of
-        your own races only when given a ``Racing``; a resumed run keeps what it
-        stored. With several ``directions`` (asked for): when a trial of the
+        ``min_parts``) and one objective, and nothing else (:meth:`~evotune.Racing.auto`);
+        an :class:`~evotune.Evolution` of your own races only when given a ``Racing``;
+        a resumed run keeps what it stored. With several ``directions`` (asked for): when a trial of the
         population's front is shown better in every objective.
     fidelity : Fidelity, optional
         Evaluate at growing budgets, stopping candidates the population beats at

@@ -560,7 +560,7 @@ class EvolutionarySearchCV(BaseSearchCV):
         0.22) races with ``Racing()`` a search of one objective and 6 folds or
         more (``cv=10``: 41 % fewer fits at the same score in the benchmark), and
         runs every fold otherwise (``cv=5``, scikit-learn's default, saved 23 %
-        for a loss of 0.45 ± 0.27 points: pass ``racing=True`` to race it);
+        for a loss of 0.50 ± 0.24 points: pass ``racing=True`` to race it);
         ``None`` or ``False`` always runs every fold (what 0.21 and earlier did by
         default; a resumed search keeps what it stored). ``Racing(...)`` is refused
         with no more folds than its ``min_parts``. With

@@ -116,8 +116,9 @@ def test_by_default_optimize_races_an_objective_of_twice_min_parts_and_nothing_e
     assert racing(six, racing=None) is None
     assert racing(five) is None and racing(lambda p: p["x"]) is None
     assert et.Evolution({"x": et.Float(0, 1)}).config.racing is None
-    with pytest.raises(et.InvalidParameterError, match=r"`racing` must be a Racing \(e.g. Racing\(min_parts=3\)\), "
-                                                       r"True, False, None or \"auto\"; got 'fast'"):
+    refusal = (r"`racing` must be a Racing \(e.g. Racing\(min_parts=3\)\), True, False, None or \"auto\"; "
+               r"got 'fast'")
+    with pytest.raises(et.InvalidParameterError, match=refusal):
         et.Settings(racing="fast")
 
 

@@ -33,10 +33,10 @@ default kind) and tests/data/run-0.18.0-two-objectives-default.db (``... two-obj
 the faster engine of 0.19 must go on from as it makes them; by commit 962d087 (release 0.20.0),
 tests/data/run-0.20.0-conditional.db (``... conditional``: generations of a whole population, each the first
 of one ranking, where 0.21 halves them and picks one by one in a space with conditions) and
-tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for); by commit
-eb841d4 (release 0.21.0), tests/data/run-0.21.0-cv.db (``... cv``: a 10-fold cross-validation run whole, where 0.22
-races it by default) and tests/data/run-0.21.0-sklearn-cv.db (``... sklearn-cv``: the same through
-EvolutionarySearchCV).
+tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for); by
+commit eb841d4 (release 0.21.0), tests/data/run-0.21.0-cv.db (``... cv``: a 10-fold cross-validation run
+whole, where 0.22 races it by default) and tests/data/run-0.21.0-sklearn-cv.db (``... sklearn-cv``: the
+same through EvolutionarySearchCV).
 """
 
 import functools
@@ -137,7 +137,7 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["two-objectives-10"]:  # the default population, 10 trials: before the model is used
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=10, storage=sys.argv[1],
                     run_name="previous", seed=3)
-    elif sys.argv[2:] == ["cv"]:  # a 10-fold cross-validation, every fold run: 0.21 and earlier raced none by default
+    elif sys.argv[2:] == ["cv"]:  # 10 folds, every fold run: 0.21 and earlier raced nothing by default
         et.optimize(tree_folds(), tree_space, max_evaluations=32, population_size=8, storage=sys.argv[1],
                     run_name="previous", seed=3)
     elif sys.argv[2:] == ["sklearn-cv"]:  # the same through EvolutionarySearchCV

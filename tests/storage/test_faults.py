@@ -499,7 +499,7 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
-    shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)  # given nothing: it takes its own back
+    shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)  # given none: it takes its own back
     taken = et.optimize(tree_folds(), tree_space, max_evaluations=48, population_size=8, storage=path,
                         run_name="previous", resume=True, seed=3)
     assert [(t.params, t.value, t.state, t.parts) for t in taken.trials] == key
@@ -518,7 +518,8 @@ def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path)
     run = dict(max_evaluations=48, population_size=8, seed=3)
     resumed = et.optimize(tree_folds(), tree_space, storage=path, run_name="previous", resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 16]
-    key = [(t.params, t.value, t.state) for t in et.optimize(tree_folds(), tree_space, racing=None, **run).trials]
+    straight = et.optimize(tree_folds(), tree_space, racing=None, **run)
+    key = [(t.params, t.value, t.state) for t in straight.trials]
     assert [(t.params, t.value, t.state) for t in resumed.trials] == key
     assert "pruned" in {t.state for t in et.optimize(tree_folds(), tree_space, **run).trials}
 
