@@ -171,9 +171,9 @@ def test_loky_workers_need_no_main_guard(tmp_path):
         "print(sorted(t.state.value for t in result.trials))\n",
     )
     assert done.returncode == 0, done.stderr
-    # the result is the last line: a loky worker still starting when the pool stops may print a traceback
-    # before it (its lock already gone; cosmetic, about 1 run in 60 on Python 3.13)
-    assert done.stdout.strip().splitlines()[-1] == str(["complete"] * 6)
+    # the result is a line of its own: a loky worker still starting when the pool stops may print a traceback
+    # before or after it (its lock already gone; cosmetic, about 1 run in 60 on Python 3.13, seen on 3.10 too)
+    assert str(["complete"] * 6) in done.stdout.splitlines()
 
 
 def test_a_pool_left_open_stops_quietly_when_the_interpreter_exits(tmp_path):
