@@ -515,23 +515,24 @@ def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path)
 
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.21.0-cv.db"), path)
-    run = dict(max_evaluations=48, population_size=8, seed=3)
+    run = dict(max_evaluations=40, population_size=8, seed=3)
     resumed = et.optimize(tree_folds(), tree_space, storage=path, run_name="previous", resume=True, **run)
-    assert [s["evaluations"] for s in resumed.sessions] == [32, 16]
+    assert [s["evaluations"] for s in resumed.sessions] == [32, 8]
     straight = et.optimize(tree_folds(), tree_space, racing=None, **run)
     key = [(t.params, t.value, t.state) for t in straight.trials]
     assert [(t.params, t.value, t.state) for t in resumed.trials] == key
-    assert "pruned" in {t.state for t in et.optimize(tree_folds(), tree_space, **run).trials}
+    today = et.optimize(tree_folds(), tree_space, **{**run, "max_evaluations": 24})
+    assert "pruned" in {t.state for t in today.trials}
 
     path = tmp_path / "search.db"
     shutil.copy(os.path.join(DATA, "run-0.21.0-sklearn-cv.db"), path)
     X, y = breast_cancer()
-    resumed = tree_cv_search(max_evaluations=40, storage=path, resume=True).fit(X, y)
-    assert [s["evaluations"] for s in resumed.result_.sessions] == [24, 16]
-    straight = tree_cv_search(max_evaluations=40, racing=None).fit(X, y)
+    resumed = tree_cv_search(max_evaluations=32, storage=path, resume=True).fit(X, y)
+    assert [s["evaluations"] for s in resumed.result_.sessions] == [24, 8]
+    straight = tree_cv_search(max_evaluations=32, racing=None).fit(X, y)
     assert [(t.params, t.value, t.state) for t in resumed.trials_] == [
         (t.params, t.value, t.state) for t in straight.trials_]
-    assert "pruned" in {t.state for t in tree_cv_search(max_evaluations=40).fit(X, y).trials_}
+    assert "pruned" in {t.state for t in tree_cv_search(max_evaluations=24).fit(X, y).trials_}
 
 
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
