@@ -443,8 +443,8 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
 
 
 def test_a_search_of_6_folds_or_more_and_one_objective_is_raced_by_default():
-    """``racing="auto"``: ``Racing()`` with 10 folds; every fold with scikit-learn's 5 (unless
-    ``racing=True``) or with several objectives; ``None`` runs every fold."""
+    """``racing="auto"``: ``Racing()`` with 10 folds; every fold with scikit-learn's 5 or with several
+    objectives."""
     space = {"max_depth": et.Integer(1, 30), "min_samples_leaf": et.Integer(1, 20)}
 
     def trials(**kwargs):
