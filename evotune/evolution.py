@@ -65,7 +65,7 @@ from .result import Result
 from .space import Space
 from .settings import Settings
 from .surrogate import Surrogate
-from .racing import AUTO, Race, part_losses
+from .racing import AUTO, Race, Screen, part_losses
 from .trial import COMPLETE, FAILED, PRUNED, Candidate, Direction, GenerationStats, Pruned, Trial, split_info
 
 __all__ = ["Evolution", "Candidate", "default_population_size", "trial_state"]
@@ -321,7 +321,15 @@ class Evolution:
 
         self._seen: set[int] = set()  # hashes of every asked genome (numbers only: stable)
         design_rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_DESIGN,)))
-        self._design = self.breeder.design(design_rng, initial, max(self.population_size, len(initial)), set())
+        fidelity = config.fidelity
+        screen = 1 if fidelity is None else fidelity.screen
+        self._design = self.breeder.design(design_rng, initial, max(self.population_size * screen, len(initial)),
+                                           set())
+        # a screening fidelity: generation 0 runs the smallest budget (each candidate's race a Screen), and its
+        # loss(es) there and genes by number; then the best go on, in the first generations after it
+        self._screen = None if screen == 1 else Race(Screen(fidelity), fidelity.budgets, self._part_sign)
+        self._screened: dict[int, tuple[Any, list]] = {}
+        self._promotions: list[list] | None = None
         #: Size of generation 0 (fewer than ``population_size`` only in a tiny finite space).
         self.n_initial = max(1, len(self._design))
 
@@ -398,6 +406,7 @@ class Evolution:
         race = None
         if generation == 0:
             genes = self._design[number] if number < len(self._design) else None
+            race = self._screen
         else:
             if self._block[0] != generation:
                 self._block = (generation, self._propose(generation), self._race())
@@ -422,6 +431,8 @@ class Evolution:
         view would hold less than half of generation 0)."""
         if generation == 0:
             return 0
+        if generation == 1 and self._screen is not None:
+            return self.n_initial  # the best of the whole screen go on
         size = self._end_of(generation - 1, cut=False) - self.lag + 1
         return size if 2 * size >= self.n_initial else 0
 
@@ -432,6 +443,8 @@ class Evolution:
         self._advance_view(count)
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_BLOCK, generation)))
         size = self.offspring_size
+        if self._screen is not None and (generation - 1) * size < self.population_size:
+            return self._promoted(generation, rng)
         if count == 0:
             return self.breeder.fresh(rng, size, self._seen)
         self._random.seed(int(rng.integers(2**63)))
@@ -465,6 +478,18 @@ class Evolution:
             children = self.breeder.over_branches(children, genes, size, surrogate.branch_share, generation)
         return children[:size]
 
+    def _promoted(self, generation: int, rng: np.random.Generator) -> list[list]:
+        """A screening fidelity's next generation: its share of the population's worth of screened candidates
+        best at the smallest budget (run anew at every budget), random points if too few were screened."""
+        if self._promotions is None:
+            numbers = sorted(self._screened)
+            losses = np.array([np.atleast_1d(self._screened[n][0]) for n in numbers]).reshape(len(numbers), -1)
+            order = pareto.survivors(losses, None, self.population_size, self.config.keep_extremes) if numbers else []
+            self._promotions = [self._screened[numbers[i]][1] for i in order]
+        start = (generation - 1) * self.offspring_size
+        chunk = self._promotions[start : start + self.offspring_size]
+        return chunk + self.breeder.fresh(rng, self.offspring_size - len(chunk), self._seen)
+
     def _race(self) -> Race | None:
         """What the generation just proposed races against (see :mod:`evotune.racing`): made by the
         rule from the parts of its view's completed members, best first; None when racing is off
@@ -495,7 +520,8 @@ class Evolution:
             if first is not None and all(map(math.isfinite, told.losses)):
                 loss = told.losses[0] if len(told.losses) == 1 else told.losses
                 self._repeats.setdefault(first, (number, loss))
-            if self.surrogate is not None:  # infeasible trials count as failed
+            if self.surrogate is not None and not (told.estimated and math.isnan(told.losses[0])):
+                # infeasible trials count as failed; a screened one, with no estimate, tells nothing
                 losses = told.losses if told.violation == 0 else (math.nan,) * len(told.losses)
                 self._archive.append((number, list(told), losses))
                 if len(self._archive) > 2 * self.surrogate.window:  # memory stays flat
@@ -589,6 +615,8 @@ class Evolution:
         info = trial.info
         keys = info.get("part_keys") if info is not None and isinstance(info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
+        if candidate.race is self._screen is not None and estimated and all(map(math.isfinite, _flat(parts[:1]))):
+            self._screened[trial.number] = (parts[0], genes)
         if trial.ok:
             losses = tuple(map(operator.mul, self._signs, trial.values))
         elif estimated:  # ranks it for selection and the surrogate, below the reference it did not beat

@@ -387,6 +387,13 @@ class Fidelity:
         successive halving's rule, which stops many more, and lost on every
         problem of the benchmark (docs/benchmarks.md), where small budgets rank
         candidates poorly.
+    screen : int
+        The first generation screens ``screen`` times the population: each of its
+        candidates runs the smallest budget only (trial state ``"pruned"``), and the
+        population's worth of the best there go on to every budget, as the next
+        generations (trained anew). 1 (the default): the first generation runs every
+        budget. Hyperband's first rung: it spends little on the random points of the
+        first generation that a small budget already shows to be poor.
 
     Examples
     --------
@@ -416,6 +423,7 @@ class Fidelity:
     max_budget: float
     eta: float = 3
     share: float = 1.0
+    screen: int = 1
 
     def __post_init__(self) -> None:
         check_number("min_budget", self.min_budget, "a number > 0", lambda v: v > 0, owner="Fidelity")
@@ -423,6 +431,12 @@ class Fidelity:
                      lambda v: v > self.min_budget, owner="Fidelity")
         check_number("eta", self.eta, "a number > 1", lambda v: v > 1, owner="Fidelity")
         check_number("share", self.share, "a number in (0, 1]", lambda v: 0 < v <= 1, owner="Fidelity")
+        check_int("screen", self.screen, 1, owner="Fidelity")
+
+    def __repr__(self) -> str:  # ``screen`` named only when it screens: the repr of runs before it stays theirs
+        screen = f", screen={self.screen}" if self.screen != 1 else ""
+        return (f"Fidelity(min_budget={self.min_budget!r}, max_budget={self.max_budget!r}, eta={self.eta!r}, "
+                f"share={self.share!r}{screen})")
 
     @property
     def budgets(self) -> tuple:
@@ -479,6 +493,34 @@ class Fidelity:
         return [member for member in reference if _dominates(member[len(losses) - 1], losses[-1])]
 
 
+@dataclass(frozen=True)
+class Screen:
+    """The rule of a screening first generation (:attr:`Fidelity.screen`): every candidate stops after the
+    smallest budget, with no estimate of its full loss; the engine sends the best on to every budget.
+
+    >>> race = Race(Screen(Fidelity(1, 9, screen=3)), reference=(1, 3, 9), sign=1)
+    >>> race.why([0.4]), race.estimate([0.4])
+    ('screened at budget 1: the best of the first generation there go on to every budget', nan)
+    """
+
+    fidelity: Fidelity
+
+    def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
+        """A decision after the first budget."""
+        return list(range(1, parts + 1))
+
+    def pool(self, members: Sequence[Sequence[float]]) -> None:
+        return None
+
+    def worse(self, losses: Sequence[Any], reference: Sequence[Any], pool: None = None) -> bool:
+        """Always, from the first budget: the ranking of the whole generation there decides."""
+        return len(losses) >= 1
+
+    def estimate(self, losses: Sequence[Any], reference: Sequence[Any]) -> Any:
+        """None known (NaN): a screened trial ranks worst, and the model does not learn from it."""
+        return tuple(math.nan for _ in losses[-1]) if _tuples(losses) else math.nan
+
+
 def _squares(values: Sequence[float]) -> tuple[float, int]:
     """The sum of squares of ``values`` about their mean, and how many there are."""
     mean = sum(values) / len(values)
@@ -526,7 +568,7 @@ class Race:
     (-0.6966666666666667, 6.0)
     """
 
-    racing: Racing | Fidelity
+    racing: Racing | Fidelity | Screen
     reference: tuple
     sign: int | tuple[int, ...]
     pool: Any = None
@@ -551,6 +593,9 @@ class Race:
         if found is not None:
             return f"repeats trial {found[0]}: the same models on the first {self.racing.repeat_parts} parts"
         losses = self.losses(values)
+        if isinstance(self.racing, Screen):
+            return (f"screened at budget {self.reference[0]}: the best of the first generation there go on "
+                    "to every budget")
         if not isinstance(self.racing, Racing):
             if not self.racing.worse(losses, self.reference, self.pool):
                 return None
@@ -595,7 +640,7 @@ class Race:
 
 
 #: The first word of a stopped trial's ``info["stopped"]`` (:meth:`Race.why`) -> the rule that stopped it.
-_STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot": "futility",
+_STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot": "futility", "screened": "screened",
                "dominated": "dominated"}
 
 

@@ -48,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
 METHODS = ("evotune", "evotune-fidelity", "optuna-hyperband", "dehb", "random", "halving")
 #: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``.
-ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
+ABLATIONS = ("evotune-fidelity-screen-3", "evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
 PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
 
 
@@ -65,14 +65,14 @@ class Problem:
         if name == "HGB-digits":
             self.space = {"learning_rate": et.Float(1e-3, 1.0, log=True), "max_leaf_nodes": et.Integer(4, 64, log=True),
                           "l2_regularization": et.Float(1e-4, 10, log=True), "min_samples_leaf": et.Integer(2, 64, log=True)}
-            self.fidelity, self.resource = et.Fidelity(3, 81), "max_iter"
+            self.fidelity, self.resource = et.Fidelity(3, 81, screen=1), "max_iter"
         elif name == "MLP-digits":
             self.space = {"hidden_layer_sizes": et.Integer(16, 256, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
                           "learning_rate_init": et.Float(1e-4, 1e-1, log=True), "batch_size": et.Integer(16, 256, log=True)}
-            self.fidelity, self.resource = et.Fidelity(1, 27), "max_iter"
+            self.fidelity, self.resource = et.Fidelity(1, 27, screen=1), "max_iter"
         else:
             self.space = {"C": et.Float(1e-2, 1e3, log=True), "gamma": et.Float(1e-5, 1.0, log=True)}
-            self.fidelity, self.resource = et.Fidelity(1 / 27, 1.0), "n_samples"
+            self.fidelity, self.resource = et.Fidelity(1 / 27, 1.0, screen=1), "n_samples"
 
     def model(self, params: dict, budget: float):
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -120,7 +120,10 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
         fidelity = problem.fidelity
         if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
             share = 1 / fidelity.eta if method.endswith("halving") else float(method.rsplit("-", 1)[1])
-            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=share)
+            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=share, screen=1)
+        elif method.startswith("evotune-fidelity-screen-"):  # e.g. evotune-fidelity-screen-3
+            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta,
+                                   screen=int(method.rsplit("-", 1)[1]))
         objective = problem.loss if method == "evotune-fidelity-anew" else problem.steps  # a generator trains on
         result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
     else:

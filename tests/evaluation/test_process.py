@@ -600,7 +600,7 @@ if __name__ == "__main__":
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
                                            dashboard_address=None)
         with cluster, distributed.Client(cluster) as client:
-            main(DaskEvaluator(client), 30, 200)
+            main(DaskEvaluator(client), 30, 60)
 """
 
 
