@@ -280,6 +280,7 @@ class Evolution:
             seed=int(np.random.SeedSequence().entropy % 2**63) if settings.seed is None else settings.seed,
             # "auto" looks at the objective (optimize()); an Evolution of your own races when given a Racing
             racing=None if settings.racing == AUTO else settings.racing,
+            fidelity=settings.fidelity and settings.fidelity.resolved(population_size, max_evaluations),
         )
         config = self.config
         self.direction = config.direction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import math
@@ -24,7 +25,7 @@ from .exceptions import (
     StorageError,
     warn,
 )
-from .racing import AUTO, Racing
+from .racing import AUTO, Fidelity, Racing
 from .result import Result
 from .settings import Settings
 from .space import Space
@@ -277,12 +278,17 @@ def _optimize(
                 f"it needs a budget of at least {held} (budgets count every session); to read it, use "
                 f"evotune.load_run({store.path!r}, {run_name!r})."
             )
-        stored = Settings.restorable(store.stored_settings(run_name) or {})
+        written = store.stored_settings(run_name) or {}
+        stored = Settings.restorable(written)
         default = Settings()
         settings = settings.replace(**{
             name: value for name, value in stored.items()
             if name not in given and getattr(settings, name) == getattr(default, name)
         })  # fmt: skip
+        screened = Fidelity.from_repr(written.get("fidelity"))  # its screen, unless given: 1 before 0.23
+        if settings.fidelity is not None and settings.fidelity.screen is None and screened is not None:
+            taken = dataclasses.replace(settings.fidelity, screen=screened.screen)
+            settings = settings.replace(fidelity=taken)
     if settings.racing == AUTO:  # a resumed run took back its own above
         parts = objective.parts if has_parts(objective) and settings.fidelity is None else None
         settings = settings.replace(racing=Racing.auto(parts, settings.n_objectives))

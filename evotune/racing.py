@@ -387,13 +387,16 @@ class Fidelity:
         successive halving's rule, which stops many more, and lost on every
         problem of the benchmark (docs/benchmarks.md), where small budgets rank
         candidates poorly.
-    screen : int
+    screen : int, optional
         The first generation screens ``screen`` times the population: each of its
         candidates runs the smallest budget only (trial state ``"pruned"``), and the
         population's worth of the best there go on to every budget, as the next
-        generations (trained anew). 1 (the default): the first generation runs every
-        budget. Hyperband's first rung: it spends little on the random points of the
-        first generation that a small budget already shows to be poor.
+        generations (trained anew). Hyperband's first rung: little is spent on the
+        random points that a small budget already shows to be poor, and the search
+        starts from better ones (docs/benchmarks.md). 1: the first generation runs
+        every budget (evotune 0.22 and earlier). None (the default): 3, or less so that
+        the screen takes at most half of ``max_evaluations`` (:meth:`resolved`); a
+        resumed run takes back its own.
 
     Examples
     --------
@@ -423,7 +426,7 @@ class Fidelity:
     max_budget: float
     eta: float = 3
     share: float = 1.0
-    screen: int = 1
+    screen: int | None = None
 
     def __post_init__(self) -> None:
         check_number("min_budget", self.min_budget, "a number > 0", lambda v: v > 0, owner="Fidelity")
@@ -431,12 +434,29 @@ class Fidelity:
                      lambda v: v > self.min_budget, owner="Fidelity")
         check_number("eta", self.eta, "a number > 1", lambda v: v > 1, owner="Fidelity")
         check_number("share", self.share, "a number in (0, 1]", lambda v: 0 < v <= 1, owner="Fidelity")
-        check_int("screen", self.screen, 1, owner="Fidelity")
+        check_int("screen", self.screen, 1, owner="Fidelity", allow_none=True)
 
-    def __repr__(self) -> str:  # ``screen`` named only when it screens: the repr of runs before it stays theirs
-        screen = f", screen={self.screen}" if self.screen != 1 else ""
+    def __repr__(self) -> str:  # ``screen`` named only when set: the repr of a run before 0.23 stays its own
+        screen = f", screen={self.screen}" if self.screen is not None else ""
         return (f"Fidelity(min_budget={self.min_budget!r}, max_budget={self.max_budget!r}, eta={self.eta!r}, "
                 f"share={self.share!r}{screen})")
+
+    @classmethod
+    def from_repr(cls, text: Any) -> Fidelity | None:
+        """The fidelity a run file describes by its repr (literals only), or None when ``text`` is not one."""
+        return from_literal_repr(cls, text)
+
+    def resolved(self, population_size: int, max_evaluations: int | None = None) -> Fidelity:
+        """This fidelity with ``screen`` set: as given, or by default 3, less when the screen of ``screen``
+        times the population would take more than half of ``max_evaluations`` (1: none).
+
+        >>> [Fidelity(1, 9).resolved(8, n).screen for n in (None, 64, 40, 20)]
+        [3, 3, 2, 1]
+        """
+        if self.screen is not None:
+            return self
+        screen = 3 if max_evaluations is None else max(1, min(3, max_evaluations // (2 * population_size)))
+        return dataclasses.replace(self, screen=screen)
 
     @property
     def budgets(self) -> tuple:
@@ -498,7 +518,7 @@ class Screen:
     """The rule of a screening first generation (:attr:`Fidelity.screen`): every candidate stops after the
     smallest budget, with no estimate of its full loss; the engine sends the best on to every budget.
 
-    >>> race = Race(Screen(Fidelity(1, 9, screen=3)), reference=(1, 3, 9), sign=1)
+    >>> race = Race(Screen(Fidelity(1, 9)), reference=(1, 3, 9), sign=1)
     >>> race.why([0.4]), race.estimate([0.4])
     ('screened at budget 1: the best of the first generation there go on to every budget', nan)
     """

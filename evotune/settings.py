@@ -83,7 +83,8 @@ class Settings:
         Evaluate at growing budgets, stopping candidates the population beats at
         equal budget (see :class:`~evotune.Fidelity`); the objective is then called
         as ``objective(params, budget)``. Not with ``racing``. With several ``directions``,
-        a candidate stops where enough members dominate it at equal budget.
+        a candidate stops where enough members dominate it at equal budget. Its first
+        generation screens three times the population at the smallest budget (``screen``).
     initial_points : list of dict, optional
         Points to evaluate in generation 0 (missing parameters are sampled).
     hall_of_fame_size : int

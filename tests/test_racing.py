@@ -210,7 +210,7 @@ def trained_on(params, budgets):
 
 
 def test_a_generator_objective_trains_on_through_the_budgets_with_the_same_trials_as_one_called_per_budget(tmp_path):
-    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27)
+    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27, screen=1)  # every stop by the reference
     anew = et.optimize(spread, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2)
     runs = [et.optimize(trained_on, space, max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2,
                         n_jobs=n) for n in (1, 2)]
@@ -445,7 +445,8 @@ def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candida
     result = run(1)
     pruned = [t for t in result.trials if t.state == "pruned"]
     assert pruned and all(len(t.parts) < 4 and len(t.parts[0]) == 2 for t in pruned)
-    assert all(t.info["stopped"].startswith("dominated by ") for t in pruned)
+    why = [t.info["stopped"].split(" ", 1)[0] for t in pruned]  # 24 screened (three times 8), then dominated
+    assert why[:24] == ["screened"] * 24 and why[24:] and set(why[24:]) == {"dominated"}
     assert all(t.state == "complete" for t in result.pareto_front)
     assert [(t.params, t.state, t.parts) for t in result.trials] == [(t.params, t.state, t.parts)
                                                                      for t in run(2).trials]
@@ -490,7 +491,7 @@ def test_a_screening_fidelity_runs_the_first_generation_at_the_smallest_budget_a
     """``screen=3``: generation 0 holds three times the population, each stopped after the smallest budget; its
     best there are the next generations (every budget, trained anew), in their order; then the search goes on
     as without screening. The same trials whatever n_jobs, trained on or anew, and when resumed mid-screen."""
-    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27, screen=3)
+    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27, screen=3)  # as the default at 40 trials of 6
     settings = dict(max_evaluations=40, population_size=6, lag=1, fidelity=fidelity, seed=2)
     runs = [et.optimize(trained_on, space, n_jobs=n, **settings) for n in (1, 2)] + [et.optimize(spread, space, **settings)]
     key = [[(t.params, t.value, t.state, t.parts) for t in run.trials] for run in runs]
@@ -517,8 +518,24 @@ def test_a_screening_fidelity_runs_the_first_generation_at_the_smallest_budget_a
     assert [t.generation for t in halves[18:24]] == [1, 1, 1, 2, 2, 2]
 
 
-def test_screen_is_a_whole_number_and_named_in_the_repr_only_when_it_screens():
-    with pytest.raises(et.InvalidParameterError, match=r"Fidelity: `screen` must be an integer >= 1; got 0"):
+def test_the_screen_takes_at_most_half_the_evaluations_and_a_resumed_run_takes_its_own_back(tmp_path):
+    """By default three times the population, less when that would take more than half of max_evaluations
+    (none with 14: a small budget still completes trials); stored resolved, so that a resume with a larger
+    budget screens as the run did. ``screen`` is a whole number >= 1; the repr names it only when set (0.22's
+    did not)."""
+    message = r"Fidelity: `screen` must be an integer >= 1 or None; got 0"
+    with pytest.raises(et.InvalidParameterError, match=message):
         et.Fidelity(1, 9, screen=0)
     assert repr(et.Fidelity(1, 9)) == "Fidelity(min_budget=1, max_budget=9, eta=3, share=1.0)"  # as before 0.23
     assert repr(et.Fidelity(1, 9, screen=3)) == "Fidelity(min_budget=1, max_budget=9, eta=3, share=1.0, screen=3)"
+    space, fidelity = {"x": et.Float(0, 1)}, et.Fidelity(1, 27)
+    small = et.optimize(trained_on, space, max_evaluations=14, population_size=6, fidelity=fidelity, seed=0)
+    assert small.best_value is not None and small.settings["fidelity"] == repr(et.Fidelity(1, 27, screen=1))
+    path = tmp_path / "runs.db"
+    first = et.optimize(trained_on, space, max_evaluations=26, population_size=6, fidelity=fidelity, seed=0,
+                        storage=path)
+    assert [t.state for t in first.trials[:12]] == ["pruned"] * 12  # 26 // 12: a screen of twice the 6
+    resumed = et.optimize(trained_on, space, max_evaluations=60, fidelity=fidelity, storage=path, resume=True)
+    straight = et.optimize(trained_on, space, max_evaluations=60, population_size=6, seed=0,
+                           fidelity=et.Fidelity(1, 27, screen=2))
+    assert [(t.params, t.state) for t in resumed.trials] == [(t.params, t.state) for t in straight.trials]

@@ -168,6 +168,19 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_screen(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with a fidelity by evotune 0.22 or earlier, read as what it was: ``screen=1``
+    (its first generation ran every budget; the repr leaves out ``screen=3``, the default since 0.23).
+
+    >>> with_legacy_screen({"fidelity": "Fidelity(min_budget=1, max_budget=27, eta=3, share=1.0)"})
+    {'fidelity': 'Fidelity(min_budget=1, max_budget=27, eta=3, share=1.0, screen=1)'}
+    """
+    fidelity = stored.get("fidelity")
+    if isinstance(fidelity, str) and fidelity.startswith("Fidelity(") and "screen=" not in fidelity:
+        return {**stored, "fidelity": fidelity[:-1] + ", screen=1)"}
+    return stored
+
+
 def with_legacy_extremes(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run with several objectives by evotune 0.9 or earlier (no ``keep_extremes``), read
     as what its survival did: ``keep_extremes=True`` (each front's extremes kept first, whatever the number of

@@ -27,6 +27,7 @@ from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union,
     space_to_json, stats_from_row, trial_from_row, with_legacy_believer, with_legacy_branches,
     with_legacy_extremes, with_legacy_front_min_trials, with_legacy_front_scale, with_legacy_racing,
+    with_legacy_screen,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -215,6 +216,8 @@ class Storage:
             stored = with_legacy_front_min_trials(stored)
         if _written_before(self._conn, run_id, self.path, (0, 21), session=0):
             stored = with_legacy_believer(stored)  # the repr's last
+        if _written_before(self._conn, run_id, self.path, (0, 23), session=0):
+            stored = with_legacy_screen(stored)
         return stored
 
 

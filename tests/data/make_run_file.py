@@ -36,7 +36,8 @@ of one ranking, where 0.21 halves them and picks one by one in a space with cond
 tests/data/run-0.20.0-believer.db (``... believer``: generations of 4, picked one by one, as asked for); by
 commit eb841d4 (release 0.21.0), tests/data/run-0.21.0-cv.db (``... cv``: a 10-fold cross-validation run
 whole, where 0.22 races it by default) and tests/data/run-0.21.0-sklearn-cv.db (``... sklearn-cv``: the
-same through EvolutionarySearchCV).
+same through EvolutionarySearchCV); by commit 66e7256 (release 0.22.0), tests/data/run-0.22.0-fidelity.db
+(``... fidelity``: a fidelity whose first generation ran every budget, where 0.23 screens it by default).
 """
 
 import functools
@@ -94,6 +95,12 @@ def tree_cv_search(**kwargs):
                                 population_size=8, **kwargs)
 
 
+def epochs(p, budgets):
+    """``f`` trained on through a fidelity's budgets: lower at each."""
+    for budget in budgets:
+        yield f(p) + 4.0 / budget
+
+
 def two(p):
     return f(p), abs(p["x"])
 
@@ -146,6 +153,9 @@ if __name__ == "__main__":
         tree_search(max_evaluations=16, storage=sys.argv[1]).fit(*breast_cancer())
     elif sys.argv[2:] == ["two-objectives"]:
         et.optimize(two, space, directions=["minimize", "minimize"], max_evaluations=20, population_size=8,
+                    storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["fidelity"]:  # its first generation ran every budget: 0.23 screens by default
+        et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), max_evaluations=24, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["believer"]:  # 0.20's believer, asked for, with generations of 4
         et.optimize(f, space, max_evaluations=20, population_size=8, offspring_size=4, storage=sys.argv[1],

@@ -535,6 +535,27 @@ def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path)
     assert "pruned" in {t.state for t in tree_cv_search(max_evaluations=24).fit(X, y).trials_}
 
 
+def test_a_fidelity_run_of_release_0_22_resumes_without_screening(tmp_path):
+    """tests/data/run-0.22.0-fidelity.db: 24 trials of a fidelity by release 0.22.0 (66e7256), whose first
+    generation ran every budget. Since 0.23 a fidelity screens three times the population first by default;
+    resumed with the same ``Fidelity(1, 27)``, the run takes back ``screen=1`` and goes on as a search that
+    does not screen; the file is read as such by a reader too, and a fresh search screens."""
+    from tests.data.make_run_file import epochs, space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.22.0-fidelity.db"), path)
+    run = dict(max_evaluations=40, population_size=8, seed=3)
+    resumed = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), storage=path, run_name="previous",
+                          resume=True, **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [24, 16]
+    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=1), **run)
+    key = [(t.params, t.value, t.state, t.parts) for t in straight.trials]
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
+    assert "pruned" in {t.state for t in straight.trials}  # the reference's stops: the file exercises them
+    today = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), **run)  # 40 // 16: a screen of 16
+    assert [t.state for t in today.trials[:16]] == ["pruned"] * 16 and today.trials[0].parts != key[0][3]
+
+
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
     """tests/data/run-0.6.0-conditional.db: 24 trials of a space with conditions by release 0.6.0 (7606e85),
     whose surrogate evaluated only its best-ranked children; its default surrogate reads back as
