@@ -331,7 +331,8 @@ class Evolution:
         self._screen = None if screen == 1 else Race(Screen(fidelity), fidelity.budgets, self._part_sign)
         self._screened: dict[int, tuple[Any, list]] = {}
         self._promotions: list[list] | None = None
-        #: Size of generation 0 (fewer than ``population_size`` only in a tiny finite space).
+        #: Size of generation 0: the population (``screen`` times it with a fidelity that screens; fewer only in
+        #: a tiny finite space).
         self.n_initial = max(1, len(self._design))
 
         self._next_number = 0

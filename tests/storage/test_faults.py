@@ -30,6 +30,7 @@ def stored_run(tmp_path, n=30):
     return path
 
 
+@pytest.mark.slow  # a resume campaign: in CI's first job
 def test_a_run_file_of_the_previous_release_opens_and_is_not_resumed(tmp_path):
     """Made by evotune at commit 593b966 (the generational engine): tests/data/run-0.1.0.db."""
     path = tmp_path / "old.db"
@@ -399,6 +400,7 @@ def test_a_conditional_run_of_release_0_20_keeps_its_whole_generations_and_its_s
     assert [(t.params, t.value) for t in et.optimize(f, space, **run).trials] != key
 
 
+@pytest.mark.slow  # a resume campaign: in CI's first job
 def test_a_run_with_several_objectives_of_release_0_16_keeps_the_population_it_started_with(tmp_path):
     """tests/data/run-0.16.0-two-objectives-default.db: 20 trials with two objectives by release 0.16.0
     (b8f88ad), the population left to its default (8 for 20 trials; since 0.17, 6 with two or three
@@ -464,6 +466,7 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
 
 
+@pytest.mark.slow  # a resume campaign: in CI's first job
 @pytest.mark.parametrize("release, stored, old", [
     ("0.8.0", "repeats=False, ties=False, futility=0.0, schedule='doubling', repeat_parts=3",
      et.Racing(repeats=False, ties=False, futility=0.0, schedule="doubling", repeat_parts=3)),
@@ -505,6 +508,7 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     assert [(t.params, t.value, t.state, t.parts) for t in taken.trials] == key
 
 
+@pytest.mark.slow  # a resume campaign: in CI's first job
 def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path):
     """tests/data/run-0.21.0-cv.db: a decision tree's 10-fold cross-validation, 32 trials by release 0.21.0
     (eb841d4), which ran every fold unless asked to race, and tests/data/run-0.21.0-sklearn-cv.db: 24 trials
