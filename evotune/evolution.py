@@ -324,15 +324,15 @@ class Evolution:
         design_rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_DESIGN,)))
         fidelity = config.fidelity
         screen = 1 if fidelity is None else fidelity.screen
-        self._design = self.breeder.design(design_rng, initial, max(self.population_size * screen, len(initial)),
-                                           set())
-        # a screening fidelity: generation 0 runs the smallest budget (each candidate's race a Screen), and its
-        # loss(es) there and genes by number; then the best go on, in the first generations after it
+        size = max(self.population_size * screen, len(initial))
+        self._design = self.breeder.design(design_rng, initial, size, set())
+        # a screening fidelity: generation 0 runs the smallest budget (each candidate's race a Screen),
+        # its loss(es) there and genes kept by number; the best go on in the first generations after it
         self._screen = None if screen == 1 else Race(Screen(fidelity), fidelity.budgets, self._part_sign)
         self._screened: dict[int, tuple[Any, list]] = {}
         self._promotions: list[list] | None = None
-        #: Size of generation 0: the population (``screen`` times it with a fidelity that screens; fewer only in
-        #: a tiny finite space).
+        #: Size of generation 0: the population (``screen`` times it with a fidelity that screens;
+        #: fewer only in a tiny finite space).
         self.n_initial = max(1, len(self._design))
 
         self._next_number = 0
@@ -485,8 +485,10 @@ class Evolution:
         best at the smallest budget (run anew at every budget), random points if too few were screened."""
         if self._promotions is None:
             numbers = sorted(self._screened)
-            losses = np.array([np.atleast_1d(self._screened[n][0]) for n in numbers]).reshape(len(numbers), -1)
-            order = pareto.survivors(losses, None, self.population_size, self.config.keep_extremes) if numbers else []
+            losses = np.array([np.atleast_1d(self._screened[n][0]) for n in numbers])
+            losses = losses.reshape(len(numbers), -1)
+            order = [] if not numbers else pareto.survivors(losses, None, self.population_size,
+                                                            self.config.keep_extremes)
             self._promotions = [self._screened[numbers[i]][1] for i in order]
         start = (generation - 1) * self.offspring_size
         chunk = self._promotions[start : start + self.offspring_size]
@@ -617,7 +619,8 @@ class Evolution:
         info = trial.info
         keys = info.get("part_keys") if info is not None and isinstance(info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
-        if candidate.race is self._screen is not None and estimated and all(map(math.isfinite, _flat(parts[:1]))):
+        screened = candidate.race is self._screen is not None and estimated
+        if screened and all(map(math.isfinite, _flat(parts[:1]))):
             self._screened[trial.number] = (parts[0], genes)
         if trial.ok:
             losses = tuple(map(operator.mul, self._signs, trial.values))

@@ -660,8 +660,8 @@ class Race:
 
 
 #: The first word of a stopped trial's ``info["stopped"]`` (:meth:`Race.why`) -> the rule that stopped it.
-_STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot": "futility", "screened": "screened",
-               "dominated": "dominated"}
+_STOP_RULES = {"repeats": "repeats", "worse": "worse", "ties": "ties", "cannot": "futility",
+               "dominated": "dominated", "screened": "screened"}
 
 
 def stop_summary(trials: Sequence[Any]) -> str | None:

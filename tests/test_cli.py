@@ -46,6 +46,7 @@ def experiment(tmp_path, monkeypatch):
     return write
 
 
+@pytest.mark.slow  # many searches: in CI's first job only
 def test_run_resume_status_report_export_plot(experiment, tmp_path, capsys):
     assert main(["run", experiment(40), "--no-progress"]) == 0
     out = capsys.readouterr().out

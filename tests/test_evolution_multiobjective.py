@@ -139,8 +139,8 @@ def test_from_three_objectives_survival_does_not_hold_on_to_extremes_far_from_th
     objective, space = dtlz2(3)  # the front is the unit sphere's positive part
 
     def mean_distance(**settings):  # the fronts' mean distance to the true front, over three seeds
-        runs = [et.optimize(objective, space, directions=["minimize"] * 3, max_evaluations=100, seed=seed, **settings)
-                for seed in range(3)]
+        runs = [et.optimize(objective, space, directions=["minimize"] * 3, max_evaluations=100, seed=seed,
+                            **settings) for seed in range(3)]
         return distance([t.values for r in runs for t in r.pareto_front])
 
     default, kept = mean_distance(), mean_distance(keep_extremes=True)

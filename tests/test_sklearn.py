@@ -442,6 +442,7 @@ def test_racing_stops_candidates_early_marks_them_as_sklearn_users_expect_and_ne
     assert "pruned" not in plain.cv_results_["state"] and plain.best_score_ - raced.best_score_ < 0.01
 
 
+@pytest.mark.slow  # many searches: in CI's first job only
 def test_a_search_of_6_folds_or_more_and_one_objective_is_raced_by_default():
     """``racing="auto"``: ``Racing()`` with 10 folds; every fold with scikit-learn's 5 or with several
     objectives."""
@@ -460,6 +461,7 @@ def test_a_search_of_6_folds_or_more_and_one_objective_is_raced_by_default():
     assert trials(**two) == trials(**two, racing=None)
 
 
+@pytest.mark.slow  # many searches: in CI's first job only
 def test_racing_stops_candidates_whose_first_folds_fit_an_earlier_trials_models(tmp_path):
     """A decision tree deeper than its data needs is the same model at any deeper max_depth: such repeats
     stop after their first 2 folds (the paired test cannot stop them: they tie), with the same trials
@@ -539,6 +541,7 @@ def test_a_fold_fingerprint_reuses_what_the_scorer_predicted(model):
     assert unkeyed["model_size"] == fold["model_size"]  # nothing of the fingerprint's left on the model
 
 
+@pytest.mark.slow  # many searches: in CI's first job only
 def test_racing_with_several_objectives_stops_candidates_a_front_member_beats_in_each(tmp_path):
     """Accuracy and model size, 10 folds: candidates a trial of the front is shown better than in both (or
     that repeat an earlier trial's models) stop early; they never join the front, their folds not run are

@@ -14,10 +14,10 @@ is trained anew at each share of the data.
 
 Every method gets the same wall time (``--seconds``, one worker each; two jobs run at once):
 - ``evotune``: every candidate at the full budget;
-- ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3, screen=1)`` (0.22's default: the first generation
-  runs every budget), the objective a generator that trains on;
-- ``evotune-fidelity-screen-3``: the same with ``screen=3`` (0.23's default in a run of unknown length): the first
-  generation screens three times the population at the smallest budget, the best go on;
+- ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3, screen=1)`` (0.22's default: the first
+  generation runs every budget), the objective a generator that trains on;
+- ``evotune-fidelity-screen-3``: the same with ``screen=3`` (0.23's default in a run of unknown length): the
+  first generation screens three times the population at the smallest budget, the best go on;
 - ``optuna-hyperband``: Optuna TPE with HyperbandPruner, the same budgets reported as training goes on;
 - ``dehb``: DEHB 0.1 (differential evolution over Hyperband brackets; the same budgets, each trained anew:
   its objective takes a configuration and a fidelity);
@@ -49,7 +49,8 @@ from .run import bench_main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
-METHODS = ("evotune", "evotune-fidelity", "evotune-fidelity-screen-3", "optuna-hyperband", "dehb", "random", "halving")
+METHODS = ("evotune", "evotune-fidelity", "evotune-fidelity-screen-3", "optuna-hyperband", "dehb", "random",
+           "halving")
 #: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``.
 ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
 PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
@@ -123,7 +124,8 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
         fidelity = problem.fidelity
         if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
             share = 1 / fidelity.eta if method.endswith("halving") else float(method.rsplit("-", 1)[1])
-            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=share, screen=1)
+            fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta, share=share,
+                                   screen=1)
         elif method.startswith("evotune-fidelity-screen-"):  # e.g. evotune-fidelity-screen-3
             fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta,
                                    screen=int(method.rsplit("-", 1)[1]))
