@@ -450,6 +450,8 @@ class Fidelity:
         """This fidelity with ``screen`` set: as given, or by default 3, less when the screen of ``screen``
         times the population would take more than half of ``max_evaluations`` (1: none).
 
+        Examples
+        --------
         >>> [Fidelity(1, 9).resolved(8, n).screen for n in (None, 64, 40, 20)]
         [3, 3, 2, 1]
         """
