@@ -448,7 +448,7 @@ class Fidelity:
 
     def resolved(self, population_size: int, max_evaluations: int | None = None) -> Fidelity:
         """This fidelity with ``screen`` set: as given, or by default 3, less when the screen of ``screen``
-        times the population would take more than half of ``max_evaluations`` (1: none).
+        times the population would take more than half of ``max_evaluations`` (1: none; also with one budget).
 
         Examples
         --------
@@ -458,6 +458,7 @@ class Fidelity:
         if self.screen is not None:
             return self
         screen = 3 if max_evaluations is None else max(1, min(3, max_evaluations // (2 * population_size)))
+        screen = screen if len(self.budgets) > 1 else 1  # one budget: nothing smaller to screen at
         return dataclasses.replace(self, screen=screen)
 
     @property
@@ -528,7 +529,7 @@ class Screen:
     fidelity: Fidelity
 
     def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
-        """A decision after the first budget."""
+        """A decision after the first budget (which stops the candidate), then after each."""
         return list(range(1, parts + 1))
 
     def pool(self, members: Sequence[Sequence[float]]) -> None:

@@ -529,6 +529,7 @@ def test_the_screen_takes_at_most_half_the_evaluations_and_a_resumed_run_takes_i
     message = r"Fidelity: `screen` must be an integer >= 1 or None; got 0"
     with pytest.raises(et.InvalidParameterError, match=message):
         et.Fidelity(1, 9, screen=0)
+    assert et.Fidelity(2, 3).resolved(8).screen == 1  # one budget (3): nothing smaller to screen at
     plain = "Fidelity(min_budget=1, max_budget=9, eta=3, share=1.0"
     assert repr(et.Fidelity(1, 9)) == plain + ")"  # as before 0.23
     assert repr(et.Fidelity(1, 9, screen=3)) == plain + ", screen=3)"

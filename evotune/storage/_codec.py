@@ -170,7 +170,7 @@ def with_legacy_racing(stored: dict[str, Any]) -> dict[str, Any]:
 
 def with_legacy_screen(stored: dict[str, Any]) -> dict[str, Any]:
     """Stored settings of a run with a fidelity by evotune 0.22 or earlier, read as what it was: ``screen=1``
-    (its first generation ran every budget; the repr leaves out ``screen=3``, the default since 0.23).
+    (its first generation ran every budget; its repr names no screen, which since 0.23 is stored resolved).
 
     >>> with_legacy_screen({"fidelity": "Fidelity(min_budget=1, max_budget=27, eta=3, share=1.0)"})
     {'fidelity': 'Fidelity(min_budget=1, max_budget=27, eta=3, share=1.0, screen=1)'}
