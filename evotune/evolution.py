@@ -328,7 +328,7 @@ class Evolution:
         self._design = self.breeder.design(design_rng, initial, size, set())
         # a screening fidelity: generation 0 runs the smallest budget (each candidate's race a Screen),
         # its loss(es) there and genes kept by number; the best go on in the first generations after it
-        self._screen = None if screen == 1 else Race(Screen(fidelity), fidelity.budgets, self._part_sign)
+        self._screen = None if screen == 1 else Race(Screen(), fidelity.budgets, self._part_sign)
         self._screened: dict[int, tuple[Any, list]] = {}
         self._promotions: list[list] | None = None
         #: Size of generation 0: the population (``screen`` times it with a fidelity that screens;
@@ -619,7 +619,7 @@ class Evolution:
         info = trial.info
         keys = info.get("part_keys") if info is not None and isinstance(info, Mapping) else None
         keys = tuple(keys) if isinstance(keys, (list, tuple)) else None
-        screened = candidate.race is self._screen is not None and estimated
+        screened = self._screen is not None and candidate.race is self._screen and estimated
         if screened and all(map(math.isfinite, _flat(parts[:1]))):
             self._screened[trial.number] = (parts[0], genes)
         if trial.ok:

@@ -519,25 +519,17 @@ class Fidelity:
 @dataclass(frozen=True)
 class Screen:
     """The rule of a screening first generation (:attr:`Fidelity.screen`): every candidate stops after the
-    smallest budget, with no estimate of its full loss; the engine sends the best on to every budget.
+    smallest budget (:meth:`Race.why` says so at the first decision), with no estimate of its full loss; the
+    engine sends the best on to every budget. Its race's ``reference`` is the fidelity's budgets.
 
-    >>> race = Race(Screen(Fidelity(1, 9)), reference=(1, 3, 9), sign=1)
+    >>> race = Race(Screen(), reference=(1, 3, 9), sign=1)
     >>> race.why([0.4]), race.estimate([0.4])
     ('screened at budget 1: the best of the first generation there go on to every budget', nan)
     """
 
-    fidelity: Fidelity
-
     def checkpoints(self, parts: int, keyed: bool = False) -> list[int]:
-        """A decision after the first budget (which stops the candidate), then after each."""
+        """A decision after the first budget, which stops the candidate."""
         return list(range(1, parts + 1))
-
-    def pool(self, members: Sequence[Sequence[float]]) -> None:
-        return None
-
-    def worse(self, losses: Sequence[Any], reference: Sequence[Any], pool: None = None) -> bool:
-        """Always, from the first budget: the ranking of the whole generation there decides."""
-        return len(losses) >= 1
 
     def estimate(self, losses: Sequence[Any], reference: Sequence[Any]) -> Any:
         """None known (NaN): a screened trial ranks worst, and the model does not learn from it."""
