@@ -560,6 +560,24 @@ def test_a_fidelity_run_of_release_0_22_resumes_without_screening(tmp_path):
     assert [t.state for t in today.trials[:16]] == ["pruned"] * 16 and today.trials[0].parts != key[0][3]
 
 
+@pytest.mark.slow  # a resume campaign: in CI's first job
+def test_a_screened_run_of_release_0_23_resumes_into_a_model_that_learns_from_its_screen(tmp_path):
+    """tests/data/run-0.23.0-screened.db: 24 screened trials and the 8 they promoted, by release 0.23.0
+    (59843ac). Since 0.24 the model learns from the screen; resumed, the run goes on as a search of today
+    that screened the same candidates (they and the promoted generation are unchanged) would."""
+    from tests.data.make_run_file import epochs, space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.23.0-screened.db"), path)
+    run = dict(max_evaluations=48, population_size=8, seed=3)
+    resumed = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), storage=path, run_name="previous",
+                          resume=True, **run)
+    assert [s["evaluations"] for s in resumed.sessions] == [32, 16]
+    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), **run)
+    assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == [
+        (t.params, t.value, t.state, t.parts) for t in straight.trials]
+
+
 def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with(tmp_path):
     """tests/data/run-0.6.0-conditional.db: 24 trials of a space with conditions by release 0.6.0 (7606e85),
     whose surrogate evaluated only its best-ranked children; its default surrogate reads back as
