@@ -437,7 +437,7 @@ def accurate_and_small_trained_on(params, budgets):
 
 @pytest.mark.parametrize("objective", [accurate_and_small, accurate_and_small_trained_on])
 def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candidates(objective, tmp_path):
-    def run(n_jobs, **kwargs):  # no model: one fitted on the screen too breeds no dominated child on this front
+    def run(n_jobs, **kwargs):  # no model: one fitted on the screen breeds no dominated child on this front
         return et.optimize(objective, {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize"] * 2,
                            fidelity=et.Fidelity(1, 27, share=0.5), seed=0, n_jobs=n_jobs, population_size=8,
                            **{"max_evaluations": 60, "surrogate": None, **kwargs})

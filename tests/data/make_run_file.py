@@ -159,9 +159,9 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["fidelity"]:  # its first generation ran every budget: 0.23 screens by default
         et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), max_evaluations=24, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
-    elif sys.argv[2:] == ["screened"]:  # 0.23's screen and its promoted generation: 0.24's model learns from it
-        et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), max_evaluations=32, population_size=8,
-                    storage=sys.argv[1], run_name="previous", seed=3)
+    elif sys.argv[2:] == ["screened"]:  # 0.23's screen and the generation it promoted (0.24 learns from it)
+        et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), max_evaluations=32,
+                    population_size=8, storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["believer"]:  # 0.20's believer, asked for, with generations of 4
         et.optimize(f, space, max_evaluations=20, population_size=8, offspring_size=4, storage=sys.argv[1],
                     surrogate=et.GaussianProcessSurrogate(believer=True), run_name="previous", seed=3)
