@@ -462,8 +462,6 @@ class Evolution:
         children += self.breeder.fresh(rng, size * oversample - len(children), self._seen, taken)
         if surrogate is None:
             return children[:size]
-        if self._screened and self._promotions is not None:
-            self._archive_screened()
         rows = self._archive[-surrogate.window :]  # the latest trials of the view
         genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
         # with one objective, each branch's best trial also breeds (conditions: e.g. a model family the
@@ -496,40 +494,21 @@ class Evolution:
         chunk = self._promotions[start : start + self.offspring_size]
         return chunk + self.breeder.fresh(rng, self.offspring_size - len(chunk), self._seen)
 
-    def _archive_screened(self) -> None:
-        """Once the view holds members that ran every budget, put the screened candidates the population did
-        not take in the surrogate's archive (as its oldest trials), each with the estimate of a candidate
-        stopped at the smallest budget (:meth:`Fidelity.estimate`): the model learns where the screen found
-        poor points, as it does from the candidates the fidelity stops later."""
-        parts = self._complete_parts()
-        if not parts:
-            return
-        fidelity = self.config.fidelity
-        reference = fidelity.reference(parts)
-        promoted = {self.genome.key(genes) for genes in self._promotions}
-        rows = [(number, genes, tuple(np.atleast_1d(fidelity.estimate([loss], reference))))
-                for number, (loss, genes) in sorted(self._screened.items())
-                if self.genome.key(genes) not in promoted]  # those have run every budget
-        self._archive[:0] = rows
-        self._screened = {}
-
-    def _complete_parts(self) -> list:
-        """The parts of the view's members that ran every part, best first (several objectives: of the
-        feasible ones, if any): what races compare with."""
-        members = [m for m in self._view.members
-                   if m.parts is not None and all(map(math.isfinite, _flat(m.parts)))]
-        if len(self._signs) > 1:  # the front racing compares with: feasible members', if any
-            members = [m for m in members if m.violation == 0] or members
-        return [m.parts for m in members]
-
     def _race(self) -> Race | None:
         """What the generation just proposed races against (see :mod:`evotune.racing`): made by the
         rule from the parts of its view's completed members, best first; None when racing is off
         or no member ran every part."""
         rule = self.config.racing or self.config.fidelity
-        parts = [] if rule is None else self._complete_parts()
-        if not parts:
+        if rule is None:
             return None
+        members = [m for m in self._view.members
+                   if m.parts is not None and all(map(math.isfinite, _flat(m.parts)))]
+        several = len(self._signs) > 1
+        if several:  # the front racing compares with: feasible members', if any
+            members = [m for m in members if m.violation == 0] or members
+        if not members:
+            return None
+        parts = [m.parts for m in members]
         repeats = self._repeats if getattr(rule, "repeats", False) else None
         return Race(rule, rule.reference(parts), self._part_sign, rule.pool(parts), repeats, self._view.count)
 

@@ -437,10 +437,10 @@ def accurate_and_small_trained_on(params, budgets):
 
 @pytest.mark.parametrize("objective", [accurate_and_small, accurate_and_small_trained_on])
 def test_optimize_with_a_fidelity_and_several_objectives_stops_dominated_candidates(objective, tmp_path):
-    def run(n_jobs, **kwargs):  # no model: one fitted on the screen breeds no dominated child on this front
+    def run(n_jobs, **kwargs):
         return et.optimize(objective, {"x": et.Float(0, 1), "y": et.Float(0, 1)}, directions=["minimize"] * 2,
                            fidelity=et.Fidelity(1, 27, share=0.5), seed=0, n_jobs=n_jobs, population_size=8,
-                           **{"max_evaluations": 60, "surrogate": None, **kwargs})
+                           **{"max_evaluations": 60, **kwargs})
 
     result = run(1)
     pruned = [t for t in result.trials if t.state == "pruned"]
@@ -519,31 +519,6 @@ def test_a_screening_fidelity_runs_the_first_generation_at_the_smallest_budget_a
     halves = et.optimize(trained_on, space, offspring_size=3, **settings).trials
     assert [t.params for t in halves[18:24]] == [t.params for t in best]
     assert [t.generation for t in halves[18:24]] == [1, 1, 1, 2, 2, 2]
-
-
-def test_the_model_learns_from_the_screened_candidates_the_population_did_not_take():
-    """From the first generation it breeds, the surrogate is fitted on the screened candidates too (the oldest
-    trials), each estimated as a candidate the fidelity stops at the smallest budget: the population's worst
-    full-budget loss plus how much worse it was than the population's worst there."""
-    fitted = []
-
-    class Recording(et.GaussianProcessSurrogate):
-        def rank(self, genome, genes, losses, children, seed):
-            fitted.append((list(map(list, genes)), losses.copy()))
-            return super().rank(genome, genes, losses, children, seed)
-
-    result = et.optimize(spread, {"x": et.Float(0, 1)}, max_evaluations=40, population_size=6, lag=1, seed=2,
-                         fidelity=et.Fidelity(1, 27, screen=3), surrogate=Recording())
-    screened, promoted = result.trials[:18], result.trials[18:24]
-    taken = [t.params for t in promoted]
-    left = [t for t in screened if t.params not in taken]
-    genes, losses = fitted[0]
-    assert len(left) == 12 and len(genes) == 12 + 6  # then the promoted ones, complete
-    assert [g[0] for g in genes[:12]] == [t.params["x"] for t in left]
-    worst = [max(t.parts[k] for t in promoted) for k in (0, -1)]  # at the smallest and the full budget
-    assert losses[:12] == pytest.approx([worst[1] + t.parts[0] - worst[0] for t in left])
-    assert losses[12:] == pytest.approx([t.value for t in promoted])
-    assert len(fitted) > 1 and all(g[:18] == genes for g, _ in fitted)  # added once, the oldest trials
 
 
 def test_the_screen_takes_at_most_half_the_evaluations_and_a_resumed_run_takes_its_own_back(tmp_path):

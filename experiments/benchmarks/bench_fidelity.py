@@ -17,8 +17,7 @@ Every method gets the same wall time (``--seconds``, one worker each; two jobs r
 - ``evotune-fidelity``: ``fidelity=et.Fidelity(min, max, eta=3, screen=1)`` (0.22's default: the first
   generation runs every budget), the objective a generator that trains on;
 - ``evotune-fidelity-screen-3``: the same with ``screen=3`` (0.23's default in a run of unknown length): the
-  first generation screens three times the population at the smallest budget, the best go on (since 0.24 the
-  surrogate learns from the others, estimated as candidates stopped at the smallest budget);
+  first generation screens three times the population at the smallest budget, the best go on;
 - ``optuna-hyperband``: Optuna TPE with HyperbandPruner, the same budgets reported as training goes on;
 - ``dehb``: DEHB 0.1 (differential evolution over Hyperband brackets; the same budgets, each trained anew:
   its objective takes a configuration and a fidelity);

@@ -39,7 +39,7 @@ whole, where 0.22 races it by default) and tests/data/run-0.21.0-sklearn-cv.db (
 same through EvolutionarySearchCV); by commit 66e7256 (release 0.22.0), tests/data/run-0.22.0-fidelity.db
 (``... fidelity``: a fidelity whose first generation ran every budget, where 0.23 screens it by default);
 by commit 59843ac (release 0.23.0), tests/data/run-0.23.0-screened.db (``... screened``: a screen and the
-generation it promoted, from which 0.24's surrogate learns).
+generation it promoted).
 """
 
 import functools
@@ -159,7 +159,7 @@ if __name__ == "__main__":
     elif sys.argv[2:] == ["fidelity"]:  # its first generation ran every budget: 0.23 screens by default
         et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), max_evaluations=24, population_size=8,
                     storage=sys.argv[1], run_name="previous", seed=3)
-    elif sys.argv[2:] == ["screened"]:  # 0.23's screen and the generation it promoted (0.24 learns from it)
+    elif sys.argv[2:] == ["screened"]:  # 0.23's screen and the generation it promoted
         et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), max_evaluations=32,
                     population_size=8, storage=sys.argv[1], run_name="previous", seed=3)
     elif sys.argv[2:] == ["believer"]:  # 0.20's believer, asked for, with generations of 4

@@ -561,10 +561,10 @@ def test_a_fidelity_run_of_release_0_22_resumes_without_screening(tmp_path):
 
 
 @pytest.mark.slow  # a resume campaign: in CI's first job
-def test_a_screened_run_of_release_0_23_resumes_into_a_model_that_learns_from_its_screen(tmp_path):
+def test_a_screened_run_of_release_0_23_resumes_as_a_straight_run(tmp_path):
     """tests/data/run-0.23.0-screened.db: 24 screened trials and the 8 they promoted, by release 0.23.0
-    (59843ac). Since 0.24 the model learns from the screen; resumed, the run goes on as a search of today
-    that screened the same candidates (they and the promoted generation are unchanged) would."""
+    (59843ac); resumed with the fidelity it stored (``screen=3``, taken back), it goes on as a straight run
+    of today's search: a file to check the next change of the search against."""
     from tests.data.make_run_file import epochs, space
 
     path = tmp_path / "old.db"
