@@ -254,16 +254,17 @@ def table(rows: list[dict], methods: tuple) -> str:
         pairs = [d for (p, _), d in done.items() if p == problem]
         if not pairs:
             continue
-        seconds = pairs[0]["evotune"]["budget_seconds"]
+        seconds = pairs[0][methods[0]]["budget_seconds"]
         lines += [f"**{problem}** ({len(pairs)} seeds, {seconds:.0f} s each)", "",
                   "| method | loss (mean) | evaluations | pruned | reached evotune's final loss at |", "|---|---|---|---|---|"]
-        for m in methods:
-            reached = [_reached(d[m]["found"], d["evotune"]["loss"]) / seconds for d in pairs]
+        for m in methods:  # the last column needs evotune's rows (every candidate at the full budget)
+            reached = [_reached(d[m]["found"], d["evotune"]["loss"]) / seconds if "evotune" in d else math.nan
+                       for d in pairs]
             share = np.median(reached)
             lines.append(f"| {m} | {np.mean([d[m]['loss'] for d in pairs]):.4f} | "
                          f"{np.mean([d[m]['evaluations'] for d in pairs]):.0f} | "
                          f"{np.mean([d[m].get('pruned', 0) for d in pairs]):.0f} | "
-                         f"{'never' if not math.isfinite(share) else f'{share:.0%} of the time (median)'} |")
+                         f"{'-' if math.isnan(share) else 'never' if math.isinf(share) else f'{share:.0%} of the time (median)'} |")
         lines.append("")
     return "\n".join(lines)
 
