@@ -51,8 +51,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
 METHODS = ("evotune", "evotune-fidelity", "evotune-fidelity-screen-3", "optuna-hyperband", "dehb", "random",
            "halving")
-#: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``.
-ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving")
+#: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``;
+#: screens of 2 and 6 times the population in place of 3.
+ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving",
+             "evotune-fidelity-screen-2", "evotune-fidelity-screen-6")
 PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
 
 
@@ -248,6 +250,8 @@ def table(rows: list[dict], methods: tuple) -> str:
     for r in rows:
         by[(r["problem"], r["seed"])][r["method"]] = r
     methods = [m for m in methods if any(m in d for d in by.values())]
+    if not methods:
+        return ""
     done = {k: d for k, d in by.items() if all(m in d for m in methods)}
     lines = []
     for problem in PROBLEMS:
