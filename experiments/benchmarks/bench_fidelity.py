@@ -51,10 +51,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "fidelity.jsonl")
 METHODS = ("evotune", "evotune-fidelity", "evotune-fidelity-screen-3", "optuna-hyperband", "dehb", "random",
            "halving")
-#: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of ``share=1.0``;
-#: screens of 2 and 6 times the population in place of 3.
-ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5", "evotune-fidelity-halving",
-             "evotune-fidelity-screen-2", "evotune-fidelity-screen-6")
+#: Ablations: trained anew at each budget; ``share=1/eta`` (successive halving's rule) in place of
+#: ``share=1.0``; screens of 2 and 6 times the population in place of 3.
+ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5",
+             "evotune-fidelity-halving", "evotune-fidelity-screen-2", "evotune-fidelity-screen-6")
 PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
 
 
@@ -265,10 +265,12 @@ def table(rows: list[dict], methods: tuple) -> str:
             reached = [_reached(d[m]["found"], d["evotune"]["loss"]) / seconds if "evotune" in d else math.nan
                        for d in pairs]
             share = np.median(reached)
+            when = ("-" if math.isnan(share) else "never" if math.isinf(share)
+                    else f"{share:.0%} of the time (median)")
             lines.append(f"| {m} | {np.mean([d[m]['loss'] for d in pairs]):.4f} | "
                          f"{np.mean([d[m]['evaluations'] for d in pairs]):.0f} | "
                          f"{np.mean([d[m].get('pruned', 0) for d in pairs]):.0f} | "
-                         f"{'-' if math.isnan(share) else 'never' if math.isinf(share) else f'{share:.0%} of the time (median)'} |")
+                         f"{when} |")
         lines.append("")
     return "\n".join(lines)
 
