@@ -105,11 +105,10 @@ class GaussianProcess:
                 jitter = max(1e-10, 10 * jitter)
         self.alpha = cho_solve((self.L, True), ys)
 
-    def predict(self, Xs: np.ndarray, noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation at the rows of ``Xs``: of an observed value (the noise included), or
-        with ``noise=False`` of the function itself."""
+    def predict(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation (noise included) at the rows of ``Xs``."""
         mean, v = self._conditioned(Xs)
-        var = np.maximum(self.amplitude + (self.noise if noise else 0.0) - (v * v).sum(0), 1e-12)
+        var = np.maximum(self.amplitude + self.noise - (v * v).sum(0), 1e-12)
         return mean, np.sqrt(var) * self.y_std
 
     def posterior(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -225,7 +225,7 @@ class GaussianProcessSurrogate(Surrogate):
                  kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8,
                  front_oversample: int = 8, branch_share: float = 0.25, branch_mutants: int = 0,
                  front_scale: str = "values", front_min_trials: int | None = 13,
-                 believer: bool | None = None, observed: bool = True):
+                 believer: bool | None = None):
         owner = "GaussianProcessSurrogate"
         check_int("oversample", oversample, 1, owner=owner)
         check_int("front_oversample", front_oversample, 1, owner=owner)
@@ -261,7 +261,6 @@ class GaussianProcessSurrogate(Surrogate):
         self.front_oversample, self.front_scale = int(front_oversample), front_scale
         self.immigrants, self.branch_share = float(immigrants), float(branch_share)
         self.branch_mutants, self.believer = int(branch_mutants), believer
-        self.observed = bool(observed)
         self.window = int(window)
         self.fit_size, self.min_trials = int(fit_size), int(min_trials)
         self.front_min_trials = None if front_min_trials is None else int(front_min_trials)
@@ -276,7 +275,6 @@ class GaussianProcessSurrogate(Surrogate):
         branch += f", front_scale={self.front_scale!r}" if self.front_scale != "values" else ""
         branch += f", front_min_trials={self.front_min_trials}" if self.front_min_trials != 13 else ""
         branch += f", believer={self.believer}" if self.believer is not None else ""
-        branch += ", observed=False" if not self.observed else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
                 f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
                 f"min_trials={self.min_trials}{front}{branch})")
@@ -323,15 +321,14 @@ class GaussianProcessSurrogate(Surrogate):
         X = genome.features(children)
         if not believer:
             with _one_thread():
-                mean, std = gp.predict(X, noise=self.observed)
+                mean, std = gp.predict(X)
             return np.argsort(-self._acquisition(mean, std, y.min()), kind="stable")
         with _one_thread():
             mean, cov = gp.posterior(X)
         noise, best = gp.noise * gp.y_std**2, float(y.min())
-        spread = noise if self.observed else 0.0
         picked: list[int] = []
         for _ in range(-(-len(children) // self.oversample)):
-            std = np.sqrt(np.maximum(np.diag(cov), 0.0) + spread)  # as predict's
+            std = np.sqrt(np.maximum(np.diag(cov), 0.0) + noise)  # as predict's: the noise included
             score = self._acquisition(mean, std, best)
             score[picked] = -np.inf
             order = np.argsort(-score, kind="stable")

@@ -122,9 +122,6 @@ class Problem:
 
 def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dict:
     start = time.time()
-    settings = {}
-    if method.endswith("-latent"):  # expected improvement on the function's own uncertainty
-        method, settings = method.removesuffix("-latent"), {"surrogate": et.GaussianProcessSurrogate(observed=False)}
     if method != "evotune":
         fidelity = problem.fidelity
         if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
@@ -135,10 +132,9 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
             fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta,
                                    screen=int(method.rsplit("-", 1)[1]))
         objective = problem.loss if method == "evotune-fidelity-anew" else problem.steps  # a generator trains on
-        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed,
-                             **settings)
+        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
     else:
-        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed, **settings)
+        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed)
     trials = [t for t in result.trials if t.ok]
     found = [(t.started + t.duration - start, t.value) for t in trials]
     return {"found": found, "evaluations": len(result.trials),

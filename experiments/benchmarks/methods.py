@@ -124,7 +124,6 @@ VARIANTS = {
     "evotune-gp-plain-ga": _plain_ga,
     "evotune-no-immigrants": lambda budget: {"surrogate": _bred_only()},
     "evotune-stalled-immigrants": lambda budget: {"surrogate": _ImmigrantsWhenStalled()},
-    "evotune-latent-ei": lambda budget: {"surrogate": et.GaussianProcessSurrogate(observed=False)},
     "evotune-lcb": lambda budget: {"surrogate": _bred_only("lcb")},
     "evotune-forest": lambda budget: {"surrogate": _ForestSurrogate()},
     "evotune-grouped-gp": lambda budget: {"surrogate": _GroupedSurrogate()},
