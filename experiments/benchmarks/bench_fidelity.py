@@ -27,7 +27,8 @@ trained anew by ``fit``) runs to its end and reports its own time. The result is
 of the best candidate each method returns, and when (seconds) it was found.
 Ablations: ``evotune-fidelity-anew`` and ``optuna-hyperband-anew`` train anew at each budget
 (``objective(params, budget)``); ``evotune-fidelity-share-0.5`` and ``evotune-fidelity-halving``: ``share=0.5``
-and ``share=1/eta`` (successive halving's rule).
+and ``share=1/eta`` (successive halving's rule). Any evotune method with ``-believer`` appended picks a
+generation's children one by one (``GaussianProcessSurrogate(believer=True)``, as in a space with conditions).
 Rows of release 0.5 (its MLP trained by ``fit(max_iter=budget)``, methods trained anew) are in
 results/fidelity-0.5.jsonl.
 """
@@ -122,6 +123,10 @@ class Problem:
 
 def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dict:
     start = time.time()
+    settings = {}
+    if method.endswith("-believer"):  # a generation's children picked one by one (as with conditions)
+        method = method.removesuffix("-believer")
+        settings = {"surrogate": et.GaussianProcessSurrogate(believer=True)}
     if method != "evotune":
         fidelity = problem.fidelity
         if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
@@ -132,9 +137,10 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
             fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta,
                                    screen=int(method.rsplit("-", 1)[1]))
         objective = problem.loss if method == "evotune-fidelity-anew" else problem.steps  # a generator trains on
-        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed)
+        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed,
+                             **settings)
     else:
-        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed)
+        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed, **settings)
     trials = [t for t in result.trials if t.ok]
     found = [(t.started + t.duration - start, t.value) for t in trials]
     return {"found": found, "evaluations": len(result.trials),
