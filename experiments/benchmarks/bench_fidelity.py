@@ -140,7 +140,8 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
         result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed,
                              **settings)
     else:
-        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed, **settings)
+        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed,
+                             **settings)
     trials = [t for t in result.trials if t.ok]
     found = [(t.started + t.duration - start, t.value) for t in trials]
     return {"found": found, "evaluations": len(result.trials),

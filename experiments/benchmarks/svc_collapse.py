@@ -50,7 +50,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,9", help="comma-separated")
-    parser.add_argument("--evaluations", type=int, default=600, help="about what 90 s fit in the fidelity benchmark")
+    parser.add_argument("--evaluations", type=int, default=600, help="about what 90 s fit at the full budget")
     args = parser.parse_args()
     threadpool_limits(1)
     for seed in args.seeds.split(","):
