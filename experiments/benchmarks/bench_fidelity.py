@@ -127,6 +127,7 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
     if method.endswith("-believer"):  # a generation's children picked one by one (as with conditions)
         method = method.removesuffix("-believer")
         settings = {"surrogate": et.GaussianProcessSurrogate(believer=True)}
+    objective, fidelity = (lambda p: problem.loss(p)), None  # evotune: every candidate at the full budget
     if method != "evotune":
         fidelity = problem.fidelity
         if method == "evotune-fidelity-halving" or method.startswith("evotune-fidelity-share-"):
@@ -137,11 +138,8 @@ def run_evotune(problem: Problem, seed: int, seconds: float, method: str) -> dic
             fidelity = et.Fidelity(fidelity.min_budget, fidelity.max_budget, fidelity.eta,
                                    screen=int(method.rsplit("-", 1)[1]))
         objective = problem.loss if method == "evotune-fidelity-anew" else problem.steps  # a generator trains on
-        result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed,
-                             **settings)
-    else:
-        result = et.optimize(lambda p: problem.loss(p), problem.space, time_budget=seconds, seed=seed,
-                             **settings)
+    result = et.optimize(objective, problem.space, time_budget=seconds, fidelity=fidelity, seed=seed,
+                         **settings)
     trials = [t for t in result.trials if t.ok]
     found = [(t.started + t.duration - start, t.value) for t in trials]
     return {"found": found, "evaluations": len(result.trials),

@@ -24,22 +24,21 @@ from evotune.operators import MixedMutation
 
 from .bench_fidelity import Problem
 
-#: Test samples in the three folds together: a loss of k / 1797 is k misclassified digits.
-SAMPLES = 1797
-
 
 class GammaFirst(MixedMutation):
-    """An oracle: gamma (gene 1) always mutates, C (gene 0) with probability 1/2, where the default mutates
-    each with probability 1/2 (at least one)."""
+    """An oracle: gamma always mutates, C with probability 1/2, where the default mutates each with
+    probability 1/2 (at least one)."""
 
     def __call__(self, genome, child) -> None:
-        self._mutate_gene(genome, child, 1)
+        gamma, c = genome.names.index("gamma"), genome.names.index("C")
+        self._mutate_gene(genome, child, gamma)
         if random.random() < 0.5:
-            self._mutate_gene(genome, child, 0)
+            self._mutate_gene(genome, child, c)
 
 
 def trace(seed: int, evaluations: int, oracle: bool = False) -> str:
     problem = Problem("SVC-digits-samples")
+    samples = len(problem.y)  # test samples of the three folds together: a loss of k / samples is k errors
     settings = {"mutation": GammaFirst()} if oracle else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -51,12 +50,12 @@ def trace(seed: int, evaluations: int, oracle: bool = False) -> str:
     for t in trials:
         if t.value < best - 1e-12:
             best = t.value
-            improvements.append(f"trial {t.number}: {round(t.value * SAMPLES)} errors at log gamma "
+            improvements.append(f"trial {t.number}: {round(t.value * samples)} errors at log gamma "
                                 f"{log[t.number][0]:.2f}, log C {log[t.number][1]:.2f}")
     later = trials[50:]
     gamma, count = Counter(round(log[t.number][0], 1) for t in later).most_common(1)[0]
     plateau = sum(log[t.number][1] > 1 for t in later) / len(later)
-    return (f"seed {seed}: best {round(best * SAMPLES)} errors; " + "; ".join(improvements)
+    return (f"seed {seed}: best {round(best * samples)} errors; " + "; ".join(improvements)
             + f"\n  after trial 50: {count} of {len(later)} trials at log gamma {gamma:.1f} (± 0.05); "
             f"{plateau:.0%} with log C > 1")
 
