@@ -7,7 +7,9 @@
 Problems with a natural budget, each scored by 3-fold cross-validation on fixed folds (loss: 1 - accuracy):
 - ``HGB-digits``: HistGradientBoostingClassifier, budget = boosting iterations (3 .. 81);
 - ``MLP-digits``: MLPClassifier (adam), budget = epochs of ``partial_fit`` (1 .. 27);
-- ``SVC-digits-samples``: SVC, budget = the share of each training fold used (1/27 .. 1).
+- ``SVC-digits-samples``: SVC, budget = the share of each training fold used (1/27 .. 1);
+- ``SGD-digits``: SGDClassifier (logistic loss, elastic net, ``invscaling`` learning rate), budget = epochs
+  (1 .. 27), one ``partial_fit`` per epoch.
 A model trained on from a smaller budget (``warm_start=True`` for the boosting, ``partial_fit`` for the
 MLP) is the model trained anew at the larger one, so every method scores the same function; the SVC
 is trained anew at each share of the data.
@@ -56,7 +58,7 @@ METHODS = ("evotune", "evotune-fidelity", "evotune-fidelity-screen-3", "optuna-h
 #: ``share=1.0``; screens of 2 and 6 times the population in place of 3.
 ABLATIONS = ("evotune-fidelity-anew", "optuna-hyperband-anew", "evotune-fidelity-share-0.5",
              "evotune-fidelity-halving", "evotune-fidelity-screen-2", "evotune-fidelity-screen-6")
-PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples")
+PROBLEMS = ("HGB-digits", "MLP-digits", "SVC-digits-samples", "SGD-digits")
 
 
 class Problem:
@@ -77,12 +79,17 @@ class Problem:
             self.space = {"hidden_layer_sizes": et.Integer(16, 256, log=True), "alpha": et.Float(1e-6, 1.0, log=True),
                           "learning_rate_init": et.Float(1e-4, 1e-1, log=True), "batch_size": et.Integer(16, 256, log=True)}
             self.fidelity, self.resource = et.Fidelity(1, 27, screen=1), "max_iter"
+        elif name == "SGD-digits":
+            self.space = {"alpha": et.Float(1e-7, 1e-1, log=True), "l1_ratio": et.Float(0.0, 1.0),
+                          "eta0": et.Float(1e-4, 1.0, log=True), "power_t": et.Float(0.1, 1.0)}
+            self.fidelity, self.resource = et.Fidelity(1, 27, screen=1), "max_iter"
         else:
             self.space = {"C": et.Float(1e-2, 1e3, log=True), "gamma": et.Float(1e-5, 1.0, log=True)}
             self.fidelity, self.resource = et.Fidelity(1 / 27, 1.0, screen=1), "n_samples"
 
     def model(self, params: dict, budget: float):
         from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.linear_model import SGDClassifier
         from sklearn.neural_network import MLPClassifier
         from sklearn.svm import SVC
 
@@ -91,6 +98,9 @@ class Problem:
                                                   warm_start=True, **params)
         if self.name == "MLP-digits":
             return MLPClassifier(max_iter=int(budget), random_state=0, **params)
+        if self.name == "SGD-digits":
+            return SGDClassifier(loss="log_loss", penalty="elasticnet", learning_rate="invscaling",
+                                 max_iter=int(budget), tol=None, random_state=0, **params)
         return SVC(**params)
 
     def steps(self, params: dict, budgets) -> object:
@@ -105,7 +115,7 @@ class Problem:
                     if self.resource == "n_samples":  # the first share of a fixed shuffle of the training fold
                         keep = np.random.default_rng(0).permutation(len(train))[: max(20, int(budget * len(train)))]
                         model.fit(X[keep], y[keep])
-                    elif self.name == "MLP-digits":
+                    elif self.name in ("MLP-digits", "SGD-digits"):  # an epoch per call
                         for _ in range(int(budget) - done):
                             model.partial_fit(X, y, classes=np.unique(self.y))
                     else:
@@ -213,7 +223,8 @@ def run_halving(problem: Problem, seed: int, seconds: float) -> dict:
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.model_selection import HalvingRandomSearchCV
 
-    space = {k: stats.randint(p.low, p.high + 1) if isinstance(p, et.Integer) else stats.loguniform(p.low, p.high)
+    space = {k: stats.randint(p.low, p.high + 1) if isinstance(p, et.Integer)
+             else stats.loguniform(p.low, p.high) if p.log else stats.uniform(p.low, p.high - p.low)
              for k, p in problem.space.items()}
     budgets = problem.fidelity.budgets
     resources = {} if problem.resource == "n_samples" else {"min_resources": budgets[0], "max_resources": budgets[-1]}
