@@ -1,6 +1,6 @@
 """Where evotune's trials go on SVC-digits-samples at the full budget, against Optuna's TPE on the same count.
 
-    python -m experiments.benchmarks.svc_collapse --seeds 0,1,2,3,4,5,6,7 [--oracle | --optuna]  # 600 trials
+    python -m experiments.benchmarks.svc_collapse --seeds 0-15 [--oracle | --optuna]  # 600 trials each
     python -m experiments.benchmarks.svc_collapse --grid
 
 The valley of this problem (log10 gamma -2.6 .. -1.9) holds a small pocket of the fewest errors (log10 gamma
@@ -72,7 +72,7 @@ def trace(seed: int, evaluations: int, method: str = "evotune") -> tuple[int, st
             best = value
             improvements.append(f"trial {number}: {round(value * samples)} errors at log gamma "
                                 f"{log[number][0]:.2f}, log C {log[number][1]:.2f}")
-    later = log[50:]
+    later = log[50:] or log  # a short run: all of it
     gamma, count = Counter(round(g, 1) for g, _ in later).most_common(1)[0]
     plateau = sum(c > 1 for _, c in later) / len(later)
     return round(best * samples), (
@@ -95,7 +95,8 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0,9", help="comma-separated")
+    parser.add_argument("--seeds", default="0-15", help="comma-separated, or a range such as 0-15 (16 seeds: "
+                        "eight were too few to rank arms half an error apart, docs/benchmarks.md)")
     parser.add_argument("--evaluations", type=int, default=600, help="about what 90 s fit at the full budget")
     parser.add_argument("--oracle", action="store_true", help="breed with GammaFirst (gamma always mutates)")
     parser.add_argument("--optuna", action="store_true", help="Optuna's TPE for the same number of trials")
@@ -106,8 +107,9 @@ def main() -> None:
         return grid()
     method = "oracle" if args.oracle else "optuna" if args.optuna else "evotune"
     bests = []
-    for seed in args.seeds.split(","):
-        best, text = trace(int(seed), args.evaluations, method)
+    bounds = [[int(x) for x in part.split("-")] for part in args.seeds.split(",")]
+    for seed in [s for b in bounds for s in range(b[0], b[-1] + 1)]:
+        best, text = trace(seed, args.evaluations, method)
         bests.append(best)
         print(text, flush=True)
     print(f"{method}: mean best errors {sum(bests) / len(bests):.2f} over seeds {args.seeds}")
