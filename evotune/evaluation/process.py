@@ -252,11 +252,20 @@ class ProcessPoolEvaluator(Evaluator):
     def submit(self, candidate: Candidate) -> None:
         if self._pool is None:
             raise EvotuneError("submit(): call start(objective) first.")
-        if not self._pool.active:
-            self._revive()
-        future = self._pool.schedule(_worker.run, args=(candidate.number, candidate.params), timeout=self.timeout)
+        try:
+            future = self._schedule(candidate)
+        except RuntimeError:  # its threads died after `active` was read (the race of _revive's docstring)
+            if self._pool.active:
+                raise
+            future = self._schedule(candidate)
         self._futures[future] = (candidate, time.time())
         future.add_done_callback(self._finish)
+
+    def _schedule(self, candidate: Candidate) -> Any:
+        """The pool's future for ``candidate``, the pool replaced first if its threads died."""
+        if not self._pool.active:
+            self._revive()
+        return self._pool.schedule(_worker.run, args=(candidate.number, candidate.params), timeout=self.timeout)
 
     def _finish(self, future: Any) -> None:  # in the thread that finished it (in cancel(): cancelled)
         entry = self._futures.get(future)
