@@ -265,7 +265,8 @@ class ProcessPoolEvaluator(Evaluator):
         """The pool's future for ``candidate``, the pool replaced first if its threads died."""
         if not self._pool.active:
             self._revive()
-        return self._pool.schedule(_worker.run, args=(candidate.number, candidate.params), timeout=self.timeout)
+        args = (candidate.number, candidate.params)
+        return self._pool.schedule(_worker.run, args=args, timeout=self.timeout)
 
     def _finish(self, future: Any) -> None:  # in the thread that finished it (in cancel(): cancelled)
         entry = self._futures.get(future)

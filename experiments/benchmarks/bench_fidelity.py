@@ -11,8 +11,8 @@ Problems with a natural budget, each scored by 3-fold cross-validation on fixed 
 - ``SGD-digits``: SGDClassifier (logistic loss, elastic net, ``invscaling`` learning rate), budget = epochs
   (1 .. 27), one ``partial_fit`` per epoch.
 A model trained on from a smaller budget (``warm_start=True`` for the boosting, ``partial_fit`` for the
-MLP and the SGD) is the model trained anew at the larger one, so every method scores the same function; the SVC
-is trained anew at each share of the data.
+MLP and the SGD) is the model trained anew at the larger one, so every method scores the same function; the
+SVC is trained anew at each share of the data.
 
 Every method gets the same wall time (``--seconds``, one worker each; two jobs run at once):
 - ``evotune``: every candidate at the full budget;
