@@ -72,12 +72,13 @@ def trace(seed: int, evaluations: int, method: str = "evotune") -> tuple[int, st
             best = value
             improvements.append(f"trial {number}: {round(value * samples)} errors at log gamma "
                                 f"{log[number][0]:.2f}, log C {log[number][1]:.2f}")
-    later = log[50:] or log  # a short run: all of it
+    skip = 50 if len(log) > 50 else 0  # a short run: all of it
+    later = log[skip:]
     gamma, count = Counter(round(g, 1) for g, _ in later).most_common(1)[0]
     plateau = sum(c > 1 for _, c in later) / len(later)
     return round(best * samples), (
         f"seed {seed}: best {round(best * samples)} errors; " + "; ".join(improvements)
-        + f"\n  after trial 50: {count} of {len(later)} trials at log gamma {gamma:.1f} (± 0.05); "
+        + f"\n  after trial {skip}: {count} of {len(later)} trials at log gamma {gamma:.1f} (± 0.05); "
         f"{plateau:.0%} with log C > 1")
 
 
