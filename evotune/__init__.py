@@ -36,7 +36,7 @@ from .space import Categorical, Float, Integer, Space
 from .storage import Storage, StorageError, load_run, run_names
 from .surrogate import GaussianProcessSurrogate, Surrogate
 
-__version__ = "0.23.1"
+__version__ = "0.24.0"
 
 
 def __getattr__(name: str):

@@ -14,6 +14,8 @@ breeder holds no random state of its own.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import random
 from collections import Counter
@@ -40,12 +42,19 @@ class Breeder:
         self.genome = genome
         self.selection, self.crossover, self.mutation = selection, crossover, mutation
         self.crossover_prob = crossover_prob
+        #: Whether the mutation takes the surrogate's gene weights (a ``weights`` keyword, as MixedMutation's).
+        self.weighted = _takes(mutation, "weights")
         #: Children that repeated a seen point since the counter was last reset.
         self.cache_hits = 0
 
-    def variations(self, population: list, size: int, seen: set[int]) -> list[list]:
-        """Up to ``size`` distinct unseen children of ``population``: selection, crossover, mutation."""
+    def variations(self, population: list, size: int, seen: set[int], weights: list[float] | None = None
+                   ) -> list[list]:
+        """Up to ``size`` distinct unseen children of ``population``: selection, crossover, mutation
+        (with the genes' ``weights`` if it takes them)."""
         genome, children, taken = self.genome, [], set()
+        mutate = self.mutation
+        if weights is not None and self.weighted:
+            mutate = functools.partial(self.mutation, weights=weights)
         # an operator that leaves canonical genes (evotune's own) spares the repair after it
         crossed, mutated = (getattr(op, "canonical", False) for op in (self.crossover, self.mutation))
         tries = 0
@@ -59,7 +68,7 @@ class Breeder:
                     genome.repair(pair[1])
             for child in pair:
                 tries += 1
-                self.mutation(genome, child)
+                mutate(genome, child)
                 key = genome.key(child if mutated else genome.repair(child))
                 if hash(key) in seen:
                     self.cache_hits += 1
@@ -203,3 +212,11 @@ def branch_slots(size: int, share: float, generation: int) -> int:
     if share_of_size >= 1:
         return round(share_of_size)
     return math.ceil(generation * share_of_size - 1e-9) - math.ceil((generation - 1) * share_of_size - 1e-9)
+
+
+def _takes(function: Any, name: str) -> bool:
+    """Whether ``function`` takes a keyword argument ``name`` (False if its signature cannot be read)."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False

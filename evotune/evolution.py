@@ -454,16 +454,21 @@ class Evolution:
         oversample = 1 if surrogate is None else surrogate.bred_per_evaluation(len(self.directions))
         # a share of the candidates are random points, so the model can pick one off a plateau
         sampled = round(size * oversample * surrogate.immigrants) if surrogate else 0
+        weights = None
+        if surrogate is not None:
+            rows = self._archive[-surrogate.window :]  # the latest trials of the view
+            genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
+            if len(self.directions) == 1 and rows:  # which genes matter, so mutation varies them more often
+                weights = surrogate.gene_weights(self.genome, genes, losses[:, 0])
         hits = self.breeder.cache_hits
         with engine_random(self._random):
-            children = self.breeder.variations(self._view.members, size * oversample - sampled, self._seen)
+            children = self.breeder.variations(self._view.members, size * oversample - sampled, self._seen,
+                                               weights)
         self._generation(generation).cached += self.breeder.cache_hits - hits
         taken = {self.genome.key(g) for g in children}  # fresh points and mutants add theirs
         children += self.breeder.fresh(rng, size * oversample - len(children), self._seen, taken)
         if surrogate is None:
             return children[:size]
-        rows = self._archive[-surrogate.window :]  # the latest trials of the view
-        genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
         # with one objective, each branch's best trial also breeds (conditions: e.g. a model family the
         # population left behind), so the model can pick a refinement of it rather than a random point
         if surrogate.branch_mutants and self.genome.conditional and oversample > 1 and len(self.directions) == 1:

@@ -22,6 +22,9 @@ from .genome import CAT, STEPPED, Genome
 
 __all__ = ["Crossover", "Mutation", "Selection", "MixedCrossover", "MixedMutation", "Tournament"]
 
+#: Weighted mutation: the share of the mutation rate spread evenly over the genes (none is ever frozen).
+_EVEN = 0.25
+
 
 def _check_eta(owner: str, eta: float) -> None:
     check_number("eta", eta, "a number > 0", lambda v: v > 0, owner=owner)
@@ -125,12 +128,18 @@ class MixedMutation(Mutation):
     (no regularization, the smallest leaf, the deepest tree), and polynomial steps
     rarely get there.
 
+    Given ``weights`` (one per gene, from the surrogate's
+    :meth:`~evotune.GaussianProcessSurrogate.gene_weights`) and ``gene_prob=None``, the
+    genes that matter more mutate more often: gene ``i`` with probability
+    ``0.25 / n + 0.75 * w_i / sum(w)`` over the ``n`` (active) genes, so as many on
+    average as with ``1 / n``, and at least one, drawn by those probabilities.
+
     Parameters
     ----------
     eta : float
         Polynomial-mutation distribution index: larger makes smaller moves.
     gene_prob : float or None
-        Per-gene mutation probability; ``None`` means ``1 / n_genes``.
+        Per-gene mutation probability; ``None`` means ``1 / n_genes`` (or by ``weights``).
     bound_prob : float
         Chance that a mutating numeric gene goes to its lower or upper bound (either, at random).
 
@@ -142,6 +151,12 @@ class MixedMutation(Mutation):
     >>> child = [4]
     >>> MixedMutation()(genome, child)
     >>> genome.repair(child)[0] != 4
+    True
+    >>> genome = Genome(Space({"x": Integer(0, 99), "y": Integer(0, 99)}))
+    >>> children = [[50, 50] for _ in range(200)]
+    >>> for child in children:
+    ...     MixedMutation()(genome, child, weights=[9.0, 1.0])  # x matters nine times as much as y
+    >>> sum(c[0] != 50 for c in children) > 2 * sum(c[1] != 50 for c in children)
     True
     """
 
@@ -159,16 +174,20 @@ class MixedMutation(Mutation):
         return (f"MixedMutation(eta={self.eta!r}, gene_prob={self.gene_prob!r}, "
                 f"bound_prob={self.bound_prob!r})")
 
-    def __call__(self, genome: Genome, child: list) -> None:
-        if genome.conditional:
-            chosen = self._chosen_active(genome, child)
+    def __call__(self, genome: Genome, child: list, weights: list[float] | None = None) -> None:
+        if weights is not None and self.gene_prob is None:
+            chosen = self._chosen_by_weight(genome, child, weights)
         else:
-            prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
-            chosen = [i for i in range(genome.size) if random.random() < prob]
-            if not chosen:
-                chosen = [random.randrange(genome.size)]
+            chosen = self._chosen(genome, child)
         for i in chosen:
             self._mutate_gene(genome, child, i)
+
+    def _chosen(self, genome: Genome, child: list) -> list[int]:
+        """Genes to mutate without weights: each at ``gene_prob`` (or ``1 / n``), at least one."""
+        if genome.conditional:
+            return self._chosen_active(genome, child)
+        prob = 1.0 / genome.size if self.gene_prob is None else self.gene_prob
+        return [i for i in range(genome.size) if random.random() < prob] or [random.randrange(genome.size)]
 
     def _chosen_active(self, genome: Genome, child: list) -> list[int]:
         """With conditions, the child's dimension is its active genes: ``1 / n_active`` per active gene
@@ -183,6 +202,21 @@ class MixedMutation(Mutation):
         chosen = [i for i in range(genome.size) if random.random() < probs[i]]
         if not set(chosen) & set(active):
             chosen.append(random.choice(active))
+        return chosen
+
+    def _chosen_by_weight(self, genome: Genome, child: list, weights: list[float]) -> list[int]:
+        """Genes to mutate by ``weights`` (see the class docstring); an inactive gene (with conditions) at
+        ``1 / n_genes``, as without weights; uniform when the active genes' weights sum to nothing."""
+        on = genome.active(child) if genome.conditional else [True] * genome.size
+        active = [i for i in range(genome.size) if on[i]]
+        total = sum(weights[i] for i in active)
+        if not 0 < total < float("inf"):
+            return self._chosen(genome, child)
+        probs = [_EVEN / len(active) + (1 - _EVEN) * weights[i] / total if on[i] else 1.0 / genome.size
+                 for i in range(genome.size)]
+        chosen = [i for i in range(genome.size) if random.random() < probs[i]]
+        if not set(chosen) & set(active):
+            chosen.append(random.choices(active, weights=[probs[i] for i in active])[0])
         return chosen
 
     def _mutate_gene(self, genome: Genome, child: list, i: int) -> None:

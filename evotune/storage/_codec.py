@@ -249,6 +249,19 @@ def with_legacy_believer(stored: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+def with_legacy_relevance(stored: dict[str, Any]) -> dict[str, Any]:
+    """Stored settings of a run with one objective by evotune 0.23 or earlier, read as what its surrogate
+    was: ``GaussianProcessSurrogate(..., relevance=False)`` (every gene mutated alike; the default repr
+    leaves ``relevance=True`` out).
+
+    >>> with_legacy_relevance({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "directions": ["minimize"]})
+    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, relevance=False)', 'directions': ['minimize']}
+    """
+    if len(stored.get("directions") or ()) <= 1:
+        return _with_surrogate_setting(stored, "relevance=False")
+    return stored
+
+
 def differences(stored: dict[str, Any], given: dict[str, Any]) -> list[str]:
     """Human-readable differences between two settings dicts; a space's by parameter and field.
 

@@ -27,7 +27,7 @@ from ._codec import (
     STATS_FIELDS, RowEncoder, decode, differences, dumps, exact_json, finite_or_none, is_legacy_union,
     space_to_json, stats_from_row, trial_from_row, with_legacy_believer, with_legacy_branches,
     with_legacy_extremes, with_legacy_front_min_trials, with_legacy_front_scale, with_legacy_racing,
-    with_legacy_screen,
+    with_legacy_relevance, with_legacy_screen,
 )  # fmt: skip
 from ._file import check_file, connect, create_schema, has_sessions, migrate, trial_columns
 from .lock import RunLock
@@ -218,6 +218,8 @@ class Storage:
             stored = with_legacy_believer(stored)  # the repr's last
         if _written_before(self._conn, run_id, self.path, (0, 23), session=0):
             stored = with_legacy_screen(stored)
+        if _written_before(self._conn, run_id, self.path, (0, 24), session=0):
+            stored = with_legacy_relevance(stored)  # after the believer: the repr's order
         return stored
 
 
@@ -386,8 +388,11 @@ class RunJournal:
 
 def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: tuple[int, ...], session: int = -1) -> bool:
     """Whether session ``session`` (the last by default; 0: the one that stored the settings) of run
-    ``run_id`` ran an evotune older than ``version``."""
+    ``run_id`` ran an evotune older than ``version``; True for a run without sessions (a file of schema
+    version 1, written before release 0.2)."""
     recorded = sessions(conn, run_id, path)
+    if not recorded:
+        return True
     written = str(((recorded[session]["environment"] or {}) if recorded else {}).get("evotune", ""))
     numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
     return bool(numbers) and tuple(numbers) < version

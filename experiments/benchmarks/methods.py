@@ -145,6 +145,8 @@ VARIANTS = {
     "evotune-believer-offspring-half": lambda budget: {
         "offspring_size": et.default_offspring_size(et.default_population_size(budget), conditional=True),
         "surrogate": et.GaussianProcessSurrogate(believer=True)},
+    # release 0.23's search: every gene mutated alike, the kernel fitted on the best half and a random rest
+    "evotune-uniform": lambda budget: {"surrogate": et.GaussianProcessSurrogate(relevance=False)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),

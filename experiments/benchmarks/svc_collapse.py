@@ -1,6 +1,6 @@
 """Where evotune's trials go on SVC-digits-samples at the full budget, against Optuna's TPE on the same count.
 
-    python -m experiments.benchmarks.svc_collapse --seeds 0-15 [--oracle | --optuna]  # 600 trials each
+    python -m experiments.benchmarks.svc_collapse --seeds 0-15 [--oracle | --optuna | --uniform]  # 600 trials
     python -m experiments.benchmarks.svc_collapse --grid
 
 The valley of this problem (log10 gamma -2.6 .. -1.9) holds a small pocket of the fewest errors (log10 gamma
@@ -9,8 +9,9 @@ hard margin); ``--grid`` prints the errors on a grid of it instead of searching.
 ``et.optimize`` for a fixed number of evaluations (so the trials do not depend on the machine's speed)
 and prints the best trial, each improvement of the incumbent, how many trials after the first 50 share the
 most sampled gamma (to 0.1 in log10), and the share of them with log10 C above 1.
-``--oracle`` breeds with :class:`GammaFirst`, a mutation told that gamma matters most; ``--optuna`` runs
-Optuna's TPE for the same number of trials instead. The last line is the mean of the seeds' best
+``--oracle`` breeds with :class:`GammaFirst`, a mutation told that gamma matters most; ``--uniform`` with
+release 0.23's search (every gene mutates alike: ``GaussianProcessSurrogate(relevance=False)``); ``--optuna``
+runs Optuna's TPE for the same number of trials instead. The last line is the mean of the seeds' best
 errors: compare arms on the same seeds, all of them — seeds picked for being bad by default get better under
 any change that redraws their trials (regression to the mean; the oracle's gain on four such seeds was that,
 docs/benchmarks.md).
@@ -53,6 +54,8 @@ def search(problem: Problem, seed: int, evaluations: int, method: str) -> list[t
         study.optimize(lambda trial: problem.loss(suggest(trial, problem.space)), n_trials=evaluations)
         return [(t.params, t.value) for t in study.trials if t.value is not None]
     settings = {"mutation": GammaFirst()} if method == "oracle" else {}
+    if method == "uniform":
+        settings = {"surrogate": et.GaussianProcessSurrogate(relevance=False)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = et.optimize(lambda p: problem.loss(p), problem.space, max_evaluations=evaluations, seed=seed,
@@ -101,12 +104,14 @@ def main() -> None:
     parser.add_argument("--evaluations", type=int, default=600, help="about what 90 s fit at the full budget")
     parser.add_argument("--oracle", action="store_true", help="breed with GammaFirst (gamma always mutates)")
     parser.add_argument("--optuna", action="store_true", help="Optuna's TPE for the same number of trials")
+    parser.add_argument("--uniform", action="store_true", help="release 0.23's search: every gene mutates "
+                        "alike (GaussianProcessSurrogate(relevance=False))")
     parser.add_argument("--grid", action="store_true", help="print the errors on a grid of the valley")
     args = parser.parse_args()
     threadpool_limits(1)
     if args.grid:
         return grid()
-    method = "oracle" if args.oracle else "optuna" if args.optuna else "evotune"
+    method = "oracle" if args.oracle else "optuna" if args.optuna else "uniform" if args.uniform else "evotune"
     bests = []
     bounds = [[int(x) for x in part.split("-")] for part in args.seeds.split(",")]
     for seed in [s for b in bounds for s in range(b[0], b[-1] + 1)]:

@@ -21,7 +21,9 @@ from ..test_storage import digest, start_run, wait_for_trials
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 # One objective, release 0.20 and earlier: a generation of a whole population (stored as the run's
 # offspring_size), its children the first of one ranking (read back as ``believer=False``)
-BEFORE_0_21 = {"offspring_size": 8, "surrogate": et.GaussianProcessSurrogate(believer=False)}
+BEFORE_0_21 = {"offspring_size": 8, "surrogate": et.GaussianProcessSurrogate(believer=False, relevance=False)}
+# One objective, release 0.23 and earlier: every gene mutated alike (read back as ``relevance=False``)
+UNIFORM = {"surrogate": et.GaussianProcessSurrogate(relevance=False)}
 
 
 def stored_run(tmp_path, n=30):
@@ -206,7 +208,7 @@ def test_a_run_file_of_a_previous_release_is_migrated_and_resumed_exactly(tmp_pa
     assert digest(path) == before  # a reader never migrates
     resumed = et.optimize(f, space, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                           resume=True, seed=3)
-    straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3)
+    straight = et.optimize(f, space, max_evaluations=40, population_size=8, seed=3, **UNIFORM)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in straight.trials]
     assert [s["evaluations"] for s in resumed.sessions] == sessions
     with sqlite3.connect(path) as conn:
@@ -358,7 +360,7 @@ def test_a_run_of_release_0_18_goes_on_as_a_straight_run_of_today(tmp_path, name
                           max_evaluations=40, seed=3, **run)
     assert [(s["evaluations"], s["environment"]["evotune"]) for s in resumed.sessions] == [
         (20, "0.18.0"), (20, et.__version__)]
-    straight = et.optimize(objective, make_run_file.space, max_evaluations=40, seed=3, **run)
+    straight = et.optimize(objective, make_run_file.space, max_evaluations=40, seed=3, **run, **UNIFORM)
     assert [(t.params, t.values) for t in resumed.trials] == [(t.params, t.values) for t in straight.trials]
 
 
@@ -376,7 +378,7 @@ def test_a_conditional_run_of_release_0_20_keeps_its_whole_generations_and_its_s
     shutil.copy(os.path.join(DATA, "run-0.20.0-conditional.db"), path)
     before = digest(path)
     run = dict(max_evaluations=40, population_size=8, seed=3)
-    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, believer=False\)\", given"):
+    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, believer=False, relevance=False\)\", given"):
         et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run, **TODAY)
     assert digest(path) == before
     resumed = et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run)
@@ -392,7 +394,7 @@ def test_a_conditional_run_of_release_0_20_keeps_its_whole_generations_and_its_s
 
     path = tmp_path / "believer.db"
     shutil.copy(os.path.join(DATA, "run-0.20.0-believer.db"), path)
-    asked = dict(offspring_size=4, surrogate=et.GaussianProcessSurrogate(believer=True))
+    asked = dict(offspring_size=4, surrogate=et.GaussianProcessSurrogate(believer=True, relevance=False))
     resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [20, 20]
     key = [(t.params, t.value) for t in et.optimize(f, space, **run, **asked).trials]
@@ -460,7 +462,8 @@ def test_a_raced_run_of_release_0_5_resumes_with_the_test_it_was_raced_with(tmp_
                          schedule="doubling")
     resumed = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, storage=path,
                           run_name="previous", resume=True, seed=3)
-    fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3)
+    fresh = et.optimize(Folds(), space, racing=unpooled, max_evaluations=40, population_size=8, seed=3,
+                        **UNIFORM)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     assert sum(state == "pruned" for _, _, state, _ in key) > 10
@@ -499,7 +502,8 @@ def test_a_raced_cross_validation_of_an_earlier_release_resumes_with_its_rules(r
     resumed = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8,
                           storage=path, run_name="previous", resume=True, seed=3)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 16]  # nothing stored was evaluated again
-    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3)
+    fresh = et.optimize(tree_folds(), tree_space, racing=old, max_evaluations=48, population_size=8, seed=3,
+                        **UNIFORM)
     key = [(t.params, t.value, t.state, t.parts) for t in fresh.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     shutil.copy(os.path.join(DATA, f"run-{release}-racing-cv.db"), path)  # given none: it takes its own back
@@ -522,7 +526,7 @@ def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path)
     run = dict(max_evaluations=40, population_size=8, seed=3)
     resumed = et.optimize(tree_folds(), tree_space, storage=path, run_name="previous", resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 8]
-    straight = et.optimize(tree_folds(), tree_space, racing=None, **run)
+    straight = et.optimize(tree_folds(), tree_space, racing=None, **run, **UNIFORM)
     key = [(t.params, t.value, t.state) for t in straight.trials]
     assert [(t.params, t.value, t.state) for t in resumed.trials] == key
     today = et.optimize(tree_folds(), tree_space, **{**run, "max_evaluations": 24})
@@ -533,7 +537,7 @@ def test_a_cross_validation_of_release_0_21_resumes_running_every_fold(tmp_path)
     X, y = breast_cancer()
     resumed = tree_cv_search(max_evaluations=32, storage=path, resume=True).fit(X, y)
     assert [s["evaluations"] for s in resumed.result_.sessions] == [24, 8]
-    straight = tree_cv_search(max_evaluations=32, racing=None).fit(X, y)
+    straight = tree_cv_search(max_evaluations=32, racing=None, **UNIFORM).fit(X, y)
     assert [(t.params, t.value, t.state) for t in resumed.trials_] == [
         (t.params, t.value, t.state) for t in straight.trials_]
     assert "pruned" in {t.state for t in tree_cv_search(max_evaluations=24).fit(X, y).trials_}
@@ -552,7 +556,7 @@ def test_a_fidelity_run_of_release_0_22_resumes_without_screening(tmp_path):
     resumed = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), storage=path, run_name="previous",
                           resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [24, 16]
-    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=1), **run)
+    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=1), **run, **UNIFORM)
     key = [(t.params, t.value, t.state, t.parts) for t in straight.trials]
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == key
     assert "pruned" in {t.state for t in straight.trials}  # the reference's stops: the file exercises them
@@ -564,7 +568,7 @@ def test_a_fidelity_run_of_release_0_22_resumes_without_screening(tmp_path):
 def test_a_screened_run_of_release_0_23_resumes_as_a_straight_run(tmp_path):
     """tests/data/run-0.23.0-screened.db: 24 screened trials and the 8 they promoted, by release 0.23.0
     (59843ac); resumed with the fidelity it stored (``screen=3``, taken back), it goes on as a straight run
-    of today's search: a file to check the next change of the search against."""
+    of 0.23's search (``relevance=False``, taken back too)."""
     from tests.data.make_run_file import epochs, space
 
     path = tmp_path / "old.db"
@@ -573,7 +577,7 @@ def test_a_screened_run_of_release_0_23_resumes_as_a_straight_run(tmp_path):
     resumed = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27), storage=path, run_name="previous",
                           resume=True, **run)
     assert [s["evaluations"] for s in resumed.sessions] == [32, 16]
-    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), **run)
+    straight = et.optimize(epochs, space, fidelity=et.Fidelity(1, 27, screen=3), **run, **UNIFORM)
     assert [(t.params, t.value, t.state, t.parts) for t in resumed.trials] == [
         (t.params, t.value, t.state, t.parts) for t in straight.trials]
 
@@ -588,12 +592,14 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.6.0-conditional.db"), path)
     before = digest(path)
-    stored_surrogate = r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False\)"'
+    stored_surrogate = (r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False, '
+                        r'relevance=False\)"')
     with pytest.raises(et.StorageError, match=stored_surrogate):
         et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                     resume=True, seed=3, surrogate=et.GaussianProcessSurrogate())
     assert digest(path) == before
-    ranked = {**BEFORE_0_21, "surrogate": et.GaussianProcessSurrogate(branch_share=0.0, believer=False)}
+    ranked = {**BEFORE_0_21, "surrogate": et.GaussianProcessSurrogate(branch_share=0.0, believer=False,
+                                                                       relevance=False)}
     resumed = et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                           resume=True, seed=3)
     fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3, **ranked)
@@ -624,3 +630,25 @@ def test_a_conditional_run_of_release_0_7_resumes_exactly(tmp_path):
                           resume=True, seed=3)
     fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3, **BEFORE_0_21)
     assert [(t.params, t.value) for t in resumed.trials] == [(t.params, t.value) for t in fresh.trials]
+
+
+def test_a_run_of_release_0_23_resumes_with_every_gene_mutated_alike(tmp_path):
+    """tests/data/run-0.23.1.db: 20 trials by release 0.23.1 (201df18), whose mutation varied every gene
+    alike; since 0.24 the model's relevance weighs it (``relevance=True``). Resumed with nothing given, the
+    run takes back ``relevance=False`` and goes on as a straight run of 0.23's search; given today's
+    surrogate, the refusal names the difference, the file untouched."""
+    from tests.data.make_run_file import f, space
+
+    path = tmp_path / "old.db"
+    shutil.copy(os.path.join(DATA, "run-0.23.1.db"), path)
+    before = digest(path)
+    run = dict(max_evaluations=40, population_size=8, seed=3)
+    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, relevance=False\)\", given"):
+        et.optimize(f, space, storage=path, run_name="previous", resume=True, **run, **TODAY)
+    assert digest(path) == before
+    resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run)
+    assert [(s["evaluations"], s["environment"]["evotune"]) for s in resumed.sessions] == [
+        (20, "0.23.1"), (20, et.__version__)]
+    key = [(t.params, t.value) for t in et.optimize(f, space, **run, **UNIFORM).trials]
+    assert [(t.params, t.value) for t in resumed.trials] == key
+    assert [(t.params, t.value) for t in et.optimize(f, space, **run).trials] != key
