@@ -132,8 +132,10 @@ class GaussianProcessSurrogate(Surrogate):
     and to the loss's scale; equal losses get equal scores, a failed trial counts
     as the worst). The kernel is a Matern 5/2 with one length scale per feature
     (irrelevant parameters get long ones) plus a noise term; its hyperparameters
-    are fitted by maximum likelihood on at most ``fit_size`` trials (the best half
-    and a random rest), then the process is conditioned on the whole window.
+    are fitted by maximum likelihood on at most ``fit_size`` trials (the best ones;
+    with ``relevance=False`` the best half and a random rest), then the process is
+    conditioned on the whole window. With one objective the same fit also tells
+    mutation which genes matter (``relevance``).
 
     Children are ranked by their expected improvement over the best trial
     (``acquisition="ei"``): a child predicted as good as the best, with little
@@ -182,7 +184,7 @@ class GaussianProcessSurrogate(Surrogate):
         ends of a front and bunch its middle. Values raised the hypervolume of every test function at
         budget 200 (DTLZ2 at 100 evaluations, 50 seeds: 0.486 → 0.551) and left the model problems
         within a few thousandths (docs/benchmarks.md).
-    relevance : bool
+    relevance : bool or None
         With one objective, mutate the genes the model finds relevant more often (since 0.24): the
         kernel's hyperparameters are fitted on the window's best ``fit_size`` trials (the region the
         population breeds in), and a gene's weight is how far a full change of it moves a point in
@@ -192,8 +194,10 @@ class GaussianProcessSurrogate(Surrogate):
         none ever frozen), and the same fit ranks the children. On the SVC benchmark's
         valley (``svc_collapse.py``, 16 seeds of 600 trials), where only gamma matters above a C of
         ~10, uniform mutation spends most children on C and the population settles on a plateau
-        (docs/benchmarks.md). ``False`` is release 0.23's search: uniform mutation, and the kernel
-        fitted on the best half and a random rest.
+        (docs/benchmarks.md). ``None`` (the default): in a space without conditions; in one with
+        conditions (CASH) it was level with 0.23 (-0.55 ± 0.56 points at 64 trainings, 20 seeds), so those
+        keep 0.23's search. ``False`` is release 0.23's search: uniform mutation, and the kernel fitted on
+        the best half and a random rest.
     believer : bool or None
         With one objective, pick the children a generation evaluates one by one (the "kriging
         believer" of Ginsbourger et al., 2010): each pick's outcome is believed to be its predicted
@@ -243,7 +247,7 @@ class GaussianProcessSurrogate(Surrogate):
                  kappa: float | None = None, window: int = 300, fit_size: int = 100, min_trials: int = 8,
                  front_oversample: int = 8, branch_share: float = 0.25, branch_mutants: int = 0,
                  front_scale: str = "values", front_min_trials: int | None = 13,
-                 believer: bool | None = None, relevance: bool = True):
+                 believer: bool | None = None, relevance: bool | None = None):
         owner = "GaussianProcessSurrogate"
         check_int("oversample", oversample, 1, owner=owner)
         check_int("front_oversample", front_oversample, 1, owner=owner)
@@ -273,9 +277,9 @@ class GaussianProcessSurrogate(Surrogate):
             raise InvalidParameterError(
                 f"GaussianProcessSurrogate: `believer` must be True, False or None; got {believer!r}."
             )
-        if not isinstance(relevance, bool):
+        if relevance is not None and not isinstance(relevance, bool):
             raise InvalidParameterError(
-                f"GaussianProcessSurrogate: `relevance` must be True or False; got {relevance!r}."
+                f"GaussianProcessSurrogate: `relevance` must be True, False or None; got {relevance!r}."
             )
         kappa = 1.0 if kappa is None else kappa
         check_number("kappa", kappa, "a number >= 0", lambda v: 0 <= v < math.inf, owner=owner)
@@ -301,7 +305,7 @@ class GaussianProcessSurrogate(Surrogate):
         branch += f", front_scale={self.front_scale!r}" if self.front_scale != "values" else ""
         branch += f", front_min_trials={self.front_min_trials}" if self.front_min_trials != 13 else ""
         branch += f", believer={self.believer}" if self.believer is not None else ""
-        branch += "" if self.relevance else ", relevance=False"
+        branch += f", relevance={self.relevance}" if self.relevance is not None else ""
         return (f"GaussianProcessSurrogate(oversample={self.oversample}, immigrants={self.immigrants}, "
                 f"acquisition={self.acquisition!r}, {kappa}window={self.window}, fit_size={self.fit_size}, "
                 f"min_trials={self.min_trials}{front}{branch})")
@@ -332,11 +336,11 @@ class GaussianProcessSurrogate(Surrogate):
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> np.ndarray:
         believer = genome.conditional if self.believer is None else self.believer
-        return self._rank_by_improvement(genome, genes, losses, children, seed, believer, self.relevance)
+        return self._rank_by_improvement(genome, genes, losses, children, seed, believer, self._weighs(genome))
 
     def gene_weights(self, genome: Genome, genes: list[list], losses: np.ndarray) -> list[float] | None:
         """Each gene's relevance (see ``relevance`` in the class docstring); None when ``relevance`` is off
-        or there are too few completed trials.
+        (by default: in a space with conditions) or there are too few completed trials.
 
         Examples
         --------
@@ -348,7 +352,7 @@ class GaussianProcessSurrogate(Surrogate):
         >>> bool(x > 10 * noise)
         True
         """
-        fitted = self._fit(genome, genes, losses, 0, best=True) if self.relevance else None
+        fitted = self._fit(genome, genes, losses, 0, best=True) if self._weighs(genome) else None
         if fitted is None:
             return None
         inverse = 1 / fitted[0].length  # the features' columns: numeric genes, then each categorical's one-hot
@@ -360,6 +364,11 @@ class GaussianProcessSurrogate(Surrogate):
             weights[i] = math.sqrt(2 * float(np.mean(inverse[start : start + k] ** 2))) if k > 1 else 0.0
             start += k
         return [weights[i] for i in range(genome.size)]
+
+    def _weighs(self, genome: Genome) -> bool:
+        """Whether mutation is weighed by relevance in ``genome``'s space (``relevance``; None: without
+        conditions)."""
+        return not genome.conditional if self.relevance is None else self.relevance
 
     def _rank_by_improvement(
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int,

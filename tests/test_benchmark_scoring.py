@@ -41,6 +41,17 @@ def test_versus_pairs_runs_by_problem_and_seed():
     assert versus(score(data), "good", "absent") == []
 
 
+def test_a_yardstick_s_random_rows_normalise_runs_of_other_seeds():
+    """Two methods on seeds random never ran are scored against random's rows of another file: the same
+    scores as with those rows beside them, and random itself is not scored."""
+    yardstick = rows("random", [("a", 0, [4, 3, 2, 1])])
+    data = rows("good", [("a", 5, [1, 0, None, 0])]) + rows("fair", [("a", 5, [2, 1])])
+    table = score(data, yardstick)[("s", 4)]
+    assert math.isclose(table["good"]["score"], 100.0) and math.isclose(table["fair"]["score"], 60.0)
+    assert "random" not in table
+    assert score(data)[("s", 4)] == {}  # without random's rows nothing is scored
+
+
 def test_racing_objectives_scores_each_front_against_the_front_of_every_run():
     from experiments.benchmarks.bench_racing_objectives import scores
 

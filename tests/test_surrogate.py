@@ -103,7 +103,8 @@ def test_the_surrogate_changes_which_children_are_evaluated_and_helps():
 
 def test_gene_weights_rank_the_genes_by_how_much_they_move_the_loss():
     """The categorical c moves the loss most (choice "b" adds 2), x less (at most 1.96), the noise gene not at
-    all; with ``relevance=False``, or before ``min_trials`` completed trials, no weights."""
+    all; with ``relevance=False``, or before ``min_trials`` completed trials, no weights. In a space with
+    conditions, weights only when asked for (``relevance=True``)."""
     genome = Genome(et.Space({"noise": et.Float(0, 1), "x": et.Float(0, 1), "c": ["a", "b", "c"]}))
     genes = genome.sample(np.random.default_rng(1), 60)
     losses = np.array([4 * (g[1] - 0.3) ** 2 + 2 * (g[2] == 1) for g in genes])
@@ -111,6 +112,12 @@ def test_gene_weights_rank_the_genes_by_how_much_they_move_the_loss():
     assert c > x > 5 * noise
     assert GaussianProcessSurrogate(relevance=False).gene_weights(genome, genes, losses) is None
     assert GaussianProcessSurrogate().gene_weights(genome, genes[:7], losses[:7]) is None
+    branched = Genome(et.Space({"x": et.Float(0, 1), "c": ["a", "b"], "y": et.Float(0, 1).when(c="b")}))
+    genes = branched.sample(np.random.default_rng(1), 40)
+    losses = np.array([g[0] for g in genes])
+    assert GaussianProcessSurrogate().gene_weights(branched, genes, losses) is None
+    x, c, y = GaussianProcessSurrogate(relevance=True).gene_weights(branched, genes, losses)
+    assert x > 5 * max(c, y)
 
 
 def test_a_generation_fits_the_model_once_and_a_copy_leaves_the_fit_behind():
@@ -202,7 +209,7 @@ def test_the_default_surrogate_is_a_believer_in_a_space_with_conditions_only():
         ({"front_scale": "normal"}, "`front_scale` must be one of ('values', 'ranks'); got 'normal'"),
         ({"front_min_trials": 1}, "`front_min_trials` must be an integer >= 2 or None; got 1"),
         ({"believer": 1}, "`believer` must be True, False or None; got 1"),
-        ({"relevance": None}, "`relevance` must be True or False; got None"),
+        ({"relevance": 1}, "`relevance` must be True, False or None; got 1"),
     ],
 )
 def test_settings_are_validated(kwargs, fragment):
@@ -256,11 +263,8 @@ def test_in_a_space_with_conditions_every_generation_spends_children_on_the_leas
         models = [t.params["model"] for t in result.trials]
         return [sum(m != "wide" for m in models[i:i + 8]) for i in range(8, 64, 8)], result.best_value
 
-    # (with uniform mutation, the search this was measured with; weighted, the model's relevance of the
-    # family gene also moves some children off "wide")
-    spread = [run(GaussianProcessSurrogate(believer=False, relevance=False), seed) for seed in range(1, 5)]
-    ranked = [run(GaussianProcessSurrogate(branch_share=0, believer=False, relevance=False), seed)
-              for seed in range(1, 5)]
+    spread = [run(GaussianProcessSurrogate(believer=False), seed) for seed in range(1, 5)]
+    ranked = [run(GaussianProcessSurrogate(branch_share=0, believer=False), seed) for seed in range(1, 5)]
     assert all(min(counts) >= 1 for counts, _ in spread)  # round(8 * 0.25) = 2 slots, one may go to "wide"
     assert all(sum(counts) == 0 for counts, _ in ranked)
     assert sum(best == 0.1 for _, best in spread) >= 2 > sum(best == 0.1 for _, best in ranked) == 0
@@ -379,6 +383,7 @@ def test_with_several_objectives_the_model_waits_for_front_min_trials():
     repr(GaussianProcessSurrogate(acquisition="lcb", kappa=2.0, branch_mutants=4)),
     repr(GaussianProcessSurrogate(believer=False)),
     repr(GaussianProcessSurrogate(believer=False, relevance=False)),
+    repr(GaussianProcessSurrogate(relevance=True)),
 ])
 def test_a_stored_surrogate_is_rebuilt_from_its_repr(text):
     assert repr(GaussianProcessSurrogate.from_repr(text)) == text

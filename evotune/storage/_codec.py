@@ -250,14 +250,14 @@ def with_legacy_believer(stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_legacy_relevance(stored: dict[str, Any]) -> dict[str, Any]:
-    """Stored settings of a run with one objective by evotune 0.23 or earlier, read as what its surrogate
-    was: ``GaussianProcessSurrogate(..., relevance=False)`` (every gene mutated alike; the default repr
-    leaves ``relevance=True`` out).
+    """Stored settings of a run with one objective and a space without conditions by evotune 0.23 or
+    earlier, read as what its surrogate was: ``GaussianProcessSurrogate(..., relevance=False)`` (every gene
+    mutated alike; the default repr leaves ``relevance=None`` out, which weighs mutation in such a space).
 
-    >>> with_legacy_relevance({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "directions": ["minimize"]})
-    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, relevance=False)', 'directions': ['minimize']}
+    >>> with_legacy_relevance({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "space": [{"name": "x"}]})
+    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, relevance=False)', 'space': [{'name': 'x'}]}
     """
-    if len(stored.get("directions") or ()) <= 1:
+    if len(stored.get("directions") or ()) <= 1 and not _conditional(stored):
         return _with_surrogate_setting(stored, "relevance=False")
     return stored
 

@@ -393,7 +393,7 @@ def _written_before(conn: sqlite3.Connection, run_id: int, path: str, version: t
     recorded = sessions(conn, run_id, path)
     if not recorded:
         return True
-    written = str(((recorded[session]["environment"] or {}) if recorded else {}).get("evotune", ""))
+    written = str((recorded[session]["environment"] or {}).get("evotune", ""))
     numbers = [int(part) for part in re.findall(r"\d+", written)[:len(version)]]
     return bool(numbers) and tuple(numbers) < version
 

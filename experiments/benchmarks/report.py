@@ -31,7 +31,9 @@ def _best_so_far(losses: list, budget: int) -> np.ndarray:
     return np.concatenate([curve, np.full(max(0, budget - len(curve)), curve[-1])])[:budget]
 
 
-def score(rows: list[dict]) -> dict:
+def score(rows: list[dict], yardstick: list[dict] = ()) -> dict:
+    """Per suite and budget, each method's score, rank and curve. ``yardstick``: random's rows to normalise
+    by, from another file (scored only through ``rows``' own random rows, if any)."""
     groups = defaultdict(list)
     for row in rows:
         groups[(row["suite"], row["budget"])].append(row)
@@ -47,12 +49,14 @@ def score(rows: list[dict]) -> dict:
         finals = defaultdict(dict)  # method -> (problem, seed) -> final normalized loss
         for problem, runs in by_problem.items():
             every = [v for r in runs for v in r["losses"] if v is not None]
-            random_single = [v for r in runs if r["method"] == "random" for v in r["losses"] if v is not None]
+            randoms = [r for r in [*runs, *yardstick] if r["method"] == "random" and r["problem"] == problem
+                       and r["budget"] == budget]
+            random_single = [v for r in randoms for v in r["losses"] if v is not None]
             if not every or not random_single:
                 continue
             best_ever, median_random = min(every), float(np.median(random_single))
             span = median_random - best_ever if median_random > best_ever else 1.0
-            random_final = np.median([_best_so_far(r["losses"], budget)[-1] for r in runs if r["method"] == "random"])
+            random_final = np.median([_best_so_far(r["losses"], budget)[-1] for r in randoms])
             per_seed = defaultdict(dict)
             for r in runs:
                 curve = _best_so_far(r["losses"], budget)
@@ -185,6 +189,8 @@ def main() -> None:
     parser.add_argument("--methods", default="",
                         help="comma-separated: these methods only (default: all; keep random, the yardstick)")
     parser.add_argument("--suites", default="", help="comma-separated: these suites only (default: all)")
+    parser.add_argument("--yardstick", default="", help="JSON-lines file(s) whose random rows normalise the "
+                        "scores when --results has none on the same seeds (e.g. results/full.jsonl)")
     parser.add_argument("--versus", default="", metavar="A,B",
                         help="also print method A against B, paired by problem and seed (mean score difference ± s.e.)")
     args = parser.parse_args()
@@ -197,11 +203,13 @@ def main() -> None:
         if "error" in row:
             print(f"left out: {row['method']} on {row['problem']} (seed {row['seed']}): {row['error']}")
     rows, left_out = complete([row for row in rows if "error" not in row])
-    tables = score(rows)
+    yardstick = [row for path in args.yardstick.split(",") if path for row in read_results(path)
+                 if row["method"] == "random" and "error" not in row]
+    tables = score(rows, yardstick)
     # the model-tuning problems together, per budget: the figure issue 7 asks evotune to lead
     model_rows = [{**row, "suite": "sklearn + mixed"} for row in rows if row["suite"] in ("sklearn", "mixed")]
     if {row["suite"] for row in rows} >= {"sklearn", "mixed"}:
-        tables.update(score(model_rows))
+        tables.update(score(model_rows, yardstick))
     image = os.path.splitext(os.path.basename(args.out))[0] + ".png"
     text = markdown(tables, args.command, image, left_out, args.title)
     os.makedirs(os.path.join(os.path.dirname(args.out), "img"), exist_ok=True)

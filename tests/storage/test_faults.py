@@ -21,8 +21,9 @@ from ..test_storage import digest, start_run, wait_for_trials
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 # One objective, release 0.20 and earlier: a generation of a whole population (stored as the run's
 # offspring_size), its children the first of one ranking (read back as ``believer=False``)
-BEFORE_0_21 = {"offspring_size": 8, "surrogate": et.GaussianProcessSurrogate(believer=False, relevance=False)}
-# One objective, release 0.23 and earlier: every gene mutated alike (read back as ``relevance=False``)
+BEFORE_0_21 = {"offspring_size": 8, "surrogate": et.GaussianProcessSurrogate(believer=False)}
+# One objective, a space without conditions, release 0.23 and earlier: every gene mutated alike (read back
+# as ``relevance=False``)
 UNIFORM = {"surrogate": et.GaussianProcessSurrogate(relevance=False)}
 
 
@@ -378,7 +379,7 @@ def test_a_conditional_run_of_release_0_20_keeps_its_whole_generations_and_its_s
     shutil.copy(os.path.join(DATA, "run-0.20.0-conditional.db"), path)
     before = digest(path)
     run = dict(max_evaluations=40, population_size=8, seed=3)
-    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, believer=False, relevance=False\)\", given"):
+    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, believer=False\)\", given"):
         et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run, **TODAY)
     assert digest(path) == before
     resumed = et.optimize(f, conditional, storage=path, run_name="previous", resume=True, **run)
@@ -592,14 +593,12 @@ def test_a_conditional_run_of_release_0_6_resumes_with_the_surrogate_it_ran_with
     path = tmp_path / "old.db"
     shutil.copy(os.path.join(DATA, "run-0.6.0-conditional.db"), path)
     before = digest(path)
-    stored_surrogate = (r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False, '
-                        r'relevance=False\)"')
+    stored_surrogate = r'surrogate: stored "GaussianProcessSurrogate\(.*, branch_share=0.0, believer=False\)"'
     with pytest.raises(et.StorageError, match=stored_surrogate):
         et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                     resume=True, seed=3, surrogate=et.GaussianProcessSurrogate())
     assert digest(path) == before
-    ranked = {**BEFORE_0_21, "surrogate": et.GaussianProcessSurrogate(branch_share=0.0, believer=False,
-                                                                       relevance=False)}
+    ranked = {**BEFORE_0_21, "surrogate": et.GaussianProcessSurrogate(branch_share=0.0, believer=False)}
     resumed = et.optimize(f, conditional, max_evaluations=40, population_size=8, storage=path, run_name="previous",
                           resume=True, seed=3)
     fresh = et.optimize(f, conditional, max_evaluations=40, population_size=8, seed=3, **ranked)
@@ -634,7 +633,8 @@ def test_a_conditional_run_of_release_0_7_resumes_exactly(tmp_path):
 
 def test_a_run_of_release_0_23_resumes_with_every_gene_mutated_alike(tmp_path):
     """tests/data/run-0.23.1.db: 20 trials by release 0.23.1 (201df18), whose mutation varied every gene
-    alike; since 0.24 the model's relevance weighs it (``relevance=True``). Resumed with nothing given, the
+    alike; since 0.24 the model's relevance weighs it in such a space (``relevance=None``). Resumed with
+    nothing given, the
     run takes back ``relevance=False`` and goes on as a straight run of 0.23's search; given today's
     surrogate, the refusal names the difference, the file untouched."""
     from tests.data.make_run_file import f, space
