@@ -42,7 +42,7 @@ class Breeder:
         self.genome = genome
         self.selection, self.crossover, self.mutation = selection, crossover, mutation
         self.crossover_prob = crossover_prob
-        #: Whether the mutation takes the surrogate's gene weights (a ``weights`` keyword, as MixedMutation's).
+        #: Whether the mutation takes the surrogate's gene weights (a ``weights`` keyword: MixedMutation's).
         self.weighted = _takes(mutation, "weights")
         #: Children that repeated a seen point since the counter was last reset.
         self.cache_hits = 0

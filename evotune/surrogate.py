@@ -195,7 +195,7 @@ class GaussianProcessSurrogate(Surrogate):
         valley (``svc_collapse.py``, 16 seeds of 600 trials), where only gamma matters above a C of
         ~10, uniform mutation spends most children on C and the population settles on a plateau
         (docs/benchmarks.md). ``None`` (the default): in a space without conditions; in one with
-        conditions (CASH) it was level with 0.23 (-0.55 ± 0.56 points at 64 trainings, 20 seeds), so those
+        conditions (CASH) it was level with 0.23 (-0.60 ± 0.59 points at 64 trainings, 20 seeds), so those
         keep 0.23's search. ``False`` is release 0.23's search: uniform mutation, and the kernel fitted on
         the best half and a random rest.
     believer : bool or None
@@ -336,7 +336,8 @@ class GaussianProcessSurrogate(Surrogate):
         self, genome: Genome, genes: list[list], losses: np.ndarray, children: list[list], seed: int
     ) -> np.ndarray:
         believer = genome.conditional if self.believer is None else self.believer
-        return self._rank_by_improvement(genome, genes, losses, children, seed, believer, self._weighs(genome))
+        best = self._weighs(genome)  # the kernel the weights were drawn from
+        return self._rank_by_improvement(genome, genes, losses, children, seed, believer, best)
 
     def gene_weights(self, genome: Genome, genes: list[list], losses: np.ndarray) -> list[float] | None:
         """Each gene's relevance (see ``relevance`` in the class docstring); None when ``relevance`` is off
@@ -355,7 +356,7 @@ class GaussianProcessSurrogate(Surrogate):
         fitted = self._fit(genome, genes, losses, 0, best=True) if self._weighs(genome) else None
         if fitted is None:
             return None
-        inverse = 1 / fitted[0].length  # the features' columns: numeric genes, then each categorical's one-hot
+        inverse = 1 / fitted[0].length  # the features: numeric genes, then each categorical's one-hot columns
         weights = dict(zip(genome.numeric, inverse[: len(genome.numeric)].tolist()))
         start = len(genome.numeric)
         for i in genome.categorical:

@@ -141,8 +141,8 @@ def test_a_generation_fits_the_model_once_and_a_copy_leaves_the_fit_behind():
 
 
 def test_weighted_mutation_finds_a_narrow_valley_among_irrelevant_genes_sooner():
-    """One gene of six sets the loss, in a valley a twentieth of its range wide: the default (mutation weighed by
-    the model's relevance) ends lower than every gene mutated alike, over the same seeds."""
+    """One gene of six sets the loss, in a valley a twentieth of its range wide: the default (mutation
+    weighed by the model's relevance) ends lower than every gene mutated alike, over the same seeds."""
     space = {f"g{i}": et.Float(0, 1) for i in range(6)}
 
     def valley(p):

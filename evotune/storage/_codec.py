@@ -254,8 +254,8 @@ def with_legacy_relevance(stored: dict[str, Any]) -> dict[str, Any]:
     earlier, read as what its surrogate was: ``GaussianProcessSurrogate(..., relevance=False)`` (every gene
     mutated alike; the default repr leaves ``relevance=None`` out, which weighs mutation in such a space).
 
-    >>> with_legacy_relevance({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "space": [{"name": "x"}]})
-    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, relevance=False)', 'space': [{'name': 'x'}]}
+    >>> with_legacy_relevance({"surrogate": "GaussianProcessSurrogate(min_trials=8)", "space": []})
+    {'surrogate': 'GaussianProcessSurrogate(min_trials=8, relevance=False)', 'space': []}
     """
     if len(stored.get("directions") or ()) <= 1 and not _conditional(stored):
         return _with_surrogate_setting(stored, "relevance=False")

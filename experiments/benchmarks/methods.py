@@ -147,6 +147,8 @@ VARIANTS = {
         "surrogate": et.GaussianProcessSurrogate(believer=True)},
     # release 0.23's search: every gene mutated alike, the kernel fitted on the best half and a random rest
     "evotune-uniform": lambda budget: {"surrogate": et.GaussianProcessSurrogate(relevance=False)},
+    # 0.24's weighed mutation in spaces with conditions too (the default weighs it only without)
+    "evotune-relevance": lambda budget: {"surrogate": et.GaussianProcessSurrogate(relevance=True)},
     "evotune-half-population": lambda budget: {"surrogate": _bred_only(),
                                                "population_size": _half_population(budget)},
     "evotune-lcb-half-population": lambda budget: {"surrogate": _bred_only("lcb"),

@@ -111,7 +111,7 @@ def main() -> None:
     threadpool_limits(1)
     if args.grid:
         return grid()
-    method = "oracle" if args.oracle else "optuna" if args.optuna else "uniform" if args.uniform else "evotune"
+    method = next((m for m in ("oracle", "optuna", "uniform") if getattr(args, m)), "evotune")
     bests = []
     bounds = [[int(x) for x in part.split("-")] for part in args.seeds.split(",")]
     for seed in [s for b in bounds for s in range(b[0], b[-1] + 1)]:

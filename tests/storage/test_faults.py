@@ -643,7 +643,8 @@ def test_a_run_of_release_0_23_resumes_with_every_gene_mutated_alike(tmp_path):
     shutil.copy(os.path.join(DATA, "run-0.23.1.db"), path)
     before = digest(path)
     run = dict(max_evaluations=40, population_size=8, seed=3)
-    with pytest.raises(et.StorageError, match=r"surrogate: stored .*min_trials=8, relevance=False\)\", given"):
+    refusal = r"surrogate: stored .*min_trials=8, relevance=False\)\", given"
+    with pytest.raises(et.StorageError, match=refusal):
         et.optimize(f, space, storage=path, run_name="previous", resume=True, **run, **TODAY)
     assert digest(path) == before
     resumed = et.optimize(f, space, storage=path, run_name="previous", resume=True, **run)
