@@ -188,7 +188,8 @@ class GaussianProcessSurrogate(Surrogate):
         With one objective, mutate the genes the model finds relevant more often (since 0.24): the
         kernel's hyperparameters are fitted on the window's best ``fit_size`` trials (the region the
         population breeds in), and a gene's weight is how far a full change of it moves a point in
-        the kernel's metric (``1 / length``; a categorical gene: the mean over pairs of its choices).
+        the kernel's metric (``1 / length``; a categorical gene: the root mean square of that distance
+        over pairs of its choices).
         :class:`~evotune.MixedMutation` then mutates gene ``i`` with probability
         ``0.25 / n + 0.75 * w_i / sum(w)`` (as many genes on average as its ``1 / n``, at least one,
         none ever frozen), and the same fit ranks the children. On the SVC benchmark's
@@ -361,7 +362,7 @@ class GaussianProcessSurrogate(Surrogate):
         start = len(genome.numeric)
         for i in genome.categorical:
             k = genome.n_choices[i]
-            # a change of choice moves two one-hot columns by 1: the root of their summed squares, averaged
+            # a change a -> b moves two one-hot columns by 1: sqrt(inv_a^2 + inv_b^2), RMS over the pairs
             weights[i] = math.sqrt(2 * float(np.mean(inverse[start : start + k] ** 2))) if k > 1 else 0.0
             start += k
         return [weights[i] for i in range(genome.size)]
