@@ -147,7 +147,7 @@ def main() -> None:
         print(f"evotune speed-up over Optuna NSGA-II: {ours / rows['Optuna NSGAIISampler'][0]:.1f}x (target >= 20)")
     generations = 20
     engine = generations * pop / ours
-    run_evotune(3 * pop, pop, 1, True)  # imports the model's modules, so the first timed run does not pay for them
+    run_evotune(3 * pop, pop, 1, True)  # imports the model's modules: the first timed run does not pay them
     for name, surrogate in [("default surrogate", True),
                             ("without relevance (0.23)", et.GaussianProcessSurrogate(relevance=False))]:
         seconds, _ = timed(run_evotune, generations * pop, pop, 0, surrogate)

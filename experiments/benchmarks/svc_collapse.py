@@ -33,8 +33,8 @@ from .methods import suggest
 
 
 class GammaFirst(MixedMutation):
-    """An oracle: gamma always mutates, C with probability 1/2, where the default mutates each with
-    probability 1/2 (at least one)."""
+    """An oracle: gamma always mutates, C with probability 1/2, where 0.23's mutation mutated each with
+    probability 1/2 (at least one; 0.24's weighs them by the model's relevance)."""
 
     def __call__(self, genome, child) -> None:
         gamma, c = genome.names.index("gamma"), genome.names.index("C")
