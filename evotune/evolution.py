@@ -458,7 +458,8 @@ class Evolution:
         if surrogate is not None:
             rows = self._archive[-surrogate.window :]  # the latest trials of the view
             genes, losses = [genes for _, genes, _ in rows], np.array([loss for _, _, loss in rows])
-            if len(self.directions) == 1 and rows:  # which genes matter, so mutation varies them more often
+            # which genes matter, so mutation varies them more often (only where the model ranks: 1 is off)
+            if len(self.directions) == 1 and oversample > 1 and rows:
                 weights = surrogate.gene_weights(self.genome, genes, losses[:, 0])
         hits = self.breeder.cache_hits
         with engine_random(self._random):

@@ -140,6 +140,18 @@ def test_a_generation_fits_the_model_once_and_a_copy_leaves_the_fit_behind():
         assert clone._last_fit is None and clone == surrogate
 
 
+def test_oversample_1_turns_the_model_off_weights_included():
+    """With one candidate per child evaluated the model ranks nothing, so it fits nothing: the trials are
+    those of uniform mutation."""
+    def trials(surrogate):
+        return [t.params for t in et.optimize(objective, SPACE, max_evaluations=40, seed=2,
+                                              surrogate=surrogate).trials]
+
+    off = trials(GaussianProcessSurrogate(oversample=1))
+    assert off == trials(GaussianProcessSurrogate(oversample=1, relevance=False))
+    assert trials(GaussianProcessSurrogate()) != off
+
+
 def test_weighted_mutation_finds_a_narrow_valley_among_irrelevant_genes_sooner():
     """One gene of six sets the loss, in a valley a twentieth of its range wide: the default (mutation
     weighed by the model's relevance) ends lower than every gene mutated alike, over the same seeds."""

@@ -53,9 +53,8 @@ def search(problem: Problem, seed: int, evaluations: int, method: str) -> list[t
         study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
         study.optimize(lambda trial: problem.loss(suggest(trial, problem.space)), n_trials=evaluations)
         return [(t.params, t.value) for t in study.trials if t.value is not None]
-    settings = {"mutation": GammaFirst()} if method == "oracle" else {}
-    if method == "uniform":
-        settings = {"surrogate": et.GaussianProcessSurrogate(relevance=False)}
+    settings = {"oracle": {"mutation": GammaFirst()},
+                "uniform": {"surrogate": et.GaussianProcessSurrogate(relevance=False)}}.get(method, {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = et.optimize(lambda p: problem.loss(p), problem.space, max_evaluations=evaluations, seed=seed,
